@@ -1,0 +1,135 @@
+//! The checked spec: plain values, every rule already enforced by [`crate::check`].
+
+use std::collections::BTreeMap;
+
+/// Tag key carried by every resource this tool manages; its value is [`MANAGED_BY_VALUE`].
+pub const MANAGED_BY_TAG: &str = "managed-by";
+/// The value of the `managed-by` tag.
+pub const MANAGED_BY_VALUE: &str = "librechat-bedrock";
+/// Tag key carrying the spec's stack name.
+pub const STACK_TAG: &str = "stack";
+/// Account id used where the spec has no `account_id` and no AWS account is at hand
+/// (offline rendering). All zeros: no real account has it, so it cannot be mistaken for one.
+pub const ACCOUNT_PLACEHOLDER: &str = "000000000000";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    pub stack: Stack,
+    pub logging: Logging,
+    pub profiles: Vec<Profile>,
+    pub librechat: LibreChat,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stack {
+    pub name: String,
+    pub region: String,
+    /// Optional guard: refuse to touch any other account.
+    pub account_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Logging {
+    pub role_name: String,
+    pub log_group: String,
+    pub retention_days: u32,
+    /// The bucket name as written, with `{account_id}` and `{region}` still in it.
+    pub bucket: String,
+    pub key_prefix: String,
+    pub text: bool,
+    pub image: bool,
+    pub embedding: bool,
+    pub video: bool,
+    pub audio: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Profile {
+    pub name: String,
+    /// A system-defined inference profile id (`us.anthropic...`) or a foundation model id.
+    pub model: String,
+    pub env: String,
+    pub description: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LibreChat {
+    /// Models listed in addition to the profiles' own.
+    pub models: Vec<String>,
+    pub available_regions: Vec<String>,
+    pub title_model: Option<String>,
+    pub title_convo: Option<bool>,
+    pub title_method: Option<String>,
+    pub title_prompt: Option<String>,
+    pub title_prompt_template: Option<String>,
+    pub title_endpoint: Option<String>,
+    pub stream_rate: Option<f64>,
+    pub guardrail: Option<Guardrail>,
+    /// Mappings to inference profiles this tool does not manage (model id -> ARN or `${VAR}`),
+    /// in the order written.
+    pub inference_profiles: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guardrail {
+    pub identifier: String,
+    pub version: String,
+    pub trace: Option<String>,
+    pub stream_processing_mode: Option<String>,
+}
+
+impl Spec {
+    /// The account to render for: the spec's guard when set, else the all-zero placeholder.
+    pub fn account_or_placeholder(&self) -> &str {
+        self.stack
+            .account_id
+            .as_deref()
+            .unwrap_or(ACCOUNT_PLACEHOLDER)
+    }
+
+    /// The bucket name with `{account_id}` and `{region}` substituted.
+    pub fn bucket_name(&self, account_id: &str) -> String {
+        crate::rules::substitute_bucket(&self.logging.bucket, account_id, &self.stack.region)
+            .unwrap_or_else(|_| self.logging.bucket.clone())
+    }
+
+    /// The model list LibreChat shows: every profile's model in spec order, then
+    /// `[librechat] models` not already listed.
+    pub fn librechat_models(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        let candidates = self
+            .profiles
+            .iter()
+            .map(|p| &p.model)
+            .chain(self.librechat.models.iter());
+        for model in candidates {
+            if !out.contains(model) {
+                out.push(model.clone());
+            }
+        }
+        out
+    }
+
+    /// The tags every managed resource carries.
+    pub fn managed_tags(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (MANAGED_BY_TAG.to_string(), MANAGED_BY_VALUE.to_string()),
+            (STACK_TAG.to_string(), self.stack.name.clone()),
+        ])
+    }
+
+    /// The AWS partition of the stack's region (`aws`, `aws-cn`, `aws-us-gov`, ...).
+    pub fn partition(&self) -> &'static str {
+        crate::rules::partition_of(&self.stack.region)
+    }
+}
+
+impl Profile {
+    /// The profile's own tags plus the managed ones.
+    pub fn all_tags(&self, spec: &Spec) -> BTreeMap<String, String> {
+        let mut tags = self.tags.clone();
+        tags.extend(spec.managed_tags());
+        tags
+    }
+}
