@@ -1,0 +1,104 @@
+//! `generate`: write (or with `--check`, compare) the files the spec determines.
+
+use crate::output::{error, load_spec, spec_dir, Exit};
+use bedrock_generate::{FileState, Inputs};
+use bedrock_spec::ACCOUNT_PLACEHOLDER;
+use std::path::{Path, PathBuf};
+
+pub struct GenerateOptions {
+    pub offline: bool,
+    pub check: bool,
+    pub out: Option<PathBuf>,
+}
+
+pub fn generate(config: &Path, opts: &GenerateOptions) -> Exit {
+    if !opts.offline {
+        error(
+            "`generate` without `--offline` reads the live profile ARNs from AWS to write .env, \
+             and this build has no AWS engine yet\n  help: run `cargo xtask generate --offline` \
+             to write librechat.yaml and the rendered policies, which depend on the spec alone",
+        );
+        return Exit::Error;
+    }
+    let (loaded, spec) = match load_spec(config) {
+        Ok(v) => v,
+        Err(code) => return code,
+    };
+    let spec_dir = spec_dir(config);
+    let out_dir = opts.out.clone().unwrap_or_else(|| spec_dir.to_path_buf());
+    let spec_name = loaded.path.file_name().map_or_else(
+        || "bedrock.toml".into(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let account_id = spec.account_or_placeholder().to_string();
+    let inputs = Inputs {
+        spec: &spec,
+        spec_name: &spec_name,
+        spec_dir,
+        out_dir: &out_dir,
+        account_id: &account_id,
+    };
+    let files = match bedrock_generate::offline_files(&inputs) {
+        Ok(f) => f,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let states = match bedrock_generate::ensure(&out_dir, &files, opts.check) {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let shown = |p: &Path| out_dir.join(p).display().to_string();
+    if opts.check {
+        let stale: Vec<_> = states
+            .iter()
+            .filter(|(_, s)| *s != FileState::Unchanged)
+            .collect();
+        if stale.is_empty() {
+            println!(
+                "{} generated files are up to date with {}",
+                states.len(),
+                config.display()
+            );
+            return Exit::Success;
+        }
+        for (path, state) in &stale {
+            let why = match state {
+                FileState::Missing => "missing",
+                _ => "differs from what the spec generates",
+            };
+            println!("stale: {} ({why})", shown(path));
+        }
+        let mut fix = format!(
+            "cargo xtask generate --offline --config {}",
+            config.display()
+        );
+        if let Some(out) = &opts.out {
+            fix.push_str(&format!(" --out {}", out.display()));
+        }
+        println!(
+            "{} of {} generated files are out of date: run `{fix}`",
+            stale.len(),
+            states.len()
+        );
+        return Exit::Changes;
+    }
+    if account_id == ACCOUNT_PLACEHOLDER {
+        eprintln!(
+            "note: [stack] account_id is not set: the rendered policies use the placeholder account {ACCOUNT_PLACEHOLDER}"
+        );
+    }
+    for (file, (path, state)) in files.iter().zip(&states) {
+        let verb = match state {
+            FileState::Unchanged => "unchanged",
+            FileState::Missing => "created",
+            FileState::Stale => "updated",
+        };
+        println!("{verb:>9}  {}  ({})", shown(path), file.note);
+    }
+    Exit::Success
+}

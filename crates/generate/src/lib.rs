@@ -1,0 +1,250 @@
+//! The files generated from the spec, and the one place that writes them.
+//!
+//! Every generated file is computed first, in memory; only when all of them are known is
+//! anything written, each atomically (a temporary file in the same directory, renamed over
+//! the old one), so a failure never leaves a half-written file or half of a set.
+
+use bedrock_policy::PolicyKind;
+use bedrock_spec::Spec;
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// A file to generate: where (relative to the output directory) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedFile {
+    pub path: PathBuf,
+    pub contents: String,
+    /// Unix permission bits for a new file; an existing file keeps its own.
+    pub mode: u32,
+    /// Where the contents came from, for the summary (`from policies/x.json`).
+    pub note: String,
+}
+
+#[derive(Debug)]
+pub struct GenerateError {
+    pub path: PathBuf,
+    pub message: String,
+    pub help: String,
+}
+
+impl fmt::Display for GenerateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}\n  help: {}",
+            self.path.display(),
+            self.message,
+            self.help
+        )
+    }
+}
+
+impl std::error::Error for GenerateError {}
+
+/// What generating needs to know beyond the spec.
+pub struct Inputs<'a> {
+    pub spec: &'a Spec,
+    /// The spec file's name, named in the generated headers.
+    pub spec_name: &'a str,
+    /// The directory the spec is in: templates are read from its `policies/`.
+    pub spec_dir: &'a Path,
+    pub out_dir: &'a Path,
+    /// The account to render for (the spec's `account_id`, or the live one, or a placeholder).
+    pub account_id: &'a str,
+}
+
+pub const LIBRECHAT_YAML: &str = "librechat.yaml";
+
+/// The files `generate --offline` writes: `librechat.yaml` and the rendered policies.
+pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, GenerateError> {
+    let mut files = vec![librechat_yaml(inputs)?];
+    let policies_dir = inputs.spec_dir.join("policies");
+    let rendered = bedrock_policy::render_all(&policies_dir, inputs.spec, inputs.account_id)
+        .map_err(|e| GenerateError {
+            path: PathBuf::from(&e.origin),
+            message: match e.line {
+                Some(line) => format!("line {line}: {}", e.message),
+                None => e.message.clone(),
+            },
+            help: e.help.clone(),
+        })?;
+    for r in rendered {
+        files.push(GeneratedFile {
+            path: Path::new("policies").join(r.kind.rendered_file()),
+            contents: r.to_canonical_json(),
+            mode: 0o644,
+            note: format!("{}, from {}", r.kind.describe(), r.origin),
+        });
+    }
+    Ok(files)
+}
+
+fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
+    let path = inputs.out_dir.join(LIBRECHAT_YAML);
+    let existing = match std::fs::read(&path) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| GenerateError {
+            path: path.clone(),
+            message: "not valid UTF-8".into(),
+            help: "LibreChat reads librechat.yaml as UTF-8: re-save it as UTF-8".into(),
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(GenerateError {
+                path,
+                message: format!("cannot read it: {e}"),
+                help: "check the file's permissions".into(),
+            })
+        }
+    };
+    let section = bedrock_librechat::bedrock_section(inputs.spec);
+    let contents = bedrock_librechat::update(existing.as_deref(), &section, inputs.spec_name)
+        .map_err(|e| GenerateError {
+            path: path.clone(),
+            message: match e.line {
+                Some(line) => format!("line {line}: {}", e.message),
+                None => e.message.clone(),
+            },
+            help: e.help.clone(),
+        })?;
+    Ok(GeneratedFile {
+        path: PathBuf::from(LIBRECHAT_YAML),
+        contents,
+        mode: 0o644,
+        note: if existing.is_some() {
+            "endpoints.bedrock replaced, the rest kept".into()
+        } else {
+            "new file".into()
+        },
+    })
+}
+
+/// The state of one file on disk against what it should be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileState {
+    Unchanged,
+    Missing,
+    Stale,
+}
+
+/// Compare each file with the disk; write the ones that differ unless `check`.
+pub fn ensure(
+    out_dir: &Path,
+    files: &[GeneratedFile],
+    check: bool,
+) -> Result<Vec<(PathBuf, FileState)>, GenerateError> {
+    let mut states = Vec::new();
+    for f in files {
+        let target = out_dir.join(&f.path);
+        let state = match std::fs::read(&target) {
+            Ok(bytes) if bytes == f.contents.as_bytes() => FileState::Unchanged,
+            Ok(_) => FileState::Stale,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
+            Err(e) => {
+                return Err(GenerateError {
+                    path: target,
+                    message: format!("cannot read it: {e}"),
+                    help: "check the file's permissions".into(),
+                })
+            }
+        };
+        states.push((f.path.clone(), state));
+    }
+    if !check {
+        for (f, (_, state)) in files.iter().zip(&states) {
+            if *state != FileState::Unchanged {
+                write_atomic(&out_dir.join(&f.path), f.contents.as_bytes(), f.mode)?;
+            }
+        }
+    }
+    Ok(states)
+}
+
+/// Write `bytes` to `path` through a temporary file in the same directory and a rename, so
+/// readers see the old file or the new one, never a mix. An existing file keeps its
+/// permissions; a new one gets `mode`.
+pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), GenerateError> {
+    let fail = |what: &str, e: std::io::Error| GenerateError {
+        path: path.to_path_buf(),
+        message: format!("{what}: {e}"),
+        help: "check that the directory exists and is writable".into(),
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| fail("cannot create its directory", e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".generate-")
+        .tempfile_in(&dir)
+        .map_err(|e| fail("cannot create a temporary file beside it", e))?;
+    tmp.write_all(bytes)
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(|e| fail("cannot write", e))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path)
+            .map(|m| m.permissions().mode() & 0o7777)
+            .unwrap_or(mode);
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
+            .map_err(|e| fail("cannot set permissions", e))?;
+    }
+    tmp.persist(path)
+        .map_err(|e| fail("cannot replace it", e.error))?;
+    Ok(())
+}
+
+/// All the policy kinds rendered by `generate`, for documentation and tests.
+pub fn rendered_policy_paths() -> Vec<PathBuf> {
+    PolicyKind::ALL
+        .iter()
+        .map(|k| Path::new("policies").join(k.rendered_file()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_keeps_the_mode_of_an_existing_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("f");
+        write_atomic(&p, b"one", 0o600).unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, b"two", 0o600).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        // No temporary files are left behind.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn check_mode_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = vec![GeneratedFile {
+            path: "a/b.txt".into(),
+            contents: "x".into(),
+            mode: 0o644,
+            note: String::new(),
+        }];
+        let states = ensure(dir.path(), &files, true).unwrap();
+        assert_eq!(states[0].1, FileState::Missing);
+        assert!(!dir.path().join("a").exists());
+        let states = ensure(dir.path(), &files, false).unwrap();
+        assert_eq!(states[0].1, FileState::Missing);
+        assert_eq!(
+            ensure(dir.path(), &files, true).unwrap()[0].1,
+            FileState::Unchanged
+        );
+    }
+}
