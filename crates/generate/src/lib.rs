@@ -4,7 +4,6 @@
 //! anything written, each atomically (a temporary file in the same directory, renamed over
 //! the old one), so a failure never leaves a half-written file or half of a set.
 
-use bedrock_policy::PolicyKind;
 use bedrock_spec::Spec;
 use std::fmt;
 use std::io::Write;
@@ -193,14 +192,6 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Generate
     tmp.persist(path)
         .map_err(|e| fail("cannot replace it", e.error))?;
     Ok(())
-}
-
-/// All the policy kinds rendered by `generate`, for documentation and tests.
-pub fn rendered_policy_paths() -> Vec<PathBuf> {
-    PolicyKind::ALL
-        .iter()
-        .map(|k| Path::new("policies").join(k.rendered_file()))
-        .collect()
 }
 
 #[cfg(test)]

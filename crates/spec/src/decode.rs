@@ -38,9 +38,8 @@ pub fn check(source: &str) -> Checked {
         }
         return cx.finish(None);
     }
-    let root_span = root.span();
     let mut top = Table::new(String::new(), root.get_ref(), 0..0);
-    let spec = decode_spec(&mut cx, &mut top, root_span);
+    let spec = decode_spec(&mut cx, &mut top);
     top.finish(&mut cx);
     let spec = spec.filter(|_| !cx.has_errors());
     cx.finish(spec)
@@ -94,8 +93,7 @@ impl Cx<'_> {
     }
 
     fn finish(mut self, spec: Option<Spec>) -> Checked {
-        self.diagnostics
-            .sort_by(|a, b| (a.span.start, a.severity).cmp(&(b.span.start, b.severity)));
+        self.diagnostics.sort_by_key(|d| (d.span.start, d.severity));
         Checked {
             spec,
             diagnostics: self.diagnostics,
@@ -411,7 +409,7 @@ fn list(keys: &[&str]) -> String {
         .join(", ")
 }
 
-fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>, _root_span: Range<usize>) -> Option<Spec> {
+fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
     let stack = match top.table(cx, "stack") {
         Some(mut t) => {
             let stack = decode_stack(cx, &mut t);
@@ -913,8 +911,22 @@ fn decode_librechat(
             let key = k.get_ref().to_string();
             let path = join(&ip.path, &key);
             cx.spans.insert(path.clone(), v.span());
-            let mut key_ok = cx.rule(&path, &k.span(), rules::model_id(&key));
-            if !key_ok {
+            let case_twin = all_models
+                .iter()
+                .find(|m| **m != key && m.eq_ignore_ascii_case(&key));
+            let mut key_ok = true;
+            if let Some(m) = case_twin.filter(|_| !all_models.contains(&key.as_str())) {
+                cx.error(
+                    &path,
+                    k.span(),
+                    problem(
+                        format!("{key:?} differs from the listed model {m:?} only in case"),
+                        format!("LibreChat matches the key exactly, case included: write {m:?}"),
+                    ),
+                );
+                key_ok = false;
+            } else if !cx.rule(&path, &k.span(), rules::model_id(&key)) {
+                key_ok = false;
             } else if let Some(p) = profiles.iter().find(|p| p.model == key) {
                 cx.error(
                     &path,
@@ -926,10 +938,7 @@ fn decode_librechat(
                 );
                 key_ok = false;
             } else if !all_models.contains(&key.as_str()) {
-                let help = match all_models.iter().find(|m| m.eq_ignore_ascii_case(&key)) {
-                    Some(m) => format!("LibreChat matches the key exactly, case included: write {m:?}"),
-                    None => format!("add \"{key}\" to [librechat] models (LibreChat matches the key exactly, case included)"),
-                };
+                let help = format!("add \"{key}\" to [librechat] models (LibreChat matches the key exactly, case included)");
                 cx.error(
                     &path,
                     k.span(),
