@@ -1,0 +1,61 @@
+//! A private emulator for one test binary: its own port and state directory, the shared
+//! virtualenv under target/emulator, and it ends when the test process ends.
+
+#![allow(dead_code)]
+
+use bedrock_aws::{Clients, Target};
+use bedrock_emulator::{Installation, Instance, StartOptions};
+use std::sync::OnceLock;
+
+struct Private {
+    instance: Instance,
+    _dir: tempfile::TempDir,
+}
+
+fn private() -> &'static Private {
+    static EMULATOR: OnceLock<Private> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut instance = Instance::new(dir.path(), "127.0.0.1", port);
+        instance.installation = Installation::at(&bedrock_emulator::default_dir());
+        let options = StartOptions {
+            exit_with_pid: Some(std::process::id()),
+            ..StartOptions::default()
+        };
+        instance
+            .start(&options, &mut |line| eprintln!("{line}"))
+            .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
+        Private { instance, _dir: dir }
+    })
+}
+
+pub fn instance() -> &'static Instance {
+    &private().instance
+}
+
+pub fn target() -> Target {
+    Target::Local(instance().clone())
+}
+
+pub async fn clients(region: &str) -> Clients {
+    Clients::connect(&target(), region).await
+}
+
+pub const ACCOUNT: &str = bedrock_emulator::ACCOUNT_ID;
+
+/// The ARN of a system-defined profile as the region lists it.
+pub async fn system_profile_arn(c: &Clients, id: &str) -> String {
+    let out = c
+        .bedrock
+        .get_inference_profile()
+        .inference_profile_identifier(id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{id}: {e:?}"));
+    out.inference_profile_arn().to_string()
+}

@@ -1,0 +1,12 @@
+"""The project's extension of moto's server: what moto lacks for this tool, behaving as the
+botocore service model and AWS do.
+
+- Bedrock application and system-defined inference profiles (create, get, list, delete, tags),
+  over a catalog of foundation models and cross-region profiles (catalog.json).
+- PutModelInvocationLoggingConfiguration checks what AWS checks: the log group, the role, its
+  trust policy and permissions, the bucket.
+- A control API under /_emulator/ for latency, fault injection and IAM propagation delay.
+
+Everything is loaded into moto's own server process, so it shares moto's accounts, regions and
+the IAM, S3 and CloudWatch Logs backends.
+"""

@@ -1,0 +1,84 @@
+"""The catalog of foundation models and system-defined inference profiles (catalog.json)."""
+
+import json
+import os
+from datetime import datetime, timezone
+
+_PATH = os.path.join(os.path.dirname(__file__), "catalog.json")
+with open(_PATH, encoding="utf-8") as f:
+    _DATA = json.load(f)
+
+GEOGRAPHIES: dict = _DATA["geographies"]
+_GEO_NAMES: dict = _DATA["geography_names"]
+MODELS: list = _DATA["models"]
+FOUNDATION_ONLY: list = _DATA["foundation_only"]
+
+# System-defined profiles have existed since before any application profile.
+SYSTEM_CREATED = datetime(2024, 8, 27, 0, 0, 0, tzinfo=timezone.utc)
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def foundation_model_arn(region: str, model_id: str) -> str:
+    return f"arn:{partition_of(region)}:bedrock:{region}::foundation-model/{model_id}"
+
+
+def foundation_model_regions(model_id: str) -> set:
+    for m in MODELS:
+        if m["id"] == model_id:
+            return {r for g in m["geographies"] for r in GEOGRAPHIES[g]}
+    for m in FOUNDATION_ONLY:
+        if m["id"] == model_id:
+            return set(m["regions"])
+    return set()
+
+
+def _system_profiles():
+    for m in MODELS:
+        for geo in m["geographies"]:
+            yield {
+                "id": f"{geo}.{m['id']}",
+                "name": f"{_GEO_NAMES[geo]} {m['name']}",
+                "model": m["id"],
+                "regions": GEOGRAPHIES[geo],
+                "description": f"Routes requests to {m['name']} in "
+                + ", ".join(GEOGRAPHIES[geo])
+                + ".",
+            }
+
+
+SYSTEM_PROFILES = sorted(_system_profiles(), key=lambda p: p["id"])
+
+
+def system_profile(profile_id: str, region: str):
+    """The system-defined profile with this id offered in `region`, or None."""
+    for p in SYSTEM_PROFILES:
+        if p["id"] == profile_id and region in p["regions"]:
+            return p
+    return None
+
+
+def system_profiles_in(region: str) -> list:
+    return [p for p in SYSTEM_PROFILES if region in p["regions"]]
+
+
+def system_profile_view(p: dict, region: str, account: str) -> dict:
+    """A system-defined profile as GetInferenceProfile returns it."""
+    created = SYSTEM_CREATED.isoformat().replace("+00:00", "Z")
+    return {
+        "inferenceProfileName": p["name"],
+        "description": p["description"],
+        "createdAt": created,
+        "updatedAt": created,
+        "inferenceProfileArn": f"arn:{partition_of(region)}:bedrock:{region}:{account}:inference-profile/{p['id']}",
+        "models": [{"modelArn": foundation_model_arn(r, p["model"])} for r in p["regions"]],
+        "inferenceProfileId": p["id"],
+        "status": "ACTIVE",
+        "type": "SYSTEM_DEFINED",
+    }

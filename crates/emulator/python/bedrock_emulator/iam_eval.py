@@ -1,0 +1,120 @@
+"""Just enough IAM policy evaluation to answer "does this role allow that action on that
+resource" and "does this trust policy let Bedrock assume the role", the way AWS would for
+the policies this tool and its users write.
+
+Identity policies: explicit Deny wins, then any Allow; Action/NotAction and
+Resource/NotResource with `*` and `?` wildcards; conditions in identity policies are not
+evaluated (they are assumed to hold). Trust policies: the Principal must name the service,
+and StringEquals/StringLike/ArnEquals/ArnLike conditions on aws:SourceAccount and
+aws:SourceArn are evaluated; other condition keys are assumed to hold.
+"""
+
+import json
+import re
+from urllib.parse import unquote
+
+
+def parse_document(doc):
+    """A policy document as moto stores it: a dict, JSON text, or URL-encoded JSON text."""
+    if isinstance(doc, dict):
+        return doc
+    if isinstance(doc, bytes):
+        doc = doc.decode("utf-8")
+    try:
+        return json.loads(doc)
+    except (TypeError, ValueError):
+        try:
+            return json.loads(unquote(doc))
+        except (TypeError, ValueError):
+            return {}
+
+
+def _listify(v):
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _statements(doc):
+    return [s for s in _listify(parse_document(doc).get("Statement")) if isinstance(s, dict)]
+
+
+def wildcard(pattern: str, value: str, case_sensitive: bool = True) -> bool:
+    regex = "".join(
+        ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern
+    )
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.fullmatch(regex, value, flags | re.DOTALL) is not None
+
+
+def _matches(statement, key, not_key, value, case_sensitive):
+    if key in statement:
+        return any(wildcard(p, value, case_sensitive) for p in _listify(statement[key]))
+    if not_key in statement:
+        return not any(wildcard(p, value, case_sensitive) for p in _listify(statement[not_key]))
+    return False
+
+
+def allows(documents, action: str, resource: str) -> bool:
+    allowed = False
+    for doc in documents:
+        for st in _statements(doc):
+            if not _matches(st, "Action", "NotAction", action, False):
+                continue
+            if not _matches(st, "Resource", "NotResource", resource, True):
+                continue
+            effect = st.get("Effect")
+            if effect == "Deny":
+                return False
+            if effect == "Allow":
+                allowed = True
+    return allowed
+
+
+_CONDITION_OPERATORS = {
+    "StringEquals": lambda p, v: p == v,
+    "StringLike": lambda p, v: wildcard(p, v),
+    "ArnEquals": lambda p, v: p == v,
+    "ArnLike": lambda p, v: wildcard(p, v),
+}
+
+
+def _conditions_hold(condition, context) -> bool:
+    if not isinstance(condition, dict):
+        return True
+    for operator, pairs in condition.items():
+        test = _CONDITION_OPERATORS.get(operator)
+        if test is None or not isinstance(pairs, dict):
+            continue  # not evaluated here: assumed to hold
+        for key, patterns in pairs.items():
+            value = context.get(key.lower())
+            if value is None:
+                continue
+            if not any(test(str(p), value) for p in _listify(patterns)):
+                return False
+    return True
+
+
+def trusts_service(trust_document, service: str, context: dict) -> bool:
+    """Whether the trust policy lets `service` call sts:AssumeRole with this context
+    (keys lower-cased: aws:sourceaccount, aws:sourcearn)."""
+    allowed = False
+    for st in _statements(trust_document):
+        principal = st.get("Principal")
+        if principal == "*":
+            names_service = True
+        elif isinstance(principal, dict):
+            names_service = service in _listify(principal.get("Service")) or "*" in _listify(principal.get("AWS"))
+        else:
+            names_service = False
+        if not names_service:
+            continue
+        if not _matches(st, "Action", "NotAction", "sts:AssumeRole", False):
+            continue
+        if not _conditions_hold(st.get("Condition"), context):
+            continue
+        if st.get("Effect") == "Deny":
+            return False
+        if st.get("Effect") == "Allow":
+            allowed = True
+    return allowed

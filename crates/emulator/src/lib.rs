@@ -1,0 +1,193 @@
+//! The embedded AWS emulator: moto's server (pinned, from PyPI) with this project's Bedrock
+//! extension (`python/bedrock_emulator`), installed into a virtualenv under `target/` and run
+//! in the background on loopback.
+//!
+//! Nothing here talks the AWS protocols: that is the SDK's job against [`Instance::endpoint`].
+//! This crate installs, starts, stops and resets the server, and drives its control API
+//! (latency, fault injection, IAM propagation delay).
+
+mod install;
+mod process;
+
+pub use install::{Installation, Python};
+pub use process::{Instance, StartOptions, Started, Status};
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The default port, the one AWS emulators traditionally use.
+pub const DEFAULT_PORT: u16 = 4566;
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+/// The account moto answers for with any credentials.
+pub const ACCOUNT_ID: &str = "123456789012";
+/// Credentials the SDK signs with against the emulator (moto accepts any).
+pub const ACCESS_KEY_ID: &str = "test";
+pub const SECRET_ACCESS_KEY: &str = "test";
+
+/// What went wrong, and what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmulatorError {
+    pub message: String,
+    pub help: String,
+}
+
+impl EmulatorError {
+    pub(crate) fn new(message: impl Into<String>, help: impl Into<String>) -> Self {
+        EmulatorError {
+            message: message.into(),
+            help: help.into(),
+        }
+    }
+}
+
+impl fmt::Display for EmulatorError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\n  help: {}", self.message, self.help)
+    }
+}
+
+impl std::error::Error for EmulatorError {}
+
+/// The directory everything of the emulator lives in: `<target>/emulator`, where `<target>`
+/// is the cargo target directory this binary was built into (`cargo xtask` runs
+/// `target/debug/xtask`), or `CARGO_TARGET_DIR`, or `./target`.
+pub fn default_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Path::new(&dir).join("emulator");
+    }
+    let from_exe = std::env::current_exe().ok().and_then(|exe| {
+        // target/<profile>/xtask, or target/<profile>/deps/<test binary>
+        exe.ancestors()
+            .find(|p| p.file_name().is_some_and(|n| n == "target"))
+            .map(Path::to_path_buf)
+    });
+    from_exe
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("emulator")
+}
+
+/// A fault for the emulator to inject into the next `count` matching requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// The signing name: `bedrock`, `iam`, `s3`, `logs`, `sts`.
+    pub service: Option<String>,
+    /// The API operation, e.g. `CreateInferenceProfile`.
+    pub operation: Option<String>,
+    pub count: u32,
+    pub kind: FaultKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The service's throttling error (HTTP 429 ThrottlingException for Bedrock).
+    Throttle,
+    /// HTTP 500.
+    Server,
+    /// The connection is closed with no response.
+    Drop,
+}
+
+impl FaultKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Throttle => "throttle",
+            FaultKind::Server => "server",
+            FaultKind::Drop => "drop",
+        }
+    }
+}
+
+/// The emulator's control API at `endpoint`.
+#[derive(Debug, Clone)]
+pub struct Control {
+    endpoint: String,
+    agent: ureq::Agent,
+}
+
+impl Control {
+    pub fn new(endpoint: &str) -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(std::time::Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .build();
+        Control {
+            endpoint: endpoint.trim_end_matches('/').to_string(),
+            agent: ureq::Agent::new_with_config(config),
+        }
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> Result<serde_json::Value, EmulatorError> {
+        let url = format!("{}{path}", self.endpoint);
+        let unreachable = |e: ureq::Error| {
+            EmulatorError::new(
+                format!("the emulator at {} does not answer: {e}", self.endpoint),
+                "start it with `cargo xtask local start`",
+            )
+        };
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, Some(b)) => self.agent.post(&url).send_json(b),
+            (_, None) => self.agent.post(&url).send_empty(),
+        }
+        .map_err(unreachable)?;
+        let status = response.status().as_u16();
+        let text = response
+            .into_body()
+            .read_to_string()
+            .map_err(unreachable)?;
+        if status != 200 {
+            return Err(EmulatorError::new(
+                format!("the emulator's control API answered {status} to {method} {path}: {text}"),
+                format!("is {} this project's emulator? `cargo xtask local status` tells", self.endpoint),
+            ));
+        }
+        serde_json::from_str(&text).map_err(|e| {
+            EmulatorError::new(
+                format!("the emulator's control API answered with something that is not JSON: {e}"),
+                format!("is {} this project's emulator? `cargo xtask local status` tells", self.endpoint),
+            )
+        })
+    }
+
+    /// The current settings and pending faults.
+    pub fn state(&self) -> Result<serde_json::Value, EmulatorError> {
+        self.call("GET", "/_emulator/state", None)
+    }
+
+    /// Empty every service's state, and the faults and settings.
+    pub fn reset(&self) -> Result<(), EmulatorError> {
+        self.call("POST", "/_emulator/reset", None).map(|_| ())
+    }
+
+    /// A latency added to every request, like a round trip to AWS.
+    pub fn set_latency_ms(&self, ms: f64) -> Result<(), EmulatorError> {
+        self.call("POST", "/_emulator/config", Some(serde_json::json!({ "latency_ms": ms })))
+            .map(|_| ())
+    }
+
+    /// Roles younger than this fail Bedrock's logging checks, as new IAM roles do in AWS.
+    pub fn set_propagation_delay(&self, seconds: f64) -> Result<(), EmulatorError> {
+        self.call(
+            "POST",
+            "/_emulator/config",
+            Some(serde_json::json!({ "propagation_delay_seconds": seconds })),
+        )
+        .map(|_| ())
+    }
+
+    pub fn inject(&self, fault: &Fault) -> Result<(), EmulatorError> {
+        let mut body = serde_json::json!({ "count": fault.count, "error": fault.kind.as_str() });
+        if let Some(s) = &fault.service {
+            body["service"] = s.clone().into();
+        }
+        if let Some(o) = &fault.operation {
+            body["operation"] = o.clone().into();
+        }
+        self.call("POST", "/_emulator/faults", Some(body)).map(|_| ())
+    }
+
+    pub fn clear_faults(&self) -> Result<(), EmulatorError> {
+        self.call("DELETE", "/_emulator/faults", None).map(|_| ())
+    }
+}

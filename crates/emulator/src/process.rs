@@ -1,0 +1,278 @@
+//! One running emulator: a background process with a pid file and a log file, found again by
+//! later commands through the pid file, and stopped only if it is the process we started.
+
+use crate::install::{tail, Installation, SOURCES};
+use crate::{Control, EmulatorError};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a starting server may take to answer (moto imports a lot).
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// An emulator instance: where its files are and where it listens.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Pid file, log file and the extension's sources live here.
+    pub dir: PathBuf,
+    pub host: String,
+    pub port: u16,
+    pub installation: Installation,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StartOptions {
+    pub latency_ms: Option<f64>,
+    pub propagation_delay_seconds: Option<f64>,
+    /// End the server when this process ends (for tests' private emulators).
+    pub exit_with_pid: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Started {
+    pub pid: u32,
+    pub endpoint: String,
+    /// False when it was already running.
+    pub new: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    /// Our process, answering.
+    Running { pid: u32, state: serde_json::Value },
+    /// Our process is alive but does not answer (starting, or stuck).
+    NotAnswering { pid: u32 },
+    Stopped,
+}
+
+impl Instance {
+    /// The instance on `host:port` whose files are in `dir`, with the virtualenv in `dir` too.
+    pub fn new(dir: &Path, host: &str, port: u16) -> Self {
+        Instance {
+            dir: dir.to_path_buf(),
+            host: host.to_string(),
+            port,
+            installation: Installation::at(dir),
+        }
+    }
+
+    pub fn endpoint(&self) -> String {
+        format!("http://{}:{}", self.host, self.port)
+    }
+
+    pub fn control(&self) -> Control {
+        Control::new(&self.endpoint())
+    }
+
+    pub fn pid_file(&self) -> PathBuf {
+        self.dir.join(format!("emulator-{}.pid", self.port))
+    }
+
+    pub fn log_file(&self) -> PathBuf {
+        self.dir.join(format!("emulator-{}.log", self.port))
+    }
+
+    fn sources_dir(&self) -> PathBuf {
+        self.dir.join(format!("python-{}", self.port))
+    }
+
+    /// The pid in the pid file, if that process is alive and is this instance's server.
+    fn our_pid(&self) -> Option<u32> {
+        let pid: u32 = std::fs::read_to_string(self.pid_file()).ok()?.trim().parse().ok()?;
+        is_our_process(pid, self.port).then_some(pid)
+    }
+
+    fn answers(&self) -> Option<serde_json::Value> {
+        self.control().state().ok()
+    }
+
+    pub fn status(&self) -> Status {
+        match self.our_pid() {
+            None => Status::Stopped,
+            Some(pid) => match self.answers() {
+                Some(state) => Status::Running { pid, state },
+                None => Status::NotAnswering { pid },
+            },
+        }
+    }
+
+    /// Install if needed, then start the server in the background and wait until it answers.
+    /// Starting a running instance is harmless: it says so and changes nothing.
+    pub fn start(&self, options: &StartOptions, progress: &mut dyn FnMut(&str)) -> Result<Started, EmulatorError> {
+        if let Some(pid) = self.our_pid() {
+            if self.wait_ready(pid).is_ok() {
+                return Ok(Started {
+                    pid,
+                    endpoint: self.endpoint(),
+                    new: false,
+                });
+            }
+        }
+        if std::net::TcpStream::connect_timeout(
+            &format!("{}:{}", self.host, self.port)
+                .parse()
+                .map_err(|e| EmulatorError::new(format!("{}:{} is not an address: {e}", self.host, self.port), "pass --host as an IP address, e.g. 127.0.0.1"))?,
+            Duration::from_millis(300),
+        )
+        .is_ok()
+        {
+            return Err(EmulatorError::new(
+                format!("something else is listening on {}:{}", self.host, self.port),
+                format!("stop it, or start the emulator on another port: `cargo xtask local start --port {}` (and pass the same --port, or --endpoint-url, to the other commands)", self.port + 1),
+            ));
+        }
+        self.installation.ensure(progress)?;
+        self.write_sources()?;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.log_file())
+            .map_err(|e| EmulatorError::new(format!("cannot open {}: {e}", self.log_file().display()), "check that the target directory is writable"))?;
+        let log_err = log.try_clone().map_err(|e| EmulatorError::new(format!("cannot open the log twice: {e}"), "check the disk"))?;
+        let mut command = Command::new(self.installation.python());
+        command
+            .args(["-m", "bedrock_emulator", "--host", &self.host, "--port", &self.port.to_string()])
+            .current_dir(self.sources_dir())
+            .env("PYTHONPATH", self.sources_dir())
+            .env("PYTHONUNBUFFERED", "1")
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(log_err);
+        if let Some(ms) = options.latency_ms {
+            command.args(["--latency-ms", &ms.to_string()]);
+        }
+        if let Some(s) = options.propagation_delay_seconds {
+            command.args(["--propagation-delay", &s.to_string()]);
+        }
+        if let Some(pid) = options.exit_with_pid {
+            command.args(["--exit-with-pid", &pid.to_string()]);
+        }
+        // Its own process group: a Ctrl-C meant for the command that started it does not
+        // stop the emulator, which outlives that command on purpose.
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            command.process_group(0);
+        }
+        let child = command.spawn().map_err(|e| {
+            EmulatorError::new(
+                format!("cannot start {}: {e}", self.installation.python().display()),
+                "the virtualenv may be damaged: delete target/emulator/venv and start again",
+            )
+        })?;
+        let pid = child.id();
+        std::fs::write(self.pid_file(), format!("{pid}\n")).map_err(|e| {
+            EmulatorError::new(format!("cannot write {}: {e}", self.pid_file().display()), "check the disk")
+        })?;
+        // The child is not waited for: it runs on after this process exits. Dropping the
+        // handle does not kill it.
+        drop(child);
+        self.wait_ready(pid)?;
+        Ok(Started {
+            pid,
+            endpoint: self.endpoint(),
+            new: true,
+        })
+    }
+
+    fn write_sources(&self) -> Result<(), EmulatorError> {
+        let package = self.sources_dir().join("bedrock_emulator");
+        std::fs::create_dir_all(&package).map_err(|e| {
+            EmulatorError::new(format!("cannot create {}: {e}", package.display()), "check that the target directory is writable")
+        })?;
+        for (name, text) in SOURCES {
+            std::fs::write(package.join(name), text).map_err(|e| {
+                EmulatorError::new(format!("cannot write {}: {e}", package.join(name).display()), "check the disk")
+            })?;
+        }
+        Ok(())
+    }
+
+    fn wait_ready(&self, pid: u32) -> Result<(), EmulatorError> {
+        let deadline = Instant::now() + READY_TIMEOUT;
+        loop {
+            if self.answers().is_some() {
+                return Ok(());
+            }
+            if !process_alive(pid) {
+                let _ = std::fs::remove_file(self.pid_file());
+                let log = std::fs::read_to_string(self.log_file()).unwrap_or_default();
+                return Err(EmulatorError::new(
+                    format!("the emulator exited while starting; the end of {}:\n{}", self.log_file().display(), tail(&log, 20)),
+                    "fix what the log says; `cargo xtask local start` again reinstalls nothing that is current",
+                ));
+            }
+            if Instant::now() > deadline {
+                return Err(EmulatorError::new(
+                    format!("the emulator (pid {pid}) did not answer on {} within {}s", self.endpoint(), READY_TIMEOUT.as_secs()),
+                    format!("see {}; `cargo xtask local stop` ends it", self.log_file().display()),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Stop the process this instance started (and only that one). Returns its pid, or None
+    /// when nothing was running.
+    pub fn stop(&self) -> Result<Option<u32>, EmulatorError> {
+        let Some(pid) = self.our_pid() else {
+            let _ = std::fs::remove_file(self.pid_file());
+            return Ok(None);
+        };
+        signal(pid, libc::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while process_alive(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if process_alive(pid) {
+            signal(pid, libc::SIGKILL);
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = std::fs::remove_file(self.pid_file());
+        Ok(Some(pid))
+    }
+
+    /// Empty all state: every service's resources, and the latency, faults and delay.
+    pub fn reset(&self) -> Result<(), EmulatorError> {
+        self.control().reset()
+    }
+}
+
+fn signal(pid: u32, sig: libc::c_int) {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return;
+    };
+    // SAFETY: kill(2) has no memory-safety preconditions; the pid was checked to be our
+    // server's just before.
+    unsafe {
+        libc::kill(pid, sig);
+    }
+}
+
+fn process_alive(pid: u32) -> bool {
+    // A zombie (exited, not yet reaped by its parent) counts as gone.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Err(_) => false,
+    }
+}
+
+/// Whether `pid` is a live emulator server on `port`: its command line is
+/// `python -m bedrock_emulator ... --port <port>`. A recycled pid never matches.
+fn is_our_process(pid: u32, port: u16) -> bool {
+    if !process_alive(pid) {
+        return false;
+    }
+    let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+        return false;
+    };
+    let args: Vec<String> = cmdline
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let port = port.to_string();
+    args.iter().any(|a| a == "bedrock_emulator")
+        && args.windows(2).any(|w| w[0] == "--port" && w[1] == port)
+}
