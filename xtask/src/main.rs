@@ -1,7 +1,7 @@
 //! `cargo xtask`: parses the flags and hands each command to `bedrock_cli`. Nothing else
 //! lives here.
 
-use bedrock_cli::{Exit, GenerateOptions};
+use bedrock_cli::{Exit, GenerateOptions, LocalOptions, LocalStartOptions};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,6 +54,60 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
     },
+    /// The embedded AWS emulator (moto plus this project's Bedrock extension).
+    Local {
+        #[command(subcommand)]
+        action: LocalAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum LocalAction {
+    /// Install on first use, then run in the background; starting twice is harmless.
+    Start {
+        #[command(flatten)]
+        at: LocalAt,
+        /// Add this many milliseconds to every request, like a round trip to AWS.
+        #[arg(long, value_name = "MS")]
+        latency_ms: Option<f64>,
+        /// IAM roles younger than this fail Bedrock's logging checks, as fresh roles do in AWS.
+        #[arg(long, value_name = "SECONDS")]
+        propagation_delay: Option<f64>,
+    },
+    /// Stop the emulator this checkout started (and nothing else).
+    Stop {
+        #[command(flatten)]
+        at: LocalAt,
+    },
+    /// Print the endpoint and whether it answers (exit 0 when it does, 1 when not).
+    Status {
+        #[command(flatten)]
+        at: LocalAt,
+    },
+    /// Empty all state: every resource, injected fault and setting.
+    Reset {
+        #[command(flatten)]
+        at: LocalAt,
+    },
+}
+
+#[derive(Args)]
+struct LocalAt {
+    /// The address the emulator listens on.
+    #[arg(long, default_value = bedrock_cli::LOCAL_HOST)]
+    host: String,
+    /// The port the emulator listens on.
+    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_cli::LOCAL_PORT)]
+    port: u16,
+}
+
+impl LocalAt {
+    fn options(self) -> LocalOptions {
+        LocalOptions {
+            host: self.host,
+            port: self.port,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -85,6 +139,23 @@ fn main() -> ExitCode {
                 out,
             },
         ),
+        Command::Local { action } => match action {
+            LocalAction::Start {
+                at,
+                latency_ms,
+                propagation_delay,
+            } => bedrock_cli::local_start(
+                &at.options(),
+                &LocalStartOptions {
+                    latency_ms,
+                    propagation_delay_seconds: propagation_delay,
+                    exit_with_pid: None,
+                },
+            ),
+            LocalAction::Stop { at } => bedrock_cli::local_stop(&at.options()),
+            LocalAction::Status { at } => bedrock_cli::local_status(&at.options()),
+            LocalAction::Reset { at } => bedrock_cli::local_reset(&at.options()),
+        },
     };
     exit.into()
 }

@@ -29,7 +29,9 @@ impl Target {
                 "using the embedded AWS emulator at {} (not AWS), region {region}",
                 i.endpoint()
             ),
-            Target::Endpoint(url) => format!("using the AWS-compatible endpoint {url}, region {region}"),
+            Target::Endpoint(url) => {
+                format!("using the AWS-compatible endpoint {url}, region {region}")
+            }
         }
     }
 
@@ -42,7 +44,8 @@ impl Target {
                 Ok(started.new.then(|| {
                     format!(
                         "started the embedded AWS emulator (pid {}) at {}; `cargo xtask local stop` ends it",
-                        started.pid, started.endpoint
+                        started.pid.unwrap_or_default(),
+                        started.endpoint
                     )
                 }))
             }
@@ -71,15 +74,15 @@ pub async fn sdk_config(target: &Target, region: &str) -> SdkConfig {
         Target::Aws => {}
         Target::Endpoint(url) => loader = loader.endpoint_url(url),
         Target::Local(instance) => {
-            loader = loader.endpoint_url(instance.endpoint()).credentials_provider(
-                aws_sdk_sts::config::Credentials::new(
+            loader = loader
+                .endpoint_url(instance.endpoint())
+                .credentials_provider(aws_sdk_sts::config::Credentials::new(
                     bedrock_emulator::ACCESS_KEY_ID,
                     bedrock_emulator::SECRET_ACCESS_KEY,
                     None,
                     None,
                     "embedded-emulator",
-                ),
-            )
+                ))
         }
     }
     loader.load().await

@@ -33,13 +33,30 @@ async fn an_application_profile_from_create_to_delete() {
         .unwrap();
     let arn = created.inference_profile_arn().to_string();
     let id = arn.rsplit('/').next().unwrap().to_string();
-    assert!(arn.starts_with(&format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/")), "{arn}");
-    assert!(id.len() == 12 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()), "{id}");
+    assert!(
+        arn.starts_with(&format!(
+            "arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/"
+        )),
+        "{arn}"
+    );
+    assert!(
+        id.len() == 12
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+        "{id}"
+    );
     assert_eq!(created.status().map(|s| s.as_str()), Some("ACTIVE"));
 
     // By id and by ARN (the SDK percent-encodes the ARN into the path).
     for identifier in [id.as_str(), arn.as_str()] {
-        let p = c.bedrock.get_inference_profile().inference_profile_identifier(identifier).send().await.unwrap();
+        let p = c
+            .bedrock
+            .get_inference_profile()
+            .inference_profile_identifier(identifier)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(p.inference_profile_name(), "LibreChat-Claude-3-7-Sonnet");
         assert_eq!(p.description(), Some("Claude 3.7 Sonnet for LibreChat"));
         assert_eq!(p.r#type(), &InferenceProfileType::Application);
@@ -47,25 +64,71 @@ async fn an_application_profile_from_create_to_delete() {
         let models: Vec<&str> = p.models().iter().filter_map(|m| m.model_arn()).collect();
         assert_eq!(
             models,
-            ["us-east-1", "us-east-2", "us-west-2"].map(|r| format!("arn:aws:bedrock:{r}::foundation-model/anthropic.claude-3-7-sonnet-20250219-v1:0"))
+            ["us-east-1", "us-east-2", "us-west-2"].map(|r| format!(
+                "arn:aws:bedrock:{r}::foundation-model/anthropic.claude-3-7-sonnet-20250219-v1:0"
+            ))
         );
     }
 
     // Listed as APPLICATION, never in the default (system-defined) listing.
-    let apps = c.bedrock.list_inference_profiles().type_equals(InferenceProfileType::Application).send().await.unwrap();
-    assert!(apps.inference_profile_summaries().iter().any(|p| p.inference_profile_arn() == arn));
+    let apps = c
+        .bedrock
+        .list_inference_profiles()
+        .type_equals(InferenceProfileType::Application)
+        .send()
+        .await
+        .unwrap();
+    assert!(apps
+        .inference_profile_summaries()
+        .iter()
+        .any(|p| p.inference_profile_arn() == arn));
     let default = c.bedrock.list_inference_profiles().send().await.unwrap();
     assert!(!default.inference_profile_summaries().is_empty());
-    assert!(default.inference_profile_summaries().iter().all(|p| p.r#type() == &InferenceProfileType::SystemDefined));
+    assert!(default
+        .inference_profile_summaries()
+        .iter()
+        .all(|p| p.r#type() == &InferenceProfileType::SystemDefined));
 
-    let tags = c.bedrock.list_tags_for_resource().resource_arn(&arn).send().await.unwrap();
+    let tags = c
+        .bedrock
+        .list_tags_for_resource()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(tags.tags(), [tag("Application", "LibreChat")]);
 
-    c.bedrock.delete_inference_profile().inference_profile_identifier(&arn).send().await.unwrap();
-    let gone = c.bedrock.get_inference_profile().inference_profile_identifier(&id).send().await.unwrap_err();
-    assert!(gone.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{gone:?}");
-    let again = c.bedrock.delete_inference_profile().inference_profile_identifier(&id).send().await.unwrap_err();
-    assert!(again.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{again:?}");
+    c.bedrock
+        .delete_inference_profile()
+        .inference_profile_identifier(&arn)
+        .send()
+        .await
+        .unwrap();
+    let gone = c
+        .bedrock
+        .get_inference_profile()
+        .inference_profile_identifier(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        gone.as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{gone:?}"
+    );
+    let again = c
+        .bedrock
+        .delete_inference_profile()
+        .inference_profile_identifier(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        again
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{again:?}"
+    );
 }
 
 #[tokio::test]
@@ -82,12 +145,24 @@ async fn a_duplicate_name_conflicts_and_a_repeated_token_is_a_no_op() {
     };
     let first = create("Nova", Some("apply-1-nova")).await.unwrap();
     let repeat = create("Nova", Some("apply-1-nova")).await.unwrap();
-    assert_eq!(first.inference_profile_arn(), repeat.inference_profile_arn());
+    assert_eq!(
+        first.inference_profile_arn(),
+        repeat.inference_profile_arn()
+    );
     let conflict = create("Nova", Some("apply-2-nova")).await.unwrap_err();
     let service = conflict.as_service_error().unwrap();
     assert!(service.is_conflict_exception(), "{conflict:?}");
-    assert_eq!(conflict.raw_response().map(|r| r.status().as_u16()), Some(400));
-    let apps = c.bedrock.list_inference_profiles().type_equals(InferenceProfileType::Application).send().await.unwrap();
+    assert_eq!(
+        conflict.raw_response().map(|r| r.status().as_u16()),
+        Some(400)
+    );
+    let apps = c
+        .bedrock
+        .list_inference_profiles()
+        .type_equals(InferenceProfileType::Application)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(apps.inference_profile_summaries().len(), 1);
 }
 
@@ -103,34 +178,100 @@ async fn bad_names_descriptions_and_sources_are_rejected() {
             .model_source(source(from))
             .send()
     };
-    for (name, description) in [("bad name!", None), ("double  space", None), ("ok", Some("commas, no"))] {
+    for (name, description) in [
+        ("bad name!", None),
+        ("double  space", None),
+        ("ok", Some("commas, no")),
+    ] {
         let e = attempt(name, description, &src).await.unwrap_err();
         let service = e.as_service_error().unwrap();
         assert!(service.is_validation_exception(), "{name}: {e:?}");
-        assert!(service.meta().message().unwrap().contains("failed to satisfy constraint"), "{e:?}");
+        assert!(
+            service
+                .meta()
+                .message()
+                .unwrap()
+                .contains("failed to satisfy constraint"),
+            "{e:?}"
+        );
     }
-    let unknown = attempt("x", None, &src.replace("sonnet-4-5", "sonnet-9")).await.unwrap_err();
-    assert!(unknown.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{unknown:?}");
-    let not_an_arn = attempt("x", None, "us.anthropic.claude-sonnet-4-5-20250929-v1:0").await.unwrap_err();
-    assert!(not_an_arn.as_service_error().is_some_and(|e| e.is_validation_exception()), "{not_an_arn:?}");
-    let other_region = attempt("x", None, &src.replace("us-west-2", "us-east-1")).await.unwrap_err();
-    assert!(other_region.as_service_error().is_some_and(|e| e.is_validation_exception()), "{other_region:?}");
+    let unknown = attempt("x", None, &src.replace("sonnet-4-5", "sonnet-9"))
+        .await
+        .unwrap_err();
+    assert!(
+        unknown
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{unknown:?}"
+    );
+    let not_an_arn = attempt("x", None, "us.anthropic.claude-sonnet-4-5-20250929-v1:0")
+        .await
+        .unwrap_err();
+    assert!(
+        not_an_arn
+            .as_service_error()
+            .is_some_and(|e| e.is_validation_exception()),
+        "{not_an_arn:?}"
+    );
+    let other_region = attempt("x", None, &src.replace("us-west-2", "us-east-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        other_region
+            .as_service_error()
+            .is_some_and(|e| e.is_validation_exception()),
+        "{other_region:?}"
+    );
 
     // A foundation model of the region is a valid source and routes to itself.
     let fm = "arn:aws:bedrock:us-west-2::foundation-model/anthropic.claude-3-haiku-20240307-v1:0";
     let created = attempt("Haiku", None, fm).await.unwrap();
-    let p = c.bedrock.get_inference_profile().inference_profile_identifier(created.inference_profile_arn()).send().await.unwrap();
-    assert_eq!(p.models().iter().filter_map(|m| m.model_arn()).collect::<Vec<_>>(), [fm]);
+    let p = c
+        .bedrock
+        .get_inference_profile()
+        .inference_profile_identifier(created.inference_profile_arn())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        p.models()
+            .iter()
+            .filter_map(|m| m.model_arn())
+            .collect::<Vec<_>>(),
+        [fm]
+    );
 }
 
 #[tokio::test]
 async fn a_geography_profile_exists_only_in_its_regions() {
     let c = clients("eu-west-1").await;
-    let e = c.bedrock.get_inference_profile().inference_profile_identifier("us.amazon.nova-pro-v1:0").send().await.unwrap_err();
-    assert!(e.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{e:?}");
-    let eu = c.bedrock.get_inference_profile().inference_profile_identifier("eu.amazon.nova-pro-v1:0").send().await.unwrap();
+    let e = c
+        .bedrock
+        .get_inference_profile()
+        .inference_profile_identifier("us.amazon.nova-pro-v1:0")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        e.as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{e:?}"
+    );
+    let eu = c
+        .bedrock
+        .get_inference_profile()
+        .inference_profile_identifier("eu.amazon.nova-pro-v1:0")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(eu.r#type(), &InferenceProfileType::SystemDefined);
-    let global = c.bedrock.get_inference_profile().inference_profile_identifier("global.anthropic.claude-opus-4-5-20251101-v1:0").send().await.unwrap();
+    let global = c
+        .bedrock
+        .get_inference_profile()
+        .inference_profile_identifier("global.anthropic.claude-opus-4-5-20251101-v1:0")
+        .send()
+        .await
+        .unwrap();
     assert!(!global.models().is_empty() && global.models().len() <= 5);
 }
 
@@ -151,13 +292,25 @@ async fn paginators_walk_every_page() {
         .await
         .unwrap();
     assert_eq!(paged.len(), total);
-    let first_page = c.bedrock.list_inference_profiles().max_results(3).send().await.unwrap();
+    let first_page = c
+        .bedrock
+        .list_inference_profiles()
+        .max_results(3)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(first_page.inference_profile_summaries().len(), 3);
     assert!(first_page.next_token().is_some());
 
     let src = system_profile_arn(&c, "apac.amazon.nova-lite-v1:0").await;
     for i in 0..5 {
-        c.bedrock.create_inference_profile().inference_profile_name(format!("Page-{i}")).model_source(source(&src)).send().await.unwrap();
+        c.bedrock
+            .create_inference_profile()
+            .inference_profile_name(format!("Page-{i}"))
+            .model_source(source(&src))
+            .send()
+            .await
+            .unwrap();
     }
     let names: Vec<String> = c
         .bedrock
@@ -175,8 +328,18 @@ async fn paginators_walk_every_page() {
         .collect();
     assert_eq!(names, ["Page-0", "Page-1", "Page-2", "Page-3", "Page-4"]);
 
-    let bad = c.bedrock.list_inference_profiles().max_results(1001).send().await.unwrap_err();
-    assert!(bad.as_service_error().is_some_and(|e| e.is_validation_exception()), "{bad:?}");
+    let bad = c
+        .bedrock
+        .list_inference_profiles()
+        .max_results(1001)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        bad.as_service_error()
+            .is_some_and(|e| e.is_validation_exception()),
+        "{bad:?}"
+    );
 }
 
 #[tokio::test]
@@ -195,8 +358,21 @@ async fn tags_on_profile_arns() {
         .unwrap()
         .inference_profile_arn()
         .to_string();
-    c.bedrock.tag_resource().resource_arn(&arn).tags(tag("Team", "platform")).tags(tag("stack", "other")).send().await.unwrap();
-    c.bedrock.untag_resource().resource_arn(&arn).tag_keys("managed-by").send().await.unwrap();
+    c.bedrock
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag("Team", "platform"))
+        .tags(tag("stack", "other"))
+        .send()
+        .await
+        .unwrap();
+    c.bedrock
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("managed-by")
+        .send()
+        .await
+        .unwrap();
     let mut tags: Vec<(String, String)> = c
         .bedrock
         .list_tags_for_resource()
@@ -209,7 +385,13 @@ async fn tags_on_profile_arns() {
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect();
     tags.sort();
-    assert_eq!(tags, [("Team".to_string(), "platform".to_string()), ("stack".to_string(), "other".to_string())]);
+    assert_eq!(
+        tags,
+        [
+            ("Team".to_string(), "platform".to_string()),
+            ("stack".to_string(), "other".to_string())
+        ]
+    );
 
     let too_many = c
         .bedrock
@@ -219,15 +401,38 @@ async fn tags_on_profile_arns() {
         .send()
         .await
         .unwrap_err();
-    assert!(too_many.as_service_error().is_some_and(|e| e.is_too_many_tags_exception()), "{too_many:?}");
-    let bad = c.bedrock.tag_resource().resource_arn(&arn).tags(tag("a,b", "v")).send().await.unwrap_err();
-    assert!(bad.as_service_error().is_some_and(|e| e.is_validation_exception()), "{bad:?}");
-    let missing = c
+    assert!(
+        too_many
+            .as_service_error()
+            .is_some_and(|e| e.is_too_many_tags_exception()),
+        "{too_many:?}"
+    );
+    let bad = c
         .bedrock
-        .list_tags_for_resource()
-        .resource_arn(format!("arn:aws:bedrock:ap-northeast-1:{ACCOUNT}:application-inference-profile/000000000000"))
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag("a,b", "v"))
         .send()
         .await
         .unwrap_err();
-    assert!(missing.as_service_error().is_some_and(|e| e.is_resource_not_found_exception()), "{missing:?}");
+    assert!(
+        bad.as_service_error()
+            .is_some_and(|e| e.is_validation_exception()),
+        "{bad:?}"
+    );
+    let missing = c
+        .bedrock
+        .list_tags_for_resource()
+        .resource_arn(format!(
+            "arn:aws:bedrock:ap-northeast-1:{ACCOUNT}:application-inference-profile/000000000000"
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        missing
+            .as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{missing:?}"
+    );
 }

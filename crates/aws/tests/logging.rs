@@ -17,12 +17,19 @@ fn rendered(role: &str) -> Vec<Rendered> {
     let spec = bedrock_spec::check(&src).spec.expect("valid spec");
     bedrock_policy::built_in_templates()
         .iter()
-        .map(|t| bedrock_policy::render(t, &bedrock_policy::Placeholders::for_spec(&spec, ACCOUNT)).unwrap())
+        .map(|t| {
+            bedrock_policy::render(t, &bedrock_policy::Placeholders::for_spec(&spec, ACCOUNT))
+                .unwrap()
+        })
         .collect()
 }
 
 fn doc(policies: &[Rendered], kind: PolicyKind) -> String {
-    policies.iter().find(|p| p.kind == kind).unwrap().to_canonical_json()
+    policies
+        .iter()
+        .find(|p| p.kind == kind)
+        .unwrap()
+        .to_canonical_json()
 }
 
 fn config(group: &str, role_arn: &str, bucket: &str) -> LoggingConfig {
@@ -31,7 +38,13 @@ fn config(group: &str, role_arn: &str, bucket: &str) -> LoggingConfig {
             CloudWatchConfig::builder()
                 .log_group_name(group)
                 .role_arn(role_arn)
-                .large_data_delivery_s3_config(S3Config::builder().bucket_name(bucket).key_prefix("large-data").build().unwrap())
+                .large_data_delivery_s3_config(
+                    S3Config::builder()
+                        .bucket_name(bucket)
+                        .key_prefix("large-data")
+                        .build()
+                        .unwrap(),
+                )
                 .build()
                 .unwrap(),
         )
@@ -50,37 +63,97 @@ async fn logging_is_accepted_only_when_role_trust_permissions_group_and_bucket_a
     let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{role}");
     let policies = rendered(role);
 
-    let none = c.bedrock.get_model_invocation_logging_configuration().send().await.unwrap();
+    let none = c
+        .bedrock
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .unwrap();
     assert!(none.logging_config().is_none());
 
-    let put = || c.bedrock.put_model_invocation_logging_configuration().logging_config(config(&group, &role_arn, &bucket)).send();
+    let put = || {
+        c.bedrock
+            .put_model_invocation_logging_configuration()
+            .logging_config(config(&group, &role_arn, &bucket))
+            .send()
+    };
     let refused = |step: &str, expected: &str, e: &aws_sdk_bedrock::error::SdkError<_>| {
         let e: &aws_sdk_bedrock::error::SdkError<aws_sdk_bedrock::operation::put_model_invocation_logging_configuration::PutModelInvocationLoggingConfigurationError> = e;
-        let service = e.as_service_error().unwrap_or_else(|| panic!("{step}: {e:?}"));
+        let service = e
+            .as_service_error()
+            .unwrap_or_else(|| panic!("{step}: {e:?}"));
         assert!(service.is_validation_exception(), "{step}: {e:?}");
         let message = service.meta().message().unwrap_or_default().to_string();
         assert!(message.contains(expected), "{step}: {message}");
     };
     let log_group_failure = format!("Failed to validate permissions for log group: {group}, with role: {role_arn}. Verify the IAM role permissions are correct.");
 
-    refused("no log group", &log_group_failure, &put().await.unwrap_err());
-    c.logs.create_log_group().log_group_name(&group).send().await.unwrap();
+    refused(
+        "no log group",
+        &log_group_failure,
+        &put().await.unwrap_err(),
+    );
+    c.logs
+        .create_log_group()
+        .log_group_name(&group)
+        .send()
+        .await
+        .unwrap();
     refused("no role", &log_group_failure, &put().await.unwrap_err());
 
     // A trust policy for another account is not trust.
     let trust = doc(&policies, PolicyKind::LoggingTrust);
-    c.iam.create_role().role_name(role).assume_role_policy_document(trust.replace(ACCOUNT, "999999999999")).send().await.unwrap();
-    refused("trust for another account", &log_group_failure, &put().await.unwrap_err());
-    c.iam.update_assume_role_policy().role_name(role).policy_document(&trust).send().await.unwrap();
-    refused("no permissions", &log_group_failure, &put().await.unwrap_err());
+    c.iam
+        .create_role()
+        .role_name(role)
+        .assume_role_policy_document(trust.replace(ACCOUNT, "999999999999"))
+        .send()
+        .await
+        .unwrap();
+    refused(
+        "trust for another account",
+        &log_group_failure,
+        &put().await.unwrap_err(),
+    );
+    c.iam
+        .update_assume_role_policy()
+        .role_name(role)
+        .policy_document(&trust)
+        .send()
+        .await
+        .unwrap();
+    refused(
+        "no permissions",
+        &log_group_failure,
+        &put().await.unwrap_err(),
+    );
 
     // Permission on another group's stream is not permission.
     let cloudwatch = doc(&policies, PolicyKind::LoggingCloudWatch);
-    c.iam.put_role_policy().role_name(role).policy_name("BedrockLoggingPolicy").policy_document(cloudwatch.replace(&group, "/other")).send().await.unwrap();
-    refused("permission on another group", &log_group_failure, &put().await.unwrap_err());
-    c.iam.put_role_policy().role_name(role).policy_name("BedrockLoggingPolicy").policy_document(&cloudwatch).send().await.unwrap();
+    c.iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name("BedrockLoggingPolicy")
+        .policy_document(cloudwatch.replace(&group, "/other"))
+        .send()
+        .await
+        .unwrap();
+    refused(
+        "permission on another group",
+        &log_group_failure,
+        &put().await.unwrap_err(),
+    );
+    c.iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name("BedrockLoggingPolicy")
+        .policy_document(&cloudwatch)
+        .send()
+        .await
+        .unwrap();
 
-    let bucket_failure = format!("Failed to validate permissions for bucket: {bucket}, with role: {role_arn}");
+    let bucket_failure =
+        format!("Failed to validate permissions for bucket: {bucket}, with role: {role_arn}");
     refused("no bucket", &bucket_failure, &put().await.unwrap_err());
     c.s3.create_bucket()
         .bucket(&bucket)
@@ -92,23 +165,75 @@ async fn logging_is_accepted_only_when_role_trust_permissions_group_and_bucket_a
         .send()
         .await
         .unwrap();
-    refused("no S3 permission", &bucket_failure, &put().await.unwrap_err());
-    c.iam.put_role_policy().role_name(role).policy_name("BedrockS3Policy").policy_document(doc(&policies, PolicyKind::LoggingS3)).send().await.unwrap();
+    refused(
+        "no S3 permission",
+        &bucket_failure,
+        &put().await.unwrap_err(),
+    );
+    c.iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name("BedrockS3Policy")
+        .policy_document(doc(&policies, PolicyKind::LoggingS3))
+        .send()
+        .await
+        .unwrap();
 
     put().await.expect("everything is in place");
-    let got = c.bedrock.get_model_invocation_logging_configuration().send().await.unwrap();
-    let cw = got.logging_config().and_then(|l| l.cloud_watch_config()).expect("a configuration");
-    assert_eq!((cw.log_group_name(), cw.role_arn()), (group.as_str(), role_arn.as_str()));
-    assert_eq!(cw.large_data_delivery_s3_config().and_then(|s| s.key_prefix()), Some("large-data"));
+    let got = c
+        .bedrock
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .unwrap();
+    let cw = got
+        .logging_config()
+        .and_then(|l| l.cloud_watch_config())
+        .expect("a configuration");
+    assert_eq!(
+        (cw.log_group_name(), cw.role_arn()),
+        (group.as_str(), role_arn.as_str())
+    );
+    assert_eq!(
+        cw.large_data_delivery_s3_config()
+            .and_then(|s| s.key_prefix()),
+        Some("large-data")
+    );
 
     // An explicit Deny beats the Allow.
     let deny = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "logs:*", "Resource": "*"}]}"#;
-    c.iam.put_role_policy().role_name(role).policy_name("Deny").policy_document(deny).send().await.unwrap();
-    refused("explicit deny", &log_group_failure, &put().await.unwrap_err());
-    c.iam.delete_role_policy().role_name(role).policy_name("Deny").send().await.unwrap();
+    c.iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name("Deny")
+        .policy_document(deny)
+        .send()
+        .await
+        .unwrap();
+    refused(
+        "explicit deny",
+        &log_group_failure,
+        &put().await.unwrap_err(),
+    );
+    c.iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name("Deny")
+        .send()
+        .await
+        .unwrap();
     put().await.unwrap();
 
-    c.bedrock.delete_model_invocation_logging_configuration().send().await.unwrap();
-    let cleared = c.bedrock.get_model_invocation_logging_configuration().send().await.unwrap();
+    c.bedrock
+        .delete_model_invocation_logging_configuration()
+        .send()
+        .await
+        .unwrap();
+    let cleared = c
+        .bedrock
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .unwrap();
     assert!(cleared.logging_config().is_none());
 }

@@ -3,9 +3,14 @@
 //! 0 success, 1 error, 2 changes or drift found.
 
 mod generate;
+mod local;
 mod output;
 mod validate;
 
 pub use generate::{generate, GenerateOptions};
+pub use local::{local_reset, local_start, local_status, local_stop, LocalOptions};
 pub use output::Exit;
 pub use validate::validate;
+
+pub use bedrock_emulator::StartOptions as LocalStartOptions;
+pub use bedrock_emulator::{DEFAULT_HOST as LOCAL_HOST, DEFAULT_PORT as LOCAL_PORT};

@@ -13,15 +13,42 @@ pub const REQUIREMENTS: &str = include_str!("../python/requirements.txt");
 /// The extension's sources, written next to each running instance so that the server always
 /// runs the code this binary was built with.
 pub const SOURCES: [(&str, &str); 9] = [
-    ("__init__.py", include_str!("../python/bedrock_emulator/__init__.py")),
-    ("__main__.py", include_str!("../python/bedrock_emulator/__main__.py")),
-    ("catalog.json", include_str!("../python/bedrock_emulator/catalog.json")),
-    ("catalog.py", include_str!("../python/bedrock_emulator/catalog.py")),
-    ("controls.py", include_str!("../python/bedrock_emulator/controls.py")),
-    ("errors.py", include_str!("../python/bedrock_emulator/errors.py")),
-    ("iam_eval.py", include_str!("../python/bedrock_emulator/iam_eval.py")),
-    ("logging_config.py", include_str!("../python/bedrock_emulator/logging_config.py")),
-    ("profiles.py", include_str!("../python/bedrock_emulator/profiles.py")),
+    (
+        "__init__.py",
+        include_str!("../python/bedrock_emulator/__init__.py"),
+    ),
+    (
+        "__main__.py",
+        include_str!("../python/bedrock_emulator/__main__.py"),
+    ),
+    (
+        "catalog.json",
+        include_str!("../python/bedrock_emulator/catalog.json"),
+    ),
+    (
+        "catalog.py",
+        include_str!("../python/bedrock_emulator/catalog.py"),
+    ),
+    (
+        "controls.py",
+        include_str!("../python/bedrock_emulator/controls.py"),
+    ),
+    (
+        "errors.py",
+        include_str!("../python/bedrock_emulator/errors.py"),
+    ),
+    (
+        "iam_eval.py",
+        include_str!("../python/bedrock_emulator/iam_eval.py"),
+    ),
+    (
+        "logging_config.py",
+        include_str!("../python/bedrock_emulator/logging_config.py"),
+    ),
+    (
+        "profiles.py",
+        include_str!("../python/bedrock_emulator/profiles.py"),
+    ),
 ];
 
 /// The interpreter the virtualenv is made from.
@@ -113,13 +140,19 @@ impl Installation {
         })?;
         let lock = File::create(parent.join("install.lock")).map_err(|e| {
             EmulatorError::new(
-                format!("cannot create the install lock in {}: {e}", parent.display()),
+                format!(
+                    "cannot create the install lock in {}: {e}",
+                    parent.display()
+                ),
                 "check that the target directory is writable",
             )
         })?;
         // Another process may be installing: wait for it, then look again.
         lock.lock().map_err(|e| {
-            EmulatorError::new(format!("cannot lock the emulator install: {e}"), "try again")
+            EmulatorError::new(
+                format!("cannot lock the emulator install: {e}"),
+                "try again",
+            )
         })?;
         if self.is_current() {
             return Ok(false);
@@ -134,7 +167,10 @@ impl Installation {
         if self.venv.exists() {
             std::fs::remove_dir_all(&self.venv).map_err(|e| {
                 EmulatorError::new(
-                    format!("cannot remove the outdated virtualenv {}: {e}", self.venv.display()),
+                    format!(
+                        "cannot remove the outdated virtualenv {}: {e}",
+                        self.venv.display()
+                    ),
                     "remove it by hand and try again",
                 )
             })?;
@@ -152,7 +188,12 @@ impl Installation {
             .args(["-m", "venv"])
             .arg(&self.venv)
             .output()
-            .map_err(|e| EmulatorError::new(format!("cannot run {}: {e}", python.program.display()), "check the Python installation"))?;
+            .map_err(|e| {
+                EmulatorError::new(
+                    format!("cannot run {}: {e}", python.program.display()),
+                    "check the Python installation",
+                )
+            })?;
         if !out.status.success() {
             return Err(EmulatorError::new(
                 format!(
@@ -165,13 +206,26 @@ impl Installation {
         }
         let requirements = self.venv.join("requirements.txt");
         std::fs::write(&requirements, REQUIREMENTS).map_err(|e| {
-            EmulatorError::new(format!("cannot write {}: {e}", requirements.display()), "check the disk")
+            EmulatorError::new(
+                format!("cannot write {}: {e}", requirements.display()),
+                "check the disk",
+            )
         })?;
         let out = Command::new(self.python())
-            .args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", "-r"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--quiet",
+                "-r",
+            ])
             .arg(&requirements)
             .output()
-            .map_err(|e| EmulatorError::new(format!("cannot run pip: {e}"), "check the virtualenv"))?;
+            .map_err(|e| {
+                EmulatorError::new(format!("cannot run pip: {e}"), "check the virtualenv")
+            })?;
         if !out.status.success() {
             return Err(EmulatorError::new(
                 format!(
@@ -182,7 +236,10 @@ impl Installation {
             ));
         }
         std::fs::write(self.marker(), REQUIREMENTS).map_err(|e| {
-            EmulatorError::new(format!("cannot write {}: {e}", self.marker().display()), "check the disk")
+            EmulatorError::new(
+                format!("cannot write {}: {e}", self.marker().display()),
+                "check the disk",
+            )
         })
     }
 }

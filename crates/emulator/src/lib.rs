@@ -116,7 +116,12 @@ impl Control {
         }
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<serde_json::Value>) -> Result<serde_json::Value, EmulatorError> {
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value, EmulatorError> {
         let url = format!("{}{path}", self.endpoint);
         let unreachable = |e: ureq::Error| {
             EmulatorError::new(
@@ -132,20 +137,23 @@ impl Control {
         }
         .map_err(unreachable)?;
         let status = response.status().as_u16();
-        let text = response
-            .into_body()
-            .read_to_string()
-            .map_err(unreachable)?;
+        let text = response.into_body().read_to_string().map_err(unreachable)?;
         if status != 200 {
             return Err(EmulatorError::new(
                 format!("the emulator's control API answered {status} to {method} {path}: {text}"),
-                format!("is {} this project's emulator? `cargo xtask local status` tells", self.endpoint),
+                format!(
+                    "is {} this project's emulator? `cargo xtask local status` tells",
+                    self.endpoint
+                ),
             ));
         }
         serde_json::from_str(&text).map_err(|e| {
             EmulatorError::new(
                 format!("the emulator's control API answered with something that is not JSON: {e}"),
-                format!("is {} this project's emulator? `cargo xtask local status` tells", self.endpoint),
+                format!(
+                    "is {} this project's emulator? `cargo xtask local status` tells",
+                    self.endpoint
+                ),
             )
         })
     }
@@ -162,8 +170,12 @@ impl Control {
 
     /// A latency added to every request, like a round trip to AWS.
     pub fn set_latency_ms(&self, ms: f64) -> Result<(), EmulatorError> {
-        self.call("POST", "/_emulator/config", Some(serde_json::json!({ "latency_ms": ms })))
-            .map(|_| ())
+        self.call(
+            "POST",
+            "/_emulator/config",
+            Some(serde_json::json!({ "latency_ms": ms })),
+        )
+        .map(|_| ())
     }
 
     /// Roles younger than this fail Bedrock's logging checks, as new IAM roles do in AWS.
@@ -184,7 +196,8 @@ impl Control {
         if let Some(o) = &fault.operation {
             body["operation"] = o.clone().into();
         }
-        self.call("POST", "/_emulator/faults", Some(body)).map(|_| ())
+        self.call("POST", "/_emulator/faults", Some(body))
+            .map(|_| ())
     }
 
     pub fn clear_faults(&self) -> Result<(), EmulatorError> {

@@ -30,7 +30,8 @@ pub struct StartOptions {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Started {
-    pub pid: u32,
+    /// None for an emulator that answers on the port but was started from elsewhere.
+    pub pid: Option<u32>,
     pub endpoint: String,
     /// False when it was already running.
     pub new: bool,
@@ -38,10 +39,15 @@ pub struct Started {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Status {
-    /// Our process, answering.
-    Running { pid: u32, state: serde_json::Value },
+    /// An emulator answers; `pid` is known when it is the process started from this directory.
+    Running {
+        pid: Option<u32>,
+        state: serde_json::Value,
+    },
     /// Our process is alive but does not answer (starting, or stuck).
-    NotAnswering { pid: u32 },
+    NotAnswering {
+        pid: u32,
+    },
     Stopped,
 }
 
@@ -78,7 +84,11 @@ impl Instance {
 
     /// The pid in the pid file, if that process is alive and is this instance's server.
     fn our_pid(&self) -> Option<u32> {
-        let pid: u32 = std::fs::read_to_string(self.pid_file()).ok()?.trim().parse().ok()?;
+        let pid: u32 = std::fs::read_to_string(self.pid_file())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
         is_our_process(pid, self.port).then_some(pid)
     }
 
@@ -87,31 +97,47 @@ impl Instance {
     }
 
     pub fn status(&self) -> Status {
-        match self.our_pid() {
-            None => Status::Stopped,
-            Some(pid) => match self.answers() {
-                Some(state) => Status::Running { pid, state },
-                None => Status::NotAnswering { pid },
-            },
+        match (self.our_pid(), self.answers()) {
+            (pid, Some(state)) => Status::Running { pid, state },
+            (Some(pid), None) => Status::NotAnswering { pid },
+            (None, None) => Status::Stopped,
         }
     }
 
     /// Install if needed, then start the server in the background and wait until it answers.
     /// Starting a running instance is harmless: it says so and changes nothing.
-    pub fn start(&self, options: &StartOptions, progress: &mut dyn FnMut(&str)) -> Result<Started, EmulatorError> {
+    pub fn start(
+        &self,
+        options: &StartOptions,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Started, EmulatorError> {
         if let Some(pid) = self.our_pid() {
             if self.wait_ready(pid).is_ok() {
                 return Ok(Started {
-                    pid,
+                    pid: Some(pid),
                     endpoint: self.endpoint(),
                     new: false,
                 });
             }
         }
+        // An emulator of this project started from another directory (a test's, another
+        // checkout's) serves just as well.
+        if self.answers().is_some() {
+            return Ok(Started {
+                pid: None,
+                endpoint: self.endpoint(),
+                new: false,
+            });
+        }
         if std::net::TcpStream::connect_timeout(
             &format!("{}:{}", self.host, self.port)
                 .parse()
-                .map_err(|e| EmulatorError::new(format!("{}:{} is not an address: {e}", self.host, self.port), "pass --host as an IP address, e.g. 127.0.0.1"))?,
+                .map_err(|e| {
+                    EmulatorError::new(
+                        format!("{}:{} is not an address: {e}", self.host, self.port),
+                        "pass --host as an IP address, e.g. 127.0.0.1",
+                    )
+                })?,
             Duration::from_millis(300),
         )
         .is_ok()
@@ -127,11 +153,25 @@ impl Instance {
             .create(true)
             .append(true)
             .open(self.log_file())
-            .map_err(|e| EmulatorError::new(format!("cannot open {}: {e}", self.log_file().display()), "check that the target directory is writable"))?;
-        let log_err = log.try_clone().map_err(|e| EmulatorError::new(format!("cannot open the log twice: {e}"), "check the disk"))?;
+            .map_err(|e| {
+                EmulatorError::new(
+                    format!("cannot open {}: {e}", self.log_file().display()),
+                    "check that the target directory is writable",
+                )
+            })?;
+        let log_err = log.try_clone().map_err(|e| {
+            EmulatorError::new(format!("cannot open the log twice: {e}"), "check the disk")
+        })?;
         let mut command = Command::new(self.installation.python());
         command
-            .args(["-m", "bedrock_emulator", "--host", &self.host, "--port", &self.port.to_string()])
+            .args([
+                "-m",
+                "bedrock_emulator",
+                "--host",
+                &self.host,
+                "--port",
+                &self.port.to_string(),
+            ])
             .current_dir(self.sources_dir())
             .env("PYTHONPATH", self.sources_dir())
             .env("PYTHONUNBUFFERED", "1")
@@ -162,14 +202,17 @@ impl Instance {
         })?;
         let pid = child.id();
         std::fs::write(self.pid_file(), format!("{pid}\n")).map_err(|e| {
-            EmulatorError::new(format!("cannot write {}: {e}", self.pid_file().display()), "check the disk")
+            EmulatorError::new(
+                format!("cannot write {}: {e}", self.pid_file().display()),
+                "check the disk",
+            )
         })?;
         // The child is not waited for: it runs on after this process exits. Dropping the
         // handle does not kill it.
         drop(child);
         self.wait_ready(pid)?;
         Ok(Started {
-            pid,
+            pid: Some(pid),
             endpoint: self.endpoint(),
             new: true,
         })
@@ -178,11 +221,17 @@ impl Instance {
     fn write_sources(&self) -> Result<(), EmulatorError> {
         let package = self.sources_dir().join("bedrock_emulator");
         std::fs::create_dir_all(&package).map_err(|e| {
-            EmulatorError::new(format!("cannot create {}: {e}", package.display()), "check that the target directory is writable")
+            EmulatorError::new(
+                format!("cannot create {}: {e}", package.display()),
+                "check that the target directory is writable",
+            )
         })?;
         for (name, text) in SOURCES {
             std::fs::write(package.join(name), text).map_err(|e| {
-                EmulatorError::new(format!("cannot write {}: {e}", package.join(name).display()), "check the disk")
+                EmulatorError::new(
+                    format!("cannot write {}: {e}", package.join(name).display()),
+                    "check the disk",
+                )
             })?;
         }
         Ok(())
@@ -204,8 +253,15 @@ impl Instance {
             }
             if Instant::now() > deadline {
                 return Err(EmulatorError::new(
-                    format!("the emulator (pid {pid}) did not answer on {} within {}s", self.endpoint(), READY_TIMEOUT.as_secs()),
-                    format!("see {}; `cargo xtask local stop` ends it", self.log_file().display()),
+                    format!(
+                        "the emulator (pid {pid}) did not answer on {} within {}s",
+                        self.endpoint(),
+                        READY_TIMEOUT.as_secs()
+                    ),
+                    format!(
+                        "see {}; `cargo xtask local stop` ends it",
+                        self.log_file().display()
+                    ),
                 ));
             }
             std::thread::sleep(Duration::from_millis(100));

@@ -30,7 +30,10 @@ fn private() -> &'static Private {
         instance
             .start(&options, &mut |line| eprintln!("{line}"))
             .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
-        Private { instance, _dir: dir }
+        Private {
+            instance,
+            _dir: dir,
+        }
     })
 }
 
