@@ -17,8 +17,14 @@ pub struct Run {
 
 /// Run the binary with `args`, from `dir`, with no terminal and no colour.
 pub fn xtask_in(dir: &Path, args: &[&str]) -> Run {
+    xtask_env(dir, args, &[])
+}
+
+/// The same, with extra environment variables.
+pub fn xtask_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .stdin(std::process::Stdio::null())

@@ -1,7 +1,10 @@
 //! `cargo xtask`: parses the flags and hands each command to `bedrock_cli`. Nothing else
 //! lives here.
 
-use bedrock_cli::{Exit, GenerateOptions, LocalOptions, LocalStartOptions};
+use bedrock_cli::{
+    ApplyCommand, AwsOptions, DestroyCommand, DriftCommand, Exit, GenerateOptions, LocalOptions,
+    LocalStartOptions, PlanCommand,
+};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +35,26 @@ struct Global {
         default_value = "bedrock.toml"
     )]
     config: PathBuf,
+    /// Send every AWS call to the embedded emulator (started when it is not running).
+    #[arg(long, global = true)]
+    local: bool,
+    /// Send every AWS call to this AWS-compatible endpoint.
+    #[arg(long, global = true, value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
+impl Global {
+    fn aws(&self) -> AwsOptions {
+        AwsOptions {
+            local: self.local,
+            endpoint_url: self.endpoint_url.clone(),
+            local_host: bedrock_cli::LOCAL_HOST.to_string(),
+            local_port: std::env::var("BEDROCK_EMULATOR_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(bedrock_cli::LOCAL_PORT),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -53,6 +76,48 @@ enum Command {
         /// Where the generated files go (default: the spec's directory).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+    /// Show what `apply` would change (reads AWS, changes nothing).
+    Plan {
+        /// Exit 2 when there are changes (0 when none, 1 on error).
+        #[arg(long)]
+        detailed_exitcode: bool,
+        /// Print the plan as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Plan to take over same-named resources that lack this stack's tags.
+        #[arg(long)]
+        adopt: bool,
+    },
+    /// Converge AWS to the spec, then write librechat.yaml and .env.
+    Apply {
+        /// Do not ask for confirmation (CI).
+        #[arg(long)]
+        yes: bool,
+        /// Take over same-named resources that lack this stack's tags.
+        #[arg(long)]
+        adopt: bool,
+        /// Where the generated files go (default: the spec's directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Compare live resources and generated files with the spec: exit 0 clean, 2 drift.
+    Drift {
+        /// Print the result as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+        /// Where the generated files are (default: the spec's directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+    /// Remove what this stack manages; the log group and bucket stay unless --delete-data.
+    Destroy {
+        /// Do not ask for confirmation (CI).
+        #[arg(long)]
+        yes: bool,
+        /// Also delete the log group and the bucket, with every log and payload in them.
+        #[arg(long)]
+        delete_data: bool,
     },
     /// The embedded AWS emulator (moto plus this project's Bedrock extension).
     Local {
@@ -125,8 +190,31 @@ fn main() -> ExitCode {
         }
     };
     let config = &cli.global.config;
+    let aws = cli.global.aws();
     let exit = match cli.command {
         Command::Validate { json } => bedrock_cli::validate(config, json),
+        Command::Plan {
+            detailed_exitcode,
+            json,
+            adopt,
+        } => bedrock_cli::plan(
+            config,
+            &aws,
+            &PlanCommand {
+                detailed_exitcode,
+                json,
+                adopt,
+            },
+        ),
+        Command::Apply { yes, adopt, out } => {
+            bedrock_cli::apply(config, &aws, &ApplyCommand { yes, adopt, out })
+        }
+        Command::Drift { json, out } => {
+            bedrock_cli::drift(config, &aws, &DriftCommand { json, out })
+        }
+        Command::Destroy { yes, delete_data } => {
+            bedrock_cli::destroy(config, &aws, &DestroyCommand { yes, delete_data })
+        }
         Command::Generate {
             offline,
             check,
@@ -138,6 +226,7 @@ fn main() -> ExitCode {
                 check,
                 out,
             },
+            &aws,
         ),
         Command::Local { action } => match action {
             LocalAction::Start {

@@ -3,6 +3,16 @@
 //! endpoint (`--endpoint-url`). Region, endpoint, credentials for the emulator, retries and
 //! S3 addressing are decided here and nowhere else.
 
+mod apply;
+mod error;
+mod observe;
+mod recorder;
+
+pub use apply::{apply, ApplyOutcome};
+pub use error::AwsError;
+pub use observe::{caller_account, decode_policy, observe};
+pub use recorder::{Call, CallStats, Recorder};
+
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -88,7 +98,7 @@ pub async fn sdk_config(target: &Target, region: &str) -> SdkConfig {
     loader.load().await
 }
 
-/// A client for every service the stack uses.
+/// A client for every service the stack uses, all reporting to one [`Recorder`].
 #[derive(Debug, Clone)]
 pub struct Clients {
     pub bedrock: aws_sdk_bedrock::Client,
@@ -96,21 +106,41 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    pub recorder: Recorder,
 }
 
 impl Clients {
     pub fn new(config: &SdkConfig, target: &Target) -> Self {
+        let recorder = Recorder::default();
         // Emulators and most AWS-compatible endpoints serve buckets by path, not by host name.
         let path_style = !matches!(target, Target::Aws);
         let s3 = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(path_style)
+            .interceptor(recorder.clone())
             .build();
         Clients {
-            bedrock: aws_sdk_bedrock::Client::new(config),
-            iam: aws_sdk_iam::Client::new(config),
+            bedrock: aws_sdk_bedrock::Client::from_conf(
+                aws_sdk_bedrock::config::Builder::from(config)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(config)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            logs: aws_sdk_cloudwatchlogs::Client::new(config),
-            sts: aws_sdk_sts::Client::new(config),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(config)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config)
+                    .interceptor(recorder.clone())
+                    .build(),
+            ),
+            recorder,
         }
     }
 

@@ -11,14 +11,9 @@ pub struct GenerateOptions {
     pub out: Option<PathBuf>,
 }
 
-pub fn generate(config: &Path, opts: &GenerateOptions) -> Exit {
+pub fn generate(config: &Path, opts: &GenerateOptions, aws: &crate::AwsOptions) -> Exit {
     if !opts.offline {
-        error(
-            "`generate` without `--offline` reads the live profile ARNs from AWS to write .env, \
-             and this build has no AWS engine yet\n  help: run `cargo xtask generate --offline` \
-             to write librechat.yaml and the rendered policies, which depend on the spec alone",
-        );
-        return Exit::Error;
+        return crate::stack::generate_live(config, aws, opts.check, opts.out.clone());
     }
     let (loaded, spec) = match load_spec(config) {
         Ok(v) => v,

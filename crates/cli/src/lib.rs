@@ -5,11 +5,16 @@
 mod generate;
 mod local;
 mod output;
+mod stack;
 mod validate;
 
 pub use generate::{generate, GenerateOptions};
 pub use local::{local_reset, local_start, local_status, local_stop, LocalOptions};
 pub use output::Exit;
+pub use stack::{
+    apply, destroy, drift, plan, ApplyCommand, AwsOptions, DestroyCommand, DriftCommand,
+    PlanCommand,
+};
 pub use validate::validate;
 
 pub use bedrock_emulator::StartOptions as LocalStartOptions;

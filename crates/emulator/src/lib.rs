@@ -85,6 +85,8 @@ pub enum FaultKind {
     Server,
     /// The connection is closed with no response.
     Drop,
+    /// The request is carried out, then the connection is closed before the response.
+    DropAfter,
 }
 
 impl FaultKind {
@@ -93,6 +95,7 @@ impl FaultKind {
             FaultKind::Throttle => "throttle",
             FaultKind::Server => "server",
             FaultKind::Drop => "drop",
+            FaultKind::DropAfter => "drop_after",
         }
     }
 }

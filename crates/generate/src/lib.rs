@@ -4,6 +4,10 @@
 //! anything written, each atomically (a temporary file in the same directory, renamed over
 //! the old one), so a failure never leaves a half-written file or half of a set.
 
+mod env;
+
+pub use env::{assigned_name, merge_env, value_of};
+
 use bedrock_spec::Spec;
 use std::fmt;
 use std::io::Write;
@@ -14,8 +18,10 @@ use std::path::{Path, PathBuf};
 pub struct GeneratedFile {
     pub path: PathBuf,
     pub contents: String,
-    /// Unix permission bits for a new file; an existing file keeps its own.
+    /// Unix permission bits for a new file; an existing file keeps its own unless `private`.
     pub mode: u32,
+    /// Always exactly `mode` (0600 for `.env`), whatever the existing file had.
+    pub private: bool,
     /// Where the contents came from, for the summary (`from policies/x.json`).
     pub note: String,
 }
@@ -54,6 +60,62 @@ pub struct Inputs<'a> {
 }
 
 pub const LIBRECHAT_YAML: &str = "librechat.yaml";
+pub const DOT_ENV: &str = ".env";
+/// The region line LibreChat reads for Bedrock.
+pub const REGION_VARIABLE: &str = "BEDROCK_AWS_DEFAULT_REGION";
+
+/// `.env` with the live profile ARNs: `arns` maps each profile name to its ARN.
+pub fn env_file(
+    inputs: &Inputs<'_>,
+    arns: &std::collections::BTreeMap<String, String>,
+) -> Result<GeneratedFile, GenerateError> {
+    let path = inputs.out_dir.join(DOT_ENV);
+    let existing = match std::fs::read(&path) {
+        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| GenerateError {
+            path: path.clone(),
+            message: "not valid UTF-8".into(),
+            help: "re-save .env as UTF-8".into(),
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(GenerateError {
+                path,
+                message: format!("cannot read it: {e}"),
+                help: "check the file's permissions".into(),
+            })
+        }
+    };
+    let mut values = vec![(
+        REGION_VARIABLE.to_string(),
+        inputs.spec.stack.region.clone(),
+    )];
+    for p in &inputs.spec.profiles {
+        let Some(arn) = arns.get(&p.name) else {
+            return Err(GenerateError {
+                path,
+                message: format!(
+                    "inference profile {} does not exist, so {} has no value",
+                    p.name, p.env
+                ),
+                help:
+                    "run `cargo xtask apply` first (`generate --offline` writes what needs no AWS)"
+                        .into(),
+            });
+        };
+        values.push((p.env.clone(), arn.clone()));
+    }
+    Ok(GeneratedFile {
+        path: std::path::PathBuf::from(DOT_ENV),
+        contents: merge_env(existing.as_deref(), &values, inputs.spec_name),
+        // .env sits beside the user's secrets: only its owner reads it.
+        mode: 0o600,
+        private: true,
+        note: format!(
+            "{} values from the live profiles; values not shown",
+            values.len()
+        ),
+    })
+}
 
 /// The files `generate --offline` writes: `librechat.yaml` and the rendered policies.
 pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, GenerateError> {
@@ -73,6 +135,7 @@ pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, Generate
             path: Path::new("policies").join(r.kind.rendered_file()),
             contents: r.to_canonical_json(),
             mode: 0o644,
+            private: false,
             note: format!("{}, from {}", r.kind.describe(), r.origin),
         });
     }
@@ -110,6 +173,7 @@ fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
         path: PathBuf::from(LIBRECHAT_YAML),
         contents,
         mode: 0o644,
+        private: false,
         note: if existing.is_some() {
             "endpoints.bedrock replaced, the rest kept".into()
         } else {
@@ -152,7 +216,12 @@ pub fn ensure(
     if !check {
         for (f, (_, state)) in files.iter().zip(&states) {
             if *state != FileState::Unchanged {
-                write_atomic(&out_dir.join(&f.path), f.contents.as_bytes(), f.mode)?;
+                write_atomic(
+                    &out_dir.join(&f.path),
+                    f.contents.as_bytes(),
+                    f.mode,
+                    f.private,
+                )?;
             }
         }
     }
@@ -162,7 +231,12 @@ pub fn ensure(
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename, so
 /// readers see the old file or the new one, never a mix. An existing file keeps its
 /// permissions; a new one gets `mode`.
-pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), GenerateError> {
+pub fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    mode: u32,
+    exact_mode: bool,
+) -> Result<(), GenerateError> {
     let fail = |what: &str, e: std::io::Error| GenerateError {
         path: path.to_path_buf(),
         message: format!("{what}: {e}"),
@@ -183,9 +257,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Generate
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map(|m| m.permissions().mode() & 0o7777)
-            .unwrap_or(mode);
+        let mode = if exact_mode {
+            mode
+        } else {
+            std::fs::metadata(path)
+                .map(|m| m.permissions().mode() & 0o7777)
+                .unwrap_or(mode)
+        };
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(mode))
             .map_err(|e| fail("cannot set permissions", e))?;
     }
@@ -203,13 +281,24 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("f");
-        write_atomic(&p, b"one", 0o600).unwrap();
+        write_atomic(&p, b"one", 0o600, false).unwrap();
         assert_eq!(
             std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o600
         );
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
-        write_atomic(&p, b"two", 0o600).unwrap();
+        write_atomic(&p, b"two", 0o600, false).unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        write_atomic(&p, b"three", 0o600, true).unwrap();
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, b"two", 0o600, false).unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(
             std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
@@ -226,6 +315,7 @@ mod tests {
             path: "a/b.txt".into(),
             contents: "x".into(),
             mode: 0o644,
+            private: false,
             note: String::new(),
         }];
         let states = ensure(dir.path(), &files, true).unwrap();

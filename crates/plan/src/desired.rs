@@ -75,7 +75,10 @@ impl DesiredState {
                 .map(|p| p.document.clone())
                 .unwrap_or(Value::Null)
         };
-        let role_arn = format!("arn:{partition}:iam::{account_id}:role/{}", spec.logging.role_name);
+        let role_arn = format!(
+            "arn:{partition}:iam::{account_id}:role/{}",
+            spec.logging.role_name
+        );
         let bucket = spec.bucket_name(account_id);
         let prefix = spec.logging.key_prefix.trim_end_matches('/');
         let mut inline = BTreeMap::new();
@@ -109,7 +112,11 @@ impl DesiredState {
             bucket: DesiredBucket {
                 name: bucket.clone(),
                 policy: policy(PolicyKind::LogsBucket),
-                object_prefix: if prefix.is_empty() { String::new() } else { format!("{prefix}/") },
+                object_prefix: if prefix.is_empty() {
+                    String::new()
+                } else {
+                    format!("{prefix}/")
+                },
                 expiration_days: spec.logging.retention_days,
             },
             role: DesiredRole {
@@ -136,7 +143,9 @@ impl DesiredState {
 
     /// Whether a resource's tags say this stack manages it.
     pub fn owns(&self, tags: &BTreeMap<String, String>) -> bool {
-        self.managed_tags.iter().all(|(k, v)| tags.get(k) == Some(v))
+        self.managed_tags
+            .iter()
+            .all(|(k, v)| tags.get(k) == Some(v))
     }
 
     pub fn log_group_arn(&self) -> String {

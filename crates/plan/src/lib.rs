@@ -11,11 +11,16 @@ pub mod policy_doc;
 mod render;
 mod steps;
 
-pub use desired::{DesiredBucket, DesiredLogGroup, DesiredProfile, DesiredRole, DesiredState, LIFECYCLE_RULE_ID};
+pub use desired::{
+    DesiredBucket, DesiredLogGroup, DesiredProfile, DesiredRole, DesiredState, LIFECYCLE_RULE_ID,
+};
 pub use observed::{
     BucketState, LifecycleRule, LoggingSettings, ObservedBucket, ObservedLogGroup, ObservedProfile,
     ObservedRole, ObservedState, PublicAccessBlock, SourceState,
 };
-pub use plan::{plan, plan_destroy, Action, Change, FieldDiff, Kept, Plan, PlanError, PlanOptions, ResourceKind, Summary, PLAN_FORMAT_VERSION};
+pub use plan::{
+    plan, plan_destroy, Action, Change, FieldDiff, Kept, Plan, PlanError, PlanOptions,
+    ResourceKind, Summary, PLAN_FORMAT_VERSION,
+};
 pub use render::render_plan;
 pub use steps::{Chain, Phase, Step};

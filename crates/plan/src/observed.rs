@@ -32,7 +32,9 @@ pub enum BucketState {
     #[default]
     Missing,
     /// The name exists in another region of this account.
-    OtherRegion { region: String },
+    OtherRegion {
+        region: String,
+    },
     /// The name is taken by another account (403 on HeadBucket).
     Foreign,
     Present(ObservedBucket),

@@ -2,7 +2,9 @@
 //! field-level differences, reason, and the steps apply will take.
 
 use crate::desired::{DesiredProfile, DesiredState, LIFECYCLE_RULE_ID};
-use crate::observed::{BucketState, LifecycleRule, LoggingSettings, ObservedState, PublicAccessBlock, SourceState};
+use crate::observed::{
+    BucketState, LifecycleRule, LoggingSettings, ObservedState, PublicAccessBlock, SourceState,
+};
 use crate::policy_doc;
 use crate::steps::{Chain, Phase, Step};
 use serde::Serialize;
@@ -123,7 +125,12 @@ pub struct Summary {
 
 impl Plan {
     pub fn summary(&self) -> Summary {
-        let count = |a: &[Action]| self.changes.iter().filter(|c| a.contains(&c.action)).count();
+        let count = |a: &[Action]| {
+            self.changes
+                .iter()
+                .filter(|c| a.contains(&c.action))
+                .count()
+        };
         Summary {
             add: count(&[Action::Create]),
             change: count(&[Action::Update, Action::Adopt]),
@@ -141,7 +148,10 @@ impl Plan {
         let mut by_rank: BTreeMap<u8, Vec<Vec<Step>>> = BTreeMap::new();
         for change in &self.changes {
             for chain in &change.steps {
-                by_rank.entry(chain.rank).or_default().push(chain.steps.clone());
+                by_rank
+                    .entry(chain.rank)
+                    .or_default()
+                    .push(chain.steps.clone());
             }
         }
         by_rank
@@ -210,7 +220,15 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn push(&mut self, kind: ResourceKind, name: &str, action: Action, reason: impl Into<String>, diffs: Vec<FieldDiff>, steps: Vec<Chain>) {
+    fn push(
+        &mut self,
+        kind: ResourceKind,
+        name: &str,
+        action: Action,
+        reason: impl Into<String>,
+        diffs: Vec<FieldDiff>,
+        steps: Vec<Chain>,
+    ) {
         self.changes.push(Change {
             kind,
             name: name.to_string(),
@@ -244,10 +262,26 @@ impl Planner<'_> {
                 &d.name,
                 Action::Create,
                 "does not exist",
-                vec![FieldDiff::new("retention_days", Value::Null, json!(d.retention_days))],
+                vec![FieldDiff::new(
+                    "retention_days",
+                    Value::Null,
+                    json!(d.retention_days),
+                )],
                 vec![
-                    Chain { rank: 1, steps: vec![Step::CreateLogGroup { name: d.name.clone(), tags: self.desired.managed_tags.clone() }] },
-                    Chain { rank: 2, steps: vec![Step::PutRetentionPolicy { name: d.name.clone(), days: d.retention_days }] },
+                    Chain {
+                        rank: 1,
+                        steps: vec![Step::CreateLogGroup {
+                            name: d.name.clone(),
+                            tags: self.desired.managed_tags.clone(),
+                        }],
+                    },
+                    Chain {
+                        rank: 2,
+                        steps: vec![Step::PutRetentionPolicy {
+                            name: d.name.clone(),
+                            days: d.retention_days,
+                        }],
+                    },
                 ],
             );
             return;
@@ -260,55 +294,105 @@ impl Planner<'_> {
                 return;
             }
             action = Action::Adopt;
-            diffs.push(FieldDiff::new("tags", tags_json(&o.tags), tags_json(&self.desired.managed_tags)));
-            steps.push(Chain { rank: 1, steps: vec![Step::TagLogGroup { arn: self.desired.log_group_arn(), tags: self.desired.managed_tags.clone() }] });
+            diffs.push(FieldDiff::new(
+                "tags",
+                tags_json(&o.tags),
+                tags_json(&self.desired.managed_tags),
+            ));
+            steps.push(Chain {
+                rank: 1,
+                steps: vec![Step::TagLogGroup {
+                    arn: self.desired.log_group_arn(),
+                    tags: self.desired.managed_tags.clone(),
+                }],
+            });
         }
         if o.retention_days != Some(d.retention_days) {
-            diffs.push(FieldDiff::new("retention_days", json!(o.retention_days), json!(d.retention_days)));
-            steps.push(Chain { rank: 2, steps: vec![Step::PutRetentionPolicy { name: d.name.clone(), days: d.retention_days }] });
+            diffs.push(FieldDiff::new(
+                "retention_days",
+                json!(o.retention_days),
+                json!(d.retention_days),
+            ));
+            steps.push(Chain {
+                rank: 2,
+                steps: vec![Step::PutRetentionPolicy {
+                    name: d.name.clone(),
+                    days: d.retention_days,
+                }],
+            });
         }
         if steps.is_empty() {
             self.push(kind, &d.name, Action::NoOp, "as specified", vec![], vec![]);
         } else {
-            let reason = if action == Action::Adopt { "taken over with --adopt" } else { "differs from the spec" };
+            let reason = if action == Action::Adopt {
+                "taken over with --adopt"
+            } else {
+                "differs from the spec"
+            };
             self.push(kind, &d.name, action, reason, diffs, steps);
         }
     }
 
-    fn desired_lifecycle(&self, existing: &[LifecycleRule]) -> Vec<LifecycleRule> {
+    fn desired_lifecycle(&self) -> LifecycleRule {
         let d = &self.desired.bucket;
-        let mut rules: Vec<LifecycleRule> = existing.iter().filter(|r| r.id != LIFECYCLE_RULE_ID).cloned().collect();
-        rules.push(LifecycleRule {
+        LifecycleRule {
             id: LIFECYCLE_RULE_ID.to_string(),
             prefix: d.object_prefix.clone(),
             enabled: true,
             expiration_days: Some(d.expiration_days),
-        });
-        rules
+        }
     }
 
     fn bucket(&mut self) {
         let d = self.desired.bucket.clone();
         let kind = ResourceKind::Bucket;
-        let hardening = |name: &str, policy: &Value, lifecycle: Vec<LifecycleRule>| {
+        let hardening = |name: &str, policy: &Value, lifecycle: LifecycleRule| {
             vec![
-                Chain { rank: 2, steps: vec![Step::PutPublicAccessBlock { name: name.to_string() }] },
-                Chain { rank: 2, steps: vec![Step::PutBucketEncryption { name: name.to_string() }] },
-                Chain { rank: 2, steps: vec![Step::PutOwnershipControls { name: name.to_string() }] },
-                Chain { rank: 2, steps: vec![Step::PutBucketPolicy { name: name.to_string(), policy: policy.clone() }] },
-                Chain { rank: 2, steps: vec![Step::PutBucketLifecycle { name: name.to_string(), rules: lifecycle }] },
+                Chain {
+                    rank: 2,
+                    steps: vec![Step::PutPublicAccessBlock {
+                        name: name.to_string(),
+                    }],
+                },
+                Chain {
+                    rank: 2,
+                    steps: vec![Step::PutBucketEncryption {
+                        name: name.to_string(),
+                    }],
+                },
+                Chain {
+                    rank: 2,
+                    steps: vec![Step::PutOwnershipControls {
+                        name: name.to_string(),
+                    }],
+                },
+                Chain {
+                    rank: 2,
+                    steps: vec![Step::PutBucketPolicy {
+                        name: name.to_string(),
+                        policy: policy.clone(),
+                    }],
+                },
+                Chain {
+                    rank: 2,
+                    steps: vec![Step::PutBucketLifecycle {
+                        name: name.to_string(),
+                        rule: lifecycle,
+                    }],
+                },
             ]
         };
         match &self.observed.bucket {
             BucketState::Missing => {
                 let mut steps = vec![Chain {
                     rank: 1,
-                    steps: vec![
-                        Step::CreateBucket { name: d.name.clone(), region: self.desired.region.clone() },
-                        Step::PutBucketTagging { name: d.name.clone(), tags: self.desired.managed_tags.clone() },
-                    ],
+                    steps: vec![Step::CreateBucket {
+                        name: d.name.clone(),
+                        region: self.desired.region.clone(),
+                        tags: self.desired.managed_tags.clone(),
+                    }],
                 }];
-                steps.extend(hardening(&d.name, &d.policy, self.desired_lifecycle(&[])));
+                steps.extend(hardening(&d.name, &d.policy, self.desired_lifecycle()));
                 self.push(
                     kind,
                     &d.name,
@@ -363,12 +447,11 @@ impl Planner<'_> {
                     diffs.push(FieldDiff::policy("policy", o.policy.as_ref(), &d.policy));
                     steps.push(Chain { rank: 2, steps: vec![Step::PutBucketPolicy { name: d.name.clone(), policy: d.policy.clone() }] });
                 }
-                let wanted = self.desired_lifecycle(&o.lifecycle);
-                let ours = wanted.last().cloned();
+                let ours = self.desired_lifecycle();
                 let theirs = o.lifecycle.iter().find(|r| r.id == LIFECYCLE_RULE_ID).cloned();
-                if theirs != ours {
+                if theirs.as_ref() != Some(&ours) {
                     diffs.push(FieldDiff::new("lifecycle", json!(theirs), json!(ours)));
-                    steps.push(Chain { rank: 2, steps: vec![Step::PutBucketLifecycle { name: d.name.clone(), rules: wanted }] });
+                    steps.push(Chain { rank: 2, steps: vec![Step::PutBucketLifecycle { name: d.name.clone(), rule: ours }] });
                 }
                 if steps.is_empty() {
                     self.push(kind, &d.name, Action::NoOp, "as specified", vec![], vec![]);
@@ -388,11 +471,32 @@ impl Planner<'_> {
             let mut puts = Vec::new();
             for (name, doc) in &d.inline {
                 diffs.push(FieldDiff::policy(&format!("policy {name}"), None, doc));
-                puts.push(Chain { rank: 2, steps: vec![Step::PutRolePolicy { role: d.name.clone(), name: name.clone(), document: doc.clone() }] });
+                puts.push(Chain {
+                    rank: 2,
+                    steps: vec![Step::PutRolePolicy {
+                        role: d.name.clone(),
+                        name: name.clone(),
+                        document: doc.clone(),
+                    }],
+                });
             }
-            let mut steps = vec![Chain { rank: 1, steps: vec![Step::CreateRole { name: d.name.clone(), trust: d.trust.clone(), tags: self.desired.managed_tags.clone() }] }];
+            let mut steps = vec![Chain {
+                rank: 1,
+                steps: vec![Step::CreateRole {
+                    name: d.name.clone(),
+                    trust: d.trust.clone(),
+                    tags: self.desired.managed_tags.clone(),
+                }],
+            }];
             steps.extend(puts);
-            self.push(kind, &d.name, Action::Create, "does not exist", diffs, steps);
+            self.push(
+                kind,
+                &d.name,
+                Action::Create,
+                "does not exist",
+                diffs,
+                steps,
+            );
             return;
         };
         let mut diffs = Vec::new();
@@ -403,35 +507,78 @@ impl Planner<'_> {
                 return;
             }
             action = Action::Adopt;
-            diffs.push(FieldDiff::new("tags", tags_json(&o.tags), tags_json(&self.desired.managed_tags)));
-            steps.push(Chain { rank: 1, steps: vec![Step::TagRole { name: d.name.clone(), tags: self.desired.managed_tags.clone() }] });
+            diffs.push(FieldDiff::new(
+                "tags",
+                tags_json(&o.tags),
+                tags_json(&self.desired.managed_tags),
+            ));
+            steps.push(Chain {
+                rank: 1,
+                steps: vec![Step::TagRole {
+                    name: d.name.clone(),
+                    tags: self.desired.managed_tags.clone(),
+                }],
+            });
         }
         if !policy_doc::equivalent(&o.trust, &d.trust) {
             diffs.push(FieldDiff::policy("trust", Some(&o.trust), &d.trust));
-            steps.push(Chain { rank: 2, steps: vec![Step::UpdateTrust { name: d.name.clone(), trust: d.trust.clone() }] });
+            steps.push(Chain {
+                rank: 2,
+                steps: vec![Step::UpdateTrust {
+                    name: d.name.clone(),
+                    trust: d.trust.clone(),
+                }],
+            });
         }
         for (name, doc) in &d.inline {
             let current = o.inline.get(name);
             if !current.is_some_and(|c| policy_doc::equivalent(c, doc)) {
                 diffs.push(FieldDiff::policy(&format!("policy {name}"), current, doc));
-                steps.push(Chain { rank: 2, steps: vec![Step::PutRolePolicy { role: d.name.clone(), name: name.clone(), document: doc.clone() }] });
+                steps.push(Chain {
+                    rank: 2,
+                    steps: vec![Step::PutRolePolicy {
+                        role: d.name.clone(),
+                        name: name.clone(),
+                        document: doc.clone(),
+                    }],
+                });
             }
         }
         // Least privilege: the role holds exactly the spec's policies.
         for (name, doc) in &o.inline {
             if !d.inline.contains_key(name) {
-                diffs.push(FieldDiff::new(&format!("policy {name}"), doc.clone(), Value::Null));
-                steps.push(Chain { rank: 2, steps: vec![Step::DeleteRolePolicy { role: d.name.clone(), name: name.clone() }] });
+                diffs.push(FieldDiff::new(
+                    &format!("policy {name}"),
+                    doc.clone(),
+                    Value::Null,
+                ));
+                steps.push(Chain {
+                    rank: 2,
+                    steps: vec![Step::DeleteRolePolicy {
+                        role: d.name.clone(),
+                        name: name.clone(),
+                    }],
+                });
             }
         }
         for arn in &o.attached {
             diffs.push(FieldDiff::new("attached policy", json!(arn), Value::Null));
-            steps.push(Chain { rank: 2, steps: vec![Step::DetachRolePolicy { role: d.name.clone(), arn: arn.clone() }] });
+            steps.push(Chain {
+                rank: 2,
+                steps: vec![Step::DetachRolePolicy {
+                    role: d.name.clone(),
+                    arn: arn.clone(),
+                }],
+            });
         }
         if steps.is_empty() {
             self.push(kind, &d.name, Action::NoOp, "as specified", vec![], vec![]);
         } else {
-            let reason = if action == Action::Adopt { "taken over with --adopt" } else { "differs from the spec" };
+            let reason = if action == Action::Adopt {
+                "taken over with --adopt"
+            } else {
+                "differs from the spec"
+            };
             self.push(kind, &d.name, action, reason, diffs, steps);
         }
     }
@@ -440,13 +587,27 @@ impl Planner<'_> {
         let d = &self.desired.logging;
         let kind = ResourceKind::LoggingConfiguration;
         let name = self.desired.region.clone();
-        let step = vec![Chain { rank: 3, steps: vec![Step::PutLogging { settings: d.clone() }] }];
+        let step = vec![Chain {
+            rank: 3,
+            steps: vec![Step::PutLogging {
+                settings: d.clone(),
+            }],
+        }];
         match &self.observed.logging {
             None => {
                 let diffs = logging_diffs(None, d);
-                self.push(kind, &name, Action::Create, "model invocation logging is off", diffs, step);
+                self.push(
+                    kind,
+                    &name,
+                    Action::Create,
+                    "model invocation logging is off",
+                    diffs,
+                    step,
+                );
             }
-            Some(o) if o == d => self.push(kind, &name, Action::NoOp, "as specified", vec![], vec![]),
+            Some(o) if o == d => {
+                self.push(kind, &name, Action::NoOp, "as specified", vec![], vec![])
+            }
             Some(o) => {
                 let diffs = logging_diffs(Some(o), d);
                 let reason = if o.log_group != d.log_group || o.role_arn != d.role_arn {
@@ -483,7 +644,12 @@ impl Planner<'_> {
             let Some(models) = self.source_models(p) else {
                 continue;
             };
-            let observed = self.observed.profiles.iter().find(|o| o.name == p.name).cloned();
+            let observed = self
+                .observed
+                .profiles
+                .iter()
+                .find(|o| o.name == p.name)
+                .cloned();
             let Some(o) = observed else {
                 self.push(
                     kind,
@@ -495,7 +661,10 @@ impl Planner<'_> {
                         FieldDiff::new("description", Value::Null, json!(p.description)),
                         FieldDiff::new("tags", Value::Null, tags_json(&p.tags)),
                     ],
-                    vec![Chain { rank: 4, steps: vec![self.create_profile(p, None)] }],
+                    vec![Chain {
+                        rank: 4,
+                        steps: vec![self.create_profile(p, None)],
+                    }],
                 );
                 continue;
             };
@@ -507,10 +676,18 @@ impl Planner<'_> {
             observed_models.sort();
             let mut replace_diffs = Vec::new();
             if observed_models != models {
-                replace_diffs.push(FieldDiff::new("models", json!(observed_models), json!(models)));
+                replace_diffs.push(FieldDiff::new(
+                    "models",
+                    json!(observed_models),
+                    json!(models),
+                ));
             }
             if o.description != p.description {
-                replace_diffs.push(FieldDiff::new("description", json!(o.description), json!(p.description)));
+                replace_diffs.push(FieldDiff::new(
+                    "description",
+                    json!(o.description),
+                    json!(p.description),
+                ));
             }
             if !replace_diffs.is_empty() {
                 // Bedrock cannot update a profile but for its tags: a new profile, a new ARN.
@@ -527,32 +704,75 @@ impl Planner<'_> {
                     replace_diffs,
                     vec![Chain {
                         rank: 4,
-                        steps: vec![Step::DeleteProfile { name: p.name.clone(), arn: o.arn.clone() }, self.create_profile(p, Some(&o.arn))],
+                        steps: vec![
+                            Step::DeleteProfile {
+                                name: p.name.clone(),
+                                arn: o.arn.clone(),
+                            },
+                            self.create_profile(p, Some(&o.arn)),
+                        ],
                     }],
                 );
                 continue;
             }
             let mut steps = Vec::new();
-            let add: BTreeMap<String, String> = p.tags.iter().filter(|(k, v)| o.tags.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-            let remove: Vec<String> = o.tags.keys().filter(|k| !p.tags.contains_key(*k)).cloned().collect();
+            let add: BTreeMap<String, String> = p
+                .tags
+                .iter()
+                .filter(|(k, v)| o.tags.get(*k) != Some(*v))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            let remove: Vec<String> = o
+                .tags
+                .keys()
+                .filter(|k| !p.tags.contains_key(*k))
+                .cloned()
+                .collect();
             let mut diffs = Vec::new();
             if !add.is_empty() || !remove.is_empty() {
-                diffs.push(FieldDiff::new("tags", tags_json(&o.tags), tags_json(&p.tags)));
+                diffs.push(FieldDiff::new(
+                    "tags",
+                    tags_json(&o.tags),
+                    tags_json(&p.tags),
+                ));
                 let mut chain = Vec::new();
                 if !remove.is_empty() {
-                    chain.push(Step::UntagProfile { arn: o.arn.clone(), keys: remove });
+                    chain.push(Step::UntagProfile {
+                        arn: o.arn.clone(),
+                        keys: remove,
+                    });
                 }
                 if !add.is_empty() {
-                    chain.push(Step::TagProfile { arn: o.arn.clone(), tags: add });
+                    chain.push(Step::TagProfile {
+                        arn: o.arn.clone(),
+                        tags: add,
+                    });
                 }
-                steps.push(Chain { rank: 4, steps: chain });
+                steps.push(Chain {
+                    rank: 4,
+                    steps: chain,
+                });
             }
             if steps.is_empty() {
                 self.push(kind, &p.name, Action::NoOp, "as specified", vec![], vec![]);
             } else if !owned {
-                self.push(kind, &p.name, Action::Adopt, "taken over with --adopt", diffs, steps);
+                self.push(
+                    kind,
+                    &p.name,
+                    Action::Adopt,
+                    "taken over with --adopt",
+                    diffs,
+                    steps,
+                );
             } else {
-                self.push(kind, &p.name, Action::Update, "tags differ from the spec", diffs, steps);
+                self.push(
+                    kind,
+                    &p.name,
+                    Action::Update,
+                    "tags differ from the spec",
+                    diffs,
+                    steps,
+                );
             }
         }
         // Profiles this stack made that the spec no longer has.
@@ -565,7 +785,13 @@ impl Planner<'_> {
                     Action::Delete,
                     "managed by this stack and no longer in the spec",
                     vec![FieldDiff::new("arn", json!(o.arn), Value::Null)],
-                    vec![Chain { rank: 4, steps: vec![Step::DeleteProfile { name: o.name.clone(), arn: o.arn.clone() }] }],
+                    vec![Chain {
+                        rank: 4,
+                        steps: vec![Step::DeleteProfile {
+                            name: o.name.clone(),
+                            arn: o.arn.clone(),
+                        }],
+                    }],
                 );
             }
         }
@@ -583,7 +809,10 @@ impl Planner<'_> {
 }
 
 fn logging_diffs(o: Option<&LoggingSettings>, d: &LoggingSettings) -> Vec<FieldDiff> {
-    let before = o.map_or_else(|| json!({}), |o| serde_json::to_value(o).unwrap_or(Value::Null));
+    let before = o.map_or_else(
+        || json!({}),
+        |o| serde_json::to_value(o).unwrap_or(Value::Null),
+    );
     let after = serde_json::to_value(d).unwrap_or(Value::Null);
     let (Value::Object(b), Value::Object(a)) = (before.clone(), after.clone()) else {
         return vec![FieldDiff::new("configuration", before, after)];
@@ -597,7 +826,11 @@ fn logging_diffs(o: Option<&LoggingSettings>, d: &LoggingSettings) -> Vec<FieldD
 /// A create's idempotency token: the same for every retry of the same create, different for
 /// a create that replaces another profile (so that A -> B -> A makes a new profile), within
 /// Bedrock's pattern `[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?`.
-pub fn client_request_token(d: &DesiredState, p: &DesiredProfile, predecessor: Option<&str>) -> String {
+pub fn client_request_token(
+    d: &DesiredState,
+    p: &DesiredProfile,
+    predecessor: Option<&str>,
+) -> String {
     let mut h = Sha256::new();
     for part in [
         d.stack.as_str(),
@@ -617,7 +850,11 @@ pub fn client_request_token(d: &DesiredState, p: &DesiredProfile, predecessor: O
 }
 
 /// Converge the observed state to the desired one.
-pub fn plan(desired: &DesiredState, observed: &ObservedState, options: PlanOptions) -> Result<Plan, PlanError> {
+pub fn plan(
+    desired: &DesiredState,
+    observed: &ObservedState,
+    options: PlanOptions,
+) -> Result<Plan, PlanError> {
     check_account(desired, observed)?;
     let mut planner = Planner {
         desired,
@@ -632,7 +869,9 @@ pub fn plan(desired: &DesiredState, observed: &ObservedState, options: PlanOptio
     planner.logging();
     planner.profiles();
     if !planner.problems.is_empty() {
-        return Err(PlanError { problems: planner.problems });
+        return Err(PlanError {
+            problems: planner.problems,
+        });
     }
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
@@ -657,7 +896,11 @@ pub fn plan(desired: &DesiredState, observed: &ObservedState, options: PlanOptio
 
 /// Remove what this stack manages, in reverse dependency order. The log group and the bucket
 /// hold data: they are deleted only with `delete_data`.
-pub fn plan_destroy(desired: &DesiredState, observed: &ObservedState, delete_data: bool) -> Result<Plan, PlanError> {
+pub fn plan_destroy(
+    desired: &DesiredState,
+    observed: &ObservedState,
+    delete_data: bool,
+) -> Result<Plan, PlanError> {
     check_account(desired, observed)?;
     let mut changes = Vec::new();
     let mut kept = Vec::new();
@@ -678,7 +921,13 @@ pub fn plan_destroy(desired: &DesiredState, observed: &ObservedState, delete_dat
                 &o.name,
                 "managed by this stack",
                 vec![FieldDiff::new("arn", json!(o.arn), Value::Null)],
-                vec![Chain { rank: 1, steps: vec![Step::DeleteProfile { name: o.name.clone(), arn: o.arn.clone() }] }],
+                vec![Chain {
+                    rank: 1,
+                    steps: vec![Step::DeleteProfile {
+                        name: o.name.clone(),
+                        arn: o.arn.clone(),
+                    }],
+                }],
             );
         }
     }
@@ -690,7 +939,10 @@ pub fn plan_destroy(desired: &DesiredState, observed: &ObservedState, delete_dat
                 &desired.region,
                 "points at this stack's role and log group",
                 vec![],
-                vec![Chain { rank: 2, steps: vec![Step::DeleteLogging] }],
+                vec![Chain {
+                    rank: 2,
+                    steps: vec![Step::DeleteLogging],
+                }],
             );
         } else {
             kept.push(Kept {
@@ -705,44 +957,86 @@ pub fn plan_destroy(desired: &DesiredState, observed: &ObservedState, delete_dat
             let mut steps: Vec<Step> = o
                 .inline
                 .keys()
-                .map(|n| Step::DeleteRolePolicy { role: desired.role.name.clone(), name: n.clone() })
+                .map(|n| Step::DeleteRolePolicy {
+                    role: desired.role.name.clone(),
+                    name: n.clone(),
+                })
                 .collect();
-            steps.extend(o.attached.iter().map(|a| Step::DetachRolePolicy { role: desired.role.name.clone(), arn: a.clone() }));
-            steps.push(Step::DeleteRole { name: desired.role.name.clone() });
-            push(ResourceKind::Role, &desired.role.name, "managed by this stack", vec![], vec![Chain { rank: 3, steps }]);
+            steps.extend(o.attached.iter().map(|a| Step::DetachRolePolicy {
+                role: desired.role.name.clone(),
+                arn: a.clone(),
+            }));
+            steps.push(Step::DeleteRole {
+                name: desired.role.name.clone(),
+            });
+            push(
+                ResourceKind::Role,
+                &desired.role.name,
+                "managed by this stack",
+                vec![],
+                vec![Chain { rank: 3, steps }],
+            );
         } else {
-            kept.push(Kept { kind: ResourceKind::Role, name: desired.role.name.clone(), reason: "not managed by this stack".into() });
+            kept.push(Kept {
+                kind: ResourceKind::Role,
+                name: desired.role.name.clone(),
+                reason: "not managed by this stack".into(),
+            });
         }
     }
     if let Some(o) = &observed.log_group {
         if !desired.owns(&o.tags) {
-            kept.push(Kept { kind: ResourceKind::LogGroup, name: o.name.clone(), reason: "not managed by this stack".into() });
+            kept.push(Kept {
+                kind: ResourceKind::LogGroup,
+                name: o.name.clone(),
+                reason: "not managed by this stack".into(),
+            });
         } else if delete_data {
             push(
                 ResourceKind::LogGroup,
                 &o.name,
                 "managed by this stack; --delete-data deletes it and every log event in it",
                 vec![],
-                vec![Chain { rank: 4, steps: vec![Step::DeleteLogGroup { name: o.name.clone() }] }],
+                vec![Chain {
+                    rank: 4,
+                    steps: vec![Step::DeleteLogGroup {
+                        name: o.name.clone(),
+                    }],
+                }],
             );
         } else {
-            kept.push(Kept { kind: ResourceKind::LogGroup, name: o.name.clone(), reason: "holds the invocation logs: pass --delete-data to delete it".into() });
+            kept.push(Kept {
+                kind: ResourceKind::LogGroup,
+                name: o.name.clone(),
+                reason: "holds the invocation logs: pass --delete-data to delete it".into(),
+            });
         }
     }
     if let BucketState::Present(o) = &observed.bucket {
         let name = desired.bucket.name.clone();
         if !desired.owns(&o.tags) {
-            kept.push(Kept { kind: ResourceKind::Bucket, name, reason: "not managed by this stack".into() });
+            kept.push(Kept {
+                kind: ResourceKind::Bucket,
+                name,
+                reason: "not managed by this stack".into(),
+            });
         } else if delete_data {
             push(
                 ResourceKind::Bucket,
                 &name,
                 "managed by this stack; --delete-data deletes it and every object in it",
                 vec![],
-                vec![Chain { rank: 4, steps: vec![Step::EmptyAndDeleteBucket { name: name.clone() }] }],
+                vec![Chain {
+                    rank: 4,
+                    steps: vec![Step::EmptyAndDeleteBucket { name: name.clone() }],
+                }],
             );
         } else {
-            kept.push(Kept { kind: ResourceKind::Bucket, name, reason: "holds the large payloads: pass --delete-data to delete it".into() });
+            kept.push(Kept {
+                kind: ResourceKind::Bucket,
+                name,
+                reason: "holds the large payloads: pass --delete-data to delete it".into(),
+            });
         }
     }
     Ok(Plan {

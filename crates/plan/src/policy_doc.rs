@@ -62,7 +62,11 @@ fn statement(st: &Value) -> Value {
             "Action" | "NotAction" => string_set(v, true),
             "Resource" | "NotResource" => string_set(v, false),
             "Principal" | "NotPrincipal" => match v {
-                Value::Object(p) => Value::Object(p.iter().map(|(pk, pv)| (pk.clone(), string_set(pv, false))).collect()),
+                Value::Object(p) => Value::Object(
+                    p.iter()
+                        .map(|(pk, pv)| (pk.clone(), string_set(pv, false)))
+                        .collect(),
+                ),
                 other => other.clone(),
             },
             "Condition" => match v {
@@ -71,7 +75,11 @@ fn statement(st: &Value) -> Value {
                         .map(|(op, keys)| {
                             let keys = match keys {
                                 Value::Object(kv) => Value::Object(
-                                    kv.iter().map(|(ck, cv)| (ck.to_ascii_lowercase(), string_set(cv, false))).collect(),
+                                    kv.iter()
+                                        .map(|(ck, cv)| {
+                                            (ck.to_ascii_lowercase(), string_set(cv, false))
+                                        })
+                                        .collect(),
                                 ),
                                 other => other.clone(),
                             };

@@ -18,12 +18,13 @@ fn value(v: &Value) -> String {
     match v {
         Value::Null => "(none)".into(),
         Value::String(s) => format!("{s:?}"),
-        Value::Object(map) if map.contains_key("Statement") => {
-            "(policy document)".into()
-        }
+        Value::Object(map) if map.contains_key("Statement") => "(policy document)".into(),
         // Tags and flags: small flat maps read best inline.
         Value::Object(map) if map.values().all(|v| v.is_string() || v.is_boolean()) => {
-            let items: Vec<String> = map.iter().map(|(k, v)| format!("{k} = {}", value(v))).collect();
+            let items: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("{k} = {}", value(v)))
+                .collect();
             format!("{{{}}}", items.join(", "))
         }
         Value::Object(_) => "(document)".into(),
@@ -46,10 +47,17 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
         "Stack {:?} in account {}, {}:",
         plan.stack, plan.account_id, plan.region
     );
-    let changed: Vec<_> = plan.changes.iter().filter(|c| c.action != Action::NoOp).collect();
+    let changed: Vec<_> = plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .collect();
     let unchanged = plan.changes.len() - changed.len();
     if changed.is_empty() {
-        let _ = writeln!(out, "\nNo changes: the live resources match the spec ({unchanged} checked).");
+        let _ = writeln!(
+            out,
+            "\nNo changes: the live resources match the spec ({unchanged} checked)."
+        );
     } else {
         out.push('\n');
     }
@@ -62,7 +70,11 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
             Action::Delete => ("-", RED),
             Action::NoOp => (" ", ""),
         };
-        let adopt = if c.action == Action::Adopt { " (adopt)" } else { "" };
+        let adopt = if c.action == Action::Adopt {
+            " (adopt)"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "  {} {} {}{}  {}",
@@ -82,7 +94,13 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
             } else if c.action == Action::Create {
                 let _ = writeln!(out, "      {}: {}", d.field, value(&d.after));
             } else {
-                let _ = writeln!(out, "      {}: {} -> {}", d.field, value(&d.before), value(&d.after));
+                let _ = writeln!(
+                    out,
+                    "      {}: {} -> {}",
+                    d.field,
+                    value(&d.before),
+                    value(&d.after)
+                );
             }
         }
     }
@@ -100,7 +118,11 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
         s.change,
         s.replace,
         s.destroy,
-        if unchanged > 0 && !changed.is_empty() { format!(" ({unchanged} unchanged)") } else { String::new() }
+        if unchanged > 0 && !changed.is_empty() {
+            format!(" ({unchanged} unchanged)")
+        } else {
+            String::new()
+        }
     );
     out
 }

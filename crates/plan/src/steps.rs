@@ -10,29 +10,86 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum Step {
-    CreateLogGroup { name: String, tags: BTreeMap<String, String> },
-    TagLogGroup { arn: String, tags: BTreeMap<String, String> },
-    PutRetentionPolicy { name: String, days: u32 },
-    DeleteLogGroup { name: String },
-    CreateBucket { name: String, region: String },
+    CreateLogGroup {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    TagLogGroup {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    PutRetentionPolicy {
+        name: String,
+        days: u32,
+    },
+    DeleteLogGroup {
+        name: String,
+    },
+    /// Created with its tags and object ownership in the same call: never seen untagged.
+    CreateBucket {
+        name: String,
+        region: String,
+        tags: BTreeMap<String, String>,
+    },
     /// The bucket's whole tag set (S3 replaces it).
-    PutBucketTagging { name: String, tags: BTreeMap<String, String> },
-    PutPublicAccessBlock { name: String },
-    PutBucketEncryption { name: String },
-    PutOwnershipControls { name: String },
-    PutBucketPolicy { name: String, policy: Value },
-    /// The bucket's whole lifecycle configuration (S3 replaces it).
-    PutBucketLifecycle { name: String, rules: Vec<LifecycleRule> },
+    PutBucketTagging {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    PutPublicAccessBlock {
+        name: String,
+    },
+    PutBucketEncryption {
+        name: String,
+    },
+    PutOwnershipControls {
+        name: String,
+    },
+    PutBucketPolicy {
+        name: String,
+        policy: Value,
+    },
+    /// This tool's lifecycle rule; apply keeps every other rule of the bucket as it is.
+    PutBucketLifecycle {
+        name: String,
+        rule: LifecycleRule,
+    },
     /// Deletes every object version and the bucket: data loss, only with --delete-data.
-    EmptyAndDeleteBucket { name: String },
-    CreateRole { name: String, trust: Value, tags: BTreeMap<String, String> },
-    TagRole { name: String, tags: BTreeMap<String, String> },
-    UpdateTrust { name: String, trust: Value },
-    PutRolePolicy { role: String, name: String, document: Value },
-    DeleteRolePolicy { role: String, name: String },
-    DetachRolePolicy { role: String, arn: String },
-    DeleteRole { name: String },
-    PutLogging { settings: LoggingSettings },
+    EmptyAndDeleteBucket {
+        name: String,
+    },
+    CreateRole {
+        name: String,
+        trust: Value,
+        tags: BTreeMap<String, String>,
+    },
+    TagRole {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    UpdateTrust {
+        name: String,
+        trust: Value,
+    },
+    PutRolePolicy {
+        role: String,
+        name: String,
+        document: Value,
+    },
+    DeleteRolePolicy {
+        role: String,
+        name: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        arn: String,
+    },
+    DeleteRole {
+        name: String,
+    },
+    PutLogging {
+        settings: LoggingSettings,
+    },
     DeleteLogging,
     CreateProfile {
         name: String,
@@ -42,9 +99,18 @@ pub enum Step {
         /// Deterministic: a retried or repeated create cannot make a second profile.
         token: String,
     },
-    DeleteProfile { name: String, arn: String },
-    TagProfile { arn: String, tags: BTreeMap<String, String> },
-    UntagProfile { arn: String, keys: Vec<String> },
+    DeleteProfile {
+        name: String,
+        arn: String,
+    },
+    TagProfile {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    UntagProfile {
+        arn: String,
+        keys: Vec<String>,
+    },
 }
 
 impl Step {
@@ -53,21 +119,31 @@ impl Step {
         match self {
             Step::CreateLogGroup { name, .. } => format!("create log group {name}"),
             Step::TagLogGroup { arn, .. } => format!("tag log group {arn}"),
-            Step::PutRetentionPolicy { name, days } => format!("set retention of {name} to {days} days"),
+            Step::PutRetentionPolicy { name, days } => {
+                format!("set retention of {name} to {days} days")
+            }
             Step::DeleteLogGroup { name } => format!("delete log group {name}"),
             Step::CreateBucket { name, .. } => format!("create bucket {name}"),
             Step::PutBucketTagging { name, .. } => format!("tag bucket {name}"),
             Step::PutPublicAccessBlock { name } => format!("block public access to bucket {name}"),
-            Step::PutBucketEncryption { name } => format!("set default encryption of bucket {name}"),
-            Step::PutOwnershipControls { name } => format!("enforce bucket owner ownership of {name}"),
+            Step::PutBucketEncryption { name } => {
+                format!("set default encryption of bucket {name}")
+            }
+            Step::PutOwnershipControls { name } => {
+                format!("enforce bucket owner ownership of {name}")
+            }
             Step::PutBucketPolicy { name, .. } => format!("put the bucket policy of {name}"),
-            Step::PutBucketLifecycle { name, .. } => format!("put the lifecycle rules of bucket {name}"),
+            Step::PutBucketLifecycle { name, .. } => {
+                format!("put the lifecycle rules of bucket {name}")
+            }
             Step::EmptyAndDeleteBucket { name } => format!("empty and delete bucket {name}"),
             Step::CreateRole { name, .. } => format!("create role {name}"),
             Step::TagRole { name, .. } => format!("tag role {name}"),
             Step::UpdateTrust { name, .. } => format!("update the trust policy of role {name}"),
             Step::PutRolePolicy { role, name, .. } => format!("put policy {name} on role {role}"),
-            Step::DeleteRolePolicy { role, name } => format!("delete policy {name} from role {role}"),
+            Step::DeleteRolePolicy { role, name } => {
+                format!("delete policy {name} from role {role}")
+            }
             Step::DetachRolePolicy { role, arn } => format!("detach {arn} from role {role}"),
             Step::DeleteRole { name } => format!("delete role {name}"),
             Step::PutLogging { .. } => "put the model invocation logging configuration".to_string(),

@@ -32,7 +32,12 @@ fn routes(d: &DesiredProfile) -> Vec<String> {
     if d.source_arn.contains(":inference-profile/") {
         ["us-east-1", "us-east-2", "us-west-2"]
             .iter()
-            .map(|r| format!("arn:aws:bedrock:{r}::foundation-model/{}", d.model.split_once('.').unwrap().1))
+            .map(|r| {
+                format!(
+                    "arn:aws:bedrock:{r}::foundation-model/{}",
+                    d.model.split_once('.').unwrap().1
+                )
+            })
             .collect()
     } else {
         vec![d.source_arn.clone()]
@@ -43,7 +48,16 @@ fn routes(d: &DesiredProfile) -> Vec<String> {
 fn empty(d: &DesiredState) -> ObservedState {
     ObservedState {
         account_id: ACCOUNT.into(),
-        sources: d.profiles.iter().map(|p| (p.source_arn.clone(), SourceState::Routes { models: routes(p) })).collect(),
+        sources: d
+            .profiles
+            .iter()
+            .map(|p| {
+                (
+                    p.source_arn.clone(),
+                    SourceState::Routes { models: routes(p) },
+                )
+            })
+            .collect(),
         ..ObservedState::default()
     }
 }
@@ -51,16 +65,31 @@ fn empty(d: &DesiredState) -> ObservedState {
 /// An account exactly as the spec says.
 fn converged(d: &DesiredState) -> ObservedState {
     let mut o = empty(d);
-    o.log_group = Some(ObservedLogGroup { name: d.log_group.name.clone(), retention_days: Some(d.log_group.retention_days), tags: d.managed_tags.clone() });
+    o.log_group = Some(ObservedLogGroup {
+        name: d.log_group.name.clone(),
+        retention_days: Some(d.log_group.retention_days),
+        tags: d.managed_tags.clone(),
+    });
     o.bucket = BucketState::Present(ObservedBucket {
         tags: d.managed_tags.clone(),
         public_access_block: Some(PublicAccessBlock::ALL),
         encryption: Some("AES256".into()),
         ownership: Some("BucketOwnerEnforced".into()),
         policy: Some(d.bucket.policy.clone()),
-        lifecycle: vec![LifecycleRule { id: LIFECYCLE_RULE_ID.into(), prefix: d.bucket.object_prefix.clone(), enabled: true, expiration_days: Some(d.bucket.expiration_days) }],
+        lifecycle: vec![LifecycleRule {
+            id: LIFECYCLE_RULE_ID.into(),
+            prefix: d.bucket.object_prefix.clone(),
+            enabled: true,
+            expiration_days: Some(d.bucket.expiration_days),
+        }],
     });
-    o.role = Some(ObservedRole { arn: d.role.arn.clone(), trust: d.role.trust.clone(), inline: d.role.inline.clone(), attached: vec![], tags: d.managed_tags.clone() });
+    o.role = Some(ObservedRole {
+        arn: d.role.arn.clone(),
+        trust: d.role.trust.clone(),
+        inline: d.role.inline.clone(),
+        attached: vec![],
+        tags: d.managed_tags.clone(),
+    });
     o.logging = Some(d.logging.clone());
     o.profiles = d
         .profiles
@@ -68,7 +97,9 @@ fn converged(d: &DesiredState) -> ObservedState {
         .enumerate()
         .map(|(i, p)| ObservedProfile {
             name: p.name.clone(),
-            arn: format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/profile{i:07}"),
+            arn: format!(
+                "arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/profile{i:07}"
+            ),
             description: p.description.clone(),
             models: routes(p),
             status: "ACTIVE".into(),
@@ -87,7 +118,10 @@ fn an_empty_account_gets_everything() {
     let d = desired();
     let plan = plan(&d, &empty(&d), PlanOptions::default()).unwrap();
     insta::assert_snapshot!(show(&plan));
-    assert_eq!(plan.phases().iter().map(|p| p.rank).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        plan.phases().iter().map(|p| p.rank).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
 }
 
 #[test]
@@ -127,7 +161,8 @@ fn every_kind_of_drift() {
     let mut o = converged(&d);
     o.log_group.as_mut().unwrap().retention_days = Some(7);
     let role = o.role.as_mut().unwrap();
-    role.trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"] = json!("999999999999");
+    role.trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"] =
+        json!("999999999999");
     role.inline.insert("ExtraAdmin".into(), json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}));
     if let BucketState::Present(b) = &mut o.bucket {
         b.public_access_block = None;
@@ -137,13 +172,17 @@ fn every_kind_of_drift() {
     logging.text = false;
     // One profile deleted out of band, one moved to another model, one with a hand-edited tag.
     o.profiles.remove(0);
-    o.profiles[0].models = vec!["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0".into()];
-    o.profiles[1].tags.insert("Environment".into(), "Staging".into());
+    o.profiles[0].models =
+        vec!["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0".into()];
+    o.profiles[1]
+        .tags
+        .insert("Environment".into(), "Staging".into());
     o.profiles[1].tags.insert("Owner".into(), "someone".into());
     // A profile this stack made that the spec no longer has, and someone else's.
     let mut gone = o.profiles[1].clone();
     gone.name = "LibreChat-Old".into();
-    gone.arn = format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/oldoldoldold");
+    gone.arn =
+        format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/oldoldoldold");
     o.profiles.push(gone);
     let mut foreign = o.profiles[1].clone();
     foreign.name = "Someone-Elses".into();
@@ -155,9 +194,16 @@ fn every_kind_of_drift() {
     let s = plan.summary();
     assert_eq!((s.add, s.change, s.replace, s.destroy), (1, 5, 1, 1));
     // The replace deletes before it creates, with a token that differs from a fresh create's.
-    let replace = plan.changes.iter().find(|c| c.action == Action::Replace).unwrap();
+    let replace = plan
+        .changes
+        .iter()
+        .find(|c| c.action == Action::Replace)
+        .unwrap();
     let steps = &replace.steps[0].steps;
-    assert!(matches!(steps[0], Step::DeleteProfile { .. }) && matches!(steps[1], Step::CreateProfile { .. }));
+    assert!(
+        matches!(steps[0], Step::DeleteProfile { .. })
+            && matches!(steps[1], Step::CreateProfile { .. })
+    );
 }
 
 #[test]
@@ -178,10 +224,15 @@ fn tokens_are_deterministic_and_differ_for_a_replacement() {
     let first = tokens(&empty(&d));
     assert_eq!(first, tokens(&empty(&d)));
     assert_eq!(first.len(), 3);
-    let re = |t: &String| t.len() <= 256 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !t.ends_with('-');
+    let re = |t: &String| {
+        t.len() <= 256
+            && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !t.ends_with('-')
+    };
     assert!(first.iter().all(re), "{first:?}");
     let mut o = converged(&d);
-    o.profiles[0].models = vec!["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0".into()];
+    o.profiles[0].models =
+        vec!["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0".into()];
     let replacement = tokens(&o);
     assert_eq!(replacement.len(), 1);
     assert_ne!(replacement[0], first[0]);
@@ -197,19 +248,36 @@ fn foreign_resources_are_errors_unless_adopted() {
     let err = plan(&d, &o, PlanOptions::default()).unwrap_err();
     insta::assert_snapshot!(err.to_string());
     let adopted = plan(&d, &o, PlanOptions { adopt: true }).unwrap();
-    let actions: Vec<_> = adopted.changes.iter().filter(|c| c.action != Action::NoOp).map(|c| (c.kind, c.action)).collect();
+    let actions: Vec<_> = adopted
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::NoOp)
+        .map(|c| (c.kind, c.action))
+        .collect();
     assert_eq!(
         actions,
-        [(ResourceKind::LogGroup, Action::Adopt), (ResourceKind::Role, Action::Adopt), (ResourceKind::InferenceProfile, Action::Adopt)]
+        [
+            (ResourceKind::LogGroup, Action::Adopt),
+            (ResourceKind::Role, Action::Adopt),
+            (ResourceKind::InferenceProfile, Action::Adopt)
+        ]
     );
 }
 
 #[test]
 fn the_account_guard_refuses_another_account() {
-    let src = include_str!("../../../bedrock.toml").replace("# account_id = \"123456789012\"", "account_id = \"210987654321\"");
+    let src = include_str!("../../../bedrock.toml").replace(
+        "# account_id = \"123456789012\"",
+        "account_id = \"210987654321\"",
+    );
     let d = desired_for(&spec(&src));
     let err = plan(&d, &empty(&d), PlanOptions::default()).unwrap_err();
-    assert!(err.to_string().contains("the credentials are for account 123456789012, but [stack] account_id is 210987654321"), "{err}");
+    assert!(
+        err.to_string().contains(
+            "the credentials are for account 123456789012, but [stack] account_id is 210987654321"
+        ),
+        "{err}"
+    );
     assert!(plan_destroy(&d, &empty(&d), true).is_err());
 }
 
@@ -218,7 +286,9 @@ fn unknown_sources_bucket_conflicts_are_reported_together() {
     let d = desired();
     let mut o = empty(&d);
     o.sources.clear();
-    o.bucket = BucketState::OtherRegion { region: "eu-west-1".into() };
+    o.bucket = BucketState::OtherRegion {
+        region: "eu-west-1".into(),
+    };
     let err = plan(&d, &o, PlanOptions::default()).unwrap_err();
     assert_eq!(err.problems.len(), 4, "{err}");
     insta::assert_snapshot!(err.to_string());
@@ -234,21 +304,35 @@ fn destroy_keeps_data_and_foreign_resources() {
     o.profiles.push(foreign);
     let keep = plan_destroy(&d, &o, false).unwrap();
     insta::assert_snapshot!(show(&keep));
-    assert!(keep.changes.iter().all(|c| !matches!(c.kind, ResourceKind::LogGroup | ResourceKind::Bucket)));
+    assert!(keep
+        .changes
+        .iter()
+        .all(|c| !matches!(c.kind, ResourceKind::LogGroup | ResourceKind::Bucket)));
     let all = plan_destroy(&d, &o, true).unwrap();
     assert!(all.changes.iter().any(|c| c.kind == ResourceKind::Bucket));
-    assert_eq!(all.phases().iter().map(|p| p.rank).collect::<Vec<_>>(), [1, 2, 3, 4]);
+    assert_eq!(
+        all.phases().iter().map(|p| p.rank).collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
     // Logging that points at another stack's resources is not this stack's to delete.
     o.logging.as_mut().unwrap().role_arn = Some("arn:aws:iam::123456789012:role/Other".into());
     o.logging.as_mut().unwrap().log_group = Some("/other".into());
     let other = plan_destroy(&d, &o, false).unwrap();
-    assert!(other.changes.iter().all(|c| c.kind != ResourceKind::LoggingConfiguration));
+    assert!(other
+        .changes
+        .iter()
+        .all(|c| c.kind != ResourceKind::LoggingConfiguration));
 }
 
 #[test]
 fn foundation_model_sources_and_no_key_prefix() {
-    let d = desired_for(&spec(include_str!("../../../tests/fixtures/valid/eu-foundation-models.toml")));
-    assert_eq!(d.profiles[0].source_arn, "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0");
+    let d = desired_for(&spec(include_str!(
+        "../../../tests/fixtures/valid/eu-foundation-models.toml"
+    )));
+    assert_eq!(
+        d.profiles[0].source_arn,
+        "arn:aws:bedrock:eu-west-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0"
+    );
     assert_eq!(d.profiles[2].source_arn, format!("arn:aws:bedrock:eu-west-1:{ACCOUNT}:inference-profile/eu.anthropic.claude-3-7-sonnet-20250219-v1:0"));
     assert_eq!(d.logging.large_data_key_prefix, None);
     assert_eq!(d.bucket.object_prefix, "");

@@ -17,7 +17,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
-from . import controls, logging_config, profiles
+from . import controls, logging_config, profiles, s3_fidelity
 
 
 def main(argv=None) -> None:
@@ -49,6 +49,7 @@ def main(argv=None) -> None:
 
     profiles.install()
     logging_config.install()
+    s3_fidelity.install()
     controls.settings["latency_ms"] = args.latency_ms
     logging_config.settings["propagation_delay_seconds"] = args.propagation_delay
 

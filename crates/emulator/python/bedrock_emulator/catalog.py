@@ -82,3 +82,29 @@ def system_profile_view(p: dict, region: str, account: str) -> dict:
         "status": "ACTIVE",
         "type": "SYSTEM_DEFINED",
     }
+
+
+def foundation_model_view(model_id: str, region: str):
+    """A foundation model as GetFoundationModel returns it, or None when the region lacks it."""
+    if region not in foundation_model_regions(model_id):
+        return None
+    entry = next((m for m in MODELS + FOUNDATION_ONLY if m["id"] == model_id), None)
+    provider = model_id.split(".", 1)[0]
+    embedding = "embed" in model_id
+    return {
+        "modelArn": foundation_model_arn(region, model_id),
+        "modelId": model_id,
+        "modelName": entry["name"] if entry else model_id,
+        "providerName": {"anthropic": "Anthropic", "amazon": "Amazon", "meta": "Meta"}.get(provider, provider),
+        "inputModalities": ["TEXT"],
+        "outputModalities": ["EMBEDDING"] if embedding else ["TEXT"],
+        "responseStreamingSupported": not embedding,
+        "customizationsSupported": [],
+        "inferenceTypesSupported": ["ON_DEMAND"] if model_id in {m["id"] for m in FOUNDATION_ONLY} else ["ON_DEMAND", "INFERENCE_PROFILE"],
+        "modelLifecycle": {"status": "ACTIVE"},
+    }
+
+
+def foundation_models_in(region: str) -> list:
+    ids = sorted({m["id"] for m in MODELS + FOUNDATION_ONLY})
+    return [v for v in (foundation_model_view(i, region) for i in ids) if v is not None]

@@ -10,8 +10,9 @@ injection, and the control API under /_emulator/.
 A fault matches by any of "service" (the signing name: bedrock, iam, s3, logs, sts),
 "operation" (the API operation name), "method" and "path" (a regular expression); the next
 `count` matching requests fail with "throttle" (the service's throttling error: HTTP 429
-ThrottlingException for Bedrock), "server" (HTTP 500) or "drop" (the connection is closed
-with no response).
+ThrottlingException for Bedrock), "server" (HTTP 500), "drop" (the connection is closed
+with no response) or "drop_after" (the request is carried out, then the connection is
+closed before the response: the client cannot know it succeeded).
 
 The latency is a sleep in the request's own thread: the server is threaded, so concurrent
 requests wait in parallel, as round trips to AWS do.
@@ -148,8 +149,8 @@ class Controls:
                     logging_config.settings["propagation_delay_seconds"] = max(0.0, float(data["propagation_delay_seconds"]))
             return _json(start_response, 200, self._state())
         if path == "/_emulator/faults" and method == "POST":
-            if data.get("error") not in ("throttle", "server", "drop"):
-                return _json(start_response, 400, {"error": "error must be throttle, server or drop"})
+            if data.get("error") not in ("throttle", "server", "drop", "drop_after"):
+                return _json(start_response, 400, {"error": "error must be throttle, server, drop or drop_after"})
             fault = {k: data[k] for k in ("service", "operation", "method", "path") if data.get(k)}
             fault["error"] = data["error"]
             fault["count"] = max(1, int(data.get("count", 1)))
@@ -186,6 +187,11 @@ class Controls:
             operation = _operation(environ, service, body)
             fault = _take_fault(service, operation, environ.get("REQUEST_METHOD", ""), path)
             if fault is not None:
+                if fault["error"] == "drop_after":
+                    # Carry the request out, then lose the answer.
+                    for _ in self.app(environ, lambda *args, **kwargs: (lambda data: None)):
+                        pass
+                    fault = dict(fault, error="drop")
                 if fault["error"] == "drop":
                     sock = environ.get("werkzeug.socket")
                     if sock is not None:

@@ -286,3 +286,26 @@ def install():
     BedrockResponse.tag_resource = tag_resource
     BedrockResponse.untag_resource = untag_resource
     BedrockResponse.list_tags_for_resource = list_tags_for_resource
+    install_foundation_models()
+
+
+def get_foundation_model(self):
+    identifier = unquote(self.uri_match.get("modelIdentifier") or self.path.rsplit("/", 1)[-1])
+    model_id = identifier.rsplit("/", 1)[-1] if identifier.startswith("arn:") else identifier
+    view = catalog.foundation_model_view(model_id, self.region)
+    if view is None:
+        raise ResourceNotFoundException(f"The foundation model {identifier} is not available in {self.region}.")
+    return json.dumps({"modelDetails": view}), dict(JSON)
+
+
+def list_foundation_models(self):
+    models = catalog.foundation_models_in(self.region)
+    provider = _query(self, "byProvider")
+    if provider:
+        models = [m for m in models if m["providerName"].lower() == provider.lower()]
+    return json.dumps({"modelSummaries": models}), dict(JSON)
+
+
+def install_foundation_models():
+    BedrockResponse.get_foundation_model = get_foundation_model
+    BedrockResponse.list_foundation_models = list_foundation_models

@@ -1,0 +1,849 @@
+//! The provisioning engine end to end: the real binary, `--local`, against a private
+//! emulator, and every result checked through the AWS SDK rather than through the tool's
+//! own output.
+//!
+//! The tests share one emulator and take turns (a lock): each starts from a reset account.
+
+mod common;
+use aws_sdk_bedrock::types::InferenceProfileType;
+use bedrock_aws::{Clients, Target};
+use bedrock_emulator::{Fault, FaultKind, Installation, Instance, StartOptions};
+use common::{root, Run};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+const ACCOUNT: &str = bedrock_emulator::ACCOUNT_ID;
+
+struct Emulator {
+    instance: Instance,
+    port: String,
+    _dir: tempfile::TempDir,
+}
+
+fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut instance = Instance::new(dir.path(), "127.0.0.1", port);
+        instance.installation = Installation::at(&bedrock_emulator::default_dir());
+        let options = StartOptions {
+            exit_with_pid: Some(std::process::id()),
+            ..StartOptions::default()
+        };
+        instance
+            .start(&options, &mut |l| eprintln!("{l}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        Emulator {
+            instance,
+            port: port.to_string(),
+            _dir: dir,
+        }
+    })
+}
+
+/// One test at a time, each on a reset emulator.
+fn turn() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    emulator().instance.reset().unwrap();
+    guard
+}
+
+/// A project directory with the root spec (or `spec`), as a user's repository.
+fn project(spec: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = spec.map_or_else(
+        || std::fs::read_to_string(root().join("bedrock.toml")).unwrap(),
+        str::to_string,
+    );
+    std::fs::write(dir.path().join("bedrock.toml"), text).unwrap();
+    dir
+}
+
+fn run(dir: &Path, args: &[&str]) -> Run {
+    run_env(dir, args, &[])
+}
+
+fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut all = vec![("BEDROCK_EMULATOR_PORT", emulator().port.as_str())];
+    all.extend_from_slice(env);
+    let mut argv = args.to_vec();
+    argv.push("--local");
+    common::xtask_env(dir, &argv, &all)
+}
+
+fn apply(dir: &Path) -> Run {
+    let r = run(dir, &["apply", "--yes"]);
+    assert_eq!(r.code, 0, "apply failed:\n{}\n{}", r.stdout, r.stderr);
+    r
+}
+
+/// The number of writes in the "AWS: N calls (W writes)" line.
+fn writes(r: &Run) -> usize {
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains(" calls ("))
+        .unwrap_or_else(|| panic!("no calls line in\n{}", r.stderr));
+    line.split(" calls (")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap()
+}
+
+fn round_trips(r: &Run) -> usize {
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("sequential round trips"))
+        .unwrap();
+    line.rsplit(", ")
+        .next()
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap()
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+fn clients(region: &str) -> Clients {
+    rt().block_on(Clients::connect(
+        &Target::Local(emulator().instance.clone()),
+        region,
+    ))
+}
+
+fn env_values(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_to_string(dir.join(".env"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn application_profiles(c: &Clients) -> Vec<aws_sdk_bedrock::types::InferenceProfileSummary> {
+    rt().block_on(
+        c.bedrock
+            .list_inference_profiles()
+            .type_equals(InferenceProfileType::Application)
+            .send(),
+    )
+    .unwrap()
+    .inference_profile_summaries()
+    .to_vec()
+}
+
+#[test]
+fn a_fresh_apply_builds_the_stack_and_a_second_changes_nothing() {
+    let _turn = turn();
+    let dir = project(None);
+    let first = apply(dir.path());
+    assert!(
+        first
+            .stderr
+            .contains("using the embedded AWS emulator at http://127.0.0.1:"),
+        "{}",
+        first.stderr
+    );
+    assert!(writes(&first) > 10);
+    let second = apply(dir.path());
+    assert_eq!(
+        writes(&second),
+        0,
+        "a second apply wrote:\n{}",
+        second.stderr
+    );
+    assert!(second.stdout.contains("No changes"), "{}", second.stdout);
+
+    let c = clients("us-east-1");
+    let rt = rt();
+    // Every .env ARN exists, is ACTIVE, and routes to the model its variable is mapped from.
+    let env = env_values(dir.path());
+    assert_eq!(env["BEDROCK_AWS_DEFAULT_REGION"], "us-east-1");
+    for (var, model) in [
+        (
+            "BEDROCK_CLAUDE_37_PROFILE",
+            "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        ),
+        (
+            "BEDROCK_SONNET_45_PROFILE",
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        ),
+        (
+            "BEDROCK_OPUS_45_PROFILE",
+            "anthropic.claude-opus-4-5-20251101-v1:0",
+        ),
+    ] {
+        let p = rt
+            .block_on(
+                c.bedrock
+                    .get_inference_profile()
+                    .inference_profile_identifier(&env[var])
+                    .send(),
+            )
+            .unwrap();
+        assert_eq!(p.status().as_str(), "ACTIVE");
+        assert!(
+            p.models()
+                .iter()
+                .all(|m| m.model_arn().unwrap().ends_with(model)),
+            "{var}"
+        );
+        let tags = rt
+            .block_on(
+                c.bedrock
+                    .list_tags_for_resource()
+                    .resource_arn(&env[var])
+                    .send(),
+            )
+            .unwrap();
+        let tags: BTreeMap<_, _> = tags.tags().iter().map(|t| (t.key(), t.value())).collect();
+        assert_eq!(tags.get("managed-by"), Some(&"librechat-bedrock"));
+        assert_eq!(tags.get("Application"), Some(&"LibreChat"));
+    }
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.path().join(".env"))
+            .unwrap()
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+
+    // The bucket is hardened.
+    let bucket = format!("bedrock-logs-{ACCOUNT}");
+    let pab = rt
+        .block_on(c.s3.get_public_access_block().bucket(&bucket).send())
+        .unwrap();
+    let pab = pab.public_access_block_configuration().unwrap();
+    assert_eq!(
+        (
+            pab.block_public_acls(),
+            pab.ignore_public_acls(),
+            pab.block_public_policy(),
+            pab.restrict_public_buckets()
+        ),
+        (Some(true), Some(true), Some(true), Some(true))
+    );
+    let enc = rt
+        .block_on(c.s3.get_bucket_encryption().bucket(&bucket).send())
+        .unwrap();
+    let algorithm = enc.server_side_encryption_configuration().unwrap().rules()[0]
+        .apply_server_side_encryption_by_default()
+        .unwrap()
+        .sse_algorithm()
+        .as_str()
+        .to_string();
+    assert_eq!(algorithm, "AES256");
+    let own = rt
+        .block_on(c.s3.get_bucket_ownership_controls().bucket(&bucket).send())
+        .unwrap();
+    assert_eq!(
+        own.ownership_controls().unwrap().rules()[0]
+            .object_ownership()
+            .as_str(),
+        "BucketOwnerEnforced"
+    );
+    let policy = rt
+        .block_on(c.s3.get_bucket_policy().bucket(&bucket).send())
+        .unwrap();
+    assert!(policy.policy().unwrap().contains("aws:SecureTransport"));
+    // Retention, logging, role.
+    let groups = rt
+        .block_on(
+            c.logs
+                .describe_log_groups()
+                .log_group_name_prefix("/aws/bedrock/model-invocations")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(groups.log_groups()[0].retention_in_days(), Some(90));
+    let logging = rt
+        .block_on(
+            c.bedrock
+                .get_model_invocation_logging_configuration()
+                .send(),
+        )
+        .unwrap();
+    let cw = logging
+        .logging_config()
+        .unwrap()
+        .cloud_watch_config()
+        .unwrap();
+    assert_eq!(
+        cw.role_arn(),
+        format!("arn:aws:iam::{ACCOUNT}:role/BedrockLoggingRole")
+    );
+    assert_eq!(
+        cw.large_data_delivery_s3_config().unwrap().key_prefix(),
+        Some("large-data")
+    );
+    let names = rt
+        .block_on(
+            c.iam
+                .list_role_policies()
+                .role_name("BedrockLoggingRole")
+                .send(),
+        )
+        .unwrap();
+    let mut names = names.policy_names().to_vec();
+    names.sort();
+    assert_eq!(names, ["BedrockLoggingPolicy", "BedrockS3Policy"]);
+
+    // And the files apply wrote are the offline ones (plus .env).
+    let offline = common::xtask(&[
+        "generate",
+        "--offline",
+        "--check",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(offline.code, 0, "{}", offline.stdout);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("librechat.yaml")).unwrap(),
+        std::fs::read_to_string(root().join("librechat.yaml")).unwrap()
+    );
+}
+
+/// One out-of-band change: `drift` finds it (exit 2, naming it), `apply` repairs it.
+fn drift_then_repair(dir: &Path, named: &str) {
+    let drift = run(dir, &["drift"]);
+    assert_eq!(
+        drift.code, 2,
+        "drift missed {named}:\n{}\n{}",
+        drift.stdout, drift.stderr
+    );
+    assert!(
+        drift.stdout.contains(named),
+        "drift does not name {named}:\n{}",
+        drift.stdout
+    );
+    let json = run(dir, &["drift", "--json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["drift"], true);
+    apply(dir);
+    let clean = run(dir, &["drift"]);
+    assert_eq!(
+        clean.code, 0,
+        "apply did not repair {named}:\n{}",
+        clean.stdout
+    );
+}
+
+#[test]
+fn drift_finds_each_out_of_band_change_and_apply_repairs_it() {
+    let _turn = turn();
+    let dir = project(None);
+    apply(dir.path());
+    let c = clients("us-east-1");
+    let rt = rt();
+    let bucket = format!("bedrock-logs-{ACCOUNT}");
+
+    let env = env_values(dir.path());
+    rt.block_on(
+        c.bedrock
+            .delete_inference_profile()
+            .inference_profile_identifier(&env["BEDROCK_OPUS_45_PROFILE"])
+            .send(),
+    )
+    .unwrap();
+    drift_then_repair(dir.path(), "inference profile LibreChat-Claude-Opus-4-5");
+    assert_ne!(
+        env_values(dir.path())["BEDROCK_OPUS_45_PROFILE"],
+        env["BEDROCK_OPUS_45_PROFILE"],
+        ".env follows the new profile"
+    );
+
+    rt.block_on(
+        c.logs
+            .put_retention_policy()
+            .log_group_name("/aws/bedrock/model-invocations")
+            .retention_in_days(7)
+            .send(),
+    )
+    .unwrap();
+    drift_then_repair(dir.path(), "retention_days: 7 -> 90");
+
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"999999999999"}}}]}"#;
+    rt.block_on(
+        c.iam
+            .update_assume_role_policy()
+            .role_name("BedrockLoggingRole")
+            .policy_document(trust)
+            .send(),
+    )
+    .unwrap();
+    drift_then_repair(dir.path(), "trust:");
+
+    rt.block_on(c.s3.delete_public_access_block().bucket(&bucket).send())
+        .unwrap();
+    drift_then_repair(dir.path(), "public_access_block");
+
+    // Logging pointed at another group, through a role that may write there.
+    rt.block_on(
+        c.logs
+            .create_log_group()
+            .log_group_name("/elsewhere")
+            .send(),
+    )
+    .unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    rt.block_on(
+        c.iam
+            .create_role()
+            .role_name("ElsewhereRole")
+            .assume_role_policy_document(trust)
+            .send(),
+    )
+    .unwrap();
+    let logs_policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/elsewhere:*"}}]}}"#
+    );
+    rt.block_on(
+        c.iam
+            .put_role_policy()
+            .role_name("ElsewhereRole")
+            .policy_name("Logs")
+            .policy_document(logs_policy)
+            .send(),
+    )
+    .unwrap();
+    let elsewhere = aws_sdk_bedrock::types::LoggingConfig::builder()
+        .cloud_watch_config(
+            aws_sdk_bedrock::types::CloudWatchConfig::builder()
+                .log_group_name("/elsewhere")
+                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/ElsewhereRole"))
+                .build()
+                .unwrap(),
+        )
+        .build();
+    rt.block_on(
+        c.bedrock
+            .put_model_invocation_logging_configuration()
+            .logging_config(elsewhere)
+            .send(),
+    )
+    .unwrap();
+    drift_then_repair(
+        dir.path(),
+        "log_group: \"/elsewhere\" -> \"/aws/bedrock/model-invocations\"",
+    );
+
+    // A hand-edited generated file is drift too.
+    std::fs::write(
+        dir.path().join(".env"),
+        "BEDROCK_CLAUDE_37_PROFILE=arn:wrong\n",
+    )
+    .unwrap();
+    drift_then_repair(dir.path(), ".env (differs)");
+}
+
+#[test]
+fn a_model_change_replaces_the_profile_and_env_follows() {
+    let _turn = turn();
+    let dir = project(None);
+    apply(dir.path());
+    let before = env_values(dir.path());
+    let spec = std::fs::read_to_string(dir.path().join("bedrock.toml"))
+        .unwrap()
+        .replace(
+            "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "us.anthropic.claude-haiku-4-5-20251001-v1:0",
+        );
+    std::fs::write(dir.path().join("bedrock.toml"), spec).unwrap();
+    let plan = run(dir.path(), &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("-/+ inference profile LibreChat-Claude-Sonnet-4-5"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("1 to replace"), "{}", plan.stdout);
+    apply(dir.path());
+    let after = env_values(dir.path());
+    assert_ne!(
+        after["BEDROCK_SONNET_45_PROFILE"],
+        before["BEDROCK_SONNET_45_PROFILE"]
+    );
+    assert_eq!(
+        after["BEDROCK_CLAUDE_37_PROFILE"],
+        before["BEDROCK_CLAUDE_37_PROFILE"]
+    );
+    let c = clients("us-east-1");
+    let profiles = application_profiles(&c);
+    assert_eq!(profiles.len(), 3);
+    let replaced = profiles
+        .iter()
+        .find(|p| p.inference_profile_arn() == after["BEDROCK_SONNET_45_PROFILE"])
+        .unwrap();
+    assert!(replaced.models()[0]
+        .model_arn()
+        .unwrap()
+        .contains("claude-haiku-4-5"));
+    assert!(!profiles
+        .iter()
+        .any(|p| p.inference_profile_arn() == before["BEDROCK_SONNET_45_PROFILE"]));
+    let yaml = std::fs::read_to_string(dir.path().join("librechat.yaml")).unwrap();
+    assert!(
+        yaml.contains(
+            "\"us.anthropic.claude-haiku-4-5-20251001-v1:0\": \"${BEDROCK_SONNET_45_PROFILE}\""
+        ),
+        "{yaml}"
+    );
+}
+
+#[test]
+fn an_apply_interrupted_after_any_write_converges_when_run_again() {
+    let _turn = turn();
+    let dir = project(None);
+    let total = {
+        let first = apply(dir.path());
+        writes(&first)
+    };
+    let c = clients("us-east-1");
+    for n in 1..total {
+        emulator().instance.reset().unwrap();
+        let _ = std::fs::remove_file(dir.path().join(".env"));
+        let n_text = n.to_string();
+        let killed = run_env(
+            dir.path(),
+            &["apply", "--yes"],
+            &[("BEDROCK_XTASK_ABORT_AFTER_WRITES", &n_text)],
+        );
+        assert_eq!(killed.code, 130, "after {n} writes:\n{}", killed.stderr);
+        apply(dir.path());
+        assert_eq!(
+            application_profiles(&c).len(),
+            3,
+            "after an interruption at write {n}"
+        );
+        let drift = run(dir.path(), &["drift"]);
+        assert_eq!(
+            drift.code, 0,
+            "after an interruption at write {n}:\n{}",
+            drift.stdout
+        );
+    }
+}
+
+#[test]
+fn a_create_whose_answer_is_lost_makes_no_duplicate() {
+    let _turn = turn();
+    let dir = project(None);
+    let control = emulator().instance.control();
+    // The profile is made, the answer never arrives; the SDK retries with the same token.
+    control
+        .inject(&Fault {
+            service: Some("bedrock".into()),
+            operation: Some("CreateInferenceProfile".into()),
+            count: 2,
+            kind: FaultKind::DropAfter,
+        })
+        .unwrap();
+    apply(dir.path());
+    assert_eq!(application_profiles(&clients("us-east-1")).len(), 3);
+    assert_eq!(run(dir.path(), &["drift"]).code, 0);
+}
+
+#[test]
+fn propagation_delay_and_throttling_are_survived() {
+    let _turn = turn();
+    let dir = project(None);
+    let control = emulator().instance.control();
+    control.set_propagation_delay(4.0).unwrap();
+    for (service, operation) in [
+        ("bedrock", "CreateInferenceProfile"),
+        ("iam", "PutRolePolicy"),
+        ("logs", "CreateLogGroup"),
+        ("bedrock", "ListInferenceProfiles"),
+    ] {
+        control
+            .inject(&Fault {
+                service: Some(service.into()),
+                operation: Some(operation.into()),
+                count: 2,
+                kind: FaultKind::Throttle,
+            })
+            .unwrap();
+    }
+    let r = apply(dir.path());
+    assert!(r.stdout.contains("Applied:"), "{}", r.stdout);
+    control.set_propagation_delay(0.0).unwrap();
+    assert_eq!(
+        control.state().unwrap()["faults"].as_array().unwrap().len(),
+        0,
+        "every injected fault was met"
+    );
+    assert_eq!(run(dir.path(), &["drift"]).code, 0);
+}
+
+#[test]
+fn destroy_removes_the_stack_and_keeps_data_and_foreign_resources() {
+    let _turn = turn();
+    let dir = project(None);
+    apply(dir.path());
+    let c = clients("us-east-1");
+    let rt = rt();
+    let bucket = format!("bedrock-logs-{ACCOUNT}");
+    rt.block_on(
+        c.s3.put_object()
+            .bucket(&bucket)
+            .key("large-data/payload.json")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"{}"))
+            .send(),
+    )
+    .unwrap();
+    let source =
+        format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-pro-v1:0");
+    rt.block_on(
+        c.bedrock
+            .create_inference_profile()
+            .inference_profile_name("Someone-Elses")
+            .model_source(aws_sdk_bedrock::types::InferenceProfileModelSource::CopyFrom(source))
+            .send(),
+    )
+    .unwrap();
+
+    let refused = run(dir.path(), &["destroy"]);
+    assert_eq!(
+        refused.code, 1,
+        "destroy without --yes and without a terminal must refuse"
+    );
+    assert!(
+        refused
+            .stderr
+            .contains("refusing to change AWS without confirmation"),
+        "{}",
+        refused.stderr
+    );
+
+    let r = run(dir.path(), &["destroy", "--yes"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout
+            .contains("holds the invocation logs: pass --delete-data"),
+        "{}",
+        r.stdout
+    );
+    let names: Vec<String> = application_profiles(&c)
+        .iter()
+        .map(|p| p.inference_profile_name().to_string())
+        .collect();
+    assert_eq!(names, ["Someone-Elses"]);
+    assert!(rt
+        .block_on(c.iam.get_role().role_name("BedrockLoggingRole").send())
+        .is_err());
+    assert!(rt
+        .block_on(
+            c.bedrock
+                .get_model_invocation_logging_configuration()
+                .send()
+        )
+        .unwrap()
+        .logging_config()
+        .is_none());
+    assert!(
+        rt.block_on(
+            c.s3.head_object()
+                .bucket(&bucket)
+                .key("large-data/payload.json")
+                .send()
+        )
+        .is_ok(),
+        "the payload was kept"
+    );
+    let groups = rt
+        .block_on(
+            c.logs
+                .describe_log_groups()
+                .log_group_name_prefix("/aws/bedrock/model-invocations")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(groups.log_groups().len(), 1, "the log group was kept");
+
+    let r = run(dir.path(), &["destroy", "--yes", "--delete-data"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        rt.block_on(c.s3.head_bucket().bucket(&bucket).send())
+            .is_err(),
+        "the bucket is gone"
+    );
+    let groups = rt
+        .block_on(
+            c.logs
+                .describe_log_groups()
+                .log_group_name_prefix("/aws/bedrock/model-invocations")
+                .send(),
+        )
+        .unwrap();
+    assert!(groups.log_groups().is_empty());
+    assert_eq!(
+        application_profiles(&c).len(),
+        1,
+        "the foreign profile stays"
+    );
+}
+
+#[test]
+fn the_account_guard_refuses_before_any_write() {
+    let _turn = turn();
+    let spec = std::fs::read_to_string(root().join("bedrock.toml"))
+        .unwrap()
+        .replace(
+            "# account_id = \"123456789012\"",
+            "account_id = \"210987654321\"",
+        );
+    let dir = project(Some(&spec));
+    let r = run(dir.path(), &["apply", "--yes"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(
+            "the credentials are for account 123456789012, but [stack] account_id is 210987654321"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(writes(&r), 0);
+    assert!(application_profiles(&clients("us-east-1")).is_empty());
+}
+
+#[test]
+fn a_same_named_foreign_resource_needs_adopt() {
+    let _turn = turn();
+    let dir = project(None);
+    let c = clients("us-east-1");
+    rt().block_on(
+        c.logs
+            .create_log_group()
+            .log_group_name("/aws/bedrock/model-invocations")
+            .send(),
+    )
+    .unwrap();
+    let r = run(dir.path(), &["apply", "--yes"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("log group /aws/bedrock/model-invocations already exists and is not managed by this stack"), "{}", r.stderr);
+    assert!(r.stderr.contains("--adopt"), "{}", r.stderr);
+    assert_eq!(writes(&r), 0);
+    let r = run(dir.path(), &["apply", "--yes", "--adopt"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let tags = rt()
+        .block_on(
+            c.logs
+                .list_tags_for_resource()
+                .resource_arn(format!(
+                    "arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/bedrock/model-invocations"
+                ))
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(
+        tags.tags().unwrap().get("stack").map(String::as_str),
+        Some("librechat")
+    );
+    assert_eq!(run(dir.path(), &["drift"]).code, 0);
+}
+
+#[test]
+fn plan_reads_in_constant_depth_whatever_the_number_of_profiles() {
+    let _turn = turn();
+    let control = emulator().instance.control();
+    // A round trip's worth of latency makes concurrent reads overlap, as they do with AWS.
+    control.set_latency_ms(100.0).unwrap();
+    let models = [
+        "anthropic.claude-3-haiku-20240307-v1:0",
+        "anthropic.claude-3-5-haiku-20241022-v1:0",
+        "anthropic.claude-3-5-sonnet-20240620-v1:0",
+        "anthropic.claude-3-5-sonnet-20241022-v2:0",
+        "anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "anthropic.claude-sonnet-4-20250514-v1:0",
+        "anthropic.claude-opus-4-20250514-v1:0",
+        "anthropic.claude-opus-4-1-20250805-v1:0",
+        "anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "anthropic.claude-haiku-4-5-20251001-v1:0",
+        "anthropic.claude-opus-4-5-20251101-v1:0",
+        "amazon.nova-micro-v1:0",
+        "amazon.nova-lite-v1:0",
+        "amazon.nova-pro-v1:0",
+        "amazon.nova-premier-v1:0",
+        "meta.llama3-1-8b-instruct-v1:0",
+        "meta.llama3-1-70b-instruct-v1:0",
+        "meta.llama3-2-11b-instruct-v1:0",
+        "meta.llama3-3-70b-instruct-v1:0",
+        "meta.llama4-scout-17b-instruct-v1:0",
+    ];
+    let spec = |n: usize| {
+        let mut s = String::from("[stack]\nname = \"depth\"\nregion = \"us-west-2\"\n");
+        for (i, m) in models.iter().take(n).enumerate() {
+            s.push_str(&format!(
+                "[[profiles]]\nname = \"P{i}\"\nmodel = \"us.{m}\"\nenv = \"P{i}\"\n"
+            ));
+        }
+        s
+    };
+    let mut depths = Vec::new();
+    for n in [2, 20] {
+        let dir = project(Some(&spec(n)));
+        apply(dir.path());
+        let plan = run(dir.path(), &["plan"]);
+        assert_eq!(plan.code, 0, "{}", plan.stderr);
+        depths.push(round_trips(&plan));
+    }
+    control.set_latency_ms(0.0).unwrap();
+    assert_eq!(
+        depths[0], depths[1],
+        "plan's sequential round trips grew with the profiles: {depths:?}"
+    );
+    assert!(depths[1] <= 3, "{depths:?}");
+}
+
+#[test]
+fn generate_with_live_arns_and_its_check() {
+    let _turn = turn();
+    let dir = project(None);
+    let before = run(dir.path(), &["generate"]);
+    assert_eq!(before.code, 1, "no profiles yet: .env cannot be written");
+    assert!(
+        before.stderr.contains("run `cargo xtask apply` first"),
+        "{}",
+        before.stderr
+    );
+    apply(dir.path());
+    std::fs::remove_file(dir.path().join(".env")).unwrap();
+    let check = run(dir.path(), &["generate", "--check"]);
+    assert_eq!(check.code, 2);
+    assert!(check.stdout.contains(".env (missing)"), "{}", check.stdout);
+    let r = run(dir.path(), &["generate"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        !r.stdout.contains("arn:aws"),
+        "values are never printed: {}",
+        r.stdout
+    );
+    assert_eq!(run(dir.path(), &["generate", "--check"]).code, 0);
+    assert_eq!(env_values(dir.path()).len(), 4);
+}
+
+#[test]
+fn conflicting_flags_are_refused_before_any_call() {
+    let dir = project(None);
+    let r = common::xtask_in(
+        dir.path(),
+        &["plan", "--local", "--endpoint-url", "http://127.0.0.1:1"],
+    );
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("--local and --endpoint-url"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("calls ("), "{}", r.stderr);
+}
