@@ -27,6 +27,8 @@ pub fn xtask_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
         .envs(env.iter().copied())
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // Never let the SDK's credential chain look for an EC2 instance role from here.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .stdin(std::process::Stdio::null())
         .output()
         .expect("the xtask binary runs");
