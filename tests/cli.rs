@@ -372,12 +372,38 @@ fn generate_without_offline_reads_aws_and_says_when_it_cannot_be_reached() {
     let dir = tempfile::tempdir().unwrap();
     let run = common::xtask_env(
         &root(),
-        &["generate", "--out", dir.path().to_str().unwrap(), "--endpoint-url", "http://127.0.0.1:9"],
-        &[("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test")],
+        &[
+            "generate",
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--endpoint-url",
+            "http://127.0.0.1:9",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ],
     );
     assert_eq!(run.code, 1);
-    assert!(run.stderr.contains("using the AWS-compatible endpoint http://127.0.0.1:9"), "{}", run.stderr);
-    assert!(run.stderr.contains("reading the caller identity"), "{}", run.stderr);
-    assert!(run.stderr.contains("help: the endpoint could not be reached"), "{}", run.stderr);
-    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "nothing is written");
+    assert!(
+        run.stderr
+            .contains("using the AWS-compatible endpoint http://127.0.0.1:9"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("reading the caller identity"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("help: the endpoint could not be reached"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing is written"
+    );
 }

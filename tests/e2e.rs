@@ -845,5 +845,5 @@ fn conflicting_flags_are_refused_before_any_call() {
         "{}",
         r.stderr
     );
-    assert!(!r.stderr.contains("calls ("), "{}", r.stderr);
+    assert!(!r.stderr.contains(": AWS: "), "{}", r.stderr);
 }

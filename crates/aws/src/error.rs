@@ -53,14 +53,26 @@ where
     let what = what.into();
     move |e: E| {
         let code = e.code().map(str::to_string);
-        let message = e
-            .message()
-            .map(str::to_string)
-            .unwrap_or_else(|| aws_sdk_bedrock::error::DisplayErrorContext(&e).to_string());
+        let message = e.message().map(str::to_string).unwrap_or_else(|| chain(&e));
         AwsError {
             context: what,
             code,
             message,
         }
     }
+}
+
+/// An error and its causes, "outer: inner: innermost", without repeating a cause that its
+/// parent already quotes.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
 }

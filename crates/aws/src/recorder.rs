@@ -159,13 +159,20 @@ fn longest_chain(calls: &[Call]) -> usize {
 
 impl std::fmt::Display for CallStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                format!("1 {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        };
         write!(
             f,
-            "AWS: {} calls ({} writes) in {:.2} s, {} sequential round trips",
-            self.calls,
-            self.writes,
+            "AWS: {} ({}) in {:.2} s, {}",
+            plural(self.calls, "call"),
+            plural(self.writes, "write"),
             self.elapsed.as_secs_f64(),
-            self.sequential_round_trips
+            plural(self.sequential_round_trips, "sequential round trip")
         )
     }
 }
