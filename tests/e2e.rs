@@ -103,7 +103,7 @@ fn round_trips(r: &Run) -> usize {
     let line = r
         .stderr
         .lines()
-        .find(|l| l.contains("sequential round trips"))
+        .find(|l| l.contains("sequential round trip"))
         .unwrap();
     line.rsplit(", ")
         .next()

@@ -12,7 +12,7 @@ pub const REQUIREMENTS: &str = include_str!("../python/requirements.txt");
 
 /// The extension's sources, written next to each running instance so that the server always
 /// runs the code this binary was built with.
-pub const SOURCES: [(&str, &str); 10] = [
+pub const SOURCES: [(&str, &str); 11] = [
     (
         "__init__.py",
         include_str!("../python/bedrock_emulator/__init__.py"),
@@ -48,6 +48,10 @@ pub const SOURCES: [(&str, &str); 10] = [
     (
         "profiles.py",
         include_str!("../python/bedrock_emulator/profiles.py"),
+    ),
+    (
+        "runtime.py",
+        include_str!("../python/bedrock_emulator/runtime.py"),
     ),
     (
         "s3_fidelity.py",

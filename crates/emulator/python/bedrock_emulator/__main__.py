@@ -17,7 +17,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import run_simple
 
-from . import controls, logging_config, profiles, s3_fidelity
+from . import controls, logging_config, profiles, runtime, s3_fidelity
 
 
 def main(argv=None) -> None:
@@ -50,6 +50,7 @@ def main(argv=None) -> None:
     profiles.install()
     logging_config.install()
     s3_fidelity.install()
+    runtime.install()
     controls.settings["latency_ms"] = args.latency_ms
     logging_config.settings["propagation_delay_seconds"] = args.propagation_delay
 
