@@ -5,6 +5,7 @@ use bedrock_cli::{
     ApplyCommand, AwsOptions, DestroyCommand, DriftCommand, Exit, GenerateOptions, LocalOptions,
     LocalStartOptions, PlanCommand,
 };
+use bedrock_cli::{DoctorCommand, VerifyCommand};
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,6 +120,24 @@ enum Command {
         #[arg(long)]
         delete_data: bool,
     },
+    /// Read the invocation logs: per model, calls through its profile ARN or its raw id, tokens.
+    Verify {
+        /// How far back to read: 30s, 15m, 2h, 1d.
+        #[arg(long, default_value = "15m", value_name = "DURATION")]
+        since: String,
+        /// Then print each new record as it arrives, until interrupted.
+        #[arg(long)]
+        follow: bool,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the troubleshooting checks of LibreChat's guide; exit 1 when one fails.
+    Doctor {
+        /// Where librechat.yaml and .env are (default: the spec's directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// The embedded AWS emulator (moto plus this project's Bedrock extension).
     Local {
         #[command(subcommand)]
@@ -228,6 +247,20 @@ fn main() -> ExitCode {
             },
             &aws,
         ),
+        Command::Verify {
+            since,
+            follow,
+            json,
+        } => bedrock_cli::verify(
+            config,
+            &aws,
+            &VerifyCommand {
+                since,
+                follow,
+                json,
+            },
+        ),
+        Command::Doctor { out } => bedrock_cli::doctor(config, &aws, &DoctorCommand { out }),
         Command::Local { action } => match action {
             LocalAction::Start {
                 at,

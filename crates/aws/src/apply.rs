@@ -58,6 +58,8 @@ pub async fn apply(
     let mut outcome = ApplyOutcome::default();
     for phase in plan.phases() {
         let limit = Arc::new(Semaphore::new(WRITE_CONCURRENCY));
+        // What earlier phases created, for the steps that need those ARNs.
+        let created = Arc::new(outcome.created.clone());
         let mut chains = tokio::task::JoinSet::new();
         for chain in phase.chains {
             let c = c.clone();
@@ -65,11 +67,12 @@ pub async fn apply(
             let progress = progress.clone();
             let writes = writes.clone();
             let region = plan.region.clone();
+            let created = created.clone();
             chains.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let mut done = Vec::new();
                 for step in chain {
-                    let result = run(&c, &step, &region).await?;
+                    let result = run(&c, &step, &region, &created).await?;
                     progress(&step.describe());
                     let n = writes.fetch_add(1, Ordering::SeqCst) + 1;
                     if abort.is_some_and(|a| n >= a) {
@@ -178,7 +181,12 @@ fn logging_config(s: &LoggingSettings) -> Result<LoggingConfig, AwsError> {
 }
 
 /// One step; returns the ARN of a created profile.
-async fn run(c: &Clients, step: &Step, region: &str) -> Result<Option<String>, AwsError> {
+async fn run(
+    c: &Clients,
+    step: &Step,
+    region: &str,
+    created: &BTreeMap<String, String>,
+) -> Result<Option<String>, AwsError> {
     let what = step.describe();
     match step {
         Step::CreateLogGroup { name, tags } => {
@@ -604,6 +612,32 @@ async fn run(c: &Clients, step: &Step, region: &str) -> Result<Option<String>, A
                 code: None,
                 message: "Bedrock kept answering with profiles that no longer exist".into(),
             });
+        }
+        Step::PutRuntimePolicy {
+            role,
+            name,
+            document,
+            pending,
+        } => {
+            let mut text = policy_text(document);
+            for profile in pending {
+                let Some(arn) = created.get(profile) else {
+                    return Err(AwsError {
+                        context: what,
+                        code: None,
+                        message: format!("inference profile {profile} was to be created earlier in this apply, and was not"),
+                    });
+                };
+                text = text.replace(&bedrock_plan::pending_arn(profile), arn);
+            }
+            c.iam
+                .put_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .policy_document(text)
+                .send()
+                .await
+                .map_err(context(what))?;
         }
         Step::DeleteProfile { arn, .. } => match c
             .bedrock

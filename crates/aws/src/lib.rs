@@ -5,11 +5,13 @@
 
 mod apply;
 mod error;
+mod logs;
 mod observe;
 mod recorder;
 
 pub use apply::{apply, ApplyOutcome};
 pub use error::AwsError;
+pub use logs::{read_events, LogEvent};
 pub use observe::{caller_account, decode_policy, observe};
 pub use recorder::{Call, CallStats, Recorder};
 

@@ -68,13 +68,14 @@ pub async fn observe(
     desired: &DesiredState,
     account_id: &str,
 ) -> Result<ObservedState, AwsError> {
-    let (log_group, bucket, role, logging, profiles, sources) = tokio::join!(
+    let (log_group, bucket, role, logging, profiles, sources, runtime_role) = tokio::join!(
         log_group(c, desired),
         bucket(c, desired),
         role(c, desired),
         logging(c),
         profiles(c),
         sources(c, desired),
+        runtime_role(c, desired),
     );
     Ok(ObservedState {
         account_id: account_id.to_string(),
@@ -84,7 +85,52 @@ pub async fn observe(
         logging: logging?,
         profiles: profiles?,
         sources: sources?,
+        runtime_role: runtime_role?,
     })
+}
+
+/// LibreChat's role, when the spec names one: its tags and this tool's policy on it.
+async fn runtime_role(
+    c: &Clients,
+    d: &DesiredState,
+) -> Result<Option<bedrock_plan::ObservedRuntimeRole>, AwsError> {
+    let Some(rt) = &d.runtime else {
+        return Ok(None);
+    };
+    let name = rt.role.as_str();
+    let (role, tags, policy) = tokio::join!(
+        c.iam.get_role().role_name(name).send(),
+        c.iam.list_role_tags().role_name(name).send(),
+        c.iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(bedrock_plan::runtime_policy_name())
+            .send(),
+    );
+    match role {
+        Ok(_) => {}
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
+        Err(e) => return Err(context(format!("reading LibreChat's role {name}"))(e)),
+    }
+    let tags = match tags {
+        Ok(t) => t
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => BTreeMap::new(),
+        Err(e) => return Err(context(format!("reading the tags of role {name}"))(e)),
+    };
+    let policy = match policy {
+        Ok(p) => Some(decode_policy(p.policy_document())),
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => None,
+        Err(e) => {
+            return Err(context(format!(
+                "reading the Bedrock policy of role {name}"
+            ))(e))
+        }
+    };
+    Ok(Some(bedrock_plan::ObservedRuntimeRole { tags, policy }))
 }
 
 async fn log_group(c: &Clients, d: &DesiredState) -> Result<Option<ObservedLogGroup>, AwsError> {

@@ -41,15 +41,15 @@ impl AwsOptions {
 }
 
 /// A loaded spec with connected clients.
-struct Session {
+pub(crate) struct Session {
     spec: Spec,
     spec_name: String,
-    spec_dir: PathBuf,
-    clients: Clients,
-    runtime: tokio::runtime::Runtime,
+    pub(crate) spec_dir: PathBuf,
+    pub(crate) clients: Clients,
+    pub(crate) runtime: tokio::runtime::Runtime,
 }
 
-fn session(config: &Path, aws: &AwsOptions) -> Result<Session, Exit> {
+pub(crate) fn session(config: &Path, aws: &AwsOptions) -> Result<Session, Exit> {
     // Everything that can be refused is refused before the first AWS call.
     let (loaded, spec) = load_spec(config)?;
     let target = aws.target()?;
@@ -83,9 +83,13 @@ fn session(config: &Path, aws: &AwsOptions) -> Result<Session, Exit> {
 }
 
 impl Session {
+    pub(crate) fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
     /// The account, the desired state for it, and what exists. The account guard is checked
     /// right after the caller identity: a wrong account reads nothing else.
-    fn observe(&self) -> Result<(DesiredState, ObservedState), Exit> {
+    pub(crate) fn observe(&self) -> Result<(DesiredState, ObservedState), Exit> {
         let account = self
             .runtime
             .block_on(bedrock_aws::caller_account(&self.clients))
@@ -107,7 +111,20 @@ impl Session {
                     error(e);
                     Exit::Error
                 })?;
-        let desired = DesiredState::new(&self.spec, &account, &policies);
+        let runtime_template = match &self.spec.librechat.runtime_role {
+            Some(_) => Some(
+                bedrock_policy::load_template(
+                    &self.spec_dir.join("policies"),
+                    bedrock_policy::PolicyKind::LibreChatInvoke,
+                )
+                .map_err(|e| {
+                    error(e);
+                    Exit::Error
+                })?,
+            ),
+            None => None,
+        };
+        let desired = DesiredState::with_runtime(&self.spec, &account, &policies, runtime_template);
         let observed = self
             .runtime
             .block_on(bedrock_aws::observe(&self.clients, &desired, &account))
@@ -132,10 +149,58 @@ impl Session {
         }
     }
 
-    /// Every generated file: the offline ones and `.env` from `arns`.
+    /// LibreChat's least-privilege policy, from the live ARNs (none when the spec has no
+    /// profiles, or one of them does not exist yet).
+    fn invoke_policy(
+        &self,
+        desired: &DesiredState,
+        observed: &ObservedState,
+        arns: &BTreeMap<String, String>,
+    ) -> Result<Option<GeneratedFile>, Exit> {
+        let profile_arns: Option<Vec<String>> = self
+            .spec
+            .profiles
+            .iter()
+            .map(|p| arns.get(&p.name).cloned())
+            .collect();
+        let Some(profile_arns) = profile_arns.filter(|a| !a.is_empty()) else {
+            return Ok(None);
+        };
+        let routed: Vec<String> = desired
+            .profiles
+            .iter()
+            .filter_map(|p| match observed.sources.get(&p.source_arn) {
+                Some(bedrock_plan::SourceState::Routes { models }) => Some(models.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let rendered = bedrock_policy::render_invoke(
+            &self.spec_dir.join("policies"),
+            &self.spec,
+            &observed.account_id,
+            &profile_arns,
+            &routed,
+        )
+        .map_err(|e| {
+            error(e);
+            Exit::Error
+        })?;
+        Ok(Some(GeneratedFile {
+            path: Path::new("policies").join(rendered.kind.rendered_file()),
+            contents: rendered.to_canonical_json(),
+            mode: 0o644,
+            private: false,
+            note: format!("{}, from the live ARNs", rendered.kind.describe()),
+        }))
+    }
+
+    /// Every generated file: the offline ones, `.env` from `arns`, and LibreChat's policy.
     fn generated(
         &self,
         out_dir: &Path,
+        desired: &DesiredState,
+        observed: &ObservedState,
         arns: &BTreeMap<String, String>,
     ) -> Result<Vec<GeneratedFile>, Exit> {
         // Rendered policies depend on the spec alone, as offline: not on the live account.
@@ -149,6 +214,7 @@ impl Session {
             error(e);
             Exit::Error
         })?);
+        files.extend(self.invoke_policy(desired, observed, arns)?);
         Ok(files)
     }
 }
@@ -331,7 +397,12 @@ pub fn apply(config: &Path, aws: &AwsOptions, cmd: &ApplyCommand) -> Exit {
         println!("\nApplied: {} AWS changes.", outcome.writes);
     }
     let out_dir = cmd.out.clone().unwrap_or_else(|| s.spec_dir.clone());
-    let files = match s.generated(&out_dir, &live_arns(&observed, &outcome)) {
+    let files = match s.generated(
+        &out_dir,
+        &desired,
+        &observed,
+        &live_arns(&observed, &outcome),
+    ) {
         Ok(f) => f,
         Err(e) => return e,
     };
@@ -410,13 +481,13 @@ pub fn generate_live(config: &Path, aws: &AwsOptions, check: bool, out: Option<P
         Ok(s) => s,
         Err(e) => return e,
     };
-    let (_, observed) = match s.observe() {
+    let (desired, observed) = match s.observe() {
         Ok(v) => v,
         Err(e) => return e,
     };
     let out_dir = out.clone().unwrap_or_else(|| s.spec_dir.clone());
     let arns = live_arns(&observed, &bedrock_aws::ApplyOutcome::default());
-    let files = match s.generated(&out_dir, &arns) {
+    let files = match s.generated(&out_dir, &desired, &observed, &arns) {
         Ok(f) => f,
         Err(e) => return e,
     };
@@ -492,10 +563,10 @@ pub fn drift(config: &Path, aws: &AwsOptions, cmd: &DriftCommand) -> Exit {
             &observed,
             PlanOptions::default(),
         ))
-        .map(|p| (p, observed))
+        .map(|p| (p, desired, observed))
     });
     s.stats_line("drift");
-    let (plan, observed) = match result {
+    let (plan, desired, observed) = match result {
         Ok(v) => v,
         Err(e) => return e,
     };
@@ -515,6 +586,10 @@ pub fn drift(config: &Path, aws: &AwsOptions, cmd: &DriftCommand) -> Exit {
     let env = bedrock_generate::env_file(&inputs, &arns);
     if let Ok(env) = &env {
         files.push(env.clone());
+    }
+    match s.invoke_policy(&desired, &observed, &arns) {
+        Ok(policy) => files.extend(policy),
+        Err(e) => return e,
     }
     let states = match bedrock_generate::ensure(&out_dir, &files, true) {
         Ok(s) => s,

@@ -13,3 +13,10 @@ pub use section::{bedrock_section, render_section, Node};
 /// `librechat-data-provider` release pinned in `tests/schema/package-lock.json` (a test keeps
 /// the two equal).
 pub const CONFIG_VERSION: &str = "1.3.17";
+
+/// A librechat.yaml as the value LibreChat loads (plain scalars typed by YAML's core schema).
+pub fn load(text: &str) -> Result<serde_json::Value, String> {
+    let doc = yaml::parse(text)
+        .map_err(|e| format!("line {}, column {}: {}", e.line, e.col, e.message))?;
+    Ok(doc.root.map_or(serde_json::Value::Null, |r| r.to_json()))
+}

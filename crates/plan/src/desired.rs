@@ -24,6 +24,29 @@ pub struct DesiredState {
     pub role: DesiredRole,
     pub logging: LoggingSettings,
     pub profiles: Vec<DesiredProfile>,
+    /// LibreChat's own role and the template of its inline policy, when the spec names one.
+    #[serde(skip)]
+    pub runtime: Option<DesiredRuntime>,
+}
+
+/// `[librechat] runtime_role`: the tool manages one inline policy on it, never the role.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DesiredRuntime {
+    pub role: String,
+    pub template: bedrock_policy::Template,
+    pub values: bedrock_policy::Placeholders,
+}
+
+/// The inline policy this tool puts on LibreChat's role.
+pub fn runtime_policy_name() -> &'static str {
+    bedrock_policy::PolicyKind::LibreChatInvoke
+        .inline_policy_name()
+        .unwrap_or("LibreChatBedrockInvoke")
+}
+
+/// Stands in a runtime policy for the ARN of a profile apply has yet to create.
+pub fn pending_arn(profile: &str) -> String {
+    format!("pending-arn-of:{profile}")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -66,6 +89,17 @@ pub struct DesiredProfile {
 impl DesiredState {
     /// The desired state for `spec` in `account_id`, with the rendered policies.
     pub fn new(spec: &Spec, account_id: &str, policies: &[Rendered]) -> Self {
+        Self::with_runtime(spec, account_id, policies, None)
+    }
+
+    /// The same, with the template of LibreChat's policy (needed when the spec names a
+    /// `runtime_role`).
+    pub fn with_runtime(
+        spec: &Spec,
+        account_id: &str,
+        policies: &[Rendered],
+        runtime_template: Option<bedrock_policy::Template>,
+    ) -> Self {
         let region = spec.stack.region.clone();
         let partition = spec.partition();
         let policy = |kind: PolicyKind| {
@@ -138,6 +172,14 @@ impl DesiredState {
                 audio: spec.logging.audio,
             },
             profiles,
+            runtime: match (&spec.librechat.runtime_role, runtime_template) {
+                (Some(role), Some(template)) => Some(DesiredRuntime {
+                    role: role.clone(),
+                    template,
+                    values: bedrock_policy::Placeholders::for_spec(spec, account_id),
+                }),
+                _ => None,
+            },
         }
     }
 

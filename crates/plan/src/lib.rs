@@ -12,11 +12,12 @@ mod render;
 mod steps;
 
 pub use desired::{
-    DesiredBucket, DesiredLogGroup, DesiredProfile, DesiredRole, DesiredState, LIFECYCLE_RULE_ID,
+    pending_arn, runtime_policy_name, DesiredBucket, DesiredLogGroup, DesiredProfile, DesiredRole,
+    DesiredRuntime, DesiredState, LIFECYCLE_RULE_ID,
 };
 pub use observed::{
     BucketState, LifecycleRule, LoggingSettings, ObservedBucket, ObservedLogGroup, ObservedProfile,
-    ObservedRole, ObservedState, PublicAccessBlock, SourceState,
+    ObservedRole, ObservedRuntimeRole, ObservedState, PublicAccessBlock, SourceState,
 };
 pub use plan::{
     plan, plan_destroy, Action, Change, FieldDiff, Kept, Plan, PlanError, PlanOptions,

@@ -17,6 +17,15 @@ pub struct ObservedState {
     pub profiles: Vec<ObservedProfile>,
     /// What each source the spec copies from routes to, by source ARN.
     pub sources: BTreeMap<String, SourceState>,
+    /// LibreChat's role (`[librechat] runtime_role`), when the spec names one and it exists.
+    pub runtime_role: Option<ObservedRuntimeRole>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservedRuntimeRole {
+    pub tags: BTreeMap<String, String>,
+    /// This tool's inline policy on it, if present.
+    pub policy: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

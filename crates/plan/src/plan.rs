@@ -1,7 +1,9 @@
 //! `plan(desired, observed) -> Plan`: every resource compared, each change with its action,
 //! field-level differences, reason, and the steps apply will take.
 
-use crate::desired::{DesiredProfile, DesiredState, LIFECYCLE_RULE_ID};
+use crate::desired::{
+    pending_arn, runtime_policy_name, DesiredProfile, DesiredState, LIFECYCLE_RULE_ID,
+};
 use crate::observed::{
     BucketState, LifecycleRule, LoggingSettings, ObservedState, PublicAccessBlock, SourceState,
 };
@@ -21,6 +23,8 @@ pub enum ResourceKind {
     Role,
     LoggingConfiguration,
     InferenceProfile,
+    /// LibreChat's role: only this tool's inline policy on it is managed.
+    RuntimeRole,
 }
 
 impl ResourceKind {
@@ -31,6 +35,7 @@ impl ResourceKind {
             ResourceKind::Role => "role",
             ResourceKind::LoggingConfiguration => "logging configuration",
             ResourceKind::InferenceProfile => "inference profile",
+            ResourceKind::RuntimeRole => "LibreChat role",
         }
     }
 }
@@ -797,6 +802,110 @@ impl Planner<'_> {
         }
     }
 
+    /// LibreChat's role gets exactly the stack's profiles and the models they route to. The
+    /// ARNs of profiles created by this plan are not known yet: their markers are filled in
+    /// by apply.
+    fn runtime(&mut self) {
+        let Some(rt) = self.desired.runtime.clone() else {
+            return;
+        };
+        let kind = ResourceKind::RuntimeRole;
+        let Some(o) = self.observed.runtime_role.clone() else {
+            self.problems.push(format!(
+                "[librechat] runtime_role {} does not exist in account {}\n  help: it is LibreChat's own IAM role, which this tool does not create: create it, or remove runtime_role from the spec",
+                rt.role, self.observed.account_id
+            ));
+            return;
+        };
+        let mut steps = Vec::new();
+        let mut diffs = Vec::new();
+        let mut action = Action::Update;
+        if !self.desired.owns(&o.tags) {
+            if !self.foreign(kind, &rt.role) {
+                return;
+            }
+            action = Action::Adopt;
+            diffs.push(FieldDiff::new(
+                "tags",
+                tags_json(&o.tags),
+                tags_json(&self.desired.managed_tags),
+            ));
+            steps.push(Chain {
+                rank: 1,
+                steps: vec![Step::TagRole {
+                    name: rt.role.clone(),
+                    tags: self.desired.managed_tags.clone(),
+                }],
+            });
+        }
+        // Each desired profile's ARN after this plan: observed unless created or replaced now.
+        let renewed: Vec<String> = self
+            .changes
+            .iter()
+            .filter(|c| {
+                c.kind == ResourceKind::InferenceProfile
+                    && matches!(c.action, Action::Create | Action::Replace)
+            })
+            .map(|c| c.name.clone())
+            .collect();
+        let mut profile_arns = Vec::new();
+        let mut model_arns = Vec::new();
+        for p in &self.desired.profiles {
+            if renewed.contains(&p.name) {
+                profile_arns.push(pending_arn(&p.name));
+            } else if let Some(observed) = self.observed.profiles.iter().find(|o| o.name == p.name)
+            {
+                profile_arns.push(observed.arn.clone());
+            }
+            if let Some(SourceState::Routes { models }) = self.observed.sources.get(&p.source_arn) {
+                model_arns.extend(models.iter().cloned());
+            }
+        }
+        if profile_arns.is_empty() {
+            return;
+        }
+        let values = rt.values.clone().with_profiles(&profile_arns, &model_arns);
+        let document = match bedrock_policy::render(&rt.template, &values) {
+            Ok(r) => r.document,
+            Err(e) => {
+                self.problems.push(e.to_string());
+                return;
+            }
+        };
+        let name = runtime_policy_name().to_string();
+        if !renewed.is_empty()
+            || !o
+                .policy
+                .as_ref()
+                .is_some_and(|p| policy_doc::equivalent(p, &document))
+        {
+            diffs.push(FieldDiff::policy(
+                &format!("policy {name}"),
+                o.policy.as_ref(),
+                &document,
+            ));
+            steps.push(Chain {
+                rank: 5,
+                steps: vec![Step::PutRuntimePolicy {
+                    role: rt.role.clone(),
+                    name,
+                    document,
+                    pending: renewed,
+                }],
+            });
+        }
+        if steps.is_empty() {
+            self.push(kind, &rt.role, Action::NoOp, "as specified", vec![], vec![]);
+        } else {
+            let reason = match action {
+                Action::Adopt => "taken over with --adopt",
+                _ if o.policy.is_none() => "LibreChat's role lacks its Bedrock policy",
+                _ => "LibreChat's Bedrock policy differs from the stack's profiles",
+            };
+            self.push(kind, &rt.role, action, reason, diffs, steps);
+        }
+    }
+
     fn create_profile(&self, p: &DesiredProfile, predecessor: Option<&str>) -> Step {
         Step::CreateProfile {
             name: p.name.clone(),
@@ -868,6 +977,7 @@ pub fn plan(
     planner.role();
     planner.logging();
     planner.profiles();
+    planner.runtime();
     if !planner.problems.is_empty() {
         return Err(PlanError {
             problems: planner.problems,
@@ -982,6 +1092,23 @@ pub fn plan_destroy(
                 name: desired.role.name.clone(),
                 reason: "not managed by this stack".into(),
             });
+        }
+    }
+    if let (Some(rt), Some(o)) = (&desired.runtime, &observed.runtime_role) {
+        if desired.owns(&o.tags) && o.policy.is_some() {
+            push(
+                ResourceKind::RuntimeRole,
+                &rt.role,
+                "this stack's policy on LibreChat's role (the role itself stays)",
+                vec![],
+                vec![Chain {
+                    rank: 3,
+                    steps: vec![Step::DeleteRolePolicy {
+                        role: rt.role.clone(),
+                        name: runtime_policy_name().to_string(),
+                    }],
+                }],
+            );
         }
     }
     if let Some(o) = &observed.log_group {

@@ -103,6 +103,14 @@ pub enum Step {
         name: String,
         arn: String,
     },
+    /// LibreChat's policy; `pending` names profiles created earlier in this apply, whose ARNs
+    /// replace the `pending-arn-of:<name>` markers in the document.
+    PutRuntimePolicy {
+        role: String,
+        name: String,
+        document: Value,
+        pending: Vec<String>,
+    },
     TagProfile {
         arn: String,
         tags: BTreeMap<String, String>,
@@ -150,6 +158,9 @@ impl Step {
             Step::DeleteLogging => "delete the model invocation logging configuration".to_string(),
             Step::CreateProfile { name, .. } => format!("create inference profile {name}"),
             Step::DeleteProfile { name, .. } => format!("delete inference profile {name}"),
+            Step::PutRuntimePolicy { role, name, .. } => {
+                format!("put policy {name} on LibreChat's role {role}")
+            }
             Step::TagProfile { arn, .. } => format!("tag inference profile {arn}"),
             Step::UntagProfile { arn, .. } => format!("untag inference profile {arn}"),
         }

@@ -23,6 +23,9 @@ pub enum PolicyKind {
     LoggingS3,
     /// The large-payload bucket's own policy.
     LogsBucket,
+    /// LibreChat's own identity: invoke exactly the stack's profiles and the models they
+    /// route to. Rendered from live ARNs only (they exist once the profiles do).
+    LibreChatInvoke,
 }
 
 impl PolicyKind {
@@ -33,6 +36,9 @@ impl PolicyKind {
         PolicyKind::LogsBucket,
     ];
 
+    /// The policies that need live ARNs: never rendered offline.
+    pub const LIVE: [PolicyKind; 1] = [PolicyKind::LibreChatInvoke];
+
     /// The template's file stem in `policies/`.
     pub fn stem(self) -> &'static str {
         match self {
@@ -40,6 +46,7 @@ impl PolicyKind {
             PolicyKind::LoggingCloudWatch => "bedrock-logging-cloudwatch",
             PolicyKind::LoggingS3 => "bedrock-logging-s3",
             PolicyKind::LogsBucket => "bedrock-logs-bucket",
+            PolicyKind::LibreChatInvoke => "librechat-invoke",
         }
     }
 
@@ -56,6 +63,7 @@ impl PolicyKind {
         match self {
             PolicyKind::LoggingCloudWatch => Some("BedrockLoggingPolicy"),
             PolicyKind::LoggingS3 => Some("BedrockS3Policy"),
+            PolicyKind::LibreChatInvoke => Some("LibreChatBedrockInvoke"),
             _ => None,
         }
     }
@@ -66,6 +74,7 @@ impl PolicyKind {
             PolicyKind::LoggingCloudWatch => "logging role's CloudWatch Logs policy",
             PolicyKind::LoggingS3 => "logging role's S3 policy",
             PolicyKind::LogsBucket => "bucket policy of the log bucket",
+            PolicyKind::LibreChatInvoke => "LibreChat's least-privilege Bedrock policy",
         }
     }
 
@@ -79,6 +88,7 @@ impl PolicyKind {
             }
             PolicyKind::LoggingS3 => include_str!("../../../policies/bedrock-logging-s3.json"),
             PolicyKind::LogsBucket => include_str!("../../../policies/bedrock-logs-bucket.json"),
+            PolicyKind::LibreChatInvoke => include_str!("../../../policies/librechat-invoke.json"),
         }
     }
 }
@@ -127,9 +137,17 @@ impl fmt::Display for PolicyError {
 
 impl std::error::Error for PolicyError {}
 
-/// Load every template: `dir/<stem>.json` where it exists, the built-in copy otherwise.
+/// Load every offline template: `dir/<stem>.json` where it exists, the built-in copy otherwise.
 pub fn load_templates(dir: &Path) -> Result<Vec<Template>, PolicyError> {
     PolicyKind::ALL
+        .iter()
+        .map(|&kind| load_template(dir, kind))
+        .collect()
+}
+
+/// Load one template: `dir/<stem>.json` where it exists, the built-in copy otherwise.
+pub fn load_template(dir: &Path, kind: PolicyKind) -> Result<Template, PolicyError> {
+    [kind]
         .iter()
         .map(|&kind| {
             let path = dir.join(kind.template_file());
@@ -153,7 +171,8 @@ pub fn load_templates(dir: &Path) -> Result<Vec<Template>, PolicyError> {
                 }),
             }
         })
-        .collect()
+        .next()
+        .expect("one kind gives one template")
 }
 
 /// The built-in templates, as shipped in `policies/`.
@@ -168,10 +187,17 @@ pub fn built_in_templates() -> Vec<Template> {
         .collect()
 }
 
+/// A placeholder's value: text, or a list that a whole array element expands into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fill {
+    Text(String),
+    List(Vec<String>),
+}
+
 /// The values placeholders are filled from. `None` marks a placeholder that exists but has no
 /// value for this stack: using it is an error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placeholders(BTreeMap<&'static str, Option<String>>);
+pub struct Placeholders(BTreeMap<&'static str, Option<Fill>>);
 
 impl Placeholders {
     /// Every placeholder a template may use, filled from the spec and the account.
@@ -182,16 +208,20 @@ impl Placeholders {
         } else {
             format!("{prefix}/")
         };
+        let text = |v: String| Some(Fill::Text(v));
         Placeholders(BTreeMap::from([
-            ("account_id", Some(account_id.to_string())),
-            ("region", Some(spec.stack.region.clone())),
-            ("partition", Some(spec.partition().to_string())),
-            ("stack", Some(spec.stack.name.clone())),
-            ("role_name", Some(spec.logging.role_name.clone())),
-            ("log_group", Some(spec.logging.log_group.clone())),
-            ("bucket", Some(spec.bucket_name(account_id))),
-            ("key_prefix", Some(prefix.to_string())),
-            ("object_prefix", Some(object_prefix)),
+            ("account_id", text(account_id.to_string())),
+            ("region", text(spec.stack.region.clone())),
+            ("partition", text(spec.partition().to_string())),
+            ("stack", text(spec.stack.name.clone())),
+            ("role_name", text(spec.logging.role_name.clone())),
+            ("log_group", text(spec.logging.log_group.clone())),
+            ("bucket", text(spec.bucket_name(account_id))),
+            ("key_prefix", text(prefix.to_string())),
+            ("object_prefix", text(object_prefix)),
+            // Known only from live state: see `with_profiles`.
+            ("profile_arns", None),
+            ("routed_model_arns", None),
         ]))
     }
 
@@ -202,7 +232,25 @@ impl Placeholders {
     }
 
     pub fn set(mut self, name: &'static str, value: impl Into<String>) -> Self {
-        self.0.insert(name, Some(value.into()));
+        self.0.insert(name, Some(Fill::Text(value.into())));
+        self
+    }
+
+    /// The live ARNs: the stack's application profiles and the foundation models they route
+    /// to (sorted, without duplicates).
+    pub fn with_profiles(mut self, profile_arns: &[String], routed_model_arns: &[String]) -> Self {
+        let sorted = |v: &[String]| {
+            let mut v = v.to_vec();
+            v.sort();
+            v.dedup();
+            v
+        };
+        self.0
+            .insert("profile_arns", Some(Fill::List(sorted(profile_arns))));
+        self.0.insert(
+            "routed_model_arns",
+            Some(Fill::List(sorted(routed_model_arns))),
+        );
         self
     }
 
@@ -275,6 +323,19 @@ pub fn render(template: &Template, values: &Placeholders) -> Result<Rendered, Po
     })
 }
 
+/// LibreChat's least-privilege policy for the live profile ARNs and the models they route to.
+pub fn render_invoke(
+    dir: &Path,
+    spec: &Spec,
+    account_id: &str,
+    profile_arns: &[String],
+    routed_model_arns: &[String],
+) -> Result<Rendered, PolicyError> {
+    let values =
+        Placeholders::for_spec(spec, account_id).with_profiles(profile_arns, routed_model_arns);
+    render(&load_template(dir, PolicyKind::LibreChatInvoke)?, &values)
+}
+
 /// Render every template of `dir` (with built-in fallbacks) for a spec and account.
 pub fn render_all(dir: &Path, spec: &Spec, account_id: &str) -> Result<Vec<Rendered>, PolicyError> {
     let values = Placeholders::for_spec(spec, account_id);
@@ -294,9 +355,21 @@ fn substitute_value(
     match v {
         Value::String(s) => *s = substitute(s, values, fail)?,
         Value::Array(items) => {
-            for item in items {
-                substitute_value(item, values, fail)?;
+            let mut out = Vec::with_capacity(items.len());
+            for mut item in std::mem::take(items) {
+                // A list placeholder as a whole element expands into its values.
+                let whole = item
+                    .as_str()
+                    .and_then(|s| s.trim().strip_prefix("{{")?.strip_suffix("}}"))
+                    .and_then(|name| values.0.get(name.trim()).cloned().flatten());
+                if let Some(Fill::List(list)) = whole {
+                    out.extend(list.into_iter().map(Value::String));
+                    continue;
+                }
+                substitute_value(&mut item, values, fail)?;
+                out.push(item);
             }
+            *items = out;
         }
         Value::Object(map) => {
             let entries: Vec<(String, Value)> = std::mem::take(map).into_iter().collect();
@@ -332,7 +405,14 @@ fn substitute(s: &str, values: &Placeholders, fail: &Fail<'_>) -> Result<String,
         };
         let name = after[..close].trim();
         match values.0.get(name) {
-            Some(Some(value)) => out.push_str(value),
+            Some(Some(Fill::Text(value))) => out.push_str(value),
+            Some(Some(Fill::List(_))) => {
+                return Err(fail(
+                    format!("{{{{{name}}}}} is a list of values and stands inside a string"),
+                    format!("use it as a whole element of an array: [\"{{{{{name}}}}}\"]"),
+                    &format!("{{{{{}}}}}", &after[..close]),
+                ))
+            }
             Some(None) => {
                 return Err(fail(
                     format!("the placeholder {{{{{name}}}}} has no value for this stack"),

@@ -45,3 +45,72 @@ fn no_statement_grants_a_wildcard_resource_or_action() {
         assert!(!text.contains("\"Action\": \"*\""), "{spec}: {text}");
     }
 }
+
+#[test]
+fn librechat_invoke_policy_allows_exactly_the_profiles_and_their_models() {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let spec = bedrock_spec::check(&std::fs::read_to_string(root.join("bedrock.toml")).unwrap())
+        .spec
+        .unwrap();
+    let profiles = [
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123def456"
+            .to_string(),
+        "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/0123456789ab"
+            .to_string(),
+    ];
+    let models: Vec<String> = ["us-east-1", "us-east-2", "us-west-2", "us-east-1"]
+        .iter()
+        .map(|r| {
+            format!(
+                "arn:aws:bedrock:{r}::foundation-model/anthropic.claude-3-7-sonnet-20250219-v1:0"
+            )
+        })
+        .collect();
+    let rendered = bedrock_policy::render_invoke(
+        &root.join("policies"),
+        &spec,
+        "123456789012",
+        &profiles,
+        &models,
+    )
+    .unwrap();
+    insta::assert_snapshot!(rendered.to_canonical_json());
+    let resources = rendered.document["Statement"][0]["Resource"]
+        .as_array()
+        .unwrap();
+    assert_eq!(
+        resources.len(),
+        5,
+        "two profiles and three distinct model ARNs"
+    );
+    assert!(!rendered.to_canonical_json().contains('*'));
+}
+
+#[test]
+fn a_list_placeholder_inside_a_string_is_an_error() {
+    let spec = bedrock_spec::check("[stack]\nname = \"s\"\nregion = \"us-east-1\"\n")
+        .spec
+        .unwrap();
+    let values = Placeholders::for_spec(&spec, "123456789012").with_profiles(&["a".into()], &[]);
+    let template = bedrock_policy::Template {
+        kind: bedrock_policy::PolicyKind::LibreChatInvoke,
+        origin: bedrock_policy::Origin::File("policies/librechat-invoke.json".into()),
+        text:
+            "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Resource\": \"x-{{profile_arns}}\"}]}"
+                .into(),
+    };
+    let err = render(&template, &values).unwrap_err();
+    assert!(err.message.contains("is a list of values"), "{err}");
+    // Offline, the live placeholders have no value.
+    let offline = Placeholders::for_spec(&spec, "123456789012");
+    let template = bedrock_policy::Template {
+        text:
+            "{\"Version\": \"2012-10-17\", \"Statement\": [{\"Resource\": [\"{{profile_arns}}\"]}]}"
+                .into(),
+        ..template
+    };
+    assert!(render(&template, &offline)
+        .unwrap_err()
+        .message
+        .contains("has no value"));
+}

@@ -898,6 +898,11 @@ fn decode_librechat(
         lc.stream_rate = Some(rate);
     }
 
+    if let Some((role, span)) = t.string(cx, "runtime_role") {
+        ok &= cx.rule("librechat.runtime_role", &span, rules::role_name(&role));
+        lc.runtime_role = Some(role);
+    }
+
     if let Some(mut g) = t.table(cx, "guardrail") {
         lc.guardrail = decode_guardrail(cx, &mut g);
         ok &= lc.guardrail.is_some();

@@ -69,6 +69,9 @@ pub struct LibreChat {
     /// Mappings to inference profiles this tool does not manage (model id -> ARN or `${VAR}`),
     /// in the order written.
     pub inference_profiles: Vec<(String, String)>,
+    /// LibreChat's own IAM role: when set, it gets an inline policy allowing exactly the
+    /// stack's profiles and the models they route to.
+    pub runtime_role: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
