@@ -1,0 +1,143 @@
+//! The harness of the end-to-end tests: one private emulator per test binary, the tests
+//! taking turns on it, each from a reset account; the binary run with `--local` against it.
+
+#![allow(dead_code)]
+
+use crate::common::{self, root, Run};
+use aws_sdk_bedrock::types::InferenceProfileType;
+use bedrock_aws::{Clients, Target};
+use bedrock_emulator::{Installation, Instance, StartOptions};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+pub const ACCOUNT: &str = bedrock_emulator::ACCOUNT_ID;
+
+pub struct Emulator {
+    pub instance: Instance,
+    pub port: String,
+    _dir: tempfile::TempDir,
+}
+
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut instance = Instance::new(dir.path(), "127.0.0.1", port);
+        instance.installation = Installation::at(&bedrock_emulator::default_dir());
+        let options = StartOptions {
+            exit_with_pid: Some(std::process::id()),
+            ..StartOptions::default()
+        };
+        instance
+            .start(&options, &mut |l| eprintln!("{l}"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        Emulator {
+            instance,
+            port: port.to_string(),
+            _dir: dir,
+        }
+    })
+}
+
+/// One test at a time, each on a reset emulator.
+pub fn turn() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    let guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    emulator().instance.reset().unwrap();
+    guard
+}
+
+/// A project directory with the root spec (or `spec`), as a user's repository.
+pub fn project(spec: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let text = spec.map_or_else(
+        || std::fs::read_to_string(root().join("bedrock.toml")).unwrap(),
+        str::to_string,
+    );
+    std::fs::write(dir.path().join("bedrock.toml"), text).unwrap();
+    dir
+}
+
+pub fn run(dir: &Path, args: &[&str]) -> Run {
+    run_env(dir, args, &[])
+}
+
+pub fn run_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut all = vec![("BEDROCK_EMULATOR_PORT", emulator().port.as_str())];
+    all.extend_from_slice(env);
+    let mut argv = args.to_vec();
+    argv.push("--local");
+    common::xtask_env(dir, &argv, &all)
+}
+
+pub fn apply(dir: &Path) -> Run {
+    let r = run(dir, &["apply", "--yes"]);
+    assert_eq!(r.code, 0, "apply failed:\n{}\n{}", r.stdout, r.stderr);
+    r
+}
+
+/// The number of writes in the "AWS: N calls (W writes)" line.
+pub fn writes(r: &Run) -> usize {
+    // "apply: AWS: 39 calls (15 writes) in 0.43 s, 8 sequential round trips"
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains(": AWS: "))
+        .unwrap_or_else(|| panic!("no AWS calls line in\n{}", r.stderr));
+    line.split(" (")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("cannot read the writes of {line:?}"))
+}
+
+pub fn round_trips(r: &Run) -> usize {
+    let line = r
+        .stderr
+        .lines()
+        .find(|l| l.contains("sequential round trip"))
+        .unwrap();
+    line.rsplit(", ")
+        .next()
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap()
+}
+
+pub fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().unwrap()
+}
+
+pub fn clients(region: &str) -> Clients {
+    rt().block_on(Clients::connect(
+        &Target::Local(emulator().instance.clone()),
+        region,
+    ))
+}
+
+pub fn env_values(dir: &Path) -> BTreeMap<String, String> {
+    std::fs::read_to_string(dir.join(".env"))
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+pub fn application_profiles(c: &Clients) -> Vec<aws_sdk_bedrock::types::InferenceProfileSummary> {
+    rt().block_on(
+        c.bedrock
+            .list_inference_profiles()
+            .type_equals(InferenceProfileType::Application)
+            .send(),
+    )
+    .unwrap()
+    .inference_profile_summaries()
+    .to_vec()
+}
