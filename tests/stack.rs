@@ -6,7 +6,7 @@
 use crate::common::{self, root, Run};
 use aws_sdk_bedrock::types::InferenceProfileType;
 use bedrock_aws::{Clients, Target};
-use bedrock_emulator::{Installation, Instance, StartOptions};
+use bedrock_emulator::Instance;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard, OnceLock};
@@ -23,23 +23,12 @@ pub fn emulator() -> &'static Emulator {
     static EMULATOR: OnceLock<Emulator> = OnceLock::new();
     EMULATOR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut instance = Instance::new(dir.path(), "127.0.0.1", port);
-        instance.installation = Installation::at(&bedrock_emulator::default_dir());
-        let options = StartOptions {
-            exit_with_pid: Some(std::process::id()),
-            ..StartOptions::default()
-        };
-        instance
-            .start(&options, &mut |l| eprintln!("{l}"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let instance = Instance::start_private(dir.path())
+            .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
+        let port = instance.port.to_string();
         Emulator {
             instance,
-            port: port.to_string(),
+            port,
             _dir: dir,
         }
     })

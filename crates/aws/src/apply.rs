@@ -6,8 +6,9 @@
 //! that only time cures are retried explicitly for about two minutes: IAM propagation
 //! (Bedrock's "Failed to validate permissions" for a freshly made role) and a
 //! `ConflictException` on create (a replaced profile's name not yet free). Every create is
-//! idempotent (a deterministic `clientRequestToken`, "already exists" taken as done), so an
-//! apply stopped at any point converges when run again.
+//! idempotent (tags in the create call itself, a deterministic `clientRequestToken`,
+//! "already exists" taken as done), and every created profile is read back until ACTIVE, so
+//! an apply stopped at any point converges when run again.
 
 use crate::error::{context, AwsError};
 use crate::Clients;
@@ -148,6 +149,21 @@ fn tags_of<T>(tags: &BTreeMap<String, String>, make: impl Fn(&str, &str) -> T) -
     tags.iter().map(|(k, v)| make(k, v)).collect()
 }
 
+/// Every SDK builder result, or the first failure as an error of `what`.
+fn built<T, E: std::fmt::Display>(
+    what: &str,
+    items: Vec<Result<T, E>>,
+) -> Result<Vec<T>, AwsError> {
+    items
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AwsError {
+            context: what.to_string(),
+            code: None,
+            message: e.to_string(),
+        })
+}
+
 fn policy_text(v: &serde_json::Value) -> String {
     serde_json::to_string(v).unwrap_or_default()
 }
@@ -230,16 +246,12 @@ async fn run(
             }
         }
         Step::CreateBucket { name, region, tags } => {
-            let s3_tags = tags_of(tags, |k, v| {
-                aws_sdk_s3::types::Tag::builder().key(k).value(v).build()
-            })
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            })?;
+            let s3_tags = built(
+                &what,
+                tags_of(tags, |k, v| {
+                    aws_sdk_s3::types::Tag::builder().key(k).value(v).build()
+                }),
+            )?;
             // Tags in the create itself: an apply stopped right after it leaves a bucket that
             // is recognisably this stack's, never an untagged one to refuse as foreign.
             let mut configuration =
@@ -263,18 +275,12 @@ async fn run(
         }
         Step::PutBucketTagging { name, tags } => {
             let tagging = aws_sdk_s3::types::Tagging::builder()
-                .set_tag_set(Some(
+                .set_tag_set(Some(built(
+                    &what,
                     tags_of(tags, |k, v| {
                         aws_sdk_s3::types::Tag::builder().key(k).value(v).build()
-                    })
-                    .into_iter()
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| AwsError {
-                        context: what.clone(),
-                        code: None,
-                        message: e.to_string(),
-                    })?,
-                ))
+                    }),
+                )?))
                 .build()
                 .map_err(|e| AwsError {
                     context: what.clone(),
@@ -418,16 +424,12 @@ async fn run(
         }
         Step::EmptyAndDeleteBucket { name } => empty_and_delete_bucket(c, name).await?,
         Step::CreateRole { name, trust, tags } => {
-            let tags = tags_of(tags, |k, v| {
-                aws_sdk_iam::types::Tag::builder().key(k).value(v).build()
-            })
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            })?;
+            let tags = built(
+                &what,
+                tags_of(tags, |k, v| {
+                    aws_sdk_iam::types::Tag::builder().key(k).value(v).build()
+                }),
+            )?;
             match c
                 .iam
                 .create_role()
@@ -446,16 +448,12 @@ async fn run(
             }
         }
         Step::TagRole { name, tags } => {
-            let tags = tags_of(tags, |k, v| {
-                aws_sdk_iam::types::Tag::builder().key(k).value(v).build()
-            })
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            })?;
+            let tags = built(
+                &what,
+                tags_of(tags, |k, v| {
+                    aws_sdk_iam::types::Tag::builder().key(k).value(v).build()
+                }),
+            )?;
             c.iam
                 .tag_role()
                 .role_name(name)
@@ -554,19 +552,15 @@ async fn run(
             tags,
             token,
         } => {
-            let bedrock_tags = tags_of(tags, |k, v| {
-                aws_sdk_bedrock::types::Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-            })
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            })?;
+            let bedrock_tags = built(
+                &what,
+                tags_of(tags, |k, v| {
+                    aws_sdk_bedrock::types::Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                }),
+            )?;
             // The token makes a retried or repeated create safe. But a token already used
             // for a profile that was deleted since (out of band) is answered with that dead
             // profile's ARN: then create again under a token derived from it.
@@ -651,19 +645,15 @@ async fn run(
             Err(e) => return Err(context(what)(e)),
         },
         Step::TagProfile { arn, tags } => {
-            let bedrock_tags = tags_of(tags, |k, v| {
-                aws_sdk_bedrock::types::Tag::builder()
-                    .key(k)
-                    .value(v)
-                    .build()
-            })
-            .into_iter()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            })?;
+            let bedrock_tags = built(
+                &what,
+                tags_of(tags, |k, v| {
+                    aws_sdk_bedrock::types::Tag::builder()
+                        .key(k)
+                        .value(v)
+                        .build()
+                }),
+            )?;
             c.bedrock
                 .tag_resource()
                 .resource_arn(arn)

@@ -52,6 +52,19 @@ fn strings_in(v: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// `endpoints.bedrock.inferenceProfiles`: model id -> value.
+fn inference_profiles(bedrock: &Value) -> BTreeMap<String, String> {
+    bedrock
+        .get("inferenceProfiles")
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The checks that need only the two files: the first three rows of the guide's table.
 pub fn file_checks(
     bedrock: &Value,
@@ -69,15 +82,7 @@ pub fn file_checks(
                 .collect()
         })
         .unwrap_or_default();
-    let profiles: BTreeMap<String, String> = bedrock
-        .get("inferenceProfiles")
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let profiles = inference_profiles(bedrock);
 
     let name = "every configured model is in endpoints.bedrock.models (\"Model not recognized\")";
     let missing: Vec<&String> = configured_models
@@ -210,15 +215,7 @@ pub fn doctor(config: &Path, aws: &AwsOptions, cmd: &DoctorCommand) -> Exit {
     });
 
     // Every mapped profile ARN: exists, ACTIVE, in the region, routes to its key's model.
-    let profiles: BTreeMap<String, String> = bedrock
-        .get("inferenceProfiles")
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let profiles = inference_profiles(&bedrock);
     for (model, target) in &profiles {
         let name = format!(
             "the profile {model} is mapped to exists, is ACTIVE in {} and routes to {model}",

@@ -40,7 +40,10 @@ pub fn generate(config: &Path, opts: &GenerateOptions, aws: &crate::AwsOptions) 
             return Exit::Error;
         }
     };
-    let states = match bedrock_generate::ensure(&out_dir, &files, opts.check) {
+    if opts.check {
+        return crate::output::report_stale(&out_dir, &files, config, opts.out.as_deref(), true);
+    }
+    let states = match bedrock_generate::ensure(&out_dir, &files, false) {
         Ok(s) => s,
         Err(e) => {
             error(e);
@@ -48,40 +51,6 @@ pub fn generate(config: &Path, opts: &GenerateOptions, aws: &crate::AwsOptions) 
         }
     };
     let shown = |p: &Path| out_dir.join(p).display().to_string();
-    if opts.check {
-        let stale: Vec<_> = states
-            .iter()
-            .filter(|(_, s)| *s != FileState::Unchanged)
-            .collect();
-        if stale.is_empty() {
-            println!(
-                "{} generated files are up to date with {}",
-                states.len(),
-                config.display()
-            );
-            return Exit::Success;
-        }
-        for (path, state) in &stale {
-            let why = match state {
-                FileState::Missing => "missing",
-                _ => "differs from what the spec generates",
-            };
-            println!("stale: {} ({why})", shown(path));
-        }
-        let mut fix = format!(
-            "cargo xtask generate --offline --config {}",
-            config.display()
-        );
-        if let Some(out) = &opts.out {
-            fix.push_str(&format!(" --out {}", out.display()));
-        }
-        println!(
-            "{} of {} generated files are out of date: run `{fix}`",
-            stale.len(),
-            states.len()
-        );
-        return Exit::Changes;
-    }
     if account_id == ACCOUNT_PLACEHOLDER {
         eprintln!(
             "note: [stack] account_id is not set: the rendered policies use the placeholder account {ACCOUNT_PLACEHOLDER}"

@@ -50,3 +50,64 @@ pub(crate) fn load_spec(config: &Path) -> Result<(Loaded, Spec), Exit> {
 pub(crate) fn spec_dir(config: &Path) -> &Path {
     config.parent().unwrap_or(Path::new(""))
 }
+
+/// `generate --check`: compare `files` with the disk, write nothing, name each stale file and
+/// the exact command that fixes it. Exit 0 when all are current, 2 when not.
+pub(crate) fn report_stale(
+    out_dir: &Path,
+    files: &[bedrock_generate::GeneratedFile],
+    config: &Path,
+    out: Option<&Path>,
+    offline: bool,
+) -> Exit {
+    use bedrock_generate::FileState;
+    let states = match bedrock_generate::ensure(out_dir, files, true) {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return Exit::Error;
+        }
+    };
+    let stale: Vec<_> = states
+        .iter()
+        .filter(|(_, s)| *s != FileState::Unchanged)
+        .collect();
+    if stale.is_empty() {
+        println!(
+            "{} generated files are up to date with {}",
+            states.len(),
+            config.display()
+        );
+        return Exit::Success;
+    }
+    let source = if offline {
+        "the spec"
+    } else {
+        "the spec and the live profiles"
+    };
+    for (path, state) in &stale {
+        let why = if *state == FileState::Missing {
+            "missing".to_string()
+        } else {
+            format!(
+                "differs from what {source} generate{}",
+                if offline { "s" } else { "" }
+            )
+        };
+        println!("stale: {} ({why})", out_dir.join(path).display());
+    }
+    let mut fix = format!(
+        "cargo xtask generate{} --config {}",
+        if offline { " --offline" } else { "" },
+        config.display()
+    );
+    if let Some(out) = out {
+        fix.push_str(&format!(" --out {}", out.display()));
+    }
+    println!(
+        "{} of {} generated files are out of date: run `{fix}`",
+        stale.len(),
+        states.len()
+    );
+    Exit::Changes
+}

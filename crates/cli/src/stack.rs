@@ -497,52 +497,7 @@ pub fn generate_live(config: &Path, aws: &AwsOptions, check: bool, out: Option<P
             Err(e) => e,
         };
     }
-    report_stale(&out_dir, &files, config, out.as_deref())
-}
-
-fn report_stale(
-    out_dir: &Path,
-    files: &[GeneratedFile],
-    config: &Path,
-    out: Option<&Path>,
-) -> Exit {
-    let states = match bedrock_generate::ensure(out_dir, files, true) {
-        Ok(s) => s,
-        Err(e) => {
-            error(e);
-            return Exit::Error;
-        }
-    };
-    let stale: Vec<_> = states
-        .iter()
-        .filter(|(_, s)| *s != FileState::Unchanged)
-        .collect();
-    if stale.is_empty() {
-        println!(
-            "{} generated files are up to date with {}",
-            states.len(),
-            config.display()
-        );
-        return Exit::Success;
-    }
-    for (path, state) in &stale {
-        let why = if *state == FileState::Missing {
-            "missing"
-        } else {
-            "differs from what the spec and the live profiles generate"
-        };
-        println!("stale: {} ({why})", out_dir.join(path).display());
-    }
-    let mut fix = format!("cargo xtask generate --config {}", config.display());
-    if let Some(out) = out {
-        fix.push_str(&format!(" --out {}", out.display()));
-    }
-    println!(
-        "{} of {} generated files are out of date: run `{fix}`",
-        stale.len(),
-        states.len()
-    );
-    Exit::Changes
+    crate::output::report_stale(&out_dir, &files, config, out.as_deref(), false)
 }
 
 pub struct DriftCommand {

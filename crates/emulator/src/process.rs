@@ -62,6 +62,25 @@ impl Instance {
         }
     }
 
+    /// A private emulator, for tests: its files in `dir`, a free port on loopback, the
+    /// shared virtualenv of [`crate::default_dir`], started now and ending with this process.
+    pub fn start_private(dir: &Path) -> Result<Instance, EmulatorError> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| {
+                EmulatorError::new(format!("no free port on 127.0.0.1: {e}"), "free a port")
+            })?
+            .port();
+        let mut instance = Instance::new(dir, crate::DEFAULT_HOST, port);
+        instance.installation = Installation::at(&crate::default_dir());
+        let options = StartOptions {
+            exit_with_pid: Some(std::process::id()),
+            ..StartOptions::default()
+        };
+        instance.start(&options, &mut |line| eprintln!("{line}"))?;
+        Ok(instance)
+    }
+
     pub fn endpoint(&self) -> String {
         format!("http://{}:{}", self.host, self.port)
     }

@@ -70,21 +70,7 @@ pub fn env_file(
     arns: &std::collections::BTreeMap<String, String>,
 ) -> Result<GeneratedFile, GenerateError> {
     let path = inputs.out_dir.join(DOT_ENV);
-    let existing = match std::fs::read(&path) {
-        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| GenerateError {
-            path: path.clone(),
-            message: "not valid UTF-8".into(),
-            help: "re-save .env as UTF-8".into(),
-        })?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(GenerateError {
-                path,
-                message: format!("cannot read it: {e}"),
-                help: "check the file's permissions".into(),
-            })
-        }
-    };
+    let existing = read_existing(&path, "re-save .env as UTF-8")?;
     let mut values = vec![(
         REGION_VARIABLE.to_string(),
         inputs.spec.stack.region.clone(),
@@ -144,21 +130,10 @@ pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, Generate
 
 fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
     let path = inputs.out_dir.join(LIBRECHAT_YAML);
-    let existing = match std::fs::read(&path) {
-        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| GenerateError {
-            path: path.clone(),
-            message: "not valid UTF-8".into(),
-            help: "LibreChat reads librechat.yaml as UTF-8: re-save it as UTF-8".into(),
-        })?),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => {
-            return Err(GenerateError {
-                path,
-                message: format!("cannot read it: {e}"),
-                help: "check the file's permissions".into(),
-            })
-        }
-    };
+    let existing = read_existing(
+        &path,
+        "LibreChat reads librechat.yaml as UTF-8: re-save it as UTF-8",
+    )?;
     let section = bedrock_librechat::bedrock_section(inputs.spec);
     let contents = bedrock_librechat::update(existing.as_deref(), &section, inputs.spec_name)
         .map_err(|e| GenerateError {
@@ -180,6 +155,25 @@ fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
             "new file".into()
         },
     })
+}
+
+/// An existing file's text, None when there is no file.
+fn read_existing(path: &Path, utf8_help: &str) -> Result<Option<String>, GenerateError> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| GenerateError {
+                path: path.to_path_buf(),
+                message: "not valid UTF-8".into(),
+                help: utf8_help.into(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(GenerateError {
+            path: path.to_path_buf(),
+            message: format!("cannot read it: {e}"),
+            help: "check the file's permissions".into(),
+        }),
+    }
 }
 
 /// The state of one file on disk against what it should be.

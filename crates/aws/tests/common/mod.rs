@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use bedrock_aws::{Clients, Target};
-use bedrock_emulator::{Installation, Instance, StartOptions};
+use bedrock_emulator::Instance;
 use std::sync::OnceLock;
 
 struct Private {
@@ -16,19 +16,7 @@ fn private() -> &'static Private {
     static EMULATOR: OnceLock<Private> = OnceLock::new();
     EMULATOR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut instance = Instance::new(dir.path(), "127.0.0.1", port);
-        instance.installation = Installation::at(&bedrock_emulator::default_dir());
-        let options = StartOptions {
-            exit_with_pid: Some(std::process::id()),
-            ..StartOptions::default()
-        };
-        instance
-            .start(&options, &mut |line| eprintln!("{line}"))
+        let instance = Instance::start_private(dir.path())
             .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
         Private {
             instance,
