@@ -237,3 +237,77 @@ async fn logging_is_accepted_only_when_role_trust_permissions_group_and_bucket_a
         .unwrap();
     assert!(cleared.logging_config().is_none());
 }
+
+#[tokio::test]
+async fn permissions_from_attached_managed_policies_count() {
+    let region = "ca-central-1";
+    let c = clients(region).await;
+    let role = "ManagedPoliciesRole";
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/{role}");
+    let trust = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": ["bedrock.amazonaws.com"]}, "Action": ["sts:AssumeRole"]}]}"#;
+    c.logs
+        .create_log_group()
+        .log_group_name("/managed/logs")
+        .send()
+        .await
+        .unwrap();
+    c.iam
+        .create_role()
+        .role_name(role)
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .unwrap();
+    let put = || {
+        c.bedrock
+            .put_model_invocation_logging_configuration()
+            .logging_config(
+                LoggingConfig::builder()
+                    .cloud_watch_config(
+                        CloudWatchConfig::builder()
+                            .log_group_name("/managed/logs")
+                            .role_arn(&role_arn)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    assert!(put().await.is_err(), "no permissions yet");
+    // An AWS-managed policy exists in every account, as in AWS.
+    c.iam
+        .attach_role_policy()
+        .role_name(role)
+        .policy_arn("arn:aws:iam::aws:policy/CloudWatchLogsFullAccess")
+        .send()
+        .await
+        .expect("AWS-managed policies are there to attach");
+    put()
+        .await
+        .expect("CloudWatchLogsFullAccess allows writing the log stream");
+    c.iam
+        .detach_role_policy()
+        .role_name(role)
+        .policy_arn("arn:aws:iam::aws:policy/CloudWatchLogsFullAccess")
+        .send()
+        .await
+        .unwrap();
+    assert!(put().await.is_err());
+    let own = c
+        .iam
+        .create_policy()
+        .policy_name("ManagedLogs")
+        .policy_document(format!(r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "logs:*", "Resource": "arn:aws:logs:{region}:{ACCOUNT}:log-group:/managed/logs:*"}}]}}"#))
+        .send()
+        .await
+        .unwrap();
+    c.iam
+        .attach_role_policy()
+        .role_name(role)
+        .policy_arn(own.policy().unwrap().arn().unwrap())
+        .send()
+        .await
+        .unwrap();
+    put().await.expect("a customer-managed policy counts too");
+}

@@ -194,6 +194,9 @@ impl Instance {
             .current_dir(self.sources_dir())
             .env("PYTHONPATH", self.sources_dir())
             .env("PYTHONUNBUFFERED", "1")
+            // AWS-managed policies (arn:aws:iam::aws:policy/...) exist in every AWS account;
+            // moto loads them only when asked.
+            .env("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
             .stdin(Stdio::null())
             .stdout(log)
             .stderr(log_err);

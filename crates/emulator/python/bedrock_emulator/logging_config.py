@@ -34,10 +34,11 @@ settings = {"propagation_delay_seconds": 0.0}
 def _role_documents(role) -> list:
     docs = [iam_eval.parse_document(d) for d in role.policies.values()]
     for policy in role.managed_policies.values():
-        version = getattr(policy, "default_version", None)
-        document = getattr(version, "document", None) if version else getattr(policy, "document", None)
-        if document:
-            docs.append(iam_eval.parse_document(document))
+        # moto keeps a managed policy's documents as versions; the default one applies.
+        default = getattr(policy, "default_version_id", None)
+        for version in getattr(policy, "versions", []):
+            if version.version_id == default or (default is None and getattr(version, "is_default", False)):
+                docs.append(iam_eval.parse_document(version.document))
     return docs
 
 
