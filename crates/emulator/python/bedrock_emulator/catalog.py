@@ -9,6 +9,7 @@ with open(_PATH, encoding="utf-8") as f:
     _DATA = json.load(f)
 
 GEOGRAPHIES: dict = _DATA["geographies"]
+GLOBAL_SOURCES: list = _DATA["global_source_regions"]
 _GEO_NAMES: dict = _DATA["geography_names"]
 MODELS: list = _DATA["models"]
 FOUNDATION_ONLY: list = _DATA["foundation_only"]
@@ -47,6 +48,8 @@ def _system_profiles():
                 "name": f"{_GEO_NAMES[geo]} {m['name']}",
                 "model": m["id"],
                 "regions": GEOGRAPHIES[geo],
+                # Where the profile is offered: its geography, or nearly everywhere for global.
+                "sources": GLOBAL_SOURCES if geo == "global" else GEOGRAPHIES[geo],
                 "description": f"Routes requests to {m['name']} in "
                 + ", ".join(GEOGRAPHIES[geo])
                 + ".",
@@ -59,13 +62,13 @@ SYSTEM_PROFILES = sorted(_system_profiles(), key=lambda p: p["id"])
 def system_profile(profile_id: str, region: str):
     """The system-defined profile with this id offered in `region`, or None."""
     for p in SYSTEM_PROFILES:
-        if p["id"] == profile_id and region in p["regions"]:
+        if p["id"] == profile_id and region in p["sources"]:
             return p
     return None
 
 
 def system_profiles_in(region: str) -> list:
-    return [p for p in SYSTEM_PROFILES if region in p["regions"]]
+    return [p for p in SYSTEM_PROFILES if region in p["sources"]]
 
 
 def system_profile_view(p: dict, region: str, account: str) -> dict:
@@ -95,7 +98,7 @@ def foundation_model_view(model_id: str, region: str):
         "modelArn": foundation_model_arn(region, model_id),
         "modelId": model_id,
         "modelName": entry["name"] if entry else model_id,
-        "providerName": {"anthropic": "Anthropic", "amazon": "Amazon", "meta": "Meta"}.get(provider, provider),
+        "providerName": {"anthropic": "Anthropic", "amazon": "Amazon", "meta": "Meta", "cohere": "Cohere", "mistral": "Mistral AI", "ai21": "AI21 Labs"}.get(provider, provider),
         "inputModalities": ["TEXT"],
         "outputModalities": ["EMBEDDING"] if embedding else ["TEXT"],
         "responseStreamingSupported": not embedding,
