@@ -244,6 +244,25 @@ impl Planner<'_> {
         });
     }
 
+    /// The end of every resource's comparison: nothing to do, or a change with its reason.
+    fn settle(
+        &mut self,
+        kind: ResourceKind,
+        name: &str,
+        action: Action,
+        reason: &str,
+        diffs: Vec<FieldDiff>,
+        steps: Vec<Chain>,
+    ) {
+        if steps.is_empty() {
+            self.push(kind, name, Action::NoOp, "as specified", vec![], vec![]);
+        } else if action == Action::Adopt {
+            self.push(kind, name, action, "taken over with --adopt", diffs, steps);
+        } else {
+            self.push(kind, name, action, reason, diffs, steps);
+        }
+    }
+
     /// A same-named resource without this stack's tags: adopt it, or explain.
     fn foreign(&mut self, kind: ResourceKind, name: &str) -> bool {
         if self.options.adopt {
@@ -326,16 +345,7 @@ impl Planner<'_> {
                 }],
             });
         }
-        if steps.is_empty() {
-            self.push(kind, &d.name, Action::NoOp, "as specified", vec![], vec![]);
-        } else {
-            let reason = if action == Action::Adopt {
-                "taken over with --adopt"
-            } else {
-                "differs from the spec"
-            };
-            self.push(kind, &d.name, action, reason, diffs, steps);
-        }
+        self.settle(kind, &d.name, action, "differs from the spec", diffs, steps);
     }
 
     fn desired_lifecycle(&self) -> LifecycleRule {
@@ -458,12 +468,7 @@ impl Planner<'_> {
                     diffs.push(FieldDiff::new("lifecycle", json!(theirs), json!(ours)));
                     steps.push(Chain { rank: 2, steps: vec![Step::PutBucketLifecycle { name: d.name.clone(), rule: ours }] });
                 }
-                if steps.is_empty() {
-                    self.push(kind, &d.name, Action::NoOp, "as specified", vec![], vec![]);
-                } else {
-                    let reason = if action == Action::Adopt { "taken over with --adopt" } else { "differs from the spec" };
-                    self.push(kind, &d.name, action, reason, diffs, steps);
-                }
+                self.settle(kind, &d.name, action, "differs from the spec", diffs, steps);
             }
         }
     }
@@ -576,16 +581,7 @@ impl Planner<'_> {
                 }],
             });
         }
-        if steps.is_empty() {
-            self.push(kind, &d.name, Action::NoOp, "as specified", vec![], vec![]);
-        } else {
-            let reason = if action == Action::Adopt {
-                "taken over with --adopt"
-            } else {
-                "differs from the spec"
-            };
-            self.push(kind, &d.name, action, reason, diffs, steps);
-        }
+        self.settle(kind, &d.name, action, "differs from the spec", diffs, steps);
     }
 
     fn logging(&mut self) {
@@ -758,27 +754,15 @@ impl Planner<'_> {
                     steps: chain,
                 });
             }
-            if steps.is_empty() {
-                self.push(kind, &p.name, Action::NoOp, "as specified", vec![], vec![]);
-            } else if !owned {
-                self.push(
-                    kind,
-                    &p.name,
-                    Action::Adopt,
-                    "taken over with --adopt",
-                    diffs,
-                    steps,
-                );
-            } else {
-                self.push(
-                    kind,
-                    &p.name,
-                    Action::Update,
-                    "tags differ from the spec",
-                    diffs,
-                    steps,
-                );
-            }
+            let action = if owned { Action::Update } else { Action::Adopt };
+            self.settle(
+                kind,
+                &p.name,
+                action,
+                "tags differ from the spec",
+                diffs,
+                steps,
+            );
         }
         // Profiles this stack made that the spec no longer has.
         let observed = self.observed.profiles.clone();
@@ -894,16 +878,12 @@ impl Planner<'_> {
                 }],
             });
         }
-        if steps.is_empty() {
-            self.push(kind, &rt.role, Action::NoOp, "as specified", vec![], vec![]);
+        let reason = if o.policy.is_none() {
+            "LibreChat's role lacks its Bedrock policy"
         } else {
-            let reason = match action {
-                Action::Adopt => "taken over with --adopt",
-                _ if o.policy.is_none() => "LibreChat's role lacks its Bedrock policy",
-                _ => "LibreChat's Bedrock policy differs from the stack's profiles",
-            };
-            self.push(kind, &rt.role, action, reason, diffs, steps);
-        }
+            "LibreChat's Bedrock policy differs from the stack's profiles"
+        };
+        self.settle(kind, &rt.role, action, reason, diffs, steps);
     }
 
     fn create_profile(&self, p: &DesiredProfile, predecessor: Option<&str>) -> Step {
