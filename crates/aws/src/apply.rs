@@ -149,6 +149,15 @@ fn tags_of<T>(tags: &BTreeMap<String, String>, make: impl Fn(&str, &str) -> T) -
     tags.iter().map(|(k, v)| make(k, v)).collect()
 }
 
+/// An SDK builder's failure as an error of `what`.
+fn build_failed<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> AwsError + Copy + '_ {
+    move |e| AwsError {
+        context: what.to_string(),
+        code: None,
+        message: e.to_string(),
+    }
+}
+
 /// Every SDK builder result, or the first failure as an error of `what`.
 fn built<T, E: std::fmt::Display>(
     what: &str,
@@ -310,11 +319,7 @@ async fn run(
                 .map_err(context(what))?;
         }
         Step::PutBucketEncryption { name } => {
-            let build_error = |e: aws_sdk_s3::error::BuildError| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            };
+            let build_error = build_failed(&what);
             let rule = aws_sdk_s3::types::ServerSideEncryptionRule::builder()
                 .apply_server_side_encryption_by_default(
                     aws_sdk_s3::types::ServerSideEncryptionByDefault::builder()
@@ -335,11 +340,7 @@ async fn run(
                 .map_err(context(what))?;
         }
         Step::PutOwnershipControls { name } => {
-            let build_error = |e: aws_sdk_s3::error::BuildError| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            };
+            let build_error = build_failed(&what);
             let controls = aws_sdk_s3::types::OwnershipControls::builder()
                 .rules(
                     aws_sdk_s3::types::OwnershipControlsRule::builder()
@@ -365,11 +366,7 @@ async fn run(
                 .map_err(context(what))?;
         }
         Step::PutBucketLifecycle { name, rule } => {
-            let build_error = |e: aws_sdk_s3::error::BuildError| AwsError {
-                context: what.clone(),
-                code: None,
-                message: e.to_string(),
-            };
+            let build_error = build_failed(&what);
             // S3 replaces the whole configuration: keep every other rule exactly as it is.
             let mut rules: Vec<aws_sdk_s3::types::LifecycleRule> = match c
                 .s3

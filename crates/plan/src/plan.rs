@@ -263,6 +263,36 @@ impl Planner<'_> {
         }
     }
 
+    /// Ownership of an existing resource: `Update` when it carries this stack's tags; with
+    /// `--adopt`, `Adopt` and the step that tags it; otherwise the problem is recorded and
+    /// there is nothing to plan (None).
+    fn ownership(
+        &mut self,
+        kind: ResourceKind,
+        name: &str,
+        tags: &BTreeMap<String, String>,
+        tag_step: Step,
+        diffs: &mut Vec<FieldDiff>,
+        steps: &mut Vec<Chain>,
+    ) -> Option<Action> {
+        if self.desired.owns(tags) {
+            return Some(Action::Update);
+        }
+        if !self.foreign(kind, name) {
+            return None;
+        }
+        diffs.push(FieldDiff::new(
+            "tags",
+            tags_json(tags),
+            tags_json(&self.desired.managed_tags),
+        ));
+        steps.push(Chain {
+            rank: 1,
+            steps: vec![tag_step],
+        });
+        Some(Action::Adopt)
+    }
+
     /// A same-named resource without this stack's tags: adopt it, or explain.
     fn foreign(&mut self, kind: ResourceKind, name: &str) -> bool {
         if self.options.adopt {
@@ -312,25 +342,19 @@ impl Planner<'_> {
         };
         let mut diffs = Vec::new();
         let mut steps = Vec::new();
-        let mut action = Action::Update;
-        if !self.desired.owns(&o.tags) {
-            if !self.foreign(kind, &d.name) {
-                return;
-            }
-            action = Action::Adopt;
-            diffs.push(FieldDiff::new(
-                "tags",
-                tags_json(&o.tags),
-                tags_json(&self.desired.managed_tags),
-            ));
-            steps.push(Chain {
-                rank: 1,
-                steps: vec![Step::TagLogGroup {
-                    arn: self.desired.log_group_arn(),
-                    tags: self.desired.managed_tags.clone(),
-                }],
-            });
-        }
+        let Some(action) = self.ownership(
+            kind,
+            &d.name,
+            &o.tags,
+            Step::TagLogGroup {
+                arn: self.desired.log_group_arn(),
+                tags: self.desired.managed_tags.clone(),
+            },
+            &mut diffs,
+            &mut steps,
+        ) else {
+            return;
+        };
         if o.retention_days != Some(d.retention_days) {
             diffs.push(FieldDiff::new(
                 "retention_days",
@@ -511,25 +535,19 @@ impl Planner<'_> {
         };
         let mut diffs = Vec::new();
         let mut steps = Vec::new();
-        let mut action = Action::Update;
-        if !self.desired.owns(&o.tags) {
-            if !self.foreign(kind, &d.name) {
-                return;
-            }
-            action = Action::Adopt;
-            diffs.push(FieldDiff::new(
-                "tags",
-                tags_json(&o.tags),
-                tags_json(&self.desired.managed_tags),
-            ));
-            steps.push(Chain {
-                rank: 1,
-                steps: vec![Step::TagRole {
-                    name: d.name.clone(),
-                    tags: self.desired.managed_tags.clone(),
-                }],
-            });
-        }
+        let Some(action) = self.ownership(
+            kind,
+            &d.name,
+            &o.tags,
+            Step::TagRole {
+                name: d.name.clone(),
+                tags: self.desired.managed_tags.clone(),
+            },
+            &mut diffs,
+            &mut steps,
+        ) else {
+            return;
+        };
         if !policy_doc::equivalent(&o.trust, &d.trust) {
             diffs.push(FieldDiff::policy("trust", Some(&o.trust), &d.trust));
             steps.push(Chain {
@@ -803,25 +821,15 @@ impl Planner<'_> {
         };
         let mut steps = Vec::new();
         let mut diffs = Vec::new();
-        let mut action = Action::Update;
-        if !self.desired.owns(&o.tags) {
-            if !self.foreign(kind, &rt.role) {
-                return;
-            }
-            action = Action::Adopt;
-            diffs.push(FieldDiff::new(
-                "tags",
-                tags_json(&o.tags),
-                tags_json(&self.desired.managed_tags),
-            ));
-            steps.push(Chain {
-                rank: 1,
-                steps: vec![Step::TagRole {
-                    name: rt.role.clone(),
-                    tags: self.desired.managed_tags.clone(),
-                }],
-            });
-        }
+        let tag_step = Step::TagRole {
+            name: rt.role.clone(),
+            tags: self.desired.managed_tags.clone(),
+        };
+        let Some(action) =
+            self.ownership(kind, &rt.role, &o.tags, tag_step, &mut diffs, &mut steps)
+        else {
+            return;
+        };
         // Each desired profile's ARN after this plan: observed unless created or replaced now.
         let renewed: Vec<String> = self
             .changes
