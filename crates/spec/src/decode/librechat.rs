@@ -1,0 +1,268 @@
+//! The `[librechat]` section: the extra models and regions, title and stream settings, the
+//! runtime role, the guardrail, and the mappings of model ids to inference profiles.
+
+use super::cx::{join, kind, problem, Cx};
+use super::table::Table;
+use crate::model::{Guardrail, LibreChat, Profile};
+use crate::rules;
+use toml::de::DeValue;
+
+pub(super) fn decode_librechat(
+    cx: &mut Cx<'_>,
+    t: &mut Table<'_, '_>,
+    profiles: &[Profile],
+) -> Option<LibreChat> {
+    let mut ok = true;
+    let mut lc = LibreChat::default();
+
+    let profile_models: Vec<&str> = profiles.iter().map(|p| p.model.as_str()).collect();
+    let mut seen: Vec<String> = Vec::new();
+    for (i, (m, span)) in t.strings(cx, "models").into_iter().enumerate() {
+        let path = format!("librechat.models[{i}]");
+        if !cx.rule(&path, &span, rules::model_id(&m)) {
+            ok = false;
+        } else if seen.contains(&m) {
+            cx.error(
+                &path,
+                span,
+                problem(format!("{m:?} is listed twice"), "remove the second one"),
+            );
+            ok = false;
+        } else if profile_models.contains(&m.as_str()) {
+            cx.warn(
+                &path,
+                span,
+                problem(
+                    format!(
+                        "{m:?} is the model of a [[profiles]] entry and is listed automatically"
+                    ),
+                    "remove it from [librechat] models",
+                ),
+            );
+        } else {
+            seen.push(m.clone());
+            lc.models.push(m);
+        }
+    }
+    let mut all_models: Vec<&str> = profile_models.clone();
+    all_models.extend(lc.models.iter().map(String::as_str));
+
+    let mut regions: Vec<String> = Vec::new();
+    for (i, (r, span)) in t.strings(cx, "available_regions").into_iter().enumerate() {
+        let path = format!("librechat.available_regions[{i}]");
+        if !cx.rule(&path, &span, rules::region(&r)) {
+            ok = false;
+        } else if regions.contains(&r) {
+            cx.error(
+                &path,
+                span,
+                problem(format!("{r:?} is listed twice"), "remove the second one"),
+            );
+            ok = false;
+        } else {
+            regions.push(r);
+        }
+    }
+    lc.available_regions = regions;
+
+    if let Some((m, span)) = t.string(cx, "title_model") {
+        if cx.rule("librechat.title_model", &span, rules::title_model(&m)) {
+            if m != "current_model" && !all_models.contains(&m.as_str()) {
+                cx.warn(
+                    "librechat.title_model",
+                    span,
+                    problem(
+                        format!("{m:?} is not among the models LibreChat lists"),
+                        "titles still work if the model is enabled in the account; to be sure, add it to [librechat] models or use \"current_model\"",
+                    ),
+                );
+            }
+            lc.title_model = Some(m);
+        } else {
+            ok = false;
+        }
+    }
+    lc.title_convo = t.bool(cx, "title_convo");
+    if let Some((m, span)) = t.string(cx, "title_method") {
+        ok &= cx.rule(
+            "librechat.title_method",
+            &span,
+            rules::one_of(
+                "title method",
+                &m,
+                &["completion", "functions", "structured"],
+            ),
+        );
+        lc.title_method = Some(m);
+    }
+    lc.title_prompt = t.string(cx, "title_prompt").map(|s| s.0);
+    lc.title_prompt_template = t.string(cx, "title_prompt_template").map(|s| s.0);
+    lc.title_endpoint = t.string(cx, "title_endpoint").map(|s| s.0);
+    if let Some((rate, span)) = t.number(cx, "stream_rate") {
+        ok &= cx.rule("librechat.stream_rate", &span, rules::stream_rate(rate));
+        lc.stream_rate = Some(rate);
+    }
+
+    if let Some((role, span)) = t.string(cx, "runtime_role") {
+        ok &= cx.rule("librechat.runtime_role", &span, rules::role_name(&role));
+        lc.runtime_role = Some(role);
+    }
+
+    if let Some(mut g) = t.table(cx, "guardrail") {
+        lc.guardrail = decode_guardrail(cx, &mut g);
+        ok &= lc.guardrail.is_some();
+        g.finish(cx);
+    } else if t.table.iter().any(|(k, _)| k.get_ref() == "guardrail") {
+        ok = false;
+    }
+
+    if let Some(ip) = t.table(cx, "inference_profiles") {
+        for (k, v) in ip.table.iter() {
+            let key = k.get_ref().to_string();
+            let path = join(&ip.path, &key);
+            cx.spans.insert(path.clone(), v.span());
+            let case_twin = all_models
+                .iter()
+                .find(|m| **m != key && m.eq_ignore_ascii_case(&key));
+            let mut key_ok = true;
+            if let Some(m) = case_twin.filter(|_| !all_models.contains(&key.as_str())) {
+                cx.error(
+                    &path,
+                    k.span(),
+                    problem(
+                        format!("{key:?} differs from the listed model {m:?} only in case"),
+                        format!("LibreChat matches the key exactly, case included: write {m:?}"),
+                    ),
+                );
+                key_ok = false;
+            } else if !cx.rule(&path, &k.span(), rules::model_id(&key)) {
+                key_ok = false;
+            } else if let Some(p) = profiles.iter().find(|p| p.model == key) {
+                cx.error(
+                    &path,
+                    k.span(),
+                    problem(
+                        format!("{key:?} is mapped by the managed profile {:?}", p.name),
+                        "remove this line: the managed profile's ARN is mapped automatically",
+                    ),
+                );
+                key_ok = false;
+            } else if !all_models.contains(&key.as_str()) {
+                let help = format!("add \"{key}\" to [librechat] models (LibreChat matches the key exactly, case included)");
+                cx.error(
+                    &path,
+                    k.span(),
+                    problem(
+                        format!("{key:?} is mapped to a profile but is not in models, so LibreChat never uses the mapping"),
+                        help,
+                    ),
+                );
+                key_ok = false;
+            }
+            let value = match v.get_ref() {
+                DeValue::String(s) => cx
+                    .rule(&path, &v.span(), rules::profile_reference(s))
+                    .then(|| s.to_string()),
+                other => {
+                    cx.error(
+                        &path,
+                        v.span(),
+                        problem(
+                            format!("expected a string, found {}", kind(other)),
+                            "write \"${BEDROCK_MY_PROFILE}\" or the profile's ARN in double quotes",
+                        ),
+                    );
+                    None
+                }
+            };
+            match value {
+                Some(value) if key_ok => lc.inference_profiles.push((key, value)),
+                _ => ok = false,
+            }
+        }
+        // Keep the order the user wrote (the map itself is sorted by key).
+        lc.inference_profiles.sort_by_key(|(k, _)| {
+            ip.table
+                .iter()
+                .find(|(kk, _)| kk.get_ref() == k)
+                .map(|(kk, _)| kk.span().start)
+        });
+    } else if t
+        .table
+        .iter()
+        .any(|(k, _)| k.get_ref() == "inference_profiles")
+    {
+        ok = false;
+    }
+    ok.then_some(lc)
+}
+
+fn decode_guardrail(cx: &mut Cx<'_>, g: &mut Table<'_, '_>) -> Option<Guardrail> {
+    let mut ok = true;
+    let identifier = g.required_string(cx, "identifier", "identifier = \"abc123xyz\"");
+    if let Some((id, span)) = &identifier {
+        ok &= cx.rule(
+            "librechat.guardrail.identifier",
+            span,
+            rules::guardrail_identifier(id),
+        );
+    }
+    // A version is a string for Bedrock and LibreChat, but `version = 1` is an obvious
+    // intent: accept a whole number and write it as a string.
+    let version = match g.lookup(cx, "version") {
+        None => {
+            g.missing(cx, "version", "version = \"1\"");
+            None
+        }
+        Some(v) => match v.get_ref() {
+            DeValue::String(s) => Some((s.to_string(), v.span())),
+            DeValue::Integer(i) => Some((i.as_str().to_string(), v.span())),
+            _ => {
+                g.wrong_type(
+                    cx,
+                    "version",
+                    v,
+                    "a string",
+                    "write version = \"1\" or \"DRAFT\"",
+                );
+                None
+            }
+        },
+    };
+    if let Some((ver, span)) = &version {
+        ok &= cx.rule(
+            "librechat.guardrail.version",
+            span,
+            rules::guardrail_version(ver),
+        );
+    }
+    let trace = g.string(cx, "trace");
+    if let Some((tr, span)) = &trace {
+        ok &= cx.rule(
+            "librechat.guardrail.trace",
+            span,
+            rules::one_of(
+                "guardrail trace",
+                tr,
+                &["enabled", "enabled_full", "disabled"],
+            ),
+        );
+    }
+    let mode = g.string(cx, "stream_processing_mode");
+    if let Some((m, span)) = &mode {
+        ok &= cx.rule(
+            "librechat.guardrail.stream_processing_mode",
+            span,
+            rules::one_of("stream processing mode", m, &["sync", "async"]),
+        );
+    }
+    if !ok {
+        return None;
+    }
+    Some(Guardrail {
+        identifier: identifier?.0,
+        version: version?.0,
+        trace: trace.map(|t| t.0),
+        stream_processing_mode: mode.map(|m| m.0),
+    })
+}

@@ -1,0 +1,289 @@
+//! The reader for one TOML table: typed lookups that report wrong types and missing keys,
+//! and, when the table is finished, every key that was never asked for.
+
+use super::cx::{join, kind, problem, Cx};
+use std::ops::Range;
+use toml::de::{DeTable, DeValue};
+use toml::Spanned;
+
+type Value<'i> = Spanned<DeValue<'i>>;
+
+/// One TOML table being read: remembers which keys were asked for, so that every other key
+/// can be reported as unknown, with the nearest known one as a suggestion.
+pub(super) struct Table<'a, 'i> {
+    pub(super) path: String,
+    pub(super) table: &'a DeTable<'i>,
+    pub(super) span: Range<usize>,
+    known: Vec<&'static str>,
+}
+
+impl<'a, 'i> Table<'a, 'i> {
+    pub(super) fn new(path: String, table: &'a DeTable<'i>, span: Range<usize>) -> Self {
+        Table {
+            path,
+            table,
+            span,
+            known: Vec::new(),
+        }
+    }
+
+    fn header(&self) -> String {
+        if self.path.is_empty() {
+            "the top level".to_string()
+        } else if let Some(array) = self.path.strip_suffix(']').and_then(|p| p.split_once('[')) {
+            format!("each [[{}]] entry", array.0)
+        } else {
+            format!("[{}]", self.path)
+        }
+    }
+
+    pub(super) fn lookup(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<&'a Value<'i>> {
+        self.known.push(key);
+        let (_, v) = self.table.iter().find(|(k, _)| k.get_ref() == key)?;
+        cx.spans.insert(join(&self.path, key), v.span());
+        Some(v)
+    }
+
+    pub(super) fn wrong_type(
+        &self,
+        cx: &mut Cx<'_>,
+        key: &str,
+        v: &Value<'_>,
+        expected: &str,
+        help: &str,
+    ) {
+        cx.error(
+            &join(&self.path, key),
+            v.span(),
+            problem(
+                format!("expected {expected}, found {}", kind(v.get_ref())),
+                help,
+            ),
+        );
+    }
+
+    pub(super) fn missing(&self, cx: &mut Cx<'_>, key: &str, example: &str) {
+        cx.error(
+            &join(&self.path, key),
+            self.span.clone(),
+            problem(
+                format!("missing required key `{key}` in {}", self.header()),
+                format!("add `{example}`"),
+            ),
+        );
+    }
+
+    pub(super) fn string(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+    ) -> Option<(String, Range<usize>)> {
+        let v = self.lookup(cx, key)?;
+        match v.get_ref() {
+            DeValue::String(s) => Some((s.to_string(), v.span())),
+            _ => {
+                self.wrong_type(cx, key, v, "a string", "put the value in double quotes");
+                None
+            }
+        }
+    }
+
+    pub(super) fn required_string(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+        example: &str,
+    ) -> Option<(String, Range<usize>)> {
+        let present = self.table.iter().any(|(k, _)| k.get_ref() == key);
+        if !present {
+            self.known.push(key);
+            self.missing(cx, key, example);
+            return None;
+        }
+        self.string(cx, key)
+    }
+
+    pub(super) fn bool(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<bool> {
+        let v = self.lookup(cx, key)?;
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.wrong_type(
+                    cx,
+                    key,
+                    v,
+                    "a boolean",
+                    "write true or false, without quotes",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn integer(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+    ) -> Option<(i64, Range<usize>)> {
+        let v = self.lookup(cx, key)?;
+        match v.get_ref() {
+            DeValue::Integer(i) => match integer(i) {
+                Some(n) => Some((n, v.span())),
+                None => {
+                    cx.error(
+                        &join(&self.path, key),
+                        v.span(),
+                        problem("the number is too large", "use a smaller whole number"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(
+                    cx,
+                    key,
+                    v,
+                    "a whole number",
+                    "write a whole number without quotes",
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn number(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+    ) -> Option<(f64, Range<usize>)> {
+        let v = self.lookup(cx, key)?;
+        let n = match v.get_ref() {
+            DeValue::Integer(i) => integer(i).map(|n| n as f64),
+            DeValue::Float(f) => float(f),
+            _ => {
+                self.wrong_type(cx, key, v, "a number", "write a number without quotes");
+                return None;
+            }
+        };
+        match n {
+            Some(n) => Some((n, v.span())),
+            None => {
+                cx.error(
+                    &join(&self.path, key),
+                    v.span(),
+                    problem(
+                        "the number cannot be read",
+                        "write a plain number such as 35",
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn strings(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+    ) -> Vec<(String, Range<usize>)> {
+        let Some(v) = self.lookup(cx, key) else {
+            return Vec::new();
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(
+                cx,
+                key,
+                v,
+                "an array of strings",
+                &format!("write {key} = [\"...\", \"...\"]"),
+            );
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}[{i}]", join(&self.path, key));
+            cx.spans.insert(path.clone(), item.span());
+            match item.get_ref() {
+                DeValue::String(s) => out.push((s.to_string(), item.span())),
+                other => cx.error(
+                    &path,
+                    item.span(),
+                    problem(
+                        format!("expected a string, found {}", kind(other)),
+                        "put the value in double quotes",
+                    ),
+                ),
+            }
+        }
+        out
+    }
+
+    pub(super) fn table(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Table<'a, 'i>> {
+        let v = self.lookup(cx, key)?;
+        match v.get_ref() {
+            DeValue::Table(t) => Some(Table::new(join(&self.path, key), t, v.span())),
+            _ => {
+                self.wrong_type(
+                    cx,
+                    key,
+                    v,
+                    "a table",
+                    &format!(
+                        "write it as a [{}] section, or as {key} = {{ ... }}",
+                        join(&self.path, key)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Every key not asked for is unknown: report each, with the nearest known key.
+    pub(super) fn finish(self, cx: &mut Cx<'_>) {
+        for (k, v) in self.table.iter() {
+            let key = k.get_ref().as_ref();
+            if self.known.contains(&key) {
+                continue;
+            }
+            let nearest = self
+                .known
+                .iter()
+                .map(|known| (strsim::damerau_levenshtein(known, key), *known))
+                .filter(|(d, known)| *d <= 2.max(known.len() / 3))
+                .min();
+            let mut known: Vec<&str> = self.known.clone();
+            known.sort_unstable();
+            known.dedup();
+            let help = match nearest {
+                Some((_, n)) => format!(
+                    "did you mean `{n}`? ({} takes {})",
+                    self.header(),
+                    list(&known)
+                ),
+                None if known.is_empty() => format!("{} takes no keys", self.header()),
+                None => format!("{} takes {}", self.header(), list(&known)),
+            };
+            let span = k.span().start..v.span().end.max(k.span().end);
+            cx.error(
+                &join(&self.path, key),
+                span,
+                problem(format!("unknown key `{key}`"), help),
+            );
+        }
+    }
+}
+
+fn integer(v: &toml::de::DeInteger<'_>) -> Option<i64> {
+    i64::from_str_radix(v.as_str(), v.radix()).ok()
+}
+
+fn float(v: &toml::de::DeFloat<'_>) -> Option<f64> {
+    v.as_str().parse::<f64>().ok()
+}
+
+fn list(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
