@@ -3,6 +3,8 @@ botocore service model and AWS do.
 
 - Bedrock application and system-defined inference profiles (create, get, list, delete, tags),
   over a catalog of foundation models and cross-region profiles (catalog.json).
+- The Resource Groups Tagging API's GetResources sees application inference profiles, and
+  answers for log groups and buckets as AWS does (profiles.py, "Resource Groups Tagging API").
 - PutModelInvocationLoggingConfiguration checks what AWS checks: the log group, the role, its
   trust policy and permissions, the bucket.
 - A control API under /_emulator/ for latency, fault injection and IAM propagation delay.

@@ -48,6 +48,7 @@ def main(argv=None) -> None:
         threading.Thread(target=watch, args=(args.exit_with_pid,), daemon=True).start()
 
     profiles.install()
+    profiles.install_resource_groups_tagging()
     logging_config.install()
     s3_fidelity.install()
     runtime.install()

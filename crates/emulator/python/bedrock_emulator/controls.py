@@ -7,7 +7,7 @@ injection, and the control API under /_emulator/.
     DELETE /_emulator/faults   clear every pending fault
     POST   /_emulator/reset    moto's reset, plus the settings and faults of this layer
 
-A fault matches by any of "service" (the signing name: bedrock, iam, s3, logs, sts),
+A fault matches by any of "service" (the signing name: bedrock, iam, s3, logs, sts, tagging),
 "operation" (the API operation name), "method" and "path" (a regular expression); the next
 `count` matching requests fail with "throttle" (the service's throttling error: HTTP 429
 ThrottlingException for Bedrock), "server" (HTTP 500), "drop" (the connection is closed
@@ -92,6 +92,12 @@ def _error_response(service: str, kind: str):
     if service == "logs":
         code, status = ("ThrottlingException", 400) if kind == "throttle" else ("ServiceUnavailableException", 500)
         body = json.dumps({"__type": code, "message": "Rate exceeded" if kind == "throttle" else "Service unavailable (injected by the emulator)."})
+        return status, [("Content-Type", "application/x-amz-json-1.1")], body
+    if service == "tagging":
+        # The Resource Groups Tagging API (JSON 1.1): its modelled ThrottledException and
+        # InternalServiceException.
+        code, status = ("ThrottledException", 400) if kind == "throttle" else ("InternalServiceException", 500)
+        body = json.dumps({"__type": code, "Message": "Rate exceeded" if kind == "throttle" else "Internal service error (injected by the emulator)."})
         return status, [("Content-Type", "application/x-amz-json-1.1")], body
     if service == "s3":
         code, status = ("SlowDown", 503) if kind == "throttle" else ("InternalError", 500)

@@ -3,6 +3,11 @@ DeleteInferenceProfile, and tags on profile ARNs, added to moto's Bedrock servic
 
 State lives on moto's BedrockBackend instance for the account and region, so moto's reset
 clears it and accounts and regions are kept apart exactly as moto keeps them.
+
+The same profiles and their tags are read in bulk through the Resource Groups Tagging API
+(GetResources, resource type `bedrock:application-inference-profile`); see the section
+"Resource Groups Tagging API" below, which also corrects moto's GetResources for CloudWatch
+Logs log groups and S3 buckets.
 """
 
 import base64
@@ -11,11 +16,22 @@ import re
 import secrets
 import string
 import threading
+import time
 from datetime import datetime, timezone
 from urllib.parse import unquote
 
-from moto.bedrock.models import BedrockBackend
+from moto.bedrock.models import BedrockBackend, bedrock_backends
 from moto.bedrock.responses import BedrockResponse
+from moto.core.base_backend import BackendDict, BaseBackend
+from moto.core.resource_tagging import TaggableResourcesMixin, TaggedResource
+from moto.logs.models import LogsBackend
+from moto.moto_api._internal import mock_random
+from moto.resourcegroupstaggingapi import models as tagging_models
+from moto.resourcegroupstaggingapi.exceptions import ResourceGroupsTaggingAPIError
+from moto.resourcegroupstaggingapi.models import ResourceGroupsTaggingAPIBackend
+from moto.resourcegroupstaggingapi.responses import ResourceGroupsTaggingAPIResponse
+from moto.s3.models import S3Backend
+from moto.utilities.tagging_service import TaggingService
 
 from . import catalog
 from .errors import (
@@ -47,6 +63,8 @@ def _now() -> str:
 
 
 def _state(backend: BedrockBackend) -> dict:
+    # The account's profiles take part in the Resource Groups Tagging API from now on.
+    profile_tagging[backend.account_id]
     if not hasattr(backend, "_inference_profiles"):
         backend._inference_profiles = {}  # id -> profile dict, in creation order
         backend._profile_tokens = {}  # clientRequestToken -> profile ARN
@@ -179,7 +197,7 @@ def delete_inference_profile(self):
     backend = self.bedrock_backend
     with _lock:
         _state(backend).pop(profile["inferenceProfileId"], None)
-        backend.tagger.delete_all_tags_for_resource(profile["inferenceProfileArn"])
+        _forget_tags(backend.tagger, profile["inferenceProfileArn"])
     return "{}", dict(JSON)
 
 
@@ -309,3 +327,308 @@ def list_foundation_models(self):
 def install_foundation_models():
     BedrockResponse.get_foundation_model = get_foundation_model
     BedrockResponse.list_foundation_models = list_foundation_models
+
+
+# --- Resource Groups Tagging API ------------------------------------------------------------
+#
+# GetResources (service `tagging`) as the botocore model resourcegroupstaggingapi/2017-01-26
+# documents it, built on moto's own implementation: moto asks every backend that mixes in
+# TaggableResourcesMixin for its resources, and this section
+#
+# - adds application inference profiles (resource type bedrock:application-inference-profile)
+#   through a small backend of that kind over the profiles kept on moto's BedrockBackend;
+# - corrects moto's log groups (moto names their type logs:loggroup; the model's rule is "the
+#   same as that embedded in a resource's ARN": logs:log-group) and buckets (moto returns the
+#   buckets of every region; GetResources returns the resources "located in the specified
+#   Region");
+# - returns resources that were tagged and no longer are, with "Tags": [] (the model: "all
+#   resources that are currently tagged or ever had a tag"), and forgets the tags of a deleted
+#   log group or bucket, so that one created again under the same name starts untagged;
+# - pages a snapshot taken by the first request, and answers the last page with an empty
+#   PaginationToken as AWS does (the model's text says null; AWS sends "", as reported in
+#   boto/boto3#2513 and aws/aws-sdk-go#4121);
+# - refuses ResourceARNList together with ResourceTypeFilters, TagFilters or a pagination
+#   parameter (InvalidParameterException, as the model's documentation of ResourceARNList
+#   says), and returns all of its resources in one response.
+
+TAGGING_TOKEN_SECONDS = 15 * 60  # "A PaginationToken is valid for a maximum of 15 minutes."
+_tagging_lock = threading.Lock()
+
+
+_original_tagging_tag_resource = TaggingService.tag_resource
+
+
+def _record_tagging(self, arn, tags):
+    """TaggingService.tag_resource, remembering which resources ever had a tag."""
+    _original_tagging_tag_resource(self, arn, tags)
+    if tags:
+        self.__dict__.setdefault("_ever_tagged", set()).add(arn)
+
+
+def _previously_tagged(tagger: TaggingService, arn: str) -> bool:
+    return arn in tagger.__dict__.get("_ever_tagged", ())
+
+
+def _forget_tags(tagger: TaggingService, arn: str) -> None:
+    """The resource is gone: its tags, and that it ever had any, go with it."""
+    tagger.delete_all_tags_for_resource(arn)
+    tagger.__dict__.get("_ever_tagged", set()).discard(arn)
+
+
+class InferenceProfileTagging(BaseBackend, TaggableResourcesMixin):
+    """The application inference profiles of one account and region, as moto's tagging API
+    sees the resources of a service. The profiles stay on moto's BedrockBackend."""
+
+    SERVICE_NAMESPACE = "bedrock"
+
+    def _bedrock(self) -> BedrockBackend:
+        return bedrock_backends[self.account_id][self.region_name]
+
+    def _profile_arn(self, arn: str):
+        backend = self._bedrock()
+        with _lock:
+            profiles = list(getattr(backend, "_inference_profiles", {}).values())
+        return next((p["inferenceProfileArn"] for p in profiles if p["inferenceProfileArn"] == arn), None)
+
+    def owns_arn(self, arn: str) -> bool:
+        return arn.startswith(
+            f"arn:{self.partition}:bedrock:{self.region_name}:{self.account_id}:application-inference-profile/"
+        )
+
+    def iter_tagged_resources(self):
+        backend = self._bedrock()
+        with _lock:
+            profiles = list(getattr(backend, "_inference_profiles", {}).values())
+        for profile in profiles:
+            arn = profile["inferenceProfileArn"]
+            yield TaggedResource(
+                arn=arn,
+                tags=backend.tagger.get_tag_dict_for_resource(arn),
+                resource_type="bedrock:application-inference-profile",
+                extra={"include_untagged": _previously_tagged(backend.tagger, arn)},
+            )
+
+    def tag_resource(self, arn: str, tags: dict) -> None:
+        # TagResources of the tagging API: as Bedrock's TagResource would. An unknown profile
+        # is reported in FailedResourcesMap by moto.
+        if self._profile_arn(arn) is None:
+            raise NotImplementedError(arn)
+        backend = self._bedrock()
+        with _lock:
+            current = set(backend.tagger.get_tag_dict_for_resource(arn))
+            _check_tags([{"key": k, "value": v} for k, v in tags.items()], existing=len(current - set(tags)))
+            backend.tagger.tag_resource(arn, [{"Key": k, "Value": v} for k, v in tags.items()])
+
+    def untag_resource(self, arn: str, tag_keys: list) -> None:
+        if self._profile_arn(arn) is None:
+            raise NotImplementedError(arn)
+        with _lock:
+            self._bedrock().tagger.untag_resource_using_names(arn, tag_keys)
+
+
+# Registered with moto like any service's backends: an account takes part once it has used
+# inference profiles (see _state), and moto's reset forgets it.
+profile_tagging = BackendDict(InferenceProfileTagging, "bedrock")
+
+
+_original_logs_iter = LogsBackend.iter_tagged_resources
+_original_logs_delete_group = LogsBackend.delete_log_group
+_original_s3_iter = S3Backend.iter_tagged_resources
+_original_s3_delete_bucket = S3Backend.delete_bucket
+
+
+def _logs_iter_tagged_resources(self):
+    for resource in list(_original_logs_iter(self)):
+        resource.resource_type = "logs:log-group"
+        resource.extra["include_untagged"] = _previously_tagged(self.tagger, resource.arn)
+        yield resource
+
+
+def _logs_delete_log_group(self, log_group_name: str) -> None:
+    group = self.groups.get(log_group_name)
+    _original_logs_delete_group(self, log_group_name)
+    if group is not None:
+        _forget_tags(self.tagger, group.arn)
+
+
+def _s3_iter_tagged_resources(self):
+    for resource in list(_original_s3_iter(self)):
+        bucket = self.buckets.get(resource.arn.split(":::", 1)[-1])
+        if bucket is None:
+            continue
+        # S3's backend serves every region; GetResources answers for the caller's.
+        resource.extra["region"] = bucket.region_name
+        resource.extra["include_untagged"] = _previously_tagged(self.tagger, resource.arn)
+        yield resource
+
+
+def _s3_delete_bucket(self, bucket_name: str):
+    deleted = _original_s3_delete_bucket(self, bucket_name)
+    if deleted is not None:
+        _forget_tags(self.tagger, deleted.arn)
+    return deleted
+
+
+def _in_region(self, resource) -> bool:
+    region = resource.extra.get("region")
+    return region is None or region == self.region_name
+
+
+_original_resources_generator = ResourceGroupsTaggingAPIBackend._get_resources_generator
+
+
+def _resources_generator(self, tag_filters=None, resource_type_filters=None, resource_arn_list=None):
+    for resource in _original_resources_generator(
+        self,
+        tag_filters=tag_filters,
+        resource_type_filters=resource_type_filters,
+        resource_arn_list=resource_arn_list,
+    ):
+        if _in_region(self, resource):
+            yield resource
+
+
+def _tag_keys_generator(self):
+    seen = set()
+    for backend in tagging_models.iter_taggable_backends(self.account_id, self.region_name):
+        for resource in list(backend.iter_tagged_resources()):
+            if not _in_region(self, resource):
+                continue
+            for key in resource.tags:
+                if key not in seen:
+                    seen.add(key)
+                    yield key
+
+
+def _tag_values_generator(self, tag_key: str):
+    seen = set()
+    for backend in tagging_models.iter_taggable_backends(self.account_id, self.region_name):
+        for resource in list(backend.iter_tagged_resources()):
+            if not _in_region(self, resource) or tag_key not in resource.tags:
+                continue
+            value = resource.tags[tag_key]
+            if value not in seen:
+                seen.add(value)
+                yield value
+
+
+def _tagging_get_resources(
+    self,
+    pagination_token=None,
+    resources_per_page: int = 50,
+    tags_per_page: int = 100,
+    tag_filters=None,
+    resource_type_filters=None,
+    resource_arn_list=None,
+):
+    """moto's GetResources over a snapshot: the first request lists every matching resource,
+    and each token names the rest of that list (reusable for 15 minutes, so a retried request
+    gets the same page)."""
+    now = time.monotonic()
+    with _tagging_lock:
+        pages = self.__dict__.setdefault("_resource_pages", {})
+        for token in [t for t, page in pages.items() if now - page["created"] > TAGGING_TOKEN_SECONDS]:
+            del pages[token]
+        if pagination_token:
+            page = pages.get(pagination_token)
+            if page is None:
+                raise ResourceGroupsTaggingAPIError(
+                    "PaginationTokenExpiredException",
+                    "The pagination token is not valid or has expired; start again without a PaginationToken.",
+                )
+            items, start = page["items"], page["offset"]
+    if not pagination_token:
+        items = [
+            TaggedResource(arn=r.arn, tags=dict(r.tags), resource_type=r.resource_type, extra=dict(r.extra))
+            for r in self._get_resources_generator(
+                tag_filters=tag_filters,
+                resource_type_filters=resource_type_filters,
+                resource_arn_list=resource_arn_list,
+            )
+        ]
+        start = 0
+    if resource_arn_list:
+        # No pagination with ResourceARNList: its (at most 100) resources come in one response.
+        resources_per_page, tags_per_page = max(len(items), 1), float("inf")
+    page, tags, end = [], 0, start
+    while end < len(items) and len(page) < resources_per_page:
+        # "A resource with no tags is counted as having one tag"; a resource and its tags are
+        # never split across pages.
+        count = max(1, len(items[end].tags))
+        if page and tags + count > tags_per_page:
+            break
+        page.append(items[end])
+        tags += count
+        end += 1
+    next_token = ""
+    if end < len(items):
+        next_token = str(mock_random.uuid4())
+        with _tagging_lock:
+            self.__dict__.setdefault("_resource_pages", {})[next_token] = {
+                "items": items,
+                "offset": end,
+                "created": now,
+            }
+    return next_token, page
+
+
+_original_get_resources_response = ResourceGroupsTaggingAPIResponse.get_resources
+
+
+def _invalid(message: str):
+    return ResourceGroupsTaggingAPIError("InvalidParameterException", message)
+
+
+def _get_resources_response(self):
+    """Checks of the request that the model documents and moto does not make; then moto's."""
+    arns = self._get_param("ResourceARNList")
+    type_filters = self._get_param("ResourceTypeFilters")
+    tag_filters = self._get_param("TagFilters")
+    if arns is not None:
+        if not isinstance(arns, list) or not (1 <= len(arns) <= 100):
+            count = len(arns) if isinstance(arns, list) else arns
+            raise ResourceGroupsTaggingAPIError(
+                "ValidationException",
+                f"1 validation error detected: Value '{count}' at 'resourceARNList' failed to satisfy constraint: "
+                "Member must have length less than or equal to 100 and greater than or equal to 1",
+            )
+        if type_filters:
+            raise _invalid("You can't specify both ResourceARNList and ResourceTypeFilters in the same request.")
+        if tag_filters:
+            raise _invalid("You can't specify both ResourceARNList and TagFilters in the same request.")
+        for name in ("ResourcesPerPage", "TagsPerPage", "PaginationToken"):
+            if self._get_param(name) not in (None, ""):
+                raise _invalid(f"You can't specify both ResourceARNList and {name} in the same request.")
+    if type_filters is not None and len(type_filters) > 100:
+        raise _invalid("ResourceTypeFilters can include up to 100 resource types.")
+    if tag_filters is not None:
+        if len(tag_filters) > 50:
+            raise ResourceGroupsTaggingAPIError(
+                "ValidationException",
+                f"1 validation error detected: Value '{len(tag_filters)}' at 'tagFilters' failed to satisfy constraint: "
+                "Member must have length less than or equal to 50",
+            )
+        for f in tag_filters:
+            key = (f or {}).get("Key")
+            if not isinstance(key, str) or not (1 <= len(key) <= 128):
+                raise _invalid("Each TagFilter must contain a Key of 1 to 128 characters.")
+            if len(f.get("Values") or []) > 20:
+                raise ResourceGroupsTaggingAPIError(
+                    "ValidationException",
+                    f"1 validation error detected: Value '{len(f['Values'])}' at 'tagFilters.member.values' failed to "
+                    "satisfy constraint: Member must have length less than or equal to 20",
+                )
+    return _original_get_resources_response(self)
+
+
+def install_resource_groups_tagging():
+    TaggingService.tag_resource = _record_tagging
+    LogsBackend.iter_tagged_resources = _logs_iter_tagged_resources
+    LogsBackend.delete_log_group = _logs_delete_log_group
+    S3Backend.iter_tagged_resources = _s3_iter_tagged_resources
+    S3Backend.delete_bucket = _s3_delete_bucket
+    ResourceGroupsTaggingAPIBackend._get_resources_generator = _resources_generator
+    ResourceGroupsTaggingAPIBackend._get_tag_keys_generator = _tag_keys_generator
+    ResourceGroupsTaggingAPIBackend._get_tag_values_generator = _tag_values_generator
+    ResourceGroupsTaggingAPIBackend.get_resources = _tagging_get_resources
+    ResourceGroupsTaggingAPIResponse.get_resources = _get_resources_response
