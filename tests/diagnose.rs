@@ -5,14 +5,12 @@
 mod common;
 mod stack;
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
-use common::root;
 use stack::*;
 use std::io::BufRead;
 use std::path::Path;
 
 fn runtime_client() -> aws_sdk_bedrockruntime::Client {
-    let target = bedrock_aws::Target::Local(emulator().instance.clone());
-    let config = rt().block_on(bedrock_aws::sdk_config(&target, "us-east-1"));
+    let config = rt().block_on(bedrock_aws::sdk_config(&endpoint(), "us-east-1"));
     aws_sdk_bedrockruntime::Client::new(&config)
 }
 
@@ -303,12 +301,10 @@ fn doctor_finds_each_fault_introduced_one_at_a_time() {
 #[test]
 fn librechat_s_role_gets_exactly_the_stack_s_profiles() {
     let _turn = turn();
-    let spec = std::fs::read_to_string(root().join("bedrock.toml"))
-        .unwrap()
-        .replace(
-            "[librechat]\n",
-            "[librechat]\nruntime_role = \"LibreChat\"\n",
-        );
+    let spec = guide_spec().replace(
+        "[librechat]\n",
+        "[librechat]\nruntime_role = \"LibreChat\"\n",
+    );
     let dir = project(Some(&spec));
     let r = run(dir.path(), &["apply", "--yes"]);
     assert_eq!(r.code, 1);
@@ -431,4 +427,40 @@ fn librechat_s_role_gets_exactly_the_stack_s_profiles() {
                 .send()
         )
         .is_err());
+}
+
+#[test]
+fn verify_names_a_stale_env_without_printing_its_value() {
+    let _turn = turn();
+    let dir = project(None);
+    let r = run(dir.path(), &["apply", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(run(dir.path(), &["verify"]).code, 0);
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    let stale = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/stalestale12";
+    let edited: String = env
+        .lines()
+        .map(|l| {
+            if l.starts_with("BEDROCK_OPUS_45_PROFILE=") {
+                format!("BEDROCK_OPUS_45_PROFILE={stale}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(dir.path().join(".env"), edited).unwrap();
+    let r = run(dir.path(), &["verify"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr
+            .contains("gives BEDROCK_OPUS_45_PROFILE another ARN than the live profile LibreChat-Claude-Opus-4-5"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("run `cargo xtask generate --local`"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains(stale) && !r.stdout.contains(stale));
 }

@@ -5,7 +5,7 @@
 
 use crate::common::{self, root, Run};
 use aws_sdk_bedrock::types::InferenceProfileType;
-use bedrock_aws::{Clients, Target};
+use bedrock_aws::{Clients, Endpoint, StaticCredentials};
 use bedrock_emulator::Instance;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -42,13 +42,15 @@ pub fn turn() -> MutexGuard<'static, ()> {
     guard
 }
 
-/// A project directory with the root spec (or `spec`), as a user's repository.
+/// The guide's complete example, the spec most tests start from.
+pub fn guide_spec() -> String {
+    std::fs::read_to_string(root().join("tests/fixtures/valid/guide.toml")).unwrap()
+}
+
+/// A project directory with the guide's spec (or `spec`), as a user's repository.
 pub fn project(spec: Option<&str>) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let text = spec.map_or_else(
-        || std::fs::read_to_string(root().join("bedrock.toml")).unwrap(),
-        str::to_string,
-    );
+    let text = spec.map_or_else(guide_spec, str::to_string);
     std::fs::write(dir.path().join("bedrock.toml"), text).unwrap();
     dir
 }
@@ -103,11 +105,19 @@ pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().unwrap()
 }
 
+/// The private emulator as an endpoint, with the credentials it accepts.
+pub fn endpoint() -> Endpoint {
+    Endpoint::url(
+        &emulator().instance.endpoint(),
+        Some(StaticCredentials {
+            access_key_id: bedrock_emulator::ACCESS_KEY_ID.into(),
+            secret_access_key: bedrock_emulator::SECRET_ACCESS_KEY.into(),
+        }),
+    )
+}
+
 pub fn clients(region: &str) -> Clients {
-    rt().block_on(Clients::connect(
-        &Target::Local(emulator().instance.clone()),
-        region,
-    ))
+    rt().block_on(Clients::connect(&endpoint(), region))
 }
 
 pub fn env_values(dir: &Path) -> BTreeMap<String, String> {

@@ -76,3 +76,60 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     }
     parts.join(": ")
 }
+
+impl AwsError {
+    /// An error of this layer's own (no service answer).
+    pub(crate) fn local(context: impl Into<String>, message: impl Into<String>) -> Self {
+        AwsError {
+            context: context.into(),
+            code: None,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn code_is(&self, code: &str) -> bool {
+        self.code.as_deref() == Some(code)
+    }
+}
+
+/// Whether an SDK error carries one of these codes (the service answered "not there").
+pub(crate) fn is_code<E: aws_sdk_bedrock::error::ProvideErrorMetadata>(
+    e: &E,
+    codes: &[&str],
+) -> bool {
+    e.code().is_some_and(|c| codes.contains(&c))
+}
+
+/// The HTTP status of a service's answer, when there was one.
+pub(crate) fn status_of<E>(
+    e: &aws_sdk_bedrock::error::SdkError<E, aws_smithy_runtime_api::http::Response>,
+) -> Option<u16> {
+    e.raw_response().map(|r| r.status().as_u16())
+}
+
+/// An SDK builder's failure as an error of `what`.
+pub(crate) fn build_failed<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> AwsError + Copy + '_ {
+    move |e| AwsError::local(what, e.to_string())
+}
+
+/// A concurrent task that did not finish (it panicked or was cancelled).
+pub(crate) fn join_error(e: tokio::task::JoinError) -> AwsError {
+    AwsError::local("a concurrent call", e.to_string())
+}
+
+/// A call whose failure may only mean it is already done ("already exists" for a create
+/// repeated after an interruption, "no such entity" for a delete): done, not an error.
+pub(crate) fn done_if<T, E>(
+    result: Result<T, E>,
+    already: &[&str],
+    what: impl Into<String>,
+) -> Result<(), AwsError>
+where
+    E: aws_sdk_bedrock::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(()),
+        Err(e) if is_code(&e, already) => Ok(()),
+        Err(e) => Err(context(what)(e)),
+    }
+}

@@ -1,67 +1,60 @@
 //! The AWS layer. This file is the one place the SDK configuration is built: real AWS through
-//! the standard credential chain, the embedded emulator (`--local`), or any AWS-compatible
-//! endpoint (`--endpoint-url`). Region, endpoint, credentials for the emulator, retries and
-//! S3 addressing are decided here and nowhere else.
+//! the standard credential chain, or any AWS-compatible endpoint (the embedded emulator is
+//! one, started by the command layer) with its own credentials. Region, endpoint,
+//! credentials, retries and S3 addressing are decided here and nowhere else.
+//!
+//! Above it, the layer observes live state ([`observe`]) and executes a plan that the pure
+//! planner computed ([`apply`]); each kind of resource reads and executes in its own module
+//! of `resources/`.
 
 mod apply;
 mod error;
 mod logs;
 mod observe;
 mod recorder;
+mod resources;
+mod retry;
+mod tags;
 
-pub use apply::{apply, ApplyOutcome};
+pub use apply::{apply, WRITE_CONCURRENCY};
 pub use error::AwsError;
 pub use logs::{read_events, LogEvent};
-pub use observe::{caller_account, decode_policy, observe};
+pub use observe::{caller_account, observe};
 pub use recorder::{Call, CallStats, Recorder};
+pub use resources::inference_profile::{read_profile, LiveProfile};
+pub use resources::logging_role::decode_policy;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use bedrock_emulator::{EmulatorError, Instance, StartOptions};
 use std::time::Duration;
 
-/// Where the AWS calls go.
-#[derive(Debug, Clone)]
-pub enum Target {
-    /// Real AWS: the standard credential chain; AWS_PROFILE and AWS_ENDPOINT_URL apply.
-    Aws,
-    /// The embedded emulator, started when it is not running.
-    Local(Instance),
-    /// Any other AWS-compatible endpoint, with the standard credential chain.
-    Endpoint(String),
+/// Where the AWS calls go, and with which credentials.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoint {
+    /// None: AWS itself (`AWS_ENDPOINT_URL` still applies, as in every AWS tool).
+    pub url: Option<String>,
+    /// Fixed credentials (an emulator's); None: the standard credential chain.
+    pub credentials: Option<StaticCredentials>,
 }
 
-impl Target {
-    /// One line saying where the calls go, for the top of every AWS-touching command.
-    pub fn describe(&self, region: &str) -> String {
-        match self {
-            Target::Aws => format!("using AWS in {region} (standard credential chain)"),
-            Target::Local(i) => format!(
-                "using the embedded AWS emulator at {} (not AWS), region {region}",
-                i.endpoint()
-            ),
-            Target::Endpoint(url) => {
-                format!("using the AWS-compatible endpoint {url}, region {region}")
-            }
-        }
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaticCredentials {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+}
+
+impl Endpoint {
+    /// Real AWS through the standard credential chain.
+    pub fn aws() -> Self {
+        Endpoint::default()
     }
 
-    /// For the emulator: start it when it is not running. Returns a line to show when it
-    /// was started now.
-    pub fn prepare(&self, progress: &mut dyn FnMut(&str)) -> Result<Option<String>, EmulatorError> {
-        match self {
-            Target::Local(instance) => {
-                let started = instance.start(&StartOptions::default(), progress)?;
-                Ok(started.new.then(|| {
-                    format!(
-                        "started the embedded AWS emulator (pid {}) at {}; `cargo xtask local stop` ends it",
-                        started.pid.unwrap_or_default(),
-                        started.endpoint
-                    )
-                }))
-            }
-            _ => Ok(None),
+    /// Any AWS-compatible endpoint; `credentials` None uses the standard chain.
+    pub fn url(url: &str, credentials: Option<StaticCredentials>) -> Self {
+        Endpoint {
+            url: Some(url.to_string()),
+            credentials,
         }
     }
 }
@@ -71,8 +64,8 @@ impl Target {
 /// runs in bursts that AWS throttles.
 pub const MAX_ATTEMPTS: u32 = 5;
 
-/// The SDK configuration for `target` in `region` (the spec's region: the stack lives there).
-pub async fn sdk_config(target: &Target, region: &str) -> SdkConfig {
+/// The SDK configuration for `endpoint` in `region` (the spec's region: the stack lives there).
+pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
         .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
@@ -82,20 +75,17 @@ pub async fn sdk_config(target: &Target, region: &str) -> SdkConfig {
                 .operation_attempt_timeout(Duration::from_secs(60))
                 .build(),
         );
-    match target {
-        Target::Aws => {}
-        Target::Endpoint(url) => loader = loader.endpoint_url(url),
-        Target::Local(instance) => {
-            loader = loader
-                .endpoint_url(instance.endpoint())
-                .credentials_provider(aws_sdk_sts::config::Credentials::new(
-                    bedrock_emulator::ACCESS_KEY_ID,
-                    bedrock_emulator::SECRET_ACCESS_KEY,
-                    None,
-                    None,
-                    "embedded-emulator",
-                ))
-        }
+    if let Some(url) = &endpoint.url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(c) = &endpoint.credentials {
+        loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+            &c.access_key_id,
+            &c.secret_access_key,
+            None,
+            None,
+            "static",
+        ));
     }
     loader.load().await
 }
@@ -108,45 +98,40 @@ pub struct Clients {
     pub s3: aws_sdk_s3::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub recorder: Recorder,
 }
 
+macro_rules! client {
+    ($sdk:ident, $config:expr, $recorder:expr) => {
+        $sdk::Client::from_conf(
+            $sdk::config::Builder::from($config)
+                .interceptor($recorder.clone())
+                .build(),
+        )
+    };
+}
+
 impl Clients {
-    pub fn new(config: &SdkConfig, target: &Target) -> Self {
+    pub fn new(config: &SdkConfig, endpoint: &Endpoint) -> Self {
         let recorder = Recorder::default();
         // Emulators and most AWS-compatible endpoints serve buckets by path, not by host name.
-        let path_style = !matches!(target, Target::Aws);
         let s3 = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(path_style)
+            .force_path_style(endpoint.url.is_some())
             .interceptor(recorder.clone())
             .build();
         Clients {
-            bedrock: aws_sdk_bedrock::Client::from_conf(
-                aws_sdk_bedrock::config::Builder::from(config)
-                    .interceptor(recorder.clone())
-                    .build(),
-            ),
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(config)
-                    .interceptor(recorder.clone())
-                    .build(),
-            ),
+            bedrock: client!(aws_sdk_bedrock, config, recorder),
+            iam: client!(aws_sdk_iam, config, recorder),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .interceptor(recorder.clone())
-                    .build(),
-            ),
-            sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(config)
-                    .interceptor(recorder.clone())
-                    .build(),
-            ),
+            logs: client!(aws_sdk_cloudwatchlogs, config, recorder),
+            sts: client!(aws_sdk_sts, config, recorder),
+            tagging: client!(aws_sdk_resourcegroupstagging, config, recorder),
             recorder,
         }
     }
 
-    pub async fn connect(target: &Target, region: &str) -> Self {
-        Clients::new(&sdk_config(target, region).await, target)
+    pub async fn connect(endpoint: &Endpoint, region: &str) -> Self {
+        Clients::new(&sdk_config(endpoint, region).await, endpoint)
     }
 }

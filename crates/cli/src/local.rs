@@ -1,156 +1,187 @@
 //! `local start | stop | status | reset`: the embedded AWS emulator.
 
-use crate::output::{error, Exit};
+use crate::output::{note, out, Exit};
 use bedrock_emulator::{Instance, StartOptions, Status};
+use bedrock_engine::Error;
+use clap::{Args, Subcommand};
 
-pub struct LocalOptions {
-    pub host: String,
-    pub port: u16,
+/// The embedded AWS emulator (moto plus this project's Bedrock extension).
+#[derive(Args, Debug)]
+pub struct LocalArgs {
+    #[command(subcommand)]
+    pub action: LocalAction,
 }
 
-impl LocalOptions {
-    pub fn instance(&self) -> Instance {
+#[derive(Subcommand, Debug)]
+pub enum LocalAction {
+    /// Install on first use, then run in the background; starting twice is harmless.
+    Start {
+        #[command(flatten)]
+        at: LocalAt,
+        /// Add this many milliseconds to every request, like a round trip to AWS.
+        #[arg(long, value_name = "MS")]
+        latency_ms: Option<f64>,
+        /// IAM roles younger than this fail Bedrock's logging checks, as fresh roles do in AWS.
+        #[arg(long, value_name = "SECONDS")]
+        propagation_delay: Option<f64>,
+    },
+    /// Stop the emulator this checkout started (and nothing else).
+    Stop {
+        #[command(flatten)]
+        at: LocalAt,
+    },
+    /// Print the endpoint and whether it answers (exit 0 when it does, 1 when not).
+    Status {
+        #[command(flatten)]
+        at: LocalAt,
+    },
+    /// Empty all state: every resource, injected fault and setting.
+    Reset {
+        #[command(flatten)]
+        at: LocalAt,
+    },
+}
+
+/// Where the emulator listens.
+#[derive(Args, Debug)]
+pub struct LocalAt {
+    /// The address the emulator listens on.
+    #[arg(long, default_value = bedrock_emulator::DEFAULT_HOST)]
+    host: String,
+    /// The port the emulator listens on.
+    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_emulator::DEFAULT_PORT)]
+    port: u16,
+}
+
+impl LocalAt {
+    fn instance(&self) -> Instance {
         Instance::new(&bedrock_emulator::default_dir(), &self.host, self.port)
     }
 }
 
-pub fn local_start(opts: &LocalOptions, start: &StartOptions) -> Exit {
-    let instance = opts.instance();
-    match instance.start(start, &mut |line| eprintln!("{line}")) {
-        Ok(s) if s.new => {
-            println!(
-                "started the embedded AWS emulator at {} (pid {})",
-                s.endpoint,
-                s.pid.map_or_else(|| "?".into(), |p| p.to_string())
-            );
-            println!("  log: {}", instance.log_file().display());
-            println!("  stop it with `cargo xtask local stop`");
-            apply_settings(&instance, start)
-        }
-        Ok(s) => {
-            println!(
-                "the embedded AWS emulator is already running at {}{}",
-                s.endpoint,
-                s.pid.map_or_else(
-                    || " (started from elsewhere)".into(),
-                    |p| format!(" (pid {p})")
-                )
-            );
-            apply_settings(&instance, start)
-        }
-        Err(e) => {
-            error(e);
-            Exit::Error
-        }
+impl LocalArgs {
+    pub fn run(self) -> Result<Exit, Error> {
+        let exit = match self.action {
+            LocalAction::Start {
+                at,
+                latency_ms,
+                propagation_delay,
+            } => local_start(
+                &at,
+                &StartOptions {
+                    latency_ms,
+                    propagation_delay_seconds: propagation_delay,
+                    exit_with_pid: None,
+                },
+            ),
+            LocalAction::Stop { at } => local_stop(&at),
+            LocalAction::Status { at } => local_status(&at),
+            LocalAction::Reset { at } => local_reset(&at),
+        };
+        exit.map_err(|e| Error::other(e.message, e.help))
     }
 }
 
-/// Latency and propagation delay asked of an already running emulator apply to it too.
-fn apply_settings(instance: &Instance, start: &StartOptions) -> Exit {
+type Outcome = Result<Exit, bedrock_emulator::EmulatorError>;
+
+fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
+    let instance = at.instance();
+    let s = instance.start(start, &mut |line| note(line))?;
+    let pid = s.pid.map_or_else(
+        || " (started from elsewhere)".into(),
+        |p| format!(" (pid {p})"),
+    );
+    if s.new {
+        out(format_args!(
+            "started the embedded AWS emulator at {}{pid}\n  log: {}\n  stop it with `cargo xtask local stop`\n",
+            s.endpoint,
+            instance.log_file().display()
+        ));
+    } else {
+        out(format_args!(
+            "the embedded AWS emulator is already running at {}{pid}\n",
+            s.endpoint
+        ));
+    }
+    // Latency and propagation delay asked of an already running emulator apply to it too.
     let control = instance.control();
-    let result = start
-        .latency_ms
-        .map(|ms| control.set_latency_ms(ms))
-        .transpose()
-        .and_then(|_| {
-            start
-                .propagation_delay_seconds
-                .map(|s| control.set_propagation_delay(s))
-                .transpose()
-        });
-    match result {
-        Ok(_) => Exit::Success,
-        Err(e) => {
-            error(e);
-            Exit::Error
-        }
+    if let Some(ms) = start.latency_ms {
+        control.set_latency_ms(ms)?;
     }
+    if let Some(seconds) = start.propagation_delay_seconds {
+        control.set_propagation_delay(seconds)?;
+    }
+    Ok(Exit::Success)
 }
 
-pub fn local_stop(opts: &LocalOptions) -> Exit {
-    let instance = opts.instance();
-    match instance.stop() {
-        Ok(Some(pid)) => {
-            println!("stopped the embedded AWS emulator (pid {pid})");
-            Exit::Success
+fn local_stop(at: &LocalAt) -> Outcome {
+    let instance = at.instance();
+    match instance.stop()? {
+        Some(pid) => out(format_args!(
+            "stopped the embedded AWS emulator (pid {pid})\n"
+        )),
+        None if instance.control().state().is_ok() => {
+            return Err(bedrock_emulator::EmulatorError {
+                message: format!(
+                    "an emulator answers at {} but was not started from this checkout ({}); not stopping it",
+                    instance.endpoint(),
+                    instance.dir.display()
+                ),
+                help: "stop it from where it was started, or end its process".into(),
+            })
         }
-        Ok(None) if instance.control().state().is_ok() => {
-            error(format!(
-                "an emulator answers at {} but was not started from this checkout ({}); not stopping it\n  help: stop it from where it was started, or end its process",
-                instance.endpoint(),
-                instance.dir.display()
-            ));
-            Exit::Error
-        }
-        Ok(None) => {
-            println!(
-                "the embedded AWS emulator is not running at {}",
-                instance.endpoint()
-            );
-            Exit::Success
-        }
-        Err(e) => {
-            error(e);
-            Exit::Error
-        }
+        None => out(format_args!(
+            "the embedded AWS emulator is not running at {}\n",
+            instance.endpoint()
+        )),
     }
+    Ok(Exit::Success)
 }
 
 /// Exit 0 when the emulator answers, 1 when it does not.
-pub fn local_status(opts: &LocalOptions) -> Exit {
-    let instance = opts.instance();
-    match instance.status() {
+fn local_status(at: &LocalAt) -> Outcome {
+    let instance = at.instance();
+    let endpoint = instance.endpoint();
+    let log = instance.log_file();
+    Ok(match instance.status() {
         Status::Running { pid, state } => {
-            println!(
-                "running at {}{}, answering",
-                instance.endpoint(),
-                pid.map_or_else(
-                    || " (started from elsewhere)".into(),
-                    |p| format!(" (pid {p})")
-                )
+            let by = pid.map_or_else(
+                || " (started from elsewhere)".into(),
+                |p| format!(" (pid {p})"),
             );
-            println!(
-                "  latency {} ms, IAM propagation delay {} s, {} pending injected faults",
+            out(format_args!(
+                "running at {endpoint}{by}, answering\n  latency {} ms, IAM propagation delay {} s, {} pending injected faults\n",
                 state["latency_ms"],
                 state["propagation_delay_seconds"],
                 state["faults"].as_array().map_or(0, Vec::len)
-            );
+            ));
             if pid.is_some() {
-                println!("  log: {}", instance.log_file().display());
+                out(format_args!("  log: {}\n", log.display()));
             }
             Exit::Success
         }
         Status::NotAnswering { pid } => {
-            println!(
-                "started (pid {pid}) but not answering at {}: see {}",
-                instance.endpoint(),
-                instance.log_file().display()
-            );
+            out(format_args!(
+                "started (pid {pid}) but not answering at {endpoint}: see {}\n",
+                log.display()
+            ));
             Exit::Error
         }
         Status::Stopped => {
-            println!(
-                "not running at {} (start it with `cargo xtask local start`)",
-                instance.endpoint()
-            );
+            out(format_args!(
+                "not running at {endpoint} (start it with `cargo xtask local start`)\n"
+            ));
             Exit::Error
         }
-    }
+    })
 }
 
-pub fn local_reset(opts: &LocalOptions) -> Exit {
-    let instance = opts.instance();
-    match instance.reset() {
-        Ok(()) => {
-            println!(
-                "emptied the embedded AWS emulator at {}: every resource, injected fault and setting",
-                instance.endpoint()
-            );
-            Exit::Success
-        }
-        Err(e) => {
-            error(e);
-            Exit::Error
-        }
-    }
+fn local_reset(at: &LocalAt) -> Outcome {
+    let instance = at.instance();
+    instance.reset()?;
+    out(format_args!(
+        "emptied the embedded AWS emulator at {}: every resource, injected fault and setting\n",
+        instance.endpoint()
+    ));
+    Ok(Exit::Success)
 }

@@ -1,7 +1,9 @@
-//! Exit codes, colour, and loading the spec with its report printed.
+//! Exit codes, colour, printing (a closed pipe is not a panic), the confirmation prompt,
+//! and loading the spec with its report printed.
 
-use bedrock_spec::{Loaded, Spec};
-use std::io::IsTerminal;
+use bedrock_engine::Error;
+use bedrock_spec::Spec;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 /// The exit codes of the product contract.
@@ -18,96 +20,73 @@ impl From<Exit> for std::process::ExitCode {
     }
 }
 
-/// Colour on stderr only for a terminal, and never when NO_COLOR is set.
+fn color_for(terminal: bool) -> bool {
+    terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Colour on stdout only for a terminal, and never when NO_COLOR is set.
+pub(crate) fn stdout_color() -> bool {
+    color_for(std::io::stdout().is_terminal())
+}
+
 pub(crate) fn stderr_color() -> bool {
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    color_for(std::io::stderr().is_terminal())
 }
 
-/// Print a one-line error with its fix to stderr.
-pub(crate) fn error(message: impl std::fmt::Display) {
-    eprintln!("error: {message}");
+/// Write to stdout. When the reader has gone (`| head`), stop quietly: there is no one left
+/// to tell but stderr.
+pub(crate) fn out(text: impl std::fmt::Display) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = write!(stdout, "{text}").and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            let _ = writeln!(std::io::stderr(), "error: stdout was closed; stopping");
+            std::process::exit(Exit::Error as i32);
+        }
+    }
 }
 
-/// Load and check the spec, printing its diagnostics to stderr. `Err` carries the exit code
-/// when the spec cannot be used.
-pub(crate) fn load_spec(config: &Path) -> Result<(Loaded, Spec), Exit> {
-    let loaded = bedrock_spec::load(config).map_err(|e| {
-        error(e);
-        Exit::Error
-    })?;
+/// A line to stderr (progress, notes, the calls line); a closed stderr is ignored.
+pub(crate) fn note(text: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+pub(crate) fn print_json(value: &impl serde::Serialize) {
+    out(format_args!(
+        "{}\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    ));
+}
+
+/// Ask on a terminal; refuse without one. `plan` is the command that shows the changes.
+pub(crate) fn confirm(question: &str, yes: bool, plan: &str) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::other(
+            "refusing to change AWS without confirmation: stdin is not a terminal",
+            format!("pass --yes to run without a prompt (CI), after reviewing `{plan}`"),
+        ));
+    }
+    eprint!("{question} Only 'yes' is accepted: ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    if std::io::stdin().lock().read_line(&mut answer).is_err() || answer.trim() != "yes" {
+        return Err(Error::other(
+            "cancelled: nothing was changed",
+            format!("answer 'yes' to apply, or review `{plan}` first"),
+        ));
+    }
+    Ok(())
+}
+
+/// Load and check the spec, printing its diagnostics to stderr (an invalid spec's report
+/// says everything: the error is `Reported`).
+pub(crate) fn load_spec(config: &Path) -> Result<Spec, Error> {
+    let loaded = bedrock_spec::load(config)?;
     let report = loaded.report();
     if !report.diagnostics.is_empty() {
         eprint!("{}", report.render(stderr_color()));
     }
-    match loaded.checked.spec.clone() {
-        Some(spec) => Ok((loaded, spec)),
-        None => Err(Exit::Error),
-    }
-}
-
-/// The directory a spec lives in: empty for a bare file name, so that paths joined to it
-/// print as the user would write them (`librechat.yaml`, not `./librechat.yaml`).
-pub(crate) fn spec_dir(config: &Path) -> &Path {
-    config.parent().unwrap_or(Path::new(""))
-}
-
-/// `generate --check`: compare `files` with the disk, write nothing, name each stale file and
-/// the exact command that fixes it. Exit 0 when all are current, 2 when not.
-pub(crate) fn report_stale(
-    out_dir: &Path,
-    files: &[bedrock_generate::GeneratedFile],
-    config: &Path,
-    out: Option<&Path>,
-    offline: bool,
-) -> Exit {
-    use bedrock_generate::FileState;
-    let states = match bedrock_generate::ensure(out_dir, files, true) {
-        Ok(s) => s,
-        Err(e) => {
-            error(e);
-            return Exit::Error;
-        }
-    };
-    let stale: Vec<_> = states
-        .iter()
-        .filter(|(_, s)| *s != FileState::Unchanged)
-        .collect();
-    if stale.is_empty() {
-        println!(
-            "{} generated files are up to date with {}",
-            states.len(),
-            config.display()
-        );
-        return Exit::Success;
-    }
-    let source = if offline {
-        "the spec"
-    } else {
-        "the spec and the live profiles"
-    };
-    for (path, state) in &stale {
-        let why = if *state == FileState::Missing {
-            "missing".to_string()
-        } else {
-            format!(
-                "differs from what {source} generate{}",
-                if offline { "s" } else { "" }
-            )
-        };
-        println!("stale: {} ({why})", out_dir.join(path).display());
-    }
-    let mut fix = format!(
-        "cargo xtask generate{} --config {}",
-        if offline { " --offline" } else { "" },
-        config.display()
-    );
-    if let Some(out) = out {
-        fix.push_str(&format!(" --out {}", out.display()));
-    }
-    println!(
-        "{} of {} generated files are out of date: run `{fix}`",
-        stale.len(),
-        states.len()
-    );
-    Exit::Changes
+    loaded.checked.spec.clone().ok_or(Error::Reported)
 }

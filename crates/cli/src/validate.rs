@@ -1,31 +1,47 @@
 //! `validate`: parse and check the spec, every problem at once. Touches nothing.
 
-use crate::output::{load_spec, Exit};
+use crate::output::{load_spec, out, Exit};
+use crate::stack_args::DEFAULT_CONFIG;
+use bedrock_engine::Error;
 use bedrock_spec::Severity;
+use clap::Args;
 use serde_json::json;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-pub fn validate(config: &Path, as_json: bool) -> Exit {
-    if as_json {
-        return validate_json(config);
-    }
-    match load_spec(config) {
-        Ok((_, spec)) => {
-            let models = spec.librechat_models().len();
-            println!(
-                "{} is valid: stack {:?} in {}, {} inference profile{}, {} model{} for LibreChat",
-                config.display(),
-                spec.stack.name,
-                spec.stack.region,
-                spec.profiles.len(),
-                if spec.profiles.len() == 1 { "" } else { "s" },
-                models,
-                if models == 1 { "" } else { "s" },
-            );
-            Exit::Success
+/// Parse and check the spec; report every problem at once. Touches nothing.
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// The spec file.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl ValidateArgs {
+    pub fn run(self) -> Result<Exit, Error> {
+        if self.json {
+            return Ok(validate_json(&self.config));
         }
-        Err(code) => code,
+        validate(&self.config)
     }
+}
+
+fn validate(config: &Path) -> Result<Exit, Error> {
+    let spec = load_spec(config)?;
+    let models = spec.librechat_models().len();
+    out(format_args!(
+        "{} is valid: stack {:?} in {}, {} inference profile{}, {} model{} for LibreChat\n",
+        config.display(),
+        spec.stack.name,
+        spec.stack.region,
+        spec.profiles.len(),
+        if spec.profiles.len() == 1 { "" } else { "s" },
+        models,
+        if models == 1 { "" } else { "s" },
+    ));
+    Ok(Exit::Success)
 }
 
 /// The same check as a JSON document on stdout: `valid`, counts, and each diagnostic with
@@ -42,7 +58,7 @@ fn validate_json(config: &Path) -> Exit {
                 "diagnostics": [{"severity": "error", "path": null, "line": null, "column": null,
                                  "message": e.message, "help": "pass --config PATH"}],
             });
-            println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+            crate::output::print_json(&doc);
             return Exit::Error;
         }
     };
@@ -70,7 +86,7 @@ fn validate_json(config: &Path) -> Exit {
         "warnings": report.warnings(),
         "diagnostics": diagnostics,
     });
-    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    crate::output::print_json(&doc);
     if valid {
         Exit::Success
     } else {

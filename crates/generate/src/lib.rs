@@ -1,8 +1,7 @@
-//! The files generated from the spec, and the one place that writes them.
-//!
-//! Every generated file is computed first, in memory; only when all of them are known is
-//! anything written, each atomically (a temporary file in the same directory, renamed over
-//! the old one), so a failure never leaves a half-written file or half of a set.
+//! The files generated from the spec (`librechat.yaml`, the rendered policies), the `.env`
+//! merge, and the one function that writes a file: atomically (a temporary file in the same
+//! directory, renamed over the old one), so a failure never leaves a half-written file. The
+//! plan decides what to write; the engine computes every file before writing any.
 
 mod env;
 
@@ -64,45 +63,6 @@ pub const DOT_ENV: &str = ".env";
 /// The region line LibreChat reads for Bedrock.
 pub const REGION_VARIABLE: &str = "BEDROCK_AWS_DEFAULT_REGION";
 
-/// `.env` with the live profile ARNs: `arns` maps each profile name to its ARN.
-pub fn env_file(
-    inputs: &Inputs<'_>,
-    arns: &std::collections::BTreeMap<String, String>,
-) -> Result<GeneratedFile, GenerateError> {
-    let path = inputs.out_dir.join(DOT_ENV);
-    let existing = read_existing(&path, "re-save .env as UTF-8")?;
-    let mut values = vec![(
-        REGION_VARIABLE.to_string(),
-        inputs.spec.stack.region.clone(),
-    )];
-    for p in &inputs.spec.profiles {
-        let Some(arn) = arns.get(&p.name) else {
-            return Err(GenerateError {
-                path,
-                message: format!(
-                    "inference profile {} does not exist, so {} has no value",
-                    p.name, p.env
-                ),
-                help:
-                    "run `cargo xtask apply` first (`generate --offline` writes what needs no AWS)"
-                        .into(),
-            });
-        };
-        values.push((p.env.clone(), arn.clone()));
-    }
-    Ok(GeneratedFile {
-        path: std::path::PathBuf::from(DOT_ENV),
-        contents: merge_env(existing.as_deref(), &values, inputs.spec_name),
-        // .env sits beside the user's secrets: only its owner reads it.
-        mode: 0o600,
-        private: true,
-        note: format!(
-            "{} values from the live profiles; values not shown",
-            values.len()
-        ),
-    })
-}
-
 /// The files `generate --offline` writes: `librechat.yaml` and the rendered policies.
 pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, GenerateError> {
     let mut files = vec![librechat_yaml(inputs)?];
@@ -158,7 +118,7 @@ fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
 }
 
 /// An existing file's text, None when there is no file.
-fn read_existing(path: &Path, utf8_help: &str) -> Result<Option<String>, GenerateError> {
+pub fn read_existing(path: &Path, utf8_help: &str) -> Result<Option<String>, GenerateError> {
     match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes)
             .map(Some)
@@ -174,52 +134,6 @@ fn read_existing(path: &Path, utf8_help: &str) -> Result<Option<String>, Generat
             help: "check the file's permissions".into(),
         }),
     }
-}
-
-/// The state of one file on disk against what it should be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileState {
-    Unchanged,
-    Missing,
-    Stale,
-}
-
-/// Compare each file with the disk; write the ones that differ unless `check`.
-pub fn ensure(
-    out_dir: &Path,
-    files: &[GeneratedFile],
-    check: bool,
-) -> Result<Vec<(PathBuf, FileState)>, GenerateError> {
-    let mut states = Vec::new();
-    for f in files {
-        let target = out_dir.join(&f.path);
-        let state = match std::fs::read(&target) {
-            Ok(bytes) if bytes == f.contents.as_bytes() => FileState::Unchanged,
-            Ok(_) => FileState::Stale,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => FileState::Missing,
-            Err(e) => {
-                return Err(GenerateError {
-                    path: target,
-                    message: format!("cannot read it: {e}"),
-                    help: "check the file's permissions".into(),
-                })
-            }
-        };
-        states.push((f.path.clone(), state));
-    }
-    if !check {
-        for (f, (_, state)) in files.iter().zip(&states) {
-            if *state != FileState::Unchanged {
-                write_atomic(
-                    &out_dir.join(&f.path),
-                    f.contents.as_bytes(),
-                    f.mode,
-                    f.private,
-                )?;
-            }
-        }
-    }
-    Ok(states)
 }
 
 /// Write `bytes` to `path` through a temporary file in the same directory and a rename, so
@@ -300,26 +214,5 @@ mod tests {
         );
         // No temporary files are left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn check_mode_writes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let files = vec![GeneratedFile {
-            path: "a/b.txt".into(),
-            contents: "x".into(),
-            mode: 0o644,
-            private: false,
-            note: String::new(),
-        }];
-        let states = ensure(dir.path(), &files, true).unwrap();
-        assert_eq!(states[0].1, FileState::Missing);
-        assert!(!dir.path().join("a").exists());
-        let states = ensure(dir.path(), &files, false).unwrap();
-        assert_eq!(states[0].1, FileState::Missing);
-        assert_eq!(
-            ensure(dir.path(), &files, true).unwrap()[0].1,
-            FileState::Unchanged
-        );
     }
 }

@@ -1,27 +1,33 @@
 //! The pure core of provisioning. The AWS layer observes live state into an
-//! [`ObservedState`]; [`DesiredState`] comes from the spec, the account and the rendered
-//! policies; [`plan`] compares them and returns a [`Plan`]: what changes and why, field by
-//! field, and the [`Step`]s that apply will execute, in dependency order. Nothing here does
-//! I/O, so every decision is tested without a network.
+//! [`ObservedState`]; [`DesiredState`] comes from the spec, the account, the rendered
+//! policies and the generated files; [`plan`] compares them and returns a [`Plan`]: what
+//! changes and why, field by field, and the [`Step`]s apply will execute, phase by phase.
+//! Each kind of resource is one module of [`resources`], listed once in the registry.
+//! Nothing here does I/O, so every decision is tested without a network.
 
-mod desired;
-mod observed;
+mod change;
 mod plan;
 pub mod policy_doc;
+mod refs;
+mod registry;
 mod render;
-mod steps;
+pub mod resources;
 
-pub use desired::{
-    pending_arn, runtime_policy_name, DesiredBucket, DesiredLogGroup, DesiredProfile, DesiredRole,
-    DesiredRuntime, DesiredState, LIFECYCLE_RULE_ID,
-};
-pub use observed::{
-    BucketState, LifecycleRule, LoggingSettings, ObservedBucket, ObservedLogGroup, ObservedProfile,
-    ObservedRole, ObservedRuntimeRole, ObservedState, PublicAccessBlock, SourceState,
-};
+pub use change::{Action, Chain, Change, FieldDiff, Kept, Kind, Phase};
 pub use plan::{
-    plan, plan_destroy, Action, Change, FieldDiff, Kept, Plan, PlanError, PlanOptions,
-    ResourceKind, Summary, PLAN_FORMAT_VERSION,
+    plan, plan_destroy, plan_files, Mode, PhaseSteps, Plan, PlanError, PlanOptions, Planner,
+    Suggest, Summary, PLAN_FORMAT_VERSION,
 };
+pub use refs::{ArnRef, Created, Outputs, Unresolved};
+pub use registry::{DesiredState, Inputs, KindPlanner, ObservedState, Step, KINDS};
 pub use render::render_plan;
-pub use steps::{Chain, Phase, Step};
+
+// The state of each kind under the names the layers around the plan use.
+pub use resources::bucket::{
+    LifecycleRule, Observed as BucketState, ObservedBucket, PublicAccessBlock, LIFECYCLE_RULE_ID,
+};
+pub use resources::inference_profile::{Observed as ObservedProfile, SourceState};
+pub use resources::log_group::Observed as ObservedLogGroup;
+pub use resources::logging_config::LoggingSettings;
+pub use resources::logging_role::Observed as ObservedRole;
+pub use resources::runtime_policy::Observed as ObservedRuntimeRole;

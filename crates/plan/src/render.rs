@@ -2,7 +2,8 @@
 //! replace, `-` delete, field by field, then what is kept on purpose and a summary line.
 //! Colour only when asked (a terminal).
 
-use crate::plan::{Action, Plan};
+use crate::change::Action;
+use crate::plan::Plan;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -79,7 +80,7 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
             out,
             "  {} {} {}{}  {}",
             paint(code, sign),
-            c.kind.label(),
+            c.kind.label,
             paint(BOLD, &c.name),
             adopt,
             paint(DIM, &format!("# {}", c.reason))
@@ -107,7 +108,7 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
     if !plan.kept.is_empty() {
         let _ = writeln!(out, "\nKept on purpose:");
         for k in &plan.kept {
-            let _ = writeln!(out, "  {} {}: {}", k.kind.label(), k.name, k.reason);
+            let _ = writeln!(out, "  {} {}: {}", k.kind.label, k.name, k.reason);
         }
     }
     let s = plan.summary();

@@ -1,6 +1,7 @@
 //! Plans for the interesting cases, as people and CI read them: snapshots of
 //! `(desired, observed) -> plan`, with no network.
 
+use bedrock_plan::resources::{bucket, inference_profile, log_group, logging_config, logging_role};
 use bedrock_plan::*;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -12,7 +13,7 @@ fn spec(src: &str) -> bedrock_spec::Spec {
 }
 
 fn root_spec() -> bedrock_spec::Spec {
-    spec(include_str!("../../../bedrock.toml"))
+    spec(include_str!("../../../tests/fixtures/valid/guide.toml"))
 }
 
 fn desired_for(spec: &bedrock_spec::Spec) -> DesiredState {
@@ -28,7 +29,7 @@ fn desired() -> DesiredState {
     desired_for(&root_spec())
 }
 
-fn routes(d: &DesiredProfile) -> Vec<String> {
+fn routes(d: &inference_profile::Desired) -> Vec<String> {
     if d.source_arn.contains(":inference-profile/") {
         ["us-east-1", "us-east-2", "us-west-2"]
             .iter()
@@ -116,25 +117,30 @@ fn show(plan: &Plan) -> String {
 #[test]
 fn an_empty_account_gets_everything() {
     let d = desired();
-    let plan = plan(&d, &empty(&d), PlanOptions::default()).unwrap();
+    let plan = plan(&d, &empty(&d), &PlanOptions::default()).unwrap();
     insta::assert_snapshot!(show(&plan));
     assert_eq!(
-        plan.phases().iter().map(|p| p.rank).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
+        plan.phases().iter().map(|p| p.phase).collect::<Vec<_>>(),
+        [
+            Phase::Foundations,
+            Phase::Settings,
+            Phase::Logging,
+            Phase::Profiles
+        ]
     );
 }
 
 #[test]
 fn the_plan_as_json() {
     let d = desired();
-    let plan = plan(&d, &empty(&d), PlanOptions::default()).unwrap();
+    let plan = plan(&d, &empty(&d), &PlanOptions::default()).unwrap();
     insta::assert_json_snapshot!(plan);
 }
 
 #[test]
 fn a_converged_account_has_nothing_to_do() {
     let d = desired();
-    let plan = plan(&d, &converged(&d), PlanOptions::default()).unwrap();
+    let plan = plan(&d, &converged(&d), &PlanOptions::default()).unwrap();
     assert!(!plan.has_changes());
     assert_eq!(plan.step_count(), 0);
     insta::assert_snapshot!(show(&plan));
@@ -151,7 +157,7 @@ fn aws_shapes_of_the_same_documents_are_no_change() {
         "Principal": {"Service": ["bedrock.amazonaws.com"]}, "Action": ["sts:AssumeRole"],
         "Condition": {"ArnLike": {"aws:SourceArn": [format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:*")]}, "StringEquals": {"aws:SourceAccount": ACCOUNT}}
     }]});
-    let plan = plan(&d, &o, PlanOptions::default()).unwrap();
+    let plan = plan(&d, &o, &PlanOptions::default()).unwrap();
     assert!(!plan.has_changes(), "{}", show(&plan));
 }
 
@@ -189,7 +195,7 @@ fn every_kind_of_drift() {
     foreign.tags = BTreeMap::from([("team".into(), "data".into())]);
     o.profiles.push(foreign);
 
-    let plan = plan(&d, &o, PlanOptions::default()).unwrap();
+    let plan = plan(&d, &o, &PlanOptions::default()).unwrap();
     insta::assert_snapshot!(show(&plan));
     let s = plan.summary();
     assert_eq!((s.add, s.change, s.replace, s.destroy), (1, 5, 1, 1));
@@ -201,8 +207,13 @@ fn every_kind_of_drift() {
         .unwrap();
     let steps = &replace.steps[0].steps;
     assert!(
-        matches!(steps[0], Step::DeleteProfile { .. })
-            && matches!(steps[1], Step::CreateProfile { .. })
+        matches!(
+            steps[0],
+            Step::InferenceProfile(inference_profile::Step::DeleteProfile { .. })
+        ) && matches!(
+            steps[1],
+            Step::InferenceProfile(inference_profile::Step::CreateProfile { .. })
+        )
     );
 }
 
@@ -210,13 +221,15 @@ fn every_kind_of_drift() {
 fn tokens_are_deterministic_and_differ_for_a_replacement() {
     let d = desired();
     let tokens = |o: &ObservedState| -> Vec<String> {
-        plan(&d, o, PlanOptions::default())
+        plan(&d, o, &PlanOptions::default())
             .unwrap()
             .changes
             .iter()
             .flat_map(|c| c.steps.iter().flat_map(|ch| ch.steps.clone()))
             .filter_map(|s| match s {
-                Step::CreateProfile { token, .. } => Some(token),
+                Step::InferenceProfile(inference_profile::Step::CreateProfile {
+                    token, ..
+                }) => Some(token),
                 _ => None,
             })
             .collect()
@@ -245,9 +258,17 @@ fn foreign_resources_are_errors_unless_adopted() {
     o.log_group.as_mut().unwrap().tags.clear();
     o.role.as_mut().unwrap().tags.clear();
     o.profiles[0].tags.clear();
-    let err = plan(&d, &o, PlanOptions::default()).unwrap_err();
+    let err = plan(&d, &o, &PlanOptions::default()).unwrap_err();
     insta::assert_snapshot!(err.to_string());
-    let adopted = plan(&d, &o, PlanOptions { adopt: true }).unwrap();
+    let adopted = plan(
+        &d,
+        &o,
+        &PlanOptions {
+            adopt: true,
+            ..PlanOptions::default()
+        },
+    )
+    .unwrap();
     let actions: Vec<_> = adopted
         .changes
         .iter()
@@ -257,28 +278,28 @@ fn foreign_resources_are_errors_unless_adopted() {
     assert_eq!(
         actions,
         [
-            (ResourceKind::LogGroup, Action::Adopt),
-            (ResourceKind::Role, Action::Adopt),
-            (ResourceKind::InferenceProfile, Action::Adopt)
+            (log_group::KIND, Action::Adopt),
+            (logging_role::KIND, Action::Adopt),
+            (inference_profile::KIND, Action::Adopt)
         ]
     );
 }
 
 #[test]
 fn the_account_guard_refuses_another_account() {
-    let src = include_str!("../../../bedrock.toml").replace(
+    let src = include_str!("../../../tests/fixtures/valid/guide.toml").replace(
         "# account_id = \"123456789012\"",
         "account_id = \"210987654321\"",
     );
     let d = desired_for(&spec(&src));
-    let err = plan(&d, &empty(&d), PlanOptions::default()).unwrap_err();
+    let err = plan(&d, &empty(&d), &PlanOptions::default()).unwrap_err();
     assert!(
         err.to_string().contains(
             "the credentials are for account 123456789012, but [stack] account_id is 210987654321"
         ),
         "{err}"
     );
-    assert!(plan_destroy(&d, &empty(&d), true).is_err());
+    assert!(plan_destroy(&d, &empty(&d), &PlanOptions::default()).is_err());
 }
 
 #[test]
@@ -289,7 +310,7 @@ fn unknown_sources_bucket_conflicts_are_reported_together() {
     o.bucket = BucketState::OtherRegion {
         region: "eu-west-1".into(),
     };
-    let err = plan(&d, &o, PlanOptions::default()).unwrap_err();
+    let err = plan(&d, &o, &PlanOptions::default()).unwrap_err();
     assert_eq!(err.problems.len(), 4, "{err}");
     insta::assert_snapshot!(err.to_string());
 }
@@ -302,26 +323,29 @@ fn destroy_keeps_data_and_foreign_resources() {
     foreign.name = "Someone-Elses".into();
     foreign.tags.clear();
     o.profiles.push(foreign);
-    let keep = plan_destroy(&d, &o, false).unwrap();
+    let keep = plan_destroy(&d, &o, &PlanOptions::default()).unwrap();
     insta::assert_snapshot!(show(&keep));
     assert!(keep
         .changes
         .iter()
-        .all(|c| !matches!(c.kind, ResourceKind::LogGroup | ResourceKind::Bucket)));
-    let all = plan_destroy(&d, &o, true).unwrap();
-    assert!(all.changes.iter().any(|c| c.kind == ResourceKind::Bucket));
+        .all(|c| c.kind != log_group::KIND && c.kind != bucket::KIND));
+    let delete_data = PlanOptions {
+        delete_data: true,
+        ..PlanOptions::default()
+    };
+    let all = plan_destroy(&d, &o, &delete_data).unwrap();
+    assert!(all.changes.iter().any(|c| c.kind == bucket::KIND));
+    // Destroy runs the phases in reverse: profiles before the logging that names the role,
+    // the logging before the role and the data.
     assert_eq!(
-        all.phases().iter().map(|p| p.rank).collect::<Vec<_>>(),
-        [1, 2, 3, 4]
+        all.phases().iter().map(|p| p.phase).collect::<Vec<_>>(),
+        [Phase::Profiles, Phase::Logging, Phase::Foundations]
     );
     // Logging that points at another stack's resources is not this stack's to delete.
     o.logging.as_mut().unwrap().role_arn = Some("arn:aws:iam::123456789012:role/Other".into());
     o.logging.as_mut().unwrap().log_group = Some("/other".into());
-    let other = plan_destroy(&d, &o, false).unwrap();
-    assert!(other
-        .changes
-        .iter()
-        .all(|c| c.kind != ResourceKind::LoggingConfiguration));
+    let other = plan_destroy(&d, &o, &PlanOptions::default()).unwrap();
+    assert!(other.changes.iter().all(|c| c.kind != logging_config::KIND));
 }
 
 #[test]

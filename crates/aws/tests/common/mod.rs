@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use bedrock_aws::{Clients, Target};
+use bedrock_aws::{Clients, Endpoint, StaticCredentials};
 use bedrock_emulator::Instance;
 use std::sync::OnceLock;
 
@@ -29,8 +29,15 @@ pub fn instance() -> &'static Instance {
     &private().instance
 }
 
-pub fn target() -> Target {
-    Target::Local(instance().clone())
+/// The private emulator as an endpoint, with the credentials it accepts.
+pub fn target() -> Endpoint {
+    Endpoint::url(
+        &instance().endpoint(),
+        Some(StaticCredentials {
+            access_key_id: bedrock_emulator::ACCESS_KEY_ID.into(),
+            secret_access_key: bedrock_emulator::SECRET_ACCESS_KEY.into(),
+        }),
+    )
 }
 
 pub async fn clients(region: &str) -> Clients {

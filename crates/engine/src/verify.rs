@@ -3,12 +3,11 @@
 //! per configured model, how many calls went through its profile ARN (the guide's success
 //! indicator) and how many used the raw model id ("mapping isn't working"), with tokens.
 
-use crate::output::{error, Exit};
-use crate::stack::{session, AwsOptions};
+use crate::{Error, Stack};
 use serde::Serialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
 use std::time::Duration;
 
 /// One invocation record, the fields verify uses.
@@ -170,6 +169,16 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     Some(Duration::from_secs(seconds))
 }
 
+/// `--since`'s value, or what is wrong with it.
+pub fn parse_since(since: &str) -> Result<Duration, Error> {
+    parse_duration(since).ok_or_else(|| {
+        Error::other(
+            format!("--since {since:?} is not a duration"),
+            "write a number with s, m, h or d, e.g. --since 15m",
+        )
+    })
+}
+
 /// The report for people.
 pub fn render(report: &Report, since: &str) -> String {
     let mut out = format!(
@@ -214,6 +223,7 @@ pub fn problems(
     report: &Report,
     configured: &[ConfiguredModel],
     env_of: &BTreeMap<String, String>,
+    doctor: &str,
 ) -> Vec<String> {
     report
         .models
@@ -227,7 +237,7 @@ pub fn problems(
                 .and_then(|p| env_of.get(p))
                 .map_or_else(String::new, |v| format!(", that {v} is set in LibreChat's .env"));
             format!(
-                "{} was called {} time{} by its raw id, not through its profile {}: the guide's \"mapping isn't working\"\n  help: check that \"{}\" is in endpoints.bedrock.models and is a key of inferenceProfiles, spelled exactly (case included){var}, then restart LibreChat; `cargo xtask doctor` checks all of it",
+                "{} was called {} time{} by its raw id, not through its profile {}: the guide's \"mapping isn't working\"\n  help: check that \"{}\" is in endpoints.bedrock.models and is a key of inferenceProfiles, spelled exactly (case included){var}, then restart LibreChat; `{doctor}` checks all of it",
                 m.model,
                 m.raw_id,
                 if m.raw_id == 1 { "" } else { "s" },
@@ -238,162 +248,198 @@ pub fn problems(
         .collect()
 }
 
-pub struct VerifyCommand {
+/// `verify`: the invocation records of a window, classified per configured model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VerifyReport {
     pub since: String,
-    pub follow: bool,
-    pub json: bool,
+    pub log_group: String,
+    pub report: Report,
+    /// What is wrong, each with its fix.
+    pub problems: Vec<String>,
+    #[serde(skip)]
+    configured: Vec<ConfiguredModel>,
+    /// Where `follow` goes on from: the newest record's time, and the records seen.
+    #[serde(skip)]
+    last_ms: i64,
+    #[serde(skip)]
+    seen: HashSet<String>,
 }
 
-pub fn verify(config: &Path, aws: &AwsOptions, cmd: &VerifyCommand) -> Exit {
-    let Some(window) = parse_duration(&cmd.since) else {
-        error(format!("--since {:?} is not a duration\n  help: write a number with s, m, h or d, e.g. --since 15m", cmd.since));
-        return Exit::Error;
-    };
-    let s = match session(config, aws) {
-        Ok(s) => s,
-        Err(e) => return e,
-    };
-    let (_, observed) = match s.observe() {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    let spec = s.spec();
-    let arns: BTreeMap<String, String> = observed
-        .profiles
-        .iter()
-        .map(|p| (p.name.clone(), p.arn.clone()))
-        .collect();
-    let mut configured: Vec<ConfiguredModel> = spec
-        .profiles
-        .iter()
-        .map(|p| ConfiguredModel {
-            model: p.model.clone(),
-            profile: Some(p.name.clone()),
-            profile_arn: arns.get(&p.name).cloned(),
-        })
-        .collect();
-    for m in spec.librechat_models() {
-        if !configured.iter().any(|c| c.model == m) {
-            configured.push(ConfiguredModel {
-                model: m,
-                profile: None,
-                profile_arn: None,
-            });
+impl fmt::Display for VerifyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&render(&self.report, &self.since))?;
+        if self.problems.is_empty() && self.report.models.iter().any(|m| m.via_profile > 0) {
+            writeln!(
+                f,
+                "\nok: every call to a configured model with a profile went through its profile ARN"
+            )?;
+        } else if self.report.records == 0 {
+            writeln!(
+                f,
+                "\nno invocation records in {} in the last {}: make a request through LibreChat, or widen --since",
+                self.log_group, self.since
+            )?;
         }
+        Ok(())
     }
-    let env_of: BTreeMap<String, String> = spec
-        .profiles
-        .iter()
-        .map(|p| (p.name.clone(), p.env.clone()))
-        .collect();
-    let now_ms = std::time::SystemTime::now()
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-    let since_ms = now_ms - i64::try_from(window.as_millis()).unwrap_or(0);
-    let group = spec.logging.log_group.clone();
-    let events = match s
-        .runtime
-        .block_on(bedrock_aws::read_events(&s.clients, &group, since_ms))
-    {
-        Ok(e) => e,
-        Err(e) => {
-            error(e);
-            return Exit::Error;
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+impl Stack {
+    /// The records of the last `since` (`15m`, `2h`, ...).
+    pub fn verify(&self, since: &str) -> Result<VerifyReport, Error> {
+        let window = parse_since(since)?;
+        let (_, observed) = self.observe(None)?;
+        let spec = self.spec();
+        let arns: BTreeMap<String, String> = observed
+            .profiles
+            .iter()
+            .map(|p| (p.name.clone(), p.arn.clone()))
+            .collect();
+        let mut configured: Vec<ConfiguredModel> = spec
+            .profiles
+            .iter()
+            .map(|p| ConfiguredModel {
+                model: p.model.clone(),
+                profile: Some(p.name.clone()),
+                profile_arn: arns.get(&p.name).cloned(),
+            })
+            .collect();
+        for m in spec.librechat_models() {
+            if !configured.iter().any(|c| c.model == m) {
+                configured.push(ConfiguredModel {
+                    model: m,
+                    profile: None,
+                    profile_arn: None,
+                });
+            }
         }
-    };
-    let records: Vec<Record> = events
-        .iter()
-        .filter_map(|e| Record::parse(&e.message))
-        .collect();
-    let report = classify(&records, &configured);
-    let problems = problems(&report, &configured, &env_of);
-    if cmd.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"since": cmd.since, "log_group": group, "report": report, "problems": problems})).unwrap_or_default()
-        );
-    } else {
-        print!("{}", render(&report, &cmd.since));
-        if problems.is_empty() && report.models.iter().any(|m| m.via_profile > 0) {
-            println!("\nok: every call to a configured model with a profile went through its profile ARN");
-        } else if report.records == 0 {
-            println!("\nno invocation records in {group} in the last {}: make a request through LibreChat, or widen --since", cmd.since);
-        }
-    }
-    for p in &problems {
-        error(p);
-    }
-    if cmd.follow {
-        follow(
-            &s,
-            &group,
+        let env_of: BTreeMap<String, String> = spec
+            .profiles
+            .iter()
+            .map(|p| (p.name.clone(), p.env.clone()))
+            .collect();
+        let since_ms = now_ms() - i64::try_from(window.as_millis()).unwrap_or(0);
+        let group = spec.logging.log_group.clone();
+        let events = self.read_events(&group, since_ms)?;
+        let records: Vec<Record> = events
+            .iter()
+            .filter_map(|e| Record::parse(&e.message))
+            .collect();
+        let report = classify(&records, &configured);
+        let mut problems = problems(
+            &report,
             &configured,
-            events.last().map_or(since_ms, |e| e.timestamp),
-            events.iter().map(|e| e.id.clone()).collect(),
+            &env_of,
+            &self.suggest.command("doctor"),
         );
+        problems.extend(self.stale_env(&arns));
+        Ok(VerifyReport {
+            since: since.to_string(),
+            log_group: group,
+            report,
+            problems,
+            configured,
+            last_ms: events.last().map_or(since_ms, |e| e.timestamp),
+            seen: events.iter().map(|e| e.id.clone()).collect(),
+        })
     }
-    if problems.is_empty() {
-        Exit::Success
-    } else {
-        Exit::Error
+
+    /// The `.env` LibreChat reads (in the output directory) against the live profiles: a
+    /// variable that names another ARN than its profile's sends LibreChat elsewhere. Its
+    /// values are not printed.
+    fn stale_env(&self, live: &BTreeMap<String, String>) -> Vec<String> {
+        let path = self.paths().out_dir.join(".env");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return Vec::new();
+        };
+        self.spec()
+            .profiles
+            .iter()
+            .filter_map(|p| {
+                let arn = live.get(&p.name)?;
+                let given = bedrock_generate::value_of(&text, &p.env)?;
+                (given != arn).then(|| {
+                    format!(
+                        "{} gives {} another ARN than the live profile {} ({arn}): LibreChat calls a profile that is not this stack's\n  help: run `{}`, then restart LibreChat",
+                        path.display(),
+                        p.env,
+                        p.name,
+                        self.suggest.command("generate")
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn read_events(&self, group: &str, since_ms: i64) -> Result<Vec<bedrock_aws::LogEvent>, Error> {
+        Ok(self
+            .runtime
+            .block_on(bedrock_aws::read_events(&self.clients, group, since_ms))?)
+    }
+
+    /// After `verify`: each new record as it arrives, classified, handed to `line`, until
+    /// `line` returns false. A failed read is handed on as an error line, and reading goes on.
+    pub fn follow(&self, from: &VerifyReport, line: &mut dyn FnMut(Result<String, Error>) -> bool) {
+        let mut since_ms = from.last_ms;
+        let mut seen = from.seen.clone();
+        loop {
+            std::thread::sleep(Duration::from_secs(2));
+            let events = match self.read_events(&from.log_group, since_ms) {
+                Ok(e) => e,
+                Err(e) => {
+                    if !line(Err(e)) {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            for e in events {
+                if !seen.insert(e.id.clone()) {
+                    continue;
+                }
+                since_ms = since_ms.max(e.timestamp);
+                if let Some(r) = Record::parse(&e.message) {
+                    if !line(Ok(describe(&r, &from.configured))) {
+                        return;
+                    }
+                }
+            }
+        }
     }
 }
 
-/// Print each new record as it arrives, classified, until interrupted.
-fn follow(
-    s: &crate::stack::Session,
-    group: &str,
-    configured: &[ConfiguredModel],
-    mut since_ms: i64,
-    mut seen: std::collections::HashSet<String>,
-) {
-    println!("\nfollowing {group} (Ctrl-C to stop)");
-    loop {
-        std::thread::sleep(Duration::from_secs(2));
-        let events = match s
-            .runtime
-            .block_on(bedrock_aws::read_events(&s.clients, group, since_ms))
-        {
-            Ok(e) => e,
-            Err(e) => {
-                error(e);
-                continue;
-            }
-        };
-        for e in events {
-            if !seen.insert(e.id.clone()) {
-                continue;
-            }
-            since_ms = since_ms.max(e.timestamp);
-            let Some(r) = Record::parse(&e.message) else {
-                continue;
-            };
-            let one = classify(std::slice::from_ref(&r), configured);
-            let verdict = if let Some(m) = one.models.iter().find(|m| m.via_profile > 0) {
-                format!("via profile {}", m.profile.as_deref().unwrap_or("?"))
-            } else if let Some(m) = one.models.iter().find(|m| m.raw_id > 0) {
-                if m.profile_arn.is_some() {
-                    format!("RAW ID of {} (its profile was not used)", m.model)
-                } else {
-                    format!("{} (no profile configured)", m.model)
-                }
-            } else if !one.unknown_arns.is_empty() {
-                "through a profile that is not this stack's".to_string()
-            } else {
-                "a model that is not configured".to_string()
-            };
-            println!(
-                "{} {} {} -> {}  (in {}, out {} tokens, {})",
-                r.timestamp,
-                r.operation,
-                r.model_id,
-                verdict,
-                r.input_tokens,
-                r.output_tokens,
-                r.inference_region
-            );
+/// One record as `follow` prints it.
+fn describe(r: &Record, configured: &[ConfiguredModel]) -> String {
+    let one = classify(std::slice::from_ref(r), configured);
+    let verdict = if let Some(m) = one.models.iter().find(|m| m.via_profile > 0) {
+        format!("via profile {}", m.profile.as_deref().unwrap_or("?"))
+    } else if let Some(m) = one.models.iter().find(|m| m.raw_id > 0) {
+        if m.profile_arn.is_some() {
+            format!("RAW ID of {} (its profile was not used)", m.model)
+        } else {
+            format!("{} (no profile configured)", m.model)
         }
-    }
+    } else if !one.unknown_arns.is_empty() {
+        "through a profile that is not this stack's".to_string()
+    } else {
+        "a model that is not configured".to_string()
+    };
+    format!(
+        "{} {} {} -> {}  (in {}, out {} tokens, {})",
+        r.timestamp,
+        r.operation,
+        r.model_id,
+        verdict,
+        r.input_tokens,
+        r.output_tokens,
+        r.inference_region
+    )
 }
 
 #[cfg(test)]
@@ -452,7 +498,7 @@ mod tests {
         assert_eq!(report.unknown_arns.len(), 1);
         assert_eq!(report.other_models.len(), 1);
         let env = BTreeMap::from([("Claude".to_string(), "BEDROCK_CLAUDE".to_string())]);
-        let problems = problems(&report, &configured, &env);
+        let problems = problems(&report, &configured, &env, "cargo xtask doctor");
         assert_eq!(
             problems.len(),
             1,

@@ -1,0 +1,321 @@
+//! Application inference profiles: every one of the region listed, their tags read in bulk;
+//! what each source routes to, from two listings; create (idempotently, then wait for
+//! ACTIVE), delete, tag, untag.
+
+use crate::error::{build_failed, context, done_if, is_code, join_error, AwsError};
+use crate::retry::patiently;
+use crate::tags::tags_by_arn;
+use crate::Clients;
+use aws_sdk_bedrock::types::{
+    InferenceProfileModelSource, InferenceProfileStatus, InferenceProfileType,
+};
+use bedrock_plan::resources::inference_profile::{Observed, SourceState, Step, KIND};
+use bedrock_plan::{Created, DesiredState};
+use std::collections::BTreeMap;
+
+/// The tagging API's name for application inference profiles.
+const RESOURCE_TYPE: &str = "bedrock:application-inference-profile";
+
+pub(crate) async fn read(c: &Clients, d: &DesiredState) -> Result<Vec<Observed>, AwsError> {
+    let (summaries, tags) = tokio::join!(
+        c.bedrock
+            .list_inference_profiles()
+            .type_equals(InferenceProfileType::Application)
+            .max_results(1000)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>(),
+        tags_by_arn(c, RESOURCE_TYPE),
+    );
+    let summaries = summaries.map_err(context("listing the application inference profiles"))?;
+    let mut tags = tags?;
+    // The tagging API's index may lag a profile made a moment ago: for a profile the spec
+    // names, a missing entry is read directly rather than taken as "untagged" (which would
+    // make it look foreign). Profiles of other stacks need no tags.
+    let mut reads = tokio::task::JoinSet::new();
+    for s in &summaries {
+        let arn = s.inference_profile_arn().to_string();
+        let named = d
+            .profiles
+            .iter()
+            .any(|p| p.name == s.inference_profile_name());
+        if named && !tags.contains_key(&arn) {
+            let bedrock = c.bedrock.clone();
+            reads.spawn(async move {
+                let read = bedrock.list_tags_for_resource().resource_arn(&arn).send();
+                let t = match read.await {
+                    Ok(t) => t
+                        .tags()
+                        .iter()
+                        .map(|t| (t.key().to_string(), t.value().to_string()))
+                        .collect(),
+                    // Deleted since the listing: no tags, and the next run will not see it.
+                    Err(e) if is_code(&e, &["ResourceNotFoundException"]) => BTreeMap::new(),
+                    Err(e) => {
+                        let what = format!("reading the tags of inference profile {arn}");
+                        return Err(context(what)(e));
+                    }
+                };
+                Ok::<_, AwsError>((arn, t))
+            });
+        }
+    }
+    while let Some(joined) = reads.join_next().await {
+        let (arn, t) = joined.map_err(join_error)??;
+        tags.insert(arn, t);
+    }
+    Ok(summaries
+        .into_iter()
+        .map(|s| Observed {
+            name: s.inference_profile_name().to_string(),
+            tags: tags
+                .get(s.inference_profile_arn())
+                .cloned()
+                .unwrap_or_default(),
+            arn: s.inference_profile_arn().to_string(),
+            description: s.description().map(str::to_string),
+            models: s
+                .models()
+                .iter()
+                .filter_map(|m| m.model_arn().map(str::to_string))
+                .collect(),
+            status: s.status().as_str().to_string(),
+        })
+        .collect())
+}
+
+/// What each source the spec copies from routes to: the region's system-defined profiles
+/// and foundation models, each listed once (not read one by one), only when a profile of the
+/// spec copies from one.
+pub(crate) async fn read_sources(
+    c: &Clients,
+    d: &DesiredState,
+) -> Result<BTreeMap<String, SourceState>, AwsError> {
+    let is_profile = |arn: &str| arn.contains(":inference-profile/");
+    let wants_profiles = d.profiles.iter().any(|p| is_profile(&p.source_arn));
+    let wants_models = d.profiles.iter().any(|p| !is_profile(&p.source_arn));
+    let (system, foundation) = tokio::join!(
+        async {
+            if !wants_profiles {
+                return Ok(BTreeMap::new());
+            }
+            let summaries = c
+                .bedrock
+                .list_inference_profiles()
+                .type_equals(InferenceProfileType::SystemDefined)
+                .max_results(1000)
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .map_err(context("listing the system-defined inference profiles"))?;
+            Ok::<_, AwsError>(
+                summaries
+                    .into_iter()
+                    .map(|s| {
+                        let models = s
+                            .models()
+                            .iter()
+                            .filter_map(|m| m.model_arn().map(str::to_string))
+                            .collect::<Vec<_>>();
+                        (s.inference_profile_id().to_string(), models)
+                    })
+                    .collect::<BTreeMap<_, _>>(),
+            )
+        },
+        async {
+            if !wants_models {
+                return Ok(Vec::new());
+            }
+            let out = c
+                .bedrock
+                .list_foundation_models()
+                .send()
+                .await
+                .map_err(context("listing the foundation models"))?;
+            Ok::<_, AwsError>(
+                out.model_summaries()
+                    .iter()
+                    .map(|m| m.model_id().to_string())
+                    .collect::<Vec<_>>(),
+            )
+        },
+    );
+    let (system, foundation) = (system?, foundation?);
+    Ok(d.profiles
+        .iter()
+        .map(|p| {
+            let arn = p.source_arn.clone();
+            let id = arn.rsplit_once('/').map_or("", |(_, id)| id);
+            let state = if is_profile(&arn) {
+                system.get(id).map(|models| SourceState::Routes {
+                    models: models.clone(),
+                })
+            } else {
+                foundation
+                    .iter()
+                    .any(|m| m == id)
+                    .then(|| SourceState::Routes {
+                        models: vec![arn.clone()],
+                    })
+            };
+            (arn, state.unwrap_or(SourceState::Missing))
+        })
+        .collect())
+}
+
+fn bedrock_tags(
+    what: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<Vec<aws_sdk_bedrock::types::Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_bedrock::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(build_failed(what))
+}
+
+pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+    let what = step.describe();
+    match step {
+        Step::CreateProfile {
+            name,
+            source_arn,
+            description,
+            tags,
+            token,
+        } => {
+            let tags = bedrock_tags(&what, tags)?;
+            // The token makes a retried or repeated create safe. But a token already used
+            // for a profile that was deleted since (out of band) is answered with that dead
+            // profile's ARN: then create again under a token derived from it.
+            for attempt in 0..3 {
+                let token = if attempt == 0 {
+                    token.clone()
+                } else {
+                    format!("{token}-{attempt}")
+                };
+                // A replaced profile's name is not free at once: Bedrock answers
+                // ConflictException until it is.
+                let out = patiently(
+                    |e| e.code_is("ConflictException"),
+                    || {
+                        let create = c
+                            .bedrock
+                            .create_inference_profile()
+                            .inference_profile_name(name)
+                            .model_source(InferenceProfileModelSource::CopyFrom(source_arn.clone()))
+                            .set_description(description.clone())
+                            .set_tags(Some(tags.clone()))
+                            .client_request_token(token.clone());
+                        let what = what.clone();
+                        async move { create.send().await.map_err(context(what)) }
+                    },
+                )
+                .await?;
+                let arn = out.inference_profile_arn().to_string();
+                match wait_active(c, &arn).await {
+                    Ok(()) => {
+                        return Ok(Some(Created {
+                            kind: KIND,
+                            name: name.clone(),
+                            arn,
+                        }))
+                    }
+                    Err(e) if e.code_is("ResourceNotFoundException") => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+            Err(AwsError::local(
+                what,
+                "Bedrock kept answering with profiles that no longer exist",
+            ))
+        }
+        Step::DeleteProfile { arn, .. } => {
+            let deleted = c
+                .bedrock
+                .delete_inference_profile()
+                .inference_profile_identifier(arn)
+                .send()
+                .await;
+            done_if(deleted, &["ResourceNotFoundException"], what)?;
+            Ok(None)
+        }
+        Step::TagProfile { arn, tags } => {
+            c.bedrock
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(bedrock_tags(&what, tags)?))
+                .send()
+                .await
+                .map_err(context(what))?;
+            Ok(None)
+        }
+        Step::UntagProfile { arn, keys } => {
+            c.bedrock
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys.clone()))
+                .send()
+                .await
+                .map_err(context(what))?;
+            Ok(None)
+        }
+    }
+}
+
+/// A created profile is usable once ACTIVE.
+async fn wait_active(c: &Clients, arn: &str) -> Result<(), AwsError> {
+    let what = format!("waiting for {arn} to be ACTIVE");
+    patiently(
+        |e| e.code_is("NotActive"),
+        || async {
+            let p = read_profile(c, arn).await?;
+            if p.status == InferenceProfileStatus::Active.as_str() {
+                Ok(())
+            } else {
+                Err(AwsError {
+                    context: what.clone(),
+                    code: Some("NotActive".into()),
+                    message: format!("still {}", p.status),
+                })
+            }
+        },
+    )
+    .await
+}
+
+/// A profile as Bedrock describes it now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveProfile {
+    pub arn: String,
+    pub status: String,
+    /// The foundation-model ARNs it routes to.
+    pub models: Vec<String>,
+}
+
+/// One profile, by id or ARN (`doctor` checks the ARNs LibreChat is given).
+pub async fn read_profile(c: &Clients, id: &str) -> Result<LiveProfile, AwsError> {
+    let p = c
+        .bedrock
+        .get_inference_profile()
+        .inference_profile_identifier(id)
+        .send()
+        .await
+        .map_err(context(format!("reading inference profile {id}")))?;
+    Ok(LiveProfile {
+        arn: p.inference_profile_arn().to_string(),
+        status: p.status().as_str().to_string(),
+        models: p
+            .models()
+            .iter()
+            .filter_map(|m| m.model_arn().map(str::to_string))
+            .collect(),
+    })
+}

@@ -1,0 +1,99 @@
+//! Model invocation logging: read, put (patiently, while a fresh role propagates), delete.
+
+use crate::error::{context, AwsError};
+use crate::retry::patiently;
+use crate::Clients;
+use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
+use bedrock_plan::resources::logging_config::{LoggingSettings, Step};
+use bedrock_plan::Created;
+
+pub(crate) async fn read(c: &Clients) -> Result<Option<LoggingSettings>, AwsError> {
+    let out = c
+        .bedrock
+        .get_model_invocation_logging_configuration()
+        .send()
+        .await
+        .map_err(context(
+            "reading the model invocation logging configuration",
+        ))?;
+    Ok(out.logging_config().map(|l| {
+        let cw = l.cloud_watch_config();
+        let large = cw.and_then(|c| c.large_data_delivery_s3_config());
+        LoggingSettings {
+            log_group: cw.map(|c| c.log_group_name().to_string()),
+            role_arn: cw.map(|c| c.role_arn().to_string()),
+            large_data_bucket: large.map(|s| s.bucket_name().to_string()),
+            large_data_key_prefix: large
+                .and_then(|s| s.key_prefix())
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
+            s3_destination: l.s3_config().map(|s| s.bucket_name().to_string()),
+            text: l.text_data_delivery_enabled().unwrap_or(false),
+            image: l.image_data_delivery_enabled().unwrap_or(false),
+            embedding: l.embedding_data_delivery_enabled().unwrap_or(false),
+            video: l.video_data_delivery_enabled().unwrap_or(false),
+            audio: l.audio_data_delivery_enabled().unwrap_or(false),
+        }
+    }))
+}
+
+fn logging_config(s: &LoggingSettings) -> Result<LoggingConfig, AwsError> {
+    let invalid = crate::error::build_failed("building the logging configuration");
+    let mut cw = CloudWatchConfig::builder()
+        .log_group_name(s.log_group.clone().unwrap_or_default())
+        .role_arn(s.role_arn.clone().unwrap_or_default());
+    if let Some(bucket) = &s.large_data_bucket {
+        cw = cw.large_data_delivery_s3_config(
+            S3Config::builder()
+                .bucket_name(bucket)
+                .set_key_prefix(s.large_data_key_prefix.clone())
+                .build()
+                .map_err(invalid)?,
+        );
+    }
+    // Every delivery flag is sent explicitly: an unset flag is not "keep what AWS has".
+    Ok(LoggingConfig::builder()
+        .cloud_watch_config(cw.build().map_err(invalid)?)
+        .text_data_delivery_enabled(s.text)
+        .image_data_delivery_enabled(s.image)
+        .embedding_data_delivery_enabled(s.embedding)
+        .video_data_delivery_enabled(s.video)
+        .audio_data_delivery_enabled(s.audio)
+        .build())
+}
+
+/// Bedrock's answer while a role made a moment ago has not propagated: it cannot validate
+/// the permissions. That passes with time.
+fn role_not_yet_usable(e: &AwsError) -> bool {
+    e.code_is("ValidationException") && e.message.contains("Failed to validate permissions")
+}
+
+pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+    let what = step.describe();
+    match step {
+        Step::PutLogging { settings } => {
+            let config = logging_config(settings)?;
+            patiently(role_not_yet_usable, || {
+                let config = config.clone();
+                let what = what.clone();
+                async move {
+                    c.bedrock
+                        .put_model_invocation_logging_configuration()
+                        .logging_config(config)
+                        .send()
+                        .await
+                        .map_err(context(what))
+                }
+            })
+            .await?;
+        }
+        Step::DeleteLogging => {
+            c.bedrock
+                .delete_model_invocation_logging_configuration()
+                .send()
+                .await
+                .map_err(context(what))?;
+        }
+    }
+    Ok(None)
+}

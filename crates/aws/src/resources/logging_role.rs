@@ -1,0 +1,223 @@
+//! IAM roles: the logging role read whole (trust, inline and attached policies, tags), and
+//! the role steps, which LibreChat's role shares (tag, put and delete an inline policy).
+
+use crate::error::{build_failed, context, done_if, is_code, join_error, AwsError};
+use crate::Clients;
+use bedrock_plan::resources::logging_role::{Desired, Observed, Step};
+use bedrock_plan::Created;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use tokio::sync::Semaphore;
+
+/// At most this many policy reads in flight at once.
+const READ_CONCURRENCY: usize = 32;
+
+/// A policy document as IAM returns it (URL-encoded JSON) or as S3 does (JSON).
+pub fn decode_policy(text: &str) -> Value {
+    let decoded = if text.trim_start().starts_with('{') {
+        text.to_string()
+    } else {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    serde_json::from_str(&decoded).unwrap_or(Value::String(decoded))
+}
+
+/// A role's tags; none when IAM says there is no such role.
+pub(crate) async fn role_tags(
+    c: &Clients,
+    name: &str,
+) -> Result<BTreeMap<String, String>, AwsError> {
+    match c.iam.list_role_tags().role_name(name).send().await {
+        Ok(t) => Ok(t
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => Ok(BTreeMap::new()),
+        Err(e) => Err(context(format!("reading the tags of role {name}"))(e)),
+    }
+}
+
+pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, AwsError> {
+    let name = d.name.as_str();
+    let iam = &c.iam;
+    let (role, names, attached, tags) = tokio::join!(
+        iam.get_role().role_name(name).send(),
+        iam.list_role_policies().role_name(name).send(),
+        iam.list_attached_role_policies().role_name(name).send(),
+        role_tags(c, name),
+    );
+    let role = match role {
+        Ok(r) => r,
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
+        Err(e) => return Err(context(format!("reading role {name}"))(e)),
+    };
+    let Some(role) = role.role() else {
+        return Ok(None);
+    };
+    let names = match names {
+        Ok(n) => n.policy_names().to_vec(),
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => vec![],
+        Err(e) => return Err(context(format!("listing the policies of role {name}"))(e)),
+    };
+    let attached = match attached {
+        Ok(a) => a
+            .attached_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_string))
+            .collect(),
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => vec![],
+        Err(e) => {
+            return Err(context(format!(
+                "listing the attached policies of role {name}"
+            ))(e))
+        }
+    };
+    let limit = Arc::new(Semaphore::new(READ_CONCURRENCY));
+    let mut reads = tokio::task::JoinSet::new();
+    for policy in names {
+        let iam = iam.clone();
+        let role = name.to_string();
+        let limit = limit.clone();
+        reads.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let out = iam
+                .get_role_policy()
+                .role_name(&role)
+                .policy_name(&policy)
+                .send()
+                .await
+                .map_err(context(format!("reading policy {policy} of role {role}")))?;
+            Ok::<_, AwsError>((policy, decode_policy(out.policy_document())))
+        });
+    }
+    let mut inline = BTreeMap::new();
+    while let Some(joined) = reads.join_next().await {
+        let (policy, doc) = joined.map_err(join_error)??;
+        inline.insert(policy, doc);
+    }
+    Ok(Some(Observed {
+        arn: role.arn().to_string(),
+        trust: role
+            .assume_role_policy_document()
+            .map(decode_policy)
+            .unwrap_or(Value::Null),
+        inline,
+        attached,
+        tags: tags?,
+    }))
+}
+
+fn iam_tags(
+    what: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(build_failed(what))
+}
+
+/// Put an inline policy (the text as IAM takes it).
+pub(crate) async fn put_role_policy(
+    c: &Clients,
+    what: String,
+    role: &str,
+    name: &str,
+    document: String,
+) -> Result<(), AwsError> {
+    c.iam
+        .put_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .policy_document(document)
+        .send()
+        .await
+        .map_err(context(what))?;
+    Ok(())
+}
+
+pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+    let what = step.describe();
+    let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
+    match step {
+        Step::CreateRole { name, trust, tags } => {
+            match c
+                .iam
+                .create_role()
+                .role_name(name)
+                .assume_role_policy_document(text(trust))
+                .description(
+                    "Lets Amazon Bedrock write model invocation logs (managed by librechat-bedrock)",
+                )
+                .set_tags(Some(iam_tags(&what, tags)?))
+                .send()
+                .await
+            {
+                Ok(_) => {}
+                // Made by an earlier, interrupted apply: make sure of its trust.
+                Err(e) if is_code(&e, &["EntityAlreadyExists"]) => {
+                    c.iam
+                        .update_assume_role_policy()
+                        .role_name(name)
+                        .policy_document(text(trust))
+                        .send()
+                        .await
+                        .map_err(context(what))?;
+                }
+                Err(e) => return Err(context(what)(e)),
+            }
+        }
+        Step::TagRole { name, tags } => {
+            c.iam
+                .tag_role()
+                .role_name(name)
+                .set_tags(Some(iam_tags(&what, tags)?))
+                .send()
+                .await
+                .map_err(context(what))?;
+        }
+        Step::UpdateTrust { name, trust } => {
+            c.iam
+                .update_assume_role_policy()
+                .role_name(name)
+                .policy_document(text(trust))
+                .send()
+                .await
+                .map_err(context(what))?;
+        }
+        Step::PutRolePolicy {
+            role,
+            name,
+            document,
+        } => put_role_policy(c, what, role, name, text(document)).await?,
+        Step::DeleteRolePolicy { role, name } => {
+            let deleted = c
+                .iam
+                .delete_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .send()
+                .await;
+            done_if(deleted, &["NoSuchEntity"], what)?;
+        }
+        Step::DetachRolePolicy { role, arn } => {
+            let detached = c
+                .iam
+                .detach_role_policy()
+                .role_name(role)
+                .policy_arn(arn)
+                .send()
+                .await;
+            done_if(detached, &["NoSuchEntity"], what)?;
+        }
+        Step::DeleteRole { name } => {
+            let deleted = c.iam.delete_role().role_name(name).send().await;
+            done_if(deleted, &["NoSuchEntity"], what)?;
+        }
+    }
+    Ok(None)
+}

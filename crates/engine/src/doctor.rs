@@ -1,0 +1,467 @@
+//! `doctor`: the reference guide's troubleshooting table and debug checklist, as named checks
+//! over the files LibreChat reads (librechat.yaml, .env) and the live account. Each check
+//! passes or fails with what to do; exit 1 when one fails.
+
+use crate::{Error, Stack};
+use bedrock_plan::{policy_doc, BucketState, Suggest};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    pub name: String,
+    /// None when it passed; otherwise what is wrong and the fix.
+    pub failure: Option<(String, String)>,
+}
+
+/// Every check, passed or failed with its fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DoctorReport {
+    pub checks: Vec<Check>,
+}
+
+impl DoctorReport {
+    pub fn failed(&self) -> usize {
+        self.checks.iter().filter(|c| c.failure.is_some()).count()
+    }
+}
+
+impl fmt::Display for DoctorReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in &self.checks {
+            match &c.failure {
+                None => writeln!(f, "ok    {}", c.name)?,
+                Some((what, fix)) => {
+                    writeln!(f, "FAIL  {}\n        {what}\n        fix: {fix}", c.name)?
+                }
+            }
+        }
+        writeln!(
+            f,
+            "\n{} checks, {} failed. Restart LibreChat after changing librechat.yaml or .env.",
+            self.checks.len(),
+            self.failed()
+        )
+    }
+}
+
+fn pass(name: &str) -> Check {
+    Check {
+        name: name.into(),
+        failure: None,
+    }
+}
+
+fn fail(name: &str, what: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        name: name.into(),
+        failure: Some((what.into(), fix.into())),
+    }
+}
+
+/// The `${VAR}` names in a text.
+fn variables(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else { break };
+        out.push(after[..end].to_string());
+        rest = &after[end + 1..];
+    }
+    out
+}
+
+fn strings_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(s.clone()),
+        Value::Array(items) => items.iter().for_each(|i| strings_in(i, out)),
+        Value::Object(map) => map.values().for_each(|i| strings_in(i, out)),
+        _ => {}
+    }
+}
+
+/// `endpoints.bedrock.inferenceProfiles`: model id -> value.
+fn inference_profiles(bedrock: &Value) -> BTreeMap<String, String> {
+    bedrock
+        .get("inferenceProfiles")
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.iter()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The checks that need only the two files: the first three rows of the guide's table.
+pub fn file_checks(
+    bedrock: &Value,
+    env: &BTreeMap<String, String>,
+    configured_models: &[String],
+    suggest: &Suggest,
+) -> Vec<Check> {
+    let offline = suggest.offline("generate --offline");
+    let generate = suggest.command("generate");
+    let mut checks = Vec::new();
+    let models: Vec<String> = bedrock
+        .get("models")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let profiles = inference_profiles(bedrock);
+
+    let name = "every configured model is in endpoints.bedrock.models (\"Model not recognized\")";
+    let missing: Vec<&String> = configured_models
+        .iter()
+        .filter(|m| !models.contains(m))
+        .collect();
+    checks.push(if missing.is_empty() {
+        pass(name)
+    } else {
+        fail(
+            name,
+            format!(
+                "not listed: {}",
+                missing
+                    .iter()
+                    .map(|m| format!("{m:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!(
+                "run `{offline}` (or add them to models in librechat.yaml), then restart LibreChat"
+            ),
+        )
+    });
+
+    let name = "every inferenceProfiles key matches a listed model exactly, case included (\"ARN not being used\")";
+    let unmatched: Vec<String> = profiles
+        .keys()
+        .filter(|k| !models.contains(k))
+        .map(
+            |k| match models.iter().find(|m| m.eq_ignore_ascii_case(k)) {
+                Some(m) => format!("{k:?} (differs from {m:?} in case)"),
+                None => format!("{k:?}"),
+            },
+        )
+        .collect();
+    checks.push(if unmatched.is_empty() {
+        pass(name)
+    } else {
+        fail(name, format!("keys that are not listed models: {}", unmatched.join(", ")), format!("make each key exactly a model id of models (`{offline}` writes them so), then restart LibreChat"))
+    });
+
+    let name = "every ${VAR} in endpoints.bedrock is set in .env (\"Env variable not resolved\")";
+    let mut strings = Vec::new();
+    strings_in(bedrock, &mut strings);
+    let mut unset: Vec<String> = strings
+        .iter()
+        .flat_map(|s| variables(s))
+        .filter(|v| env.get(v).is_none_or(|value| value.is_empty()))
+        .collect();
+    unset.sort();
+    unset.dedup();
+    checks.push(if unset.is_empty() {
+        pass(name)
+    } else {
+        fail(
+            name,
+            format!("not set: {}", unset.join(", ")),
+            format!(
+                "run `{generate}` (it writes every profile ARN into .env), then restart LibreChat"
+            ),
+        )
+    });
+    checks
+}
+
+fn read_env(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| {
+            bedrock_generate::assigned_name(l).map(|n| {
+                (
+                    n.to_string(),
+                    bedrock_generate::value_of(l, n)
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The foundation model id a configured model id routes to (`us.anthropic.x` -> `anthropic.x`).
+fn foundation_id(model: &str) -> &str {
+    match bedrock_spec::rules::profile_geography(model) {
+        Some(_) => model.split_once('.').map_or(model, |(_, rest)| rest),
+        None => model,
+    }
+}
+
+impl Stack {
+    /// The guide's troubleshooting table as checks over `librechat.yaml` and `.env` (in the
+    /// output directory) and the live account.
+    pub fn doctor(&self) -> Result<DoctorReport, Error> {
+        let spec = self.spec().clone();
+        let suggest = &self.suggest;
+        let apply = suggest.command("apply");
+        let generate = suggest.command("generate");
+        let out_dir = &self.paths().out_dir;
+        let mut checks = Vec::new();
+
+        let yaml_path = out_dir.join("librechat.yaml");
+        let bedrock = match std::fs::read_to_string(&yaml_path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| bedrock_librechat::load(&t))
+        {
+            Ok(doc) => doc
+                .get("endpoints")
+                .and_then(|e| e.get("bedrock"))
+                .cloned()
+                .unwrap_or(Value::Null),
+            Err(e) => {
+                checks.push(fail(
+                    "librechat.yaml can be read",
+                    format!("{}: {e}", yaml_path.display()),
+                    format!("run `{}`", suggest.offline("generate --offline")),
+                ));
+                Value::Null
+            }
+        };
+        let env = read_env(&out_dir.join(".env"));
+        checks.extend(file_checks(
+            &bedrock,
+            &env,
+            &spec.librechat_models(),
+            suggest,
+        ));
+
+        let (desired, observed) = self.observe(None)?;
+        let region = &spec.stack.region;
+        let name = format!(
+            ".env's BEDROCK_AWS_DEFAULT_REGION is the stack's region {region} (\"Profile not found\")"
+        );
+        checks.push(match env.get("BEDROCK_AWS_DEFAULT_REGION") {
+            Some(r) if r == region => pass(&name),
+            other => fail(
+                &name,
+                format!(
+                    "it is {}",
+                    other.map_or("not set".to_string(), |r| format!("{r:?}"))
+                ),
+                format!("run `{generate}`, then restart LibreChat"),
+            ),
+        });
+
+        // Every mapped profile ARN: exists, ACTIVE, in the region, routes to its key's model.
+        for (model, target) in &inference_profiles(&bedrock) {
+            let name = format!(
+                "the profile {model} is mapped to exists, is ACTIVE in {region} and routes to {model}"
+            );
+            let arn = match variables(target).first() {
+                Some(var) => match env.get(var) {
+                    Some(v) if !v.is_empty() => v.clone(),
+                    _ => {
+                        checks.push(fail(
+                            &name,
+                            format!("${{{var}}} is not set in .env"),
+                            format!("run `{generate}`"),
+                        ));
+                        continue;
+                    }
+                },
+                None => target.clone(),
+            };
+            let live = self
+                .runtime
+                .block_on(bedrock_aws::read_profile(&self.clients, &arn));
+            checks.push(match live {
+                Err(e) => fail(
+                    &name,
+                    format!("{arn}: {}", e.code.as_deref().unwrap_or("error")),
+                    format!("the profile is gone: run `{apply}` (it recreates it and rewrites .env), then restart LibreChat"),
+                ),
+                Ok(p) => {
+                    let in_region = arn.split(':').nth(3).unwrap_or_default();
+                    let routes = p
+                        .models
+                        .iter()
+                        .any(|m| m.ends_with(&format!("/{}", foundation_id(model))));
+                    if p.status != "ACTIVE" {
+                        fail(
+                            &name,
+                            format!("{arn} is {}", p.status),
+                            format!("wait for it, or run `{apply}`"),
+                        )
+                    } else if in_region != region {
+                        fail(&name, format!("{arn} is in {in_region}"), format!("LibreChat calls the stack's region: run `{generate}` to map the profile of this region"))
+                    } else if !routes {
+                        fail(
+                            &name,
+                            format!("{arn} routes to other models than {model}"),
+                            format!("run `{apply}`: it replaces the profile and rewrites .env"),
+                        )
+                    } else {
+                        pass(&name)
+                    }
+                }
+            });
+        }
+
+        let name =
+            "model invocation logging is on and points at this stack's role, log group and bucket";
+        let run_apply = format!("run `{apply}`");
+        checks.push(match &observed.logging {
+            None => fail(name, "logging is off", &run_apply),
+            Some(l) if *l == desired.logging => pass(name),
+            Some(l) => fail(
+                name,
+                format!(
+                    "it points at log group {}, role {}, bucket {}",
+                    l.log_group.as_deref().unwrap_or("(none)"),
+                    l.role_arn.as_deref().unwrap_or("(none)"),
+                    l.large_data_bucket.as_deref().unwrap_or("(none)")
+                ),
+                &run_apply,
+            ),
+        });
+
+        let name = "the logging role trusts bedrock.amazonaws.com";
+        checks.push(match &observed.role {
+            None => fail(
+                name,
+                format!("role {} does not exist", desired.role.name),
+                &run_apply,
+            ),
+            Some(r) if policy_doc::equivalent(&r.trust, &desired.role.trust) => pass(name),
+            Some(_) => fail(
+                name,
+                "its trust policy differs from policies/bedrock-logging-trust.json",
+                &run_apply,
+            ),
+        });
+
+        let name = "the log bucket exists in the stack's region";
+        checks.push(match &observed.bucket {
+            BucketState::Present(_) => pass(name),
+            BucketState::Missing => fail(
+                name,
+                format!("bucket {} does not exist", desired.bucket.name),
+                &run_apply,
+            ),
+            BucketState::OtherRegion { region } => fail(
+                name,
+                format!("it is in {region}"),
+                "choose another [logging] bucket name",
+            ),
+            BucketState::Foreign => fail(
+                name,
+                "the name is taken by another account",
+                "choose another [logging] bucket name",
+            ),
+        });
+
+        if let Some(rt) = &desired.runtime {
+            let name = format!(
+                "LibreChat's role {} may invoke the stack's profiles (\"Access Denied\")",
+                rt.role
+            );
+            checks.push(match &observed.runtime_role {
+                None => fail(
+                    &name,
+                    "the role does not exist",
+                    "create LibreChat's role, or remove [librechat] runtime_role",
+                ),
+                Some(o) if o.policy.is_none() => fail(
+                    &name,
+                    "it has no LibreChatBedrockInvoke policy",
+                    format!("run `{apply}` (with --adopt the first time)"),
+                ),
+                Some(_) => {
+                    let options = bedrock_plan::PlanOptions {
+                        adopt: true,
+                        ..bedrock_plan::PlanOptions::default()
+                    };
+                    let kind = bedrock_plan::resources::runtime_policy::KIND;
+                    let drifted = bedrock_plan::plan(&desired, &observed, &options)
+                        .map(|p| p.changed().any(|c| c.kind == kind))
+                        .unwrap_or(true);
+                    if drifted {
+                        fail(
+                            &name,
+                            "its policy does not cover exactly the stack's profiles",
+                            &run_apply,
+                        )
+                    } else {
+                        pass(&name)
+                    }
+                }
+            });
+        }
+        Ok(DoctorReport { checks })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_file_rows_of_the_troubleshooting_table() {
+        let bedrock = json!({
+            "models": ["us.a.b-v1:0", "us.c.d-v1:0"],
+            "inferenceProfiles": {"us.a.b-v1:0": "${A}", "US.c.d-v1:0": "${C}", "x.y": "arn:x"}
+        });
+        let env = BTreeMap::from([
+            ("A".to_string(), "arn:a".to_string()),
+            ("C".to_string(), String::new()),
+        ]);
+        let checks = file_checks(
+            &bedrock,
+            &env,
+            &["us.a.b-v1:0".into(), "us.e.f-v1:0".into()],
+            &Suggest::default(),
+        );
+        let failures: Vec<String> = checks
+            .iter()
+            .filter_map(|c| c.failure.as_ref().map(|f| f.0.clone()))
+            .collect();
+        assert_eq!(failures.len(), 3, "{failures:?}");
+        assert!(failures[0].contains("us.e.f-v1:0"));
+        assert!(
+            failures[1].contains("differs from \"us.c.d-v1:0\" in case")
+                && failures[1].contains("\"x.y\"")
+        );
+        assert!(failures[2].contains("not set: C"));
+        let good = json!({"models": ["us.a.b-v1:0"], "inferenceProfiles": {"us.a.b-v1:0": "${A}"}});
+        assert!(
+            file_checks(&good, &env, &["us.a.b-v1:0".into()], &Suggest::default())
+                .iter()
+                .all(|c| c.failure.is_none())
+        );
+    }
+
+    #[test]
+    fn variables_and_foundation_ids() {
+        assert_eq!(variables("${A} and ${B_2}"), ["A", "B_2"]);
+        assert_eq!(
+            foundation_id("us.anthropic.claude-x:0"),
+            "anthropic.claude-x:0"
+        );
+        assert_eq!(
+            foundation_id("anthropic.claude-x:0"),
+            "anthropic.claude-x:0"
+        );
+    }
+}

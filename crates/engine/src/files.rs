@@ -1,0 +1,160 @@
+//! The generated files on the engine's side: what the plan should make of them (from the
+//! spec, the templates and the existing files), what is on disk, and writing what a plan
+//! says, every file computed before any is written, each atomically.
+
+use crate::error::Error;
+use crate::Paths;
+use bedrock_generate::{GeneratedFile, Inputs, DOT_ENV, REGION_VARIABLE};
+use bedrock_plan::resources::files::{self, EnvFile, InvokeFile};
+use bedrock_plan::{Outputs, Plan, Step};
+use bedrock_policy::PolicyKind;
+use bedrock_spec::Spec;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Which generated files a plan covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// What the spec alone decides: `librechat.yaml` and the rendered policies.
+    Offline,
+    /// Those, `.env` and LibreChat's policy from the live ARNs.
+    Live,
+}
+
+/// The files the spec alone decides, rendered for the spec's account (or the placeholder):
+/// they are committed, so they must not depend on whose credentials ran the tool.
+fn fixed(spec: &Spec, paths: &Paths) -> Result<Vec<GeneratedFile>, Error> {
+    let inputs = Inputs {
+        spec,
+        spec_name: &paths.spec_name,
+        spec_dir: &paths.spec_dir,
+        out_dir: &paths.out_dir,
+        account_id: spec.account_or_placeholder(),
+    };
+    Ok(bedrock_generate::offline_files(&inputs)?)
+}
+
+pub(crate) fn invoke_path() -> PathBuf {
+    Path::new("policies").join(PolicyKind::LibreChatInvoke.rendered_file())
+}
+
+/// What the plan makes of the generated files in `scope`, for the live `account_id`.
+pub(crate) fn desired(
+    spec: &Spec,
+    paths: &Paths,
+    account_id: &str,
+    scope: Scope,
+) -> Result<files::Desired, Error> {
+    let mut desired = files::Desired {
+        out_dir: paths.out_dir.clone(),
+        fixed: fixed(spec, paths)?,
+        env: None,
+        invoke: None,
+    };
+    if scope == Scope::Live {
+        desired.env = Some(EnvFile {
+            path: PathBuf::from(DOT_ENV),
+            spec_name: paths.spec_name.clone(),
+            region: (REGION_VARIABLE.to_string(), spec.stack.region.clone()),
+        });
+        desired.invoke = Some(InvokeFile {
+            path: invoke_path(),
+            template: bedrock_policy::load_template(
+                &paths.spec_dir.join("policies"),
+                PolicyKind::LibreChatInvoke,
+            )?,
+            values: bedrock_policy::Placeholders::for_spec(spec, account_id),
+        });
+    }
+    Ok(desired)
+}
+
+/// The text on disk of every file `desired` covers.
+pub(crate) fn observe(desired: &files::Desired) -> Result<files::Observed, Error> {
+    let mut paths: Vec<PathBuf> = desired.fixed.iter().map(|f| f.path.clone()).collect();
+    paths.extend(desired.env.iter().map(|e| e.path.clone()));
+    paths.extend(desired.invoke.iter().map(|i| i.path.clone()));
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = bedrock_generate::read_existing(
+                &desired.out_dir.join(&p),
+                "the generated files are UTF-8: re-save it as UTF-8",
+            )?;
+            Ok((p, text))
+        })
+        .collect()
+}
+
+/// Where each file's contents come from, for people, by the path a plan names it with.
+pub(crate) fn notes(spec: &Spec, desired: &files::Desired) -> BTreeMap<String, String> {
+    let shown = |p: &Path| desired.out_dir.join(p).display().to_string();
+    let mut notes: BTreeMap<String, String> = desired
+        .fixed
+        .iter()
+        .map(|f| (shown(&f.path), f.note.clone()))
+        .collect();
+    if let Some(env) = &desired.env {
+        notes.insert(
+            shown(&env.path),
+            format!(
+                "{} values from the live profiles; values not shown",
+                spec.profiles.len() + 1
+            ),
+        );
+    }
+    if let Some(invoke) = &desired.invoke {
+        notes.insert(
+            shown(&invoke.path),
+            format!(
+                "{}, from the live ARNs",
+                PolicyKind::LibreChatInvoke.describe()
+            ),
+        );
+    }
+    notes
+}
+
+/// Write what `plan` says of the files, with the ARNs apply made: every file's text first,
+/// then each written atomically.
+pub(crate) fn write(plan: &Plan, outputs: &Outputs) -> Result<(), Error> {
+    let mut texts = Vec::new();
+    for chain in plan.changes.iter().flat_map(|c| &c.steps) {
+        for step in &chain.steps {
+            let Step::File(files::Step::WriteFile {
+                path,
+                contents,
+                mode,
+                private,
+            }) = step
+            else {
+                continue;
+            };
+            let text = contents.resolve(outputs).map_err(|e| {
+                Error::other(
+                    format!("{}: {e}", path.display()),
+                    "run apply again: it continues from what was done",
+                )
+            })?;
+            texts.push((path.clone(), text, *mode, *private));
+        }
+    }
+    for (path, text, mode, private) in texts {
+        bedrock_generate::write_atomic(&path, text.as_bytes(), mode, private)?;
+    }
+    Ok(())
+}
+
+/// The files of a plan that name an ARN still to be made.
+pub(crate) fn unknown_values(plan: &Plan) -> Vec<String> {
+    plan.changes
+        .iter()
+        .flat_map(|c| c.steps.iter().flat_map(|ch| &ch.steps))
+        .filter_map(|s| match s {
+            Step::File(files::Step::WriteFile { path, contents, .. }) if !contents.is_known() => {
+                Some(path.display().to_string())
+            }
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,297 @@
+//! The stack's life: load, observe, plan, apply, drift, destroy, generate, verify and
+//! doctor's checks. Each returns a typed report that derives `Serialize` (the `--json`
+//! output) and implements `Display` (what people read); the CLI parses flags, calls these,
+//! prints the report and maps it to an exit code. The engine never touches an SDK client:
+//! the AWS layer observes and executes; the plan is a pure function between them.
+
+mod doctor;
+mod error;
+mod files;
+mod reports;
+mod verify;
+
+pub use doctor::{Check, DoctorReport};
+pub use error::Error;
+pub use files::Scope;
+pub use reports::{ApplyReport, DriftReport, FileDrift, FileLine, FileState, GenerateReport};
+pub use verify::{parse_duration, parse_since, Record, VerifyReport};
+
+use bedrock_aws::{CallStats, Clients, Endpoint};
+use bedrock_plan::{DesiredState, ObservedState, Plan, PlanOptions, Suggest};
+use bedrock_spec::Spec;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the spec is and where the generated files go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Paths {
+    /// The spec file as the user named it.
+    pub config: PathBuf,
+    /// Its directory (empty for a bare file name, so paths print as the user writes them):
+    /// the policy templates are read from its `policies/`.
+    pub spec_dir: PathBuf,
+    /// The spec file's name, named in the generated headers.
+    pub spec_name: String,
+    /// Where the generated files go: `--out`, or the spec's directory.
+    pub out_dir: PathBuf,
+}
+
+impl Paths {
+    pub fn new(config: &Path, out: Option<&Path>) -> Self {
+        let spec_dir = config.parent().unwrap_or(Path::new("")).to_path_buf();
+        Paths {
+            config: config.to_path_buf(),
+            out_dir: out.map_or_else(|| spec_dir.clone(), Path::to_path_buf),
+            spec_dir,
+            spec_name: config.file_name().map_or_else(
+                || "bedrock.toml".into(),
+                |n| n.to_string_lossy().into_owned(),
+            ),
+        }
+    }
+}
+
+/// A spec connected to an account.
+pub struct Stack {
+    spec: Spec,
+    paths: Paths,
+    suggest: Suggest,
+    clients: Clients,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// What a plan was made from, kept for applying it.
+pub struct Planned {
+    pub plan: Plan,
+    desired: DesiredState,
+}
+
+impl Stack {
+    /// Connect to `endpoint` in the spec's region. Nothing is called yet.
+    pub fn connect(
+        spec: Spec,
+        paths: Paths,
+        endpoint: &Endpoint,
+        suggest: Suggest,
+    ) -> Result<Self, Error> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::other(
+                    format!("cannot start the async runtime: {e}"),
+                    "check the process's thread limits",
+                )
+            })?;
+        let clients = runtime.block_on(Clients::connect(endpoint, &spec.stack.region));
+        Ok(Stack {
+            spec,
+            paths,
+            suggest,
+            clients,
+            runtime,
+        })
+    }
+
+    pub fn spec(&self) -> &Spec {
+        &self.spec
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+
+    /// Every AWS call made so far.
+    pub fn calls(&self) -> CallStats {
+        self.clients.recorder.stats()
+    }
+
+    fn options(&self, adopt: bool, delete_data: bool) -> PlanOptions {
+        PlanOptions {
+            adopt,
+            delete_data,
+            suggest: self.suggest.clone(),
+        }
+    }
+
+    /// The account, the desired state for it, and what exists, with the generated files in
+    /// `scope` (none without). The account guard is checked right after the caller
+    /// identity: a wrong account reads nothing else.
+    fn observe(&self, scope: Option<Scope>) -> Result<(DesiredState, ObservedState), Error> {
+        let account = self
+            .runtime
+            .block_on(bedrock_aws::caller_account(&self.clients))?;
+        if let Some(guard) = &self.spec.stack.account_id {
+            if *guard != account {
+                return Err(Error::other(
+                    format!("the credentials are for account {account}, but [stack] account_id is {guard}: nothing was read further and nothing was changed"),
+                    format!("use credentials for account {guard} (AWS_PROFILE), or change account_id if this account is the right one"),
+                ));
+            }
+        }
+        let templates = self.paths.spec_dir.join("policies");
+        let policies = bedrock_policy::render_all(&templates, &self.spec, &account)?;
+        let mut desired = DesiredState::new(&self.spec, &account, &policies);
+        if self.spec.librechat.runtime_role.is_some() {
+            let template = bedrock_policy::load_template(
+                &templates,
+                bedrock_policy::PolicyKind::LibreChatInvoke,
+            )?;
+            desired = desired.with_runtime(&self.spec, template);
+        }
+        if let Some(scope) = scope {
+            desired = desired.with_files(files::desired(&self.spec, &self.paths, &account, scope)?);
+        }
+        let mut observed =
+            self.runtime
+                .block_on(bedrock_aws::observe(&self.clients, &desired, &account))?;
+        observed.files = files::observe(&desired.files)?;
+        Ok((desired, observed))
+    }
+
+    /// What `apply` would change, generated files included.
+    pub fn plan(&self, adopt: bool) -> Result<Planned, Error> {
+        let (desired, observed) = self.observe(Some(Scope::Live))?;
+        let plan = bedrock_plan::plan(&desired, &observed, &self.options(adopt, false))?;
+        Ok(Planned { plan, desired })
+    }
+
+    /// What `destroy` would remove.
+    pub fn destroy_plan(&self, delete_data: bool) -> Result<Planned, Error> {
+        let (desired, observed) = self.observe(Some(Scope::Live))?;
+        let plan =
+            bedrock_plan::plan_destroy(&desired, &observed, &self.options(false, delete_data))?;
+        Ok(Planned { plan, desired })
+    }
+
+    /// Run a plan: its AWS steps phase by phase, then its files. `progress` hears a line per
+    /// AWS step done.
+    pub fn apply(
+        &self,
+        planned: &Planned,
+        progress: Arc<dyn Fn(&str) + Send + Sync>,
+    ) -> Result<ApplyReport, Error> {
+        let plan = &planned.plan;
+        let (outputs, writes) = self
+            .runtime
+            .block_on(bedrock_aws::apply(&self.clients, plan, progress))
+            .map_err(|errors| Error::Apply {
+                errors,
+                rerun: self.suggest.command("apply"),
+            })?;
+        files::write(plan, &outputs)?;
+        Ok(ApplyReport {
+            mode: plan.mode,
+            changes: plan.has_changes(),
+            writes,
+            files: reports::file_lines(plan, &files::notes(&self.spec, &planned.desired.files)),
+        })
+    }
+
+    /// Live resources and generated files against the spec.
+    pub fn drift(&self) -> Result<DriftReport, Error> {
+        let planned = self.plan(false)?;
+        Ok(DriftReport::new(
+            planned.plan,
+            self.suggest.command("apply"),
+        ))
+    }
+
+    /// Write (or with `check`, compare) the generated files, `.env` from the live ARNs.
+    pub fn generate(&self, check: bool) -> Result<GenerateReport, Error> {
+        let (desired, observed) = self.observe(Some(Scope::Live))?;
+        // Only the files matter here: a resource this stack would have to adopt is not in
+        // the way of writing them.
+        let plan = bedrock_plan::plan(&desired, &observed, &self.options(true, false))?;
+        let unknown = files::unknown_values(&plan);
+        if !unknown.is_empty() {
+            let missing: Vec<String> = plan
+                .changed()
+                .filter(|c| c.kind == bedrock_plan::resources::inference_profile::KIND)
+                .map(|c| c.name.clone())
+                .collect();
+            return Err(Error::other(
+                format!(
+                    "{} cannot be written: inference profile{} {} {} not exist yet",
+                    unknown.join(", "),
+                    if missing.len() == 1 { "" } else { "s" },
+                    missing.join(", "),
+                    if missing.len() == 1 { "does" } else { "do" }
+                ),
+                format!(
+                    "run `{}` first (`{}` writes what needs no AWS)",
+                    self.suggest.command("apply"),
+                    self.suggest.offline("generate --offline")
+                ),
+            ));
+        }
+        self.finish_generate(plan, &desired, check)
+    }
+
+    fn finish_generate(
+        &self,
+        plan: Plan,
+        desired: &DesiredState,
+        check: bool,
+    ) -> Result<GenerateReport, Error> {
+        finish_generate(
+            &self.spec,
+            &self.paths,
+            &self.suggest,
+            plan,
+            desired,
+            check,
+            false,
+        )
+    }
+}
+
+/// `generate --offline`: the files the spec alone decides, without AWS.
+pub fn generate_offline(
+    spec: &Spec,
+    paths: &Paths,
+    suggest: &Suggest,
+    check: bool,
+) -> Result<GenerateReport, Error> {
+    let account = spec.account_or_placeholder();
+    let desired = DesiredState::new(spec, account, &[]).with_files(files::desired(
+        spec,
+        paths,
+        account,
+        Scope::Offline,
+    )?);
+    let observed = ObservedState {
+        account_id: account.to_string(),
+        files: files::observe(&desired.files)?,
+        ..ObservedState::default()
+    };
+    let plan = bedrock_plan::plan_files(&desired, &observed)?;
+    finish_generate(spec, paths, suggest, plan, &desired, check, true)
+}
+
+fn finish_generate(
+    spec: &Spec,
+    paths: &Paths,
+    suggest: &Suggest,
+    plan: Plan,
+    desired: &DesiredState,
+    check: bool,
+    offline: bool,
+) -> Result<GenerateReport, Error> {
+    if !check {
+        files::write(&plan, &bedrock_plan::Outputs::default())?;
+    }
+    let fix = if offline {
+        suggest.offline("generate --offline")
+    } else {
+        suggest.command("generate")
+    };
+    Ok(GenerateReport {
+        check,
+        offline,
+        files: reports::file_lines(&plan, &files::notes(spec, &desired.files)),
+        spec: paths.config.display().to_string(),
+        fix,
+        placeholder_account: spec.stack.account_id.is_none(),
+    })
+}

@@ -1,0 +1,183 @@
+//! The one list of resource kinds. A kind is a module of `resources/` (its desired and
+//! observed state, its steps, how it plans and how it is destroyed) and a line in each of
+//! the four lists below; nothing else in the crate names it.
+
+use crate::change::Kind;
+use crate::plan::Planner;
+use crate::resources::{
+    bucket, files, inference_profile, log_group, logging_config, logging_role, runtime_policy,
+};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How one kind plans: the walk calls `plan` in this list's order (a later kind may read an
+/// earlier one's changes) and `destroy` in reverse.
+pub struct KindPlanner {
+    pub kind: Kind,
+    pub plan: fn(&mut Planner),
+    pub destroy: fn(&mut Planner),
+}
+
+pub const KINDS: &[KindPlanner] = &[
+    log_group::PLANNER,
+    bucket::PLANNER,
+    logging_role::PLANNER,
+    logging_config::PLANNER,
+    inference_profile::PLANNER,
+    runtime_policy::PLANNER,
+    files::PLANNER,
+];
+
+/// What should exist: the spec, with the account filled in and the policies rendered.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DesiredState {
+    pub stack: String,
+    pub region: String,
+    pub account_id: String,
+    /// The spec's account guard, if set.
+    pub account_guard: Option<String>,
+    pub managed_tags: BTreeMap<String, String>,
+    pub log_group: log_group::Desired,
+    pub bucket: bucket::Desired,
+    pub role: logging_role::Desired,
+    pub logging: logging_config::Desired,
+    pub profiles: Vec<inference_profile::Desired>,
+    /// LibreChat's role, when the spec names one.
+    #[serde(skip)]
+    pub runtime: Option<runtime_policy::Desired>,
+    /// The generated files, when the plan covers them.
+    #[serde(skip)]
+    pub files: files::Desired,
+}
+
+/// What exists, as the AWS layer (and, for files, the disk) read it. Absence is a state
+/// (`None`, `Missing`), not an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct ObservedState {
+    /// The caller's account (STS GetCallerIdentity).
+    pub account_id: String,
+    pub log_group: Option<log_group::Observed>,
+    pub bucket: bucket::Observed,
+    pub role: Option<logging_role::Observed>,
+    /// The invocation logging configuration of the account and region, if any.
+    pub logging: Option<logging_config::Observed>,
+    /// Every application inference profile in the region.
+    pub profiles: Vec<inference_profile::Observed>,
+    /// What each source the spec copies from routes to, by source ARN.
+    pub sources: BTreeMap<String, inference_profile::SourceState>,
+    /// LibreChat's role (`[librechat] runtime_role`), when the spec names one and it exists.
+    pub runtime_role: Option<runtime_policy::Observed>,
+    /// The generated files as they are on disk.
+    #[serde(skip)]
+    pub files: files::Observed,
+}
+
+/// One step's type per kind: the steps of the plan, executed by the layer that owns them
+/// (the AWS layer, or the files for `File`).
+macro_rules! steps {
+    ($($variant:ident($module:ident)),* $(,)?) => {
+        /// One call apply makes. In JSON, each kind's step as it is (`{"call": ...}`).
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Step {
+            $($variant($module::Step),)*
+        }
+
+        impl Step {
+            /// A short description for progress lines.
+            pub fn describe(&self) -> String {
+                match self {
+                    $(Step::$variant(s) => s.describe(),)*
+                }
+            }
+        }
+
+        $(impl From<$module::Step> for Step {
+            fn from(s: $module::Step) -> Self {
+                Step::$variant(s)
+            }
+        })*
+    };
+}
+
+steps! {
+    LogGroup(log_group),
+    Bucket(bucket),
+    LoggingRole(logging_role),
+    LoggingConfig(logging_config),
+    InferenceProfile(inference_profile),
+    RuntimePolicy(runtime_policy),
+    File(files),
+}
+
+/// What every kind builds its desired state from.
+pub struct Inputs<'a> {
+    pub spec: &'a bedrock_spec::Spec,
+    pub account_id: &'a str,
+    /// The rendered policies (trust, role policies, bucket policy).
+    pub policies: &'a [bedrock_policy::Rendered],
+}
+
+impl Inputs<'_> {
+    /// The rendered document of one policy (null when it was not rendered).
+    pub fn policy(&self, kind: bedrock_policy::PolicyKind) -> serde_json::Value {
+        self.policies
+            .iter()
+            .find(|p| p.kind == kind)
+            .map(|p| p.document.clone())
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl DesiredState {
+    /// The desired state for `spec` in `account_id`, with the rendered policies; no runtime
+    /// role policy and no files until `with_runtime` and `with_files` add them.
+    pub fn new(
+        spec: &bedrock_spec::Spec,
+        account_id: &str,
+        policies: &[bedrock_policy::Rendered],
+    ) -> Self {
+        let inputs = Inputs {
+            spec,
+            account_id,
+            policies,
+        };
+        DesiredState {
+            stack: spec.stack.name.clone(),
+            region: spec.stack.region.clone(),
+            account_id: account_id.to_string(),
+            account_guard: spec.stack.account_id.clone(),
+            managed_tags: spec.managed_tags(),
+            log_group: log_group::desired(&inputs),
+            bucket: bucket::desired(&inputs),
+            role: logging_role::desired(&inputs),
+            logging: logging_config::desired(&inputs),
+            profiles: inference_profile::desired(&inputs),
+            runtime: None,
+            files: files::Desired::default(),
+        }
+    }
+
+    /// With the template of LibreChat's policy (used when the spec names a `runtime_role`).
+    pub fn with_runtime(
+        mut self,
+        spec: &bedrock_spec::Spec,
+        template: bedrock_policy::Template,
+    ) -> Self {
+        self.runtime = runtime_policy::desired(spec, &self.account_id, template);
+        self
+    }
+
+    /// With the generated files the plan covers.
+    pub fn with_files(mut self, files: files::Desired) -> Self {
+        self.files = files;
+        self
+    }
+
+    /// Whether a resource's tags say this stack manages it.
+    pub fn owns(&self, tags: &BTreeMap<String, String>) -> bool {
+        self.managed_tags
+            .iter()
+            .all(|(k, v)| tags.get(k) == Some(v))
+    }
+}

@@ -1,0 +1,311 @@
+//! The generated files as resources of the plan: `librechat.yaml` and the rendered policies
+//! (from the spec alone), `.env` (LibreChat's region and each profile's ARN) and LibreChat's
+//! policy (from the live ARNs). A plan shows what apply will change in them, line by line,
+//! with `.env` values masked: names shown, values never. The files are written after every
+//! AWS step, since they name what those steps make.
+
+use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::plan::Planner;
+use crate::refs::{ArnRef, Outputs};
+use crate::registry::KindPlanner;
+use crate::resources::{inference_profile, runtime_policy::InvokePolicy};
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub const KIND: Kind = Kind {
+    id: "file",
+    label: "file",
+};
+
+pub const PLANNER: KindPlanner = KindPlanner {
+    kind: KIND,
+    plan,
+    destroy,
+};
+
+/// What a masked `.env` value reads as.
+pub const HIDDEN: &str = "(value hidden)";
+
+/// A file whose contents are known when the plan is made (librechat.yaml, the rendered
+/// policies).
+pub use bedrock_generate::GeneratedFile as Generated;
+
+/// `.env`: the managed lines, merged into the user's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFile {
+    pub path: PathBuf,
+    /// The spec file's name, for the header of the managed lines.
+    pub spec_name: String,
+    /// LibreChat's region variable and its value.
+    pub region: (String, String),
+}
+
+/// LibreChat's policy, rendered into a file from the live ARNs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvokeFile {
+    pub path: PathBuf,
+    pub template: bedrock_policy::Template,
+    pub values: bedrock_policy::Placeholders,
+}
+
+/// The generated files a plan covers (none unless the engine asks for them).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Desired {
+    /// Where the files are: shown joined to each path.
+    pub out_dir: PathBuf,
+    pub fixed: Vec<Generated>,
+    pub env: Option<EnvFile>,
+    pub invoke: Option<InvokeFile>,
+}
+
+/// Each file's text on disk, by path relative to the output directory (None: no file).
+pub type Observed = BTreeMap<PathBuf, Option<String>>;
+
+/// A value of a `.env` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvValue {
+    Text(String),
+    Arn(ArnRef),
+}
+
+/// What a file will hold: known now, or once apply has made what it names.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Contents {
+    Text(String),
+    Env {
+        existing: Option<String>,
+        values: Vec<(String, EnvValue)>,
+        /// Managed names whose lines go (destroy).
+        remove: Vec<String>,
+        spec_name: String,
+    },
+    Policy(InvokePolicy),
+}
+
+impl Contents {
+    /// The text, with each ARN as `arn` gives it.
+    fn text(&self, arn: &dyn Fn(&ArnRef) -> Result<String, String>) -> Result<String, String> {
+        match self {
+            Contents::Text(t) => Ok(t.clone()),
+            Contents::Env {
+                existing,
+                values,
+                remove,
+                spec_name,
+            } => {
+                let values = values
+                    .iter()
+                    .map(|(name, v)| {
+                        let value = match v {
+                            EnvValue::Text(t) => t.clone(),
+                            EnvValue::Arn(r) => arn(r)?,
+                        };
+                        Ok((name.clone(), value))
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                Ok(bedrock_generate::merge_env(
+                    existing.as_deref(),
+                    &values,
+                    remove,
+                    spec_name,
+                ))
+            }
+            Contents::Policy(p) => {
+                let arns = p.profiles.iter().map(arn).collect::<Result<Vec<_>, _>>()?;
+                Ok(p.render_with(&arns)?.to_canonical_json())
+            }
+        }
+    }
+
+    /// The text to write, with the ARNs apply made.
+    pub fn resolve(&self, outputs: &Outputs) -> Result<String, String> {
+        self.text(&|r| outputs.resolve(r).map_err(|e| e.to_string()))
+    }
+
+    /// The text as a plan shows it: what is not known yet named for what it will be.
+    fn shown(&self) -> Result<String, String> {
+        self.text(&|r| Ok(r.shown()))
+    }
+
+    /// Whether everything in it is known now.
+    pub fn is_known(&self) -> bool {
+        match self {
+            Contents::Text(_) => true,
+            Contents::Env { values, .. } => values
+                .iter()
+                .all(|(_, v)| !matches!(v, EnvValue::Arn(ArnRef::Created { .. }))),
+            Contents::Policy(p) => p.is_known(),
+        }
+    }
+
+    fn masked(&self) -> bool {
+        matches!(self, Contents::Env { .. })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Step {
+    WriteFile {
+        /// The output directory joined with the file's path.
+        path: PathBuf,
+        #[serde(skip)]
+        contents: Contents,
+        mode: u32,
+        private: bool,
+    },
+}
+
+impl Step {
+    pub fn describe(&self) -> String {
+        match self {
+            Step::WriteFile { path, .. } => format!("write {}", path.display()),
+        }
+    }
+}
+
+/// A line diff of two texts; with `mask`, every assignment's value is hidden (a value known
+/// only after apply says so).
+pub fn diff_lines(before: &str, after: &str, mask: bool) -> Vec<String> {
+    let diff = similar::TextDiff::from_lines(before, after);
+    diff.iter_all_changes()
+        .filter_map(|change| {
+            let sign = match change.tag() {
+                similar::ChangeTag::Delete => '-',
+                similar::ChangeTag::Insert => '+',
+                similar::ChangeTag::Equal => return None,
+            };
+            let line = change.value().trim_end_matches(['\n', '\r']);
+            let line = if mask {
+                mask_line(line)
+            } else {
+                line.to_string()
+            };
+            Some(format!("{sign} {line}"))
+        })
+        .collect()
+}
+
+/// `NAME=value` as `NAME=(value hidden)`; other lines as they are.
+fn mask_line(line: &str) -> String {
+    match bedrock_generate::assigned_name(line) {
+        Some(_) => {
+            let (name, value) = line.split_once('=').unwrap_or((line, ""));
+            if value.starts_with("(known after apply") {
+                line.to_string()
+            } else {
+                format!("{name}={HIDDEN}")
+            }
+        }
+        None => line.to_string(),
+    }
+}
+
+fn plan_file(pl: &mut Planner, path: &Path, contents: Contents, mode: u32, private: bool) {
+    let out = pl.desired.files.out_dir.join(path);
+    let name = out.display().to_string();
+    let shown = match contents.shown() {
+        Ok(s) => s,
+        Err(e) => {
+            pl.problems.push(format!("{name}: {e}"));
+            return;
+        }
+    };
+    let current = pl.observed.files.get(path).cloned().flatten();
+    if contents.is_known() && current.as_deref() == Some(shown.as_str()) {
+        pl.push(KIND, &name, Action::NoOp, "as generated", vec![], vec![]);
+        return;
+    }
+    let (action, reason, diff) = match &current {
+        None => (
+            Action::Create,
+            "does not exist",
+            FieldDiff::new(
+                "contents",
+                Value::Null,
+                json!(format!("{} lines", shown.lines().count())),
+            ),
+        ),
+        Some(before) => (
+            Action::Update,
+            "differs from what the spec and the live resources generate",
+            FieldDiff {
+                lines: diff_lines(before, &shown, contents.masked()),
+                ..FieldDiff::new("contents", Value::Null, Value::Null)
+            },
+        ),
+    };
+    let step = Step::WriteFile {
+        path: out,
+        contents,
+        mode,
+        private,
+    };
+    pl.push(
+        KIND,
+        &name,
+        action,
+        reason,
+        vec![diff],
+        vec![Chain::one(Phase::Files, step)],
+    );
+}
+
+fn env_contents(pl: &Planner, env: &EnvFile, remove: Vec<String>, set: bool) -> Contents {
+    let mut values = Vec::new();
+    if set {
+        values.push((env.region.0.clone(), EnvValue::Text(env.region.1.clone())));
+        for (p, arn) in inference_profile::arns_after(pl) {
+            if let Some(arn) = arn {
+                values.push((p.env.clone(), EnvValue::Arn(arn)));
+            }
+        }
+    }
+    Contents::Env {
+        existing: pl.observed.files.get(&env.path).cloned().flatten(),
+        values,
+        remove,
+        spec_name: env.spec_name.clone(),
+    }
+}
+
+fn plan(pl: &mut Planner) {
+    let files = pl.desired.files.clone();
+    for f in &files.fixed {
+        let contents = Contents::Text(f.contents.clone());
+        plan_file(pl, &f.path, contents, f.mode, f.private);
+    }
+    if let Some(env) = &files.env {
+        let contents = env_contents(pl, env, Vec::new(), true);
+        // .env sits beside the user's secrets: only its owner reads it.
+        plan_file(pl, &env.path, contents, 0o600, true);
+    }
+    if let Some(invoke) = &files.invoke {
+        if let Some(policy) =
+            crate::resources::runtime_policy::invoke_policy(pl, &invoke.template, &invoke.values)
+        {
+            plan_file(pl, &invoke.path, Contents::Policy(policy), 0o644, false);
+        }
+    }
+}
+
+/// Destroy takes the stack's profile lines out of `.env` (the profiles are gone); the rest of
+/// the file, and every other generated file, stays.
+fn destroy(pl: &mut Planner) {
+    let Some(env) = pl.desired.files.env.clone() else {
+        return;
+    };
+    let Some(Some(text)) = pl.observed.files.get(&env.path).cloned() else {
+        return;
+    };
+    let names: Vec<String> = pl.desired.profiles.iter().map(|p| p.env.clone()).collect();
+    let ours = text
+        .lines()
+        .any(|l| bedrock_generate::assigned_name(l).is_some_and(|n| names.iter().any(|m| m == n)));
+    if ours {
+        let contents = env_contents(pl, &env, names, false);
+        plan_file(pl, &env.path, contents, 0o600, true);
+    }
+}

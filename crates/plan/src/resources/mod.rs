@@ -1,0 +1,10 @@
+//! One module per kind of resource: its desired and observed state, the steps that change
+//! it, how it is planned and how it is destroyed. The registry lists them.
+
+pub mod bucket;
+pub mod files;
+pub mod inference_profile;
+pub mod log_group;
+pub mod logging_config;
+pub mod logging_role;
+pub mod runtime_policy;

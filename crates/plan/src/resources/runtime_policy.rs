@@ -1,0 +1,237 @@
+//! LibreChat's own role (`[librechat] runtime_role`): the tool never creates or deletes it,
+//! only its one inline policy, which lets LibreChat invoke exactly the stack's profiles and
+//! the foundation models they route to. Its ARNs may be made by this very apply: the policy
+//! holds typed references, rendered once apply knows them.
+
+use crate::change::{Chain, FieldDiff, Kind, Phase};
+use crate::plan::Planner;
+use crate::policy_doc;
+use crate::refs::{ArnRef, Outputs};
+use crate::registry::KindPlanner;
+use crate::resources::{inference_profile, logging_role};
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+pub const KIND: Kind = Kind {
+    id: "runtime_role",
+    label: "LibreChat role",
+};
+
+pub const PLANNER: KindPlanner = KindPlanner {
+    kind: KIND,
+    plan,
+    destroy,
+};
+
+/// The inline policy this tool puts on LibreChat's role.
+pub fn policy_name() -> &'static str {
+    bedrock_policy::PolicyKind::LibreChatInvoke
+        .inline_policy_name()
+        .unwrap_or("LibreChatBedrockInvoke")
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Desired {
+    pub role: String,
+    pub template: bedrock_policy::Template,
+    pub values: bedrock_policy::Placeholders,
+}
+
+/// LibreChat's role and the template of its policy, when the spec names the role.
+pub fn desired(
+    spec: &bedrock_spec::Spec,
+    account_id: &str,
+    template: bedrock_policy::Template,
+) -> Option<Desired> {
+    spec.librechat.runtime_role.as_ref().map(|role| Desired {
+        role: role.clone(),
+        template,
+        values: bedrock_policy::Placeholders::for_spec(spec, account_id),
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observed {
+    pub tags: BTreeMap<String, String>,
+    /// This tool's inline policy on it, if present.
+    pub policy: Option<Value>,
+}
+
+/// LibreChat's least-privilege policy over profiles some of which apply has yet to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InvokePolicy {
+    pub template: bedrock_policy::Template,
+    pub values: bedrock_policy::Placeholders,
+    pub profiles: Vec<ArnRef>,
+    /// The foundation models the profiles route to.
+    pub models: Vec<String>,
+}
+
+impl InvokePolicy {
+    /// Whether every ARN is known now.
+    pub fn is_known(&self) -> bool {
+        self.profiles.iter().all(|r| matches!(r, ArnRef::Known(_)))
+    }
+
+    pub(crate) fn render_with(
+        &self,
+        profiles: &[String],
+    ) -> Result<bedrock_policy::Rendered, String> {
+        let values = self.values.clone().with_profiles(profiles, &self.models);
+        bedrock_policy::render(&self.template, &values).map_err(|e| e.to_string())
+    }
+
+    /// The document, with the ARNs apply made.
+    pub fn render(&self, outputs: &Outputs) -> Result<bedrock_policy::Rendered, String> {
+        let arns = self
+            .profiles
+            .iter()
+            .map(|r| outputs.resolve(r).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.render_with(&arns)
+    }
+
+    /// The document as a plan shows it: ARNs not yet known are named for what they will be.
+    pub fn shown(&self) -> Result<Value, String> {
+        let arns: Vec<String> = self.profiles.iter().map(ArnRef::shown).collect();
+        Ok(self.render_with(&arns)?.document)
+    }
+}
+
+impl Serialize for InvokePolicy {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.shown().unwrap_or(Value::Null).serialize(s)
+    }
+}
+
+/// The policy over the stack's profiles as they will be after this plan, None when no
+/// profile will exist. A template problem is recorded.
+pub fn invoke_policy(
+    pl: &mut Planner,
+    template: &bedrock_policy::Template,
+    values: &bedrock_policy::Placeholders,
+) -> Option<InvokePolicy> {
+    let mut profiles = Vec::new();
+    let mut models = Vec::new();
+    for (p, arn) in inference_profile::arns_after(pl) {
+        profiles.extend(arn);
+        if let Some(inference_profile::SourceState::Routes { models: routed }) =
+            pl.observed.sources.get(&p.source_arn)
+        {
+            models.extend(routed.iter().cloned());
+        }
+    }
+    if profiles.is_empty() {
+        return None;
+    }
+    let policy = InvokePolicy {
+        template: template.clone(),
+        values: values.clone(),
+        profiles,
+        models,
+    };
+    match policy.shown() {
+        Ok(_) => Some(policy),
+        Err(e) => {
+            pl.problems.push(e);
+            None
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Step {
+    PutRuntimePolicy {
+        role: String,
+        name: String,
+        document: InvokePolicy,
+    },
+}
+
+impl Step {
+    pub fn describe(&self) -> String {
+        match self {
+            Step::PutRuntimePolicy { role, name, .. } => {
+                format!("put policy {name} on LibreChat's role {role}")
+            }
+        }
+    }
+}
+
+fn plan(pl: &mut Planner) {
+    let Some(rt) = pl.desired.runtime.clone() else {
+        return;
+    };
+    let Some(o) = pl.observed.runtime_role.clone() else {
+        pl.problems.push(format!(
+            "[librechat] runtime_role {} does not exist in account {}\n  help: it is LibreChat's own IAM role, which this tool does not create: create it, or remove runtime_role from the spec",
+            rt.role, pl.observed.account_id
+        ));
+        return;
+    };
+    let mut steps = Vec::new();
+    let mut diffs = Vec::new();
+    let tag = logging_role::Step::TagRole {
+        name: rt.role.clone(),
+        tags: pl.desired.managed_tags.clone(),
+    };
+    let Some(action) = pl.ownership(KIND, &rt.role, &o.tags, tag.into(), &mut diffs, &mut steps)
+    else {
+        return;
+    };
+    let Some(document) = invoke_policy(pl, &rt.template, &rt.values) else {
+        return;
+    };
+    let shown = document.shown().unwrap_or(Value::Null);
+    let current = document.is_known()
+        && o.policy
+            .as_ref()
+            .is_some_and(|p| policy_doc::equivalent(p, &shown));
+    let name = policy_name().to_string();
+    if !current {
+        diffs.push(FieldDiff::policy(
+            &format!("policy {name}"),
+            o.policy.as_ref(),
+            &shown,
+        ));
+        steps.push(Chain::one(
+            Phase::Access,
+            Step::PutRuntimePolicy {
+                role: rt.role.clone(),
+                name,
+                document,
+            },
+        ));
+    }
+    let reason = if o.policy.is_none() {
+        "LibreChat's role lacks its Bedrock policy"
+    } else {
+        "LibreChat's Bedrock policy differs from the stack's profiles"
+    };
+    pl.settle(KIND, &rt.role, action, reason, diffs, steps);
+}
+
+fn destroy(pl: &mut Planner) {
+    let (Some(rt), Some(o)) = (&pl.desired.runtime, &pl.observed.runtime_role) else {
+        return;
+    };
+    if !pl.owns(&o.tags) || o.policy.is_none() {
+        return;
+    }
+    let role = rt.role.clone();
+    pl.delete(
+        KIND,
+        &role,
+        "this stack's policy on LibreChat's role (the role itself stays)",
+        vec![],
+        vec![Chain::one(
+            Phase::Access,
+            logging_role::Step::DeleteRolePolicy {
+                role: role.clone(),
+                name: policy_name().to_string(),
+            },
+        )],
+    );
+}
