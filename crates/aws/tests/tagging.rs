@@ -505,3 +505,48 @@ async fn injected_throttling_and_server_errors_are_retried() {
         );
     }
 }
+
+/// Page sizes: ResourcesPerPage alone bounds the resources of a page, whatever their tags
+/// (the model documents no default TagsPerPage); TagsPerPage bounds the tags, never
+/// splitting a resource from its tags.
+#[tokio::test]
+async fn pages_are_sized_by_what_the_request_gives() {
+    let region = "eu-central-1";
+    let c = clients(region).await;
+    let t = tagging(region).await;
+    let src = system_profile_arn(&c, "eu.anthropic.claude-3-haiku-20240307-v1:0").await;
+    let forty: Vec<(String, String)> = (0..40)
+        .map(|i| (format!("k{i:02}"), format!("v{i}")))
+        .collect();
+    let forty: Vec<(&str, &str)> = forty
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    for name in ["Pages-A", "Pages-B", "Pages-C"] {
+        create_profile(&c, &src, name, &forty).await;
+    }
+    let page = |resources: Option<i32>, tags: Option<i32>, token: Option<String>| {
+        t.get_resources()
+            .resource_type_filters(PROFILES)
+            .set_resources_per_page(resources)
+            .set_tags_per_page(tags)
+            .set_pagination_token(token)
+            .send()
+    };
+    let by_resources = page(Some(100), None, None).await.unwrap();
+    assert_eq!(by_resources.resource_tag_mapping_list().len(), 3);
+    assert_eq!(by_resources.pagination_token(), Some(""));
+
+    let first = page(None, Some(100), None).await.unwrap();
+    assert_eq!(
+        first.resource_tag_mapping_list().len(),
+        2,
+        "80 tags fit, 120 do not"
+    );
+    let token = first.pagination_token().unwrap().to_string();
+    assert!(!token.is_empty());
+    let second = page(None, Some(100), Some(token)).await.unwrap();
+    assert_eq!(second.resource_tag_mapping_list().len(), 1);
+    assert_eq!(second.resource_tag_mapping_list()[0].tags().len(), 40);
+    assert_eq!(second.pagination_token(), Some(""));
+}

@@ -11,6 +11,7 @@ Logs log groups and S3 buckets.
 """
 
 import base64
+import contextvars
 import json
 import re
 import secrets
@@ -550,6 +551,8 @@ def _tagging_get_resources(
     if resource_arn_list:
         # No pagination with ResourceARNList: its (at most 100) resources come in one response.
         resources_per_page, tags_per_page = max(len(items), 1), float("inf")
+    elif not _tags_limit_pages.get():
+        tags_per_page = float("inf")
     page, tags, end = [], 0, start
     while end < len(items) and len(page) < resources_per_page:
         # "A resource with no tags is counted as having one tag"; a resource and its tags are
@@ -573,6 +576,12 @@ def _tagging_get_resources(
 
 
 _original_get_resources_response = ResourceGroupsTaggingAPIResponse.get_resources
+
+# Whether this request's pages are limited by tags too. The model documents no default for
+# TagsPerPage and recommends ResourcesPerPage instead: a request that gives ResourcesPerPage
+# alone gets pages of that many resources, whatever their tags. moto caps every page at 100
+# tags; that cap stays only when TagsPerPage is given, or neither size is (moto's defaults).
+_tags_limit_pages = contextvars.ContextVar("tags_limit_pages", default=True)
 
 
 def _invalid(message: str):
@@ -618,6 +627,9 @@ def _get_resources_response(self):
                     f"1 validation error detected: Value '{len(f['Values'])}' at 'tagFilters.member.values' failed to "
                     "satisfy constraint: Member must have length less than or equal to 20",
                 )
+    _tags_limit_pages.set(
+        self._get_param("TagsPerPage") is not None or self._get_param("ResourcesPerPage") is None
+    )
     return _original_get_resources_response(self)
 
 
