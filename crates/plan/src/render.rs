@@ -127,3 +127,10 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
     );
     out
 }
+
+/// The plan for people, without colour (`render_plan(plan, true)` for a terminal).
+impl std::fmt::Display for Plan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&render_plan(self, false))
+    }
+}

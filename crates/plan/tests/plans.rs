@@ -111,7 +111,18 @@ fn converged(d: &DesiredState) -> ObservedState {
 }
 
 fn show(plan: &Plan) -> String {
-    render_plan(plan, false)
+    let text = plan.to_string();
+    assert_eq!(
+        text,
+        render_plan(plan, false),
+        "Display is the plan without colour"
+    );
+    assert_eq!(
+        render_plan(plan, true).contains("\x1b["),
+        plan.has_changes(),
+        "colour when asked for, on the changes"
+    );
+    text
 }
 
 #[test]
