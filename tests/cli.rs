@@ -139,7 +139,7 @@ fn a_missing_spec_is_an_error_that_says_what_to_do() {
     assert_eq!(run.code, 1);
     assert!(
         run.stderr
-            .contains("bedrock.toml: no such file (pass --config PATH"),
+            .contains("bedrock.toml: no such file (check the path, pass --config PATH"),
         "{}",
         run.stderr
     );

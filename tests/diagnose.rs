@@ -463,4 +463,37 @@ fn verify_names_a_stale_env_without_printing_its_value() {
         r.stderr
     );
     assert!(!r.stderr.contains(stale) && !r.stdout.contains(stale));
+    // doctor tells a stale .env from a deleted profile, without the value either.
+    let d = doctor(dir.path());
+    assert_eq!(d.code, 1, "{}", d.stdout);
+    assert!(
+        d.stdout.contains("the ARN .env gives BEDROCK_OPUS_45_PROFILE is not a profile (ResourceNotFoundException); the stack's profile LibreChat-Claude-Opus-4-5 has another ARN"),
+        "{}",
+        d.stdout
+    );
+    assert!(
+        d.stdout.contains("fix: run `cargo xtask generate --local`"),
+        "{}",
+        d.stdout
+    );
+    assert!(!d.stdout.contains(stale) && !d.stderr.contains(stale));
+}
+
+#[test]
+fn verify_before_any_apply_names_the_missing_log_group() {
+    let _turn = turn();
+    let dir = project(None);
+    let r = run(dir.path(), &["verify"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("log group /aws/bedrock/model-invocations does not exist in us-east-1"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("run `cargo xtask apply --local` first"),
+        "{}",
+        r.stderr
+    );
 }

@@ -892,3 +892,64 @@ fn destroy_takes_the_stack_s_lines_out_of_env_and_keeps_the_rest() {
         "{text}"
     );
 }
+
+#[test]
+fn a_refused_apply_or_destroy_names_the_plan_that_shows_it() {
+    let _turn = turn();
+    let dir = project(None);
+    let r = run(dir.path(), &["apply", "--adopt"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("after reviewing `cargo xtask plan --adopt --local`"),
+        "{}",
+        r.stderr
+    );
+    apply(dir.path());
+    let r = run(dir.path(), &["destroy", "--delete-data"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .contains("after reviewing `cargo xtask plan --destroy --delete-data --local`"),
+        "{}",
+        r.stderr
+    );
+    // That plan, as a document a CI job can review.
+    let plan = run(
+        dir.path(),
+        &[
+            "plan",
+            "--destroy",
+            "--delete-data",
+            "--json",
+            "--detailed-exitcode",
+        ],
+    );
+    assert_eq!(plan.code, 2, "{}", plan.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(doc["mode"], "destroy");
+    let deleted: Vec<&str> = doc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["action"] == "delete")
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        deleted,
+        [
+            "inference_profile",
+            "inference_profile",
+            "inference_profile",
+            "logging_configuration",
+            "role",
+            "bucket",
+            "log_group"
+        ]
+    );
+    assert_eq!(
+        application_profiles(&clients("us-east-1")).len(),
+        3,
+        "nothing was deleted"
+    );
+}

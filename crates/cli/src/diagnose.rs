@@ -15,7 +15,7 @@ pub struct VerifyArgs {
     #[arg(long, default_value = "15m", value_name = "DURATION")]
     pub since: String,
     /// Then print each new record as it arrives, until interrupted.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "json")]
     pub follow: bool,
     /// Print the report as JSON on stdout.
     #[arg(long)]

@@ -93,9 +93,10 @@ fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
     );
     if s.new {
         out(format_args!(
-            "started the embedded AWS emulator at {}{pid}\n  log: {}\n  stop it with `cargo xtask local stop`\n",
+            "started the embedded AWS emulator at {}{pid}\n  log: {}\n  stop it with `{}`\n",
             s.endpoint,
-            instance.log_file().display()
+            instance.log_file().display(),
+            bedrock_emulator::local_command("stop", &at.host, at.port)
         ));
     } else {
         out(format_args!(
@@ -169,7 +170,8 @@ fn local_status(at: &LocalAt) -> Outcome {
         }
         Status::Stopped => {
             out(format_args!(
-                "not running at {endpoint} (start it with `cargo xtask local start`)\n"
+                "not running at {endpoint} (start it with `{}`)\n",
+                bedrock_emulator::local_command("start", &at.host, at.port)
             ));
             Exit::Error
         }

@@ -9,10 +9,11 @@ use clap::Args;
 use std::sync::Arc;
 
 /// Show a plan; when it changes anything, ask (or take `--yes`), run it, show the report.
+/// `review` is the `plan` command that shows the same plan.
 fn review_and_apply(
     stack: &Stack,
     planned: &Planned,
-    args: &StackArgs,
+    review: &str,
     yes: bool,
     question: &str,
 ) -> Result<(), Error> {
@@ -22,7 +23,7 @@ fn review_and_apply(
         return Ok(());
     }
     if plan.has_changes() {
-        confirm(question, yes, &args.suggest().command("plan"))?;
+        confirm(question, yes, review)?;
     }
     let progress: Arc<dyn Fn(&str) + Send + Sync> =
         Arc::new(|line: &str| note(format!("  done: {line}")));
@@ -30,7 +31,7 @@ fn review_and_apply(
     Ok(())
 }
 
-/// Show what `apply` would change (reads AWS and the generated files, changes nothing).
+/// Show what `apply` (or `destroy`) would change (reads AWS and the generated files, changes nothing).
 #[derive(Args, Debug)]
 pub struct PlanArgs {
     #[command(flatten)]
@@ -42,14 +43,41 @@ pub struct PlanArgs {
     #[arg(long)]
     pub json: bool,
     /// Plan to take over same-named resources that lack this stack's tags.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "destroy")]
     pub adopt: bool,
+    /// Plan what `destroy` would remove.
+    #[arg(long)]
+    pub destroy: bool,
+    /// With --destroy: plan to delete the log group and the bucket too, with their data.
+    #[arg(long, requires = "destroy")]
+    pub delete_data: bool,
+}
+
+/// The `plan` command that shows what `apply` (with `adopt`) would do.
+fn apply_review(args: &StackArgs, adopt: bool) -> String {
+    args.suggest()
+        .command(if adopt { "plan --adopt" } else { "plan" })
+}
+
+/// The `plan` command that shows what `destroy` (with `delete_data`) would do.
+fn destroy_review(args: &StackArgs, delete_data: bool) -> String {
+    args.suggest().command(if delete_data {
+        "plan --destroy --delete-data"
+    } else {
+        "plan --destroy"
+    })
 }
 
 impl PlanArgs {
     pub fn run(self) -> Result<Exit, Error> {
         let stack = self.stack.connect(self.stack.spec()?)?;
-        let planned = with_stack(&stack, "plan", |s| s.plan(self.adopt))?;
+        let planned = with_stack(&stack, "plan", |s| {
+            if self.destroy {
+                s.destroy_plan(self.delete_data)
+            } else {
+                s.plan(self.adopt)
+            }
+        })?;
         let plan = &planned.plan;
         if self.json {
             print_json(plan);
@@ -86,7 +114,8 @@ impl ApplyArgs {
                 "\nApply these changes to account {} in {}?",
                 planned.plan.account_id, planned.plan.region
             );
-            review_and_apply(s, &planned, &self.stack, self.yes, &question)
+            let review = apply_review(&self.stack, self.adopt);
+            review_and_apply(s, &planned, &review, self.yes, &question)
         })?;
         Ok(Exit::Success)
     }
@@ -143,7 +172,8 @@ impl DestroyArgs {
             } else {
                 format!("\nDestroy these resources in account {account}?")
             };
-            review_and_apply(s, &planned, &self.stack, self.yes, &question)
+            let review = destroy_review(&self.stack, self.delete_data);
+            review_and_apply(s, &planned, &review, self.yes, &question)
         })?;
         Ok(Exit::Success)
     }

@@ -73,9 +73,10 @@ impl StackArgs {
                 .map_err(|e| Error::other(e.message, e.help))?;
             if started.new {
                 note(format!(
-                    "started the embedded AWS emulator (pid {}) at {}; `cargo xtask local stop` ends it",
+                    "started the embedded AWS emulator (pid {}) at {}; `{}` ends it",
                     started.pid.unwrap_or_default(),
-                    started.endpoint
+                    started.endpoint,
+                    bedrock_emulator::local_command("stop", &instance.host, instance.port)
                 ));
             }
             Endpoint::url(

@@ -100,6 +100,31 @@ impl FaultKind {
     }
 }
 
+/// `cargo xtask local <action>` for the emulator at `host:port`, with `--host` and `--port`
+/// when they are not the defaults, so that the command reaches the same emulator.
+pub fn local_command(action: &str, host: &str, port: u16) -> String {
+    let mut command = format!("cargo xtask local {action}");
+    if host != DEFAULT_HOST {
+        command.push_str(&format!(" --host {host}"));
+    }
+    if port != DEFAULT_PORT {
+        command.push_str(&format!(" --port {port}"));
+    }
+    command
+}
+
+/// The same for an endpoint URL (`http://127.0.0.1:4566`).
+fn local_command_at(action: &str, endpoint: &str) -> String {
+    let authority = endpoint.split_once("://").map_or(endpoint, |(_, a)| a);
+    match authority.rsplit_once(':') {
+        Some((host, port)) => match port.parse() {
+            Ok(port) => local_command(action, host, port),
+            Err(_) => local_command(action, DEFAULT_HOST, DEFAULT_PORT),
+        },
+        None => local_command(action, authority, DEFAULT_PORT),
+    }
+}
+
 /// The emulator's control API at `endpoint`.
 #[derive(Debug, Clone)]
 pub struct Control {
@@ -129,7 +154,10 @@ impl Control {
         let unreachable = |e: ureq::Error| {
             EmulatorError::new(
                 format!("the emulator at {} does not answer: {e}", self.endpoint),
-                "start it with `cargo xtask local start`",
+                format!(
+                    "start it with `{}`",
+                    local_command_at("start", &self.endpoint)
+                ),
             )
         };
         let response = match (method, body) {
@@ -145,8 +173,9 @@ impl Control {
             return Err(EmulatorError::new(
                 format!("the emulator's control API answered {status} to {method} {path}: {text}"),
                 format!(
-                    "is {} this project's emulator? `cargo xtask local status` tells",
-                    self.endpoint
+                    "is {} this project's emulator? `{}` tells",
+                    self.endpoint,
+                    local_command_at("status", &self.endpoint)
                 ),
             ));
         }
@@ -154,8 +183,9 @@ impl Control {
             EmulatorError::new(
                 format!("the emulator's control API answered with something that is not JSON: {e}"),
                 format!(
-                    "is {} this project's emulator? `cargo xtask local status` tells",
-                    self.endpoint
+                    "is {} this project's emulator? `{}` tells",
+                    self.endpoint,
+                    local_command_at("status", &self.endpoint)
                 ),
             )
         })
@@ -205,5 +235,30 @@ impl Control {
 
     pub fn clear_faults(&self) -> Result<(), EmulatorError> {
         self.call("DELETE", "/_emulator/faults", None).map(|_| ())
+    }
+}
+
+#[cfg(test)]
+mod command_tests {
+    use super::*;
+
+    #[test]
+    fn suggested_local_commands_reach_the_same_emulator() {
+        assert_eq!(
+            local_command("stop", DEFAULT_HOST, DEFAULT_PORT),
+            "cargo xtask local stop"
+        );
+        assert_eq!(
+            local_command("stop", DEFAULT_HOST, 4642),
+            "cargo xtask local stop --port 4642"
+        );
+        assert_eq!(
+            local_command_at("status", "http://0.0.0.0:4700"),
+            "cargo xtask local status --host 0.0.0.0 --port 4700"
+        );
+        assert_eq!(
+            local_command_at("start", "http://127.0.0.1:4566"),
+            "cargo xtask local start"
+        );
     }
 }

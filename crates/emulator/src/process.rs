@@ -163,7 +163,7 @@ impl Instance {
         {
             return Err(EmulatorError::new(
                 format!("something else is listening on {}:{}", self.host, self.port),
-                format!("stop it, or start the emulator on another port: `cargo xtask local start --port {}` (and pass the same --port, or --endpoint-url, to the other commands)", self.port + 1),
+                format!("stop it, or use another port for the emulator: `BEDROCK_EMULATOR_PORT={} cargo xtask local start` (and the same BEDROCK_EMULATOR_PORT for the other commands)", self.port + 1),
             ));
         }
         self.installation.ensure(progress)?;
@@ -269,8 +269,15 @@ impl Instance {
                 let _ = std::fs::remove_file(self.pid_file());
                 let log = std::fs::read_to_string(self.log_file()).unwrap_or_default();
                 return Err(EmulatorError::new(
-                    format!("the emulator exited while starting; the end of {}:\n{}", self.log_file().display(), tail(&log, 20)),
-                    "fix what the log says; `cargo xtask local start` again reinstalls nothing that is current",
+                    format!(
+                        "the emulator exited while starting; the end of {}:\n{}",
+                        self.log_file().display(),
+                        tail(&log, 20)
+                    ),
+                    format!(
+                        "fix what the log says; `{}` again reinstalls nothing that is current",
+                        crate::local_command("start", &self.host, self.port)
+                    ),
                 ));
             }
             if Instant::now() > deadline {
@@ -281,8 +288,9 @@ impl Instance {
                         READY_TIMEOUT.as_secs()
                     ),
                     format!(
-                        "see {}; `cargo xtask local stop` ends it",
-                        self.log_file().display()
+                        "see {}; `{}` ends it",
+                        self.log_file().display(),
+                        crate::local_command("stop", &self.host, self.port)
                     ),
                 ));
             }

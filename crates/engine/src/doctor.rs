@@ -268,9 +268,10 @@ impl Stack {
             let name = format!(
                 "the profile {model} is mapped to exists, is ACTIVE in {region} and routes to {model}"
             );
-            let arn = match variables(target).first() {
+            // An ARN from .env is the user's file's value: named, never printed.
+            let (arn, shown) = match variables(target).first() {
                 Some(var) => match env.get(var) {
-                    Some(v) if !v.is_empty() => v.clone(),
+                    Some(v) if !v.is_empty() => (v.clone(), format!("the ARN .env gives {var}")),
                     _ => {
                         checks.push(fail(
                             &name,
@@ -280,17 +281,35 @@ impl Stack {
                         continue;
                     }
                 },
-                None => target.clone(),
+                None => (target.clone(), target.clone()),
             };
             let live = self
                 .runtime
                 .block_on(bedrock_aws::read_profile(&self.clients, &arn));
+            // The stack's live profile for this model, if it has one: a missing ARN beside a
+            // live profile is a stale .env, not a deleted profile.
+            let stacks = spec
+                .profiles
+                .iter()
+                .find(|p| p.model == *model)
+                .and_then(|p| observed.profiles.iter().find(|o| o.name == p.name));
             checks.push(match live {
-                Err(e) => fail(
-                    &name,
-                    format!("{arn}: {}", e.code.as_deref().unwrap_or("error")),
-                    format!("the profile is gone: run `{apply}` (it recreates it and rewrites .env), then restart LibreChat"),
-                ),
+                Err(e) => match stacks {
+                    Some(live) => fail(
+                        &name,
+                        format!(
+                            "{shown} is not a profile ({}); the stack's profile {} has another ARN",
+                            e.code.as_deref().unwrap_or("error"),
+                            live.name
+                        ),
+                        format!("run `{generate}` (it writes the live ARN into .env), then restart LibreChat"),
+                    ),
+                    None => fail(
+                        &name,
+                        format!("{shown}: {}", e.code.as_deref().unwrap_or("error")),
+                        format!("the profile is gone: run `{apply}` (it recreates it and rewrites .env), then restart LibreChat"),
+                    ),
+                },
                 Ok(p) => {
                     let in_region = arn.split(':').nth(3).unwrap_or_default();
                     let routes = p
@@ -300,15 +319,15 @@ impl Stack {
                     if p.status != "ACTIVE" {
                         fail(
                             &name,
-                            format!("{arn} is {}", p.status),
+                            format!("{shown} is {}", p.status),
                             format!("wait for it, or run `{apply}`"),
                         )
                     } else if in_region != region {
-                        fail(&name, format!("{arn} is in {in_region}"), format!("LibreChat calls the stack's region: run `{generate}` to map the profile of this region"))
+                        fail(&name, format!("{shown} is in {in_region}"), format!("LibreChat calls the stack's region: run `{generate}` to map the profile of this region"))
                     } else if !routes {
                         fail(
                             &name,
-                            format!("{arn} routes to other models than {model}"),
+                            format!("{shown} routes to other models than {model}"),
                             format!("run `{apply}`: it replaces the profile and rewrites .env"),
                         )
                     } else {

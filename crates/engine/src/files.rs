@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::Paths;
 use bedrock_generate::{GeneratedFile, Inputs, DOT_ENV, REGION_VARIABLE};
 use bedrock_plan::resources::files::{self, EnvFile, InvokeFile};
-use bedrock_plan::{Outputs, Plan, Step};
+use bedrock_plan::{Mode, Outputs, Plan, Step};
 use bedrock_policy::PolicyKind;
 use bedrock_spec::Spec;
 use std::collections::BTreeMap;
@@ -87,7 +87,7 @@ pub(crate) fn observe(desired: &files::Desired) -> Result<files::Observed, Error
 }
 
 /// Where each file's contents come from, for people, by the path a plan names it with.
-pub(crate) fn notes(spec: &Spec, desired: &files::Desired) -> BTreeMap<String, String> {
+pub(crate) fn notes(spec: &Spec, desired: &files::Desired, mode: Mode) -> BTreeMap<String, String> {
     let shown = |p: &Path| desired.out_dir.join(p).display().to_string();
     let mut notes: BTreeMap<String, String> = desired
         .fixed
@@ -95,13 +95,14 @@ pub(crate) fn notes(spec: &Spec, desired: &files::Desired) -> BTreeMap<String, S
         .map(|f| (shown(&f.path), f.note.clone()))
         .collect();
     if let Some(env) = &desired.env {
-        notes.insert(
-            shown(&env.path),
-            format!(
+        let note = match mode {
+            Mode::Apply => format!(
                 "{} values from the live profiles; values not shown",
                 spec.profiles.len() + 1
             ),
-        );
+            Mode::Destroy => "the deleted profiles' lines removed, the rest kept".to_string(),
+        };
+        notes.insert(shown(&env.path), note);
     }
     if let Some(invoke) = &desired.invoke {
         notes.insert(

@@ -184,7 +184,10 @@ impl Stack {
             mode: plan.mode,
             changes: plan.has_changes(),
             writes,
-            files: reports::file_lines(plan, &files::notes(&self.spec, &planned.desired.files)),
+            files: reports::file_lines(
+                plan,
+                &files::notes(&self.spec, &planned.desired.files, plan.mode),
+            ),
         })
     }
 
@@ -289,7 +292,7 @@ fn finish_generate(
     Ok(GenerateReport {
         check,
         offline,
-        files: reports::file_lines(&plan, &files::notes(spec, &desired.files)),
+        files: reports::file_lines(&plan, &files::notes(spec, &desired.files, plan.mode)),
         spec: paths.config.display().to_string(),
         fix,
         placeholder_account: spec.stack.account_id.is_none(),

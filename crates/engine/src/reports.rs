@@ -68,7 +68,7 @@ impl fmt::Display for ApplyReport {
         match self.mode {
             Mode::Apply => {
                 if self.changes {
-                    writeln!(f, "\nApplied: {} AWS changes.", self.writes)?;
+                    writeln!(f, "\nApplied: {} AWS writes.", self.writes)?;
                 }
                 for line in &self.files {
                     writeln!(f, "{line}")?;
@@ -82,7 +82,7 @@ impl fmt::Display for ApplyReport {
                 {
                     writeln!(f, "{line}")?;
                 }
-                writeln!(f, "\nDestroyed: {} AWS changes.", self.writes)?;
+                writeln!(f, "\nDestroyed: {} AWS writes.", self.writes)?;
             }
         }
         Ok(())

@@ -296,6 +296,18 @@ impl Stack {
         let window = parse_since(since)?;
         let (_, observed) = self.observe(None)?;
         let spec = self.spec();
+        if observed.log_group.is_none() {
+            return Err(Error::other(
+                format!(
+                    "log group {} does not exist in {}: Bedrock has logged no invocation there",
+                    spec.logging.log_group, spec.stack.region
+                ),
+                format!(
+                    "run `{}` first: it creates the log group and turns invocation logging on",
+                    self.suggest.command("apply")
+                ),
+            ));
+        }
         let arns: BTreeMap<String, String> = observed
             .profiles
             .iter()

@@ -37,22 +37,16 @@ pub enum Phase {
     Profiles,
     /// LibreChat's role policy, which names the profiles' ARNs.
     Access,
+    /// What the spec no longer has (a profile removed or renamed): deleted only once its
+    /// successors exist and LibreChat's policy no longer names it, so that a failed create
+    /// leaves the old one working.
+    Retire,
     /// The generated files, which name the profiles' ARNs: after every AWS write, never
     /// talking to AWS.
     Files,
 }
 
 impl Phase {
-    /// Every phase, in apply's order.
-    pub const ALL: [Phase; 6] = [
-        Phase::Foundations,
-        Phase::Settings,
-        Phase::Logging,
-        Phase::Profiles,
-        Phase::Access,
-        Phase::Files,
-    ];
-
     /// Whether the phase's steps are AWS calls (all but the files).
     pub fn is_aws(self) -> bool {
         self != Phase::Files

@@ -372,3 +372,37 @@ fn foundation_model_sources_and_no_key_prefix() {
     assert_eq!(d.logging.large_data_key_prefix, None);
     assert_eq!(d.bucket.object_prefix, "");
 }
+
+#[test]
+fn a_renamed_profile_is_retired_only_after_its_successor_exists() {
+    let d = desired();
+    let mut o = converged(&d);
+    o.profiles[0].name = "LibreChat-Old-Name".into();
+    let plan = plan(&d, &o, &PlanOptions::default()).unwrap();
+    let s = plan.summary();
+    assert_eq!((s.add, s.destroy), (1, 1));
+    // The create runs before the delete, in a later phase that a failed create never reaches.
+    let phases: Vec<(Phase, String)> = plan
+        .phases()
+        .iter()
+        .flat_map(|p| {
+            p.chains
+                .iter()
+                .flatten()
+                .map(move |s| (p.phase, s.describe()))
+        })
+        .collect();
+    assert_eq!(
+        phases,
+        [
+            (
+                Phase::Profiles,
+                "create inference profile LibreChat-Claude-3-7-Sonnet".to_string()
+            ),
+            (
+                Phase::Retire,
+                "delete inference profile LibreChat-Old-Name".to_string()
+            ),
+        ]
+    );
+}

@@ -304,18 +304,19 @@ fn plan(pl: &mut Planner) {
         .cloned()
         .collect();
     for o in gone {
-        delete(pl, &o, "managed by this stack and no longer in the spec");
+        let reason = "managed by this stack and no longer in the spec";
+        delete(pl, &o, reason, Phase::Retire);
     }
 }
 
-fn delete(pl: &mut Planner, o: &Observed, reason: &str) {
+fn delete(pl: &mut Planner, o: &Observed, reason: &str, phase: Phase) {
     pl.delete(
         KIND,
         &o.name,
         reason,
         vec![FieldDiff::new("arn", json!(o.arn), Value::Null)],
         vec![Chain::one(
-            Phase::Profiles,
+            phase,
             Step::DeleteProfile {
                 name: o.name.clone(),
                 arn: o.arn.clone(),
@@ -333,7 +334,7 @@ fn destroy(pl: &mut Planner) {
         .cloned()
         .collect();
     for o in owned {
-        delete(pl, &o, "managed by this stack");
+        delete(pl, &o, "managed by this stack", Phase::Profiles);
     }
 }
 
