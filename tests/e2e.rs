@@ -953,3 +953,35 @@ fn a_refused_apply_or_destroy_names_the_plan_that_shows_it() {
         "nothing was deleted"
     );
 }
+
+#[test]
+fn a_second_stack_never_takes_the_first_one_s_resources() {
+    let _turn = turn();
+    let first = project(None);
+    apply(first.path());
+    let second = guide_spec().replace("name = \"librechat\"", "name = \"acme-chat\"");
+    let second = project(Some(&second));
+    for args in [&["plan"][..], &["apply", "--yes", "--adopt"]] {
+        let r = run(second.path(), args);
+        assert_eq!(r.code, 1, "{args:?}:\n{}", r.stdout);
+        for (what, key) in [
+            (
+                "log group /aws/bedrock/model-invocations",
+                "[logging] log_group",
+            ),
+            ("role BedrockLoggingRole", "[logging] role_name"),
+        ] {
+            let expected = format!("{what} belongs to stack librechat");
+            assert!(r.stderr.contains(&expected), "{args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains(&format!("change {key} in the spec")),
+                "{}",
+                r.stderr
+            );
+        }
+        assert!(!r.stderr.contains("apply --adopt`"), "{}", r.stderr);
+        assert_eq!(writes(&r), 0);
+    }
+    // The first stack is as it was.
+    assert_eq!(run(first.path(), &["drift"]).code, 0);
+}

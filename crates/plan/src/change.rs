@@ -13,6 +13,8 @@ pub struct Kind {
     pub id: &'static str,
     /// The name people read (`log group`).
     pub label: &'static str,
+    /// Where the spec names it (`[logging] log_group`), for the help of a name conflict.
+    pub spec_key: &'static str,
 }
 
 impl Serialize for Kind {

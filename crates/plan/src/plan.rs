@@ -277,7 +277,7 @@ impl Planner<'_> {
         if self.owns(tags) {
             return Some(Action::Update);
         }
-        if !self.foreign(kind, name) {
+        if !self.foreign(kind, name, tags) {
             return None;
         }
         diffs.push(FieldDiff::new(
@@ -293,16 +293,32 @@ impl Planner<'_> {
     }
 
     /// A same-named resource without this stack's tags: adopt it (true), or explain (false).
-    pub fn foreign(&mut self, kind: Kind, name: &str) -> bool {
+    /// Another stack's resource is never taken, not even with `--adopt`.
+    pub fn foreign(&mut self, kind: Kind, name: &str, tags: &BTreeMap<String, String>) -> bool {
+        let ours = &self.desired.stack;
+        let tool = tags.get(bedrock_spec::MANAGED_BY_TAG).map(String::as_str)
+            == Some(bedrock_spec::MANAGED_BY_VALUE);
+        if let Some(owner) = tags
+            .get(bedrock_spec::STACK_TAG)
+            .filter(|s| tool && *s != ours)
+        {
+            self.problems.push(format!(
+                "{} {name} belongs to stack {owner} (tagged managed-by = {}, stack = {owner}), not to this stack {ours}: a stack never takes another's resource, not even with --adopt\n  help: give this stack a name of its own: change {} in the spec",
+                kind.label,
+                bedrock_spec::MANAGED_BY_VALUE,
+                kind.spec_key
+            ));
+            return false;
+        }
         if self.options.adopt {
             return true;
         }
         let fix = self.options.suggest.command("apply --adopt");
         self.problems.push(format!(
-            "{} {name} already exists and is not managed by this stack (it lacks the tags managed-by = {} and stack = {})\n  help: run `{fix}` to take it over, or choose another name in the spec",
+            "{} {name} already exists and is not managed by this stack (it lacks the tags managed-by = {} and stack = {ours})\n  help: run `{fix}` to take it over, or choose another name in the spec ({})",
             kind.label,
             bedrock_spec::MANAGED_BY_VALUE,
-            self.desired.stack
+            kind.spec_key
         ));
         false
     }

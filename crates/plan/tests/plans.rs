@@ -406,3 +406,63 @@ fn a_renamed_profile_is_retired_only_after_its_successor_exists() {
         ]
     );
 }
+
+#[test]
+fn another_stack_s_resources_are_never_taken_not_even_with_adopt() {
+    let d = desired();
+    let mut o = converged(&d);
+    let theirs = |tags: &mut BTreeMap<String, String>| {
+        tags.insert("stack".into(), "acme-chat".into());
+    };
+    theirs(&mut o.log_group.as_mut().unwrap().tags);
+    theirs(&mut o.role.as_mut().unwrap().tags);
+    if let BucketState::Present(b) = &mut o.bucket {
+        theirs(&mut b.tags);
+    }
+    theirs(&mut o.profiles[0].tags);
+    for adopt in [false, true] {
+        let options = PlanOptions {
+            adopt,
+            ..PlanOptions::default()
+        };
+        let err = plan(&d, &o, &options).unwrap_err();
+        assert_eq!(err.problems.len(), 4, "{err}");
+        for (what, key) in [
+            (
+                "log group /aws/bedrock/model-invocations",
+                "[logging] log_group",
+            ),
+            ("role BedrockLoggingRole", "[logging] role_name"),
+            ("bucket bedrock-logs-123456789012", "[logging] bucket"),
+            (
+                "inference profile LibreChat-Claude-3-7-Sonnet",
+                "[[profiles]] name",
+            ),
+        ] {
+            let problem = err
+                .problems
+                .iter()
+                .find(|p| p.starts_with(what))
+                .unwrap_or_else(|| panic!("{what} not refused: {err}"));
+            assert!(
+                problem.contains("belongs to stack acme-chat")
+                    && problem.contains("not even with --adopt")
+                    && problem.contains(&format!("change {key} in the spec")),
+                "{problem}"
+            );
+            assert!(
+                !problem.contains("run `cargo xtask apply --adopt`"),
+                "{problem}"
+            );
+        }
+    }
+    // Destroy leaves them alone too.
+    let destroy = plan_destroy(&d, &o, &PlanOptions::default()).unwrap();
+    assert!(
+        destroy
+            .changed()
+            .all(|c| c.kind == logging_config::KIND || c.name != "LibreChat-Claude-3-7-Sonnet"),
+        "{destroy}"
+    );
+    assert!(destroy.changed().all(|c| c.kind != logging_role::KIND));
+}

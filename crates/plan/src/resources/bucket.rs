@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 pub const KIND: Kind = Kind {
     id: "bucket",
     label: "bucket",
+    spec_key: "[logging] bucket",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {
@@ -287,7 +288,7 @@ fn plan(p: &mut Planner) {
     let mut steps = Vec::new();
     let mut action = Action::Update;
     if !p.owns(&o.tags) {
-        if !p.foreign(KIND, &d.name) {
+        if !p.foreign(KIND, &d.name, &o.tags) {
             return;
         }
         action = Action::Adopt;

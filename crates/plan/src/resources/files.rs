@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 pub const KIND: Kind = Kind {
     id: "file",
     label: "file",
+    spec_key: "--out",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {

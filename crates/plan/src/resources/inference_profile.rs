@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 pub const KIND: Kind = Kind {
     id: "inference_profile",
     label: "inference profile",
+    spec_key: "[[profiles]] name",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {
@@ -197,7 +198,7 @@ fn plan(pl: &mut Planner) {
             continue;
         };
         let owned = pl.owns(&o.tags);
-        if !owned && !pl.foreign(KIND, &p.name) {
+        if !owned && !pl.foreign(KIND, &p.name, &o.tags) {
             continue;
         }
         let mut observed_models = o.models.clone();

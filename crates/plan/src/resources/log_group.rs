@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 pub const KIND: Kind = Kind {
     id: "log_group",
     label: "log group",
+    spec_key: "[logging] log_group",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {

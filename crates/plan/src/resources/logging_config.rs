@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 pub const KIND: Kind = Kind {
     id: "logging_configuration",
     label: "logging configuration",
+    spec_key: "[logging]",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {

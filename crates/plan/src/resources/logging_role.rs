@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 pub const KIND: Kind = Kind {
     id: "role",
     label: "role",
+    spec_key: "[logging] role_name",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {

@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 pub const KIND: Kind = Kind {
     id: "runtime_role",
     label: "LibreChat role",
+    spec_key: "[librechat] runtime_role",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {
