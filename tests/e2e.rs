@@ -985,3 +985,39 @@ fn a_second_stack_never_takes_the_first_one_s_resources() {
     // The first stack is as it was.
     assert_eq!(run(first.path(), &["drift"]).code, 0);
 }
+
+#[test]
+fn any_number_of_destroy_apply_cycles_and_out_of_band_deletes_converge() {
+    let _turn = turn();
+    let dir = project(None);
+    let c = clients("us-east-1");
+    for cycle in 0..5 {
+        apply(dir.path());
+        assert_eq!(application_profiles(&c).len(), 3, "cycle {cycle}");
+        assert_eq!(run(dir.path(), &["drift"]).code, 0, "cycle {cycle}");
+        let r = run(dir.path(), &["destroy", "--yes"]);
+        assert_eq!(r.code, 0, "cycle {cycle}: {}", r.stderr);
+        assert!(application_profiles(&c).is_empty(), "cycle {cycle}");
+    }
+    apply(dir.path());
+    // One profile deleted behind the tool's back, again and again.
+    for round in 0..4 {
+        let arn = env_values(dir.path())["BEDROCK_OPUS_45_PROFILE"].clone();
+        rt().block_on(
+            c.bedrock
+                .delete_inference_profile()
+                .inference_profile_identifier(&arn)
+                .send(),
+        )
+        .unwrap();
+        apply(dir.path());
+        let profiles = application_profiles(&c);
+        assert_eq!(
+            profiles.len(),
+            3,
+            "round {round}: no duplicate, none missing"
+        );
+        assert_ne!(env_values(dir.path())["BEDROCK_OPUS_45_PROFILE"], arn);
+        assert_eq!(run(dir.path(), &["drift"]).code, 0, "round {round}");
+    }
+}

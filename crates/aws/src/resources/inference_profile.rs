@@ -192,15 +192,13 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
             token,
         } => {
             let tags = bedrock_tags(&what, tags)?;
-            // The token makes a retried or repeated create safe. But a token already used
-            // for a profile that was deleted since (out of band) is answered with that dead
-            // profile's ARN: then create again under a token derived from it.
-            for attempt in 0..3 {
-                let token = if attempt == 0 {
-                    token.clone()
-                } else {
-                    format!("{token}-{attempt}")
-                };
+            // The plan's token makes a retried create safe: the SDK resends it, and Bedrock
+            // answers with the same profile. But a token already used for a profile deleted
+            // since (a destroy, an out-of-band delete) is answered with that dead profile's ARN:
+            // then create once more under a token never used before. That create cannot
+            // duplicate a profile either: its own retries resend its token, and a profile of
+            // this name that exists is refused (names are unique per account and region).
+            for token in [token.clone(), unique_token(token)] {
                 // A replaced profile's name is not free at once: Bedrock answers
                 // ConflictException until it is.
                 let out = patiently(
@@ -234,7 +232,7 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
             }
             Err(AwsError::local(
                 what,
-                "Bedrock kept answering with profiles that no longer exist",
+                "Bedrock answered a create under a new token with a profile that does not exist",
             ))
         }
         Step::DeleteProfile { arn, .. } => {
@@ -268,6 +266,15 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
             Ok(None)
         }
     }
+}
+
+/// A token no create has used: the plan's, with this moment and this process appended
+/// (within Bedrock's pattern `[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?`).
+fn unique_token(token: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{token}-{nanos:x}-{:x}", std::process::id())
 }
 
 /// A created profile is usable once ACTIVE.
