@@ -1021,3 +1021,79 @@ fn any_number_of_destroy_apply_cycles_and_out_of_band_deletes_converge() {
         assert_eq!(run(dir.path(), &["drift"]).code, 0, "round {round}");
     }
 }
+
+#[test]
+fn a_bucket_whose_objects_cannot_be_deleted_stops_destroy_with_the_keys() {
+    let _turn = turn();
+    let dir = project(None);
+    apply(dir.path());
+    let c = clients("us-east-1");
+    let rt = rt();
+    let bucket = format!("bedrock-logs-{ACCOUNT}");
+    // Someone put a payload under a legal hold (object lock, enabled on the versioned bucket).
+    rt.block_on(
+        c.s3.put_bucket_versioning()
+            .bucket(&bucket)
+            .versioning_configuration(
+                aws_sdk_s3::types::VersioningConfiguration::builder()
+                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    rt.block_on(
+        c.s3.put_object_lock_configuration()
+            .bucket(&bucket)
+            .object_lock_configuration(
+                aws_sdk_s3::types::ObjectLockConfiguration::builder()
+                    .object_lock_enabled(aws_sdk_s3::types::ObjectLockEnabled::Enabled)
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+    let key = "large-data/held.json";
+    rt.block_on(
+        c.s3.put_object()
+            .bucket(&bucket)
+            .key(key)
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(b"{}"))
+            .send(),
+    )
+    .unwrap();
+    let hold = |status: aws_sdk_s3::types::ObjectLockLegalHoldStatus| {
+        rt.block_on(
+            c.s3.put_object_legal_hold()
+                .bucket(&bucket)
+                .key(key)
+                .legal_hold(
+                    aws_sdk_s3::types::ObjectLockLegalHold::builder()
+                        .status(status)
+                        .build(),
+                )
+                .send(),
+        )
+        .unwrap();
+    };
+    hold(aws_sdk_s3::types::ObjectLockLegalHoldStatus::On);
+    let r = run(dir.path(), &["destroy", "--yes", "--delete-data"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "emptying bucket {bucket}: 1 object versions could not be deleted: {key} (AccessDenied"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(rt
+        .block_on(c.s3.head_bucket().bucket(&bucket).send())
+        .is_ok());
+    // With the hold lifted, the same command finishes the job.
+    hold(aws_sdk_s3::types::ObjectLockLegalHoldStatus::Off);
+    let r = run(dir.path(), &["destroy", "--yes", "--delete-data"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(rt
+        .block_on(c.s3.head_bucket().bucket(&bucket).send())
+        .is_err());
+}

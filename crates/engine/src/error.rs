@@ -15,7 +15,7 @@ pub enum Error {
     #[error("{}\nerror: no plan: {} problem{}; nothing was changed", .0, .0.problems.len(), if .0.problems.len() == 1 { "" } else { "s" })]
     Plan(#[from] PlanError),
     /// Apply stopped: every failed step of the phase.
-    #[error("{}\nerror: apply stopped; what was done stays done, and `{rerun}` continues from there", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))]
+    #[error("{}\nerror: stopped; what was done stays done, and `{rerun}` continues from there", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))]
     Apply {
         errors: Vec<AwsError>,
         rerun: String,

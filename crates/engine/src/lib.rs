@@ -64,6 +64,8 @@ pub struct Stack {
 pub struct Planned {
     pub plan: Plan,
     desired: DesiredState,
+    /// The command that makes this plan and applies it again (after a failure).
+    rerun: String,
 }
 
 impl Stack {
@@ -153,7 +155,14 @@ impl Stack {
     pub fn plan(&self, adopt: bool) -> Result<Planned, Error> {
         let (desired, observed) = self.observe(Some(Scope::Live))?;
         let plan = bedrock_plan::plan(&desired, &observed, &self.options(adopt, false))?;
-        Ok(Planned { plan, desired })
+        let rerun = self
+            .suggest
+            .command(if adopt { "apply --adopt" } else { "apply" });
+        Ok(Planned {
+            plan,
+            desired,
+            rerun,
+        })
     }
 
     /// What `destroy` would remove.
@@ -161,7 +170,16 @@ impl Stack {
         let (desired, observed) = self.observe(Some(Scope::Live))?;
         let plan =
             bedrock_plan::plan_destroy(&desired, &observed, &self.options(false, delete_data))?;
-        Ok(Planned { plan, desired })
+        let rerun = self.suggest.command(if delete_data {
+            "destroy --delete-data"
+        } else {
+            "destroy"
+        });
+        Ok(Planned {
+            plan,
+            desired,
+            rerun,
+        })
     }
 
     /// Run a plan: its AWS steps phase by phase, then its files. `progress` hears a line per
@@ -177,7 +195,7 @@ impl Stack {
             .block_on(bedrock_aws::apply(&self.clients, plan, progress))
             .map_err(|errors| Error::Apply {
                 errors,
-                rerun: self.suggest.command("apply"),
+                rerun: planned.rerun.clone(),
             })?;
         files::write(plan, &outputs)?;
         Ok(ApplyReport {

@@ -138,6 +138,34 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Observed, AwsError>
     }))
 }
 
+/// What a page of per-key delete errors says: how many, the first few keys and codes, and
+/// what to do.
+fn undeletable(errors: &[s3::Error]) -> String {
+    const SHOWN: usize = 5;
+    let keys: Vec<String> = errors
+        .iter()
+        .take(SHOWN)
+        .map(|e| {
+            format!(
+                "{} ({}: {})",
+                e.key().unwrap_or("?"),
+                e.code().unwrap_or("error"),
+                e.message().unwrap_or("no message")
+            )
+        })
+        .collect();
+    let more = if errors.len() > SHOWN {
+        format!(" and {} more", errors.len() - SHOWN)
+    } else {
+        String::new()
+    };
+    format!(
+        "{} object versions could not be deleted: {}{more}\n  help: something protects them (an object lock, a legal hold, a bucket policy): remove it, then run the destroy again; the bucket and these objects stay",
+        errors.len(),
+        keys.join(", ")
+    )
+}
+
 /// A rule's prefix: in its filter, or (rules written before filters existed) on the rule.
 #[allow(deprecated)]
 fn rule_prefix(r: &s3::LifecycleRule) -> String {
@@ -317,9 +345,12 @@ async fn put_lifecycle(
 }
 
 /// Delete every object version and delete marker, then the bucket. Only reached with
-/// `destroy --delete-data`: this is the data.
+/// `destroy --delete-data`: this is the data. Every page's per-key errors are read: an
+/// object that cannot be deleted (an object lock, a legal hold, a policy) stops it with the
+/// keys named, rather than listing it again forever.
 async fn empty_and_delete(c: &Clients, name: &str) -> Result<(), AwsError> {
     let what = format!("emptying bucket {name}");
+    let mut previous: Vec<(String, Option<String>)> = Vec::new();
     loop {
         let listing = match c
             .s3
@@ -338,30 +369,53 @@ async fn empty_and_delete(c: &Clients, name: &str) -> Result<(), AwsError> {
             .delete_markers()
             .iter()
             .map(|m| (m.key(), m.version_id()));
-        let ids = versions
+        let listed: Vec<(String, Option<String>)> = versions
             .chain(markers)
             .map(|(key, version)| {
+                (
+                    key.unwrap_or_default().to_string(),
+                    version.map(str::to_string),
+                )
+            })
+            .collect();
+        if listed.is_empty() {
+            break;
+        }
+        if listed == previous {
+            return Err(AwsError::local(
+                what,
+                format!(
+                    "the same {} object versions are listed again after they were deleted",
+                    listed.len()
+                ),
+            ));
+        }
+        let ids = listed
+            .iter()
+            .map(|(key, version)| {
                 s3::ObjectIdentifier::builder()
-                    .key(key.unwrap_or_default())
-                    .set_version_id(version.map(str::to_string))
+                    .key(key)
+                    .set_version_id(version.clone())
                     .build()
             })
             .collect::<Result<Vec<_>, _>>()
             .map_err(build_failed(&what))?;
-        if ids.is_empty() {
-            break;
-        }
         let delete = s3::Delete::builder()
             .set_objects(Some(ids))
             .quiet(true)
             .build()
             .map_err(build_failed(&what))?;
-        c.s3.delete_objects()
-            .bucket(name)
-            .delete(delete)
-            .send()
-            .await
-            .map_err(context(what.clone()))?;
+        let out =
+            c.s3.delete_objects()
+                .bucket(name)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(context(what.clone()))?;
+        if !out.errors().is_empty() {
+            return Err(AwsError::local(what, undeletable(out.errors())));
+        }
+        previous = listed;
     }
     let deleted = c.s3.delete_bucket().bucket(name).send().await;
     done_if(
