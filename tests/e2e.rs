@@ -257,54 +257,34 @@ fn drift_finds_each_out_of_band_change_and_apply_repairs_it() {
     drift_then_repair(dir.path(), "public_access_block");
 
     // Logging pointed at another group, through a role that may write there.
-    rt.block_on(
-        c.logs
-            .create_log_group()
-            .log_group_name("/elsewhere")
-            .send(),
-    )
-    .unwrap();
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-    rt.block_on(
-        c.iam
-            .create_role()
-            .role_name("ElsewhereRole")
-            .assume_role_policy_document(trust)
-            .send(),
-    )
-    .unwrap();
-    let logs_policy = format!(
-        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/elsewhere:*"}}]}}"#
+    logging_set_elsewhere(&c, "/elsewhere", "ElsewhereRole");
+    // Logging someone else pointed elsewhere is theirs now: drift and apply refuse to take it
+    // back silently; --adopt does, showing what it replaces.
+    for args in [&["drift"][..], &["apply", "--yes"]] {
+        let r = run(dir.path(), args);
+        assert_eq!(r.code, 1, "{args:?}:\n{}", r.stdout);
+        assert!(
+            r.stderr.contains("the model invocation logging configuration of us-east-1 is not this stack's: it points at log group /elsewhere"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("`cargo xtask plan --adopt --local`"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(writes(&r), 0);
+    }
+    let adopt = run(dir.path(), &["apply", "--yes", "--adopt"]);
+    assert_eq!(adopt.code, 0, "{}", adopt.stderr);
+    assert!(
+        adopt
+            .stdout
+            .contains("log_group: \"/elsewhere\" -> \"/aws/bedrock/model-invocations\""),
+        "{}",
+        adopt.stdout
     );
-    rt.block_on(
-        c.iam
-            .put_role_policy()
-            .role_name("ElsewhereRole")
-            .policy_name("Logs")
-            .policy_document(logs_policy)
-            .send(),
-    )
-    .unwrap();
-    let elsewhere = aws_sdk_bedrock::types::LoggingConfig::builder()
-        .cloud_watch_config(
-            aws_sdk_bedrock::types::CloudWatchConfig::builder()
-                .log_group_name("/elsewhere")
-                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/ElsewhereRole"))
-                .build()
-                .unwrap(),
-        )
-        .build();
-    rt.block_on(
-        c.bedrock
-            .put_model_invocation_logging_configuration()
-            .logging_config(elsewhere)
-            .send(),
-    )
-    .unwrap();
-    drift_then_repair(
-        dir.path(),
-        "log_group: \"/elsewhere\" -> \"/aws/bedrock/model-invocations\"",
-    );
+    assert_eq!(run(dir.path(), &["drift"]).code, 0);
 
     // A hand-edited generated file is drift too.
     std::fs::write(
@@ -1096,4 +1076,35 @@ fn a_bucket_whose_objects_cannot_be_deleted_stops_destroy_with_the_keys() {
     assert!(rt
         .block_on(c.s3.head_bucket().bucket(&bucket).send())
         .is_err());
+}
+
+#[test]
+fn logging_a_security_team_set_is_never_repointed_or_deleted() {
+    let _turn = turn();
+    let c = clients("us-east-1");
+    logging_set_elsewhere(&c, "/security/central", "SecurityLogging");
+    let dir = project(None);
+    let r = run(dir.path(), &["apply", "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr.contains("it points at log group /security/central, role arn:aws:iam::123456789012:role/SecurityLogging"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(writes(&r), 0, "refused before any write");
+    let r = run(dir.path(), &["destroy", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let config = rt()
+        .block_on(
+            c.bedrock
+                .get_model_invocation_logging_configuration()
+                .send(),
+        )
+        .unwrap();
+    let cw = config
+        .logging_config()
+        .unwrap()
+        .cloud_watch_config()
+        .unwrap();
+    assert_eq!(cw.log_group_name(), "/security/central", "destroy kept it");
 }

@@ -140,3 +140,48 @@ pub fn application_profiles(c: &Clients) -> Vec<aws_sdk_bedrock::types::Inferenc
     .inference_profile_summaries()
     .to_vec()
 }
+
+/// Model invocation logging set by someone else: to `group`, through `role` (made here, and
+/// allowed to write there, so that Bedrock accepts it).
+pub fn logging_set_elsewhere(c: &Clients, group: &str, role: &str) {
+    let rt = rt();
+    rt.block_on(c.logs.create_log_group().log_group_name(group).send())
+        .unwrap();
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    rt.block_on(
+        c.iam
+            .create_role()
+            .role_name(role)
+            .assume_role_policy_document(trust)
+            .send(),
+    )
+    .unwrap();
+    let logs_policy = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:{group}:*"}}]}}"#
+    );
+    rt.block_on(
+        c.iam
+            .put_role_policy()
+            .role_name(role)
+            .policy_name("Logs")
+            .policy_document(logs_policy)
+            .send(),
+    )
+    .unwrap();
+    let config = aws_sdk_bedrock::types::LoggingConfig::builder()
+        .cloud_watch_config(
+            aws_sdk_bedrock::types::CloudWatchConfig::builder()
+                .log_group_name(group)
+                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/{role}"))
+                .build()
+                .unwrap(),
+        )
+        .build();
+    rt.block_on(
+        c.bedrock
+            .put_model_invocation_logging_configuration()
+            .logging_config(config)
+            .send(),
+    )
+    .unwrap();
+}

@@ -466,3 +466,58 @@ fn another_stack_s_resources_are_never_taken_not_even_with_adopt() {
     );
     assert!(destroy.changed().all(|c| c.kind != logging_role::KIND));
 }
+
+#[test]
+fn logging_someone_else_set_is_foreign_and_adopt_shows_every_field_it_replaces() {
+    let d = desired();
+    let mut o = converged(&d);
+    o.logging = Some(LoggingSettings {
+        log_group: Some("/security/central".into()),
+        role_arn: Some(format!("arn:aws:iam::{ACCOUNT}:role/SecurityLogging")),
+        large_data_bucket: None,
+        large_data_key_prefix: None,
+        s3_destination: Some("security-archive".into()),
+        text: true,
+        image: false,
+        embedding: false,
+        video: false,
+        audio: false,
+    });
+    let err = plan(&d, &o, &PlanOptions::default()).unwrap_err();
+    assert_eq!(err.problems.len(), 1, "{err}");
+    let problem = &err.problems[0];
+    for expected in [
+        "the model invocation logging configuration of us-east-1 is not this stack's",
+        "log group /security/central, role arn:aws:iam::123456789012:role/SecurityLogging, S3 destination security-archive",
+        "`cargo xtask plan --adopt` shows every field it replaces",
+    ] {
+        assert!(problem.contains(expected), "{problem}");
+    }
+    let adopt = PlanOptions {
+        adopt: true,
+        ..PlanOptions::default()
+    };
+    let adopted = plan(&d, &o, &adopt).unwrap();
+    let change = adopted
+        .changed()
+        .find(|c| c.kind == logging_config::KIND)
+        .unwrap();
+    assert_eq!(change.action, Action::Adopt);
+    let fields: Vec<&str> = change.diffs.iter().map(|f| f.field.as_str()).collect();
+    for field in [
+        "log_group",
+        "role_arn",
+        "large_data_bucket",
+        "s3_destination",
+        "image",
+    ] {
+        assert!(fields.contains(&field), "{field} not shown: {fields:?}");
+    }
+    // Destroy leaves it alone.
+    let destroy = plan_destroy(&d, &o, &PlanOptions::default()).unwrap();
+    assert!(destroy.changed().all(|c| c.kind != logging_config::KIND));
+    assert!(destroy
+        .kept
+        .iter()
+        .any(|k| k.kind == logging_config::KIND && k.reason.contains("/security/central")));
+}

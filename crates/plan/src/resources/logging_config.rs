@@ -85,8 +85,31 @@ fn diffs(o: Option<&LoggingSettings>, d: &LoggingSettings) -> Vec<FieldDiff> {
         .collect()
 }
 
+/// Whether a configuration is this stack's. It cannot be tagged: it is owned by what it
+/// points at, this stack's role and its log group or bucket. Anything else was set by
+/// someone else (often a security team, for the whole account) and is foreign.
+fn is_ours(o: &LoggingSettings, d: &LoggingSettings) -> bool {
+    let bucket = o.large_data_bucket.is_some() && o.large_data_bucket == d.large_data_bucket;
+    o.role_arn.is_some() && o.role_arn == d.role_arn && (o.log_group == d.log_group || bucket)
+}
+
+/// Where a configuration sends the records, for people.
+fn destinations(o: &LoggingSettings) -> String {
+    let mut parts = vec![
+        format!("log group {}", o.log_group.as_deref().unwrap_or("(none)")),
+        format!("role {}", o.role_arn.as_deref().unwrap_or("(none)")),
+    ];
+    if let Some(b) = &o.large_data_bucket {
+        parts.push(format!("large-data bucket {b}"));
+    }
+    if let Some(b) = &o.s3_destination {
+        parts.push(format!("S3 destination {b}"));
+    }
+    parts.join(", ")
+}
+
 fn plan(p: &mut Planner) {
-    let d = &p.desired.logging;
+    let d = p.desired.logging.clone();
     let name = p.desired.region.clone();
     let put = vec![Chain::one(
         Phase::Logging,
@@ -94,39 +117,45 @@ fn plan(p: &mut Planner) {
             settings: d.clone(),
         },
     )];
-    match &p.observed.logging {
-        None => {
-            let diffs = diffs(None, d);
-            p.push(
-                KIND,
-                &name,
-                Action::Create,
-                "model invocation logging is off",
-                diffs,
-                put,
-            );
-        }
-        Some(o) if o == d => p.push(KIND, &name, Action::NoOp, "as specified", vec![], vec![]),
-        Some(o) => {
-            let diffs = diffs(Some(o), d);
-            let reason = if o.log_group != d.log_group || o.role_arn != d.role_arn {
-                "points at other resources than this stack's"
-            } else {
-                "differs from the spec"
-            };
-            p.push(KIND, &name, Action::Update, reason, diffs, put);
-        }
+    let Some(o) = p.observed.logging.clone() else {
+        let diffs = diffs(None, &d);
+        let reason = "model invocation logging is off";
+        p.push(KIND, &name, Action::Create, reason, diffs, put);
+        return;
+    };
+    if o == d {
+        p.push(KIND, &name, Action::NoOp, "as specified", vec![], vec![]);
+    } else if is_ours(&o, &d) {
+        let diffs = diffs(Some(&o), &d);
+        p.push(
+            KIND,
+            &name,
+            Action::Update,
+            "differs from the spec",
+            diffs,
+            put,
+        );
+    } else if p.options.adopt {
+        // Every field it replaces is shown, the S3 destination included.
+        let diffs = diffs(Some(&o), &d);
+        let reason = "taken over with --adopt: the account's configuration is replaced";
+        p.push(KIND, &name, Action::Adopt, reason, diffs, put);
+    } else {
+        let fix = p.options.suggest.command("plan --adopt");
+        p.problems.push(format!(
+            "the model invocation logging configuration of {name} is not this stack's: it points at {}; apply would replace it, and it is the account's (one per region)\n  help: leave it to whoever set it (often a security team), or replace it with this stack's with --adopt (`{fix}` shows every field it replaces)",
+            destinations(&o)
+        ));
     }
 }
 
 fn destroy(p: &mut Planner) {
-    let Some(o) = &p.observed.logging else {
+    let Some(o) = p.observed.logging.clone() else {
         return;
     };
-    let d = &p.desired.logging;
     let name = p.desired.region.clone();
     // The configuration is the account's: delete it only when it is this stack's.
-    if o.role_arn == d.role_arn || o.log_group == d.log_group {
+    if is_ours(&o, &p.desired.logging) {
         p.delete(
             KIND,
             &name,
@@ -135,6 +164,7 @@ fn destroy(p: &mut Planner) {
             vec![Chain::one(Phase::Logging, Step::DeleteLogging)],
         );
     } else {
-        p.keep(KIND, &name, "points at resources of another stack");
+        let reason = format!("not this stack's: it points at {}", destinations(&o));
+        p.keep(KIND, &name, reason);
     }
 }
