@@ -1108,3 +1108,55 @@ fn logging_a_security_team_set_is_never_repointed_or_deleted() {
         .unwrap();
     assert_eq!(cw.log_group_name(), "/security/central", "destroy kept it");
 }
+
+#[test]
+fn a_profiles_only_stack_shares_the_account_and_region_with_a_full_one() {
+    let _turn = turn();
+    let production = project(None);
+    apply(production.path());
+    let staging = project(Some(
+        "[stack]\nname = \"staging\"\nregion = \"us-east-1\"\n\n[logging]\nmanaged = false\n\n\
+         [[profiles]]\nname = \"Staging-Claude\"\nmodel = \"us.anthropic.claude-3-7-sonnet-20250219-v1:0\"\nenv = \"STAGING_CLAUDE\"\n",
+    ));
+    let r = run(staging.path(), &["apply", "--yes"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(writes(&r), 1, "only its profile:\n{}", r.stderr);
+    for absent in ["log group", "bucket", "role", "logging configuration"] {
+        assert!(!r.stdout.contains(&format!("+ {absent} ")), "{}", r.stdout);
+    }
+    assert!(
+        !staging
+            .path()
+            .join("policies/bedrock-logging-trust.rendered.json")
+            .exists(),
+        "no logging policies for logging it does not set up"
+    );
+    assert!(
+        env_values(staging.path())["STAGING_CLAUDE"].contains(":application-inference-profile/")
+    );
+    let c = clients("us-east-1");
+    assert_eq!(application_profiles(&c).len(), 4);
+    for dir in [production.path(), staging.path()] {
+        assert_eq!(run(dir, &["drift"]).code, 0);
+    }
+    // It reads the logging that exists: production's.
+    let doctor = run(staging.path(), &["doctor"]);
+    assert_eq!(doctor.code, 0, "{}", doctor.stdout);
+    assert!(
+        doctor.stdout.contains("left to another stack or team: [logging] managed = false): log group /aws/bedrock/model-invocations"),
+        "{}",
+        doctor.stdout
+    );
+    let verify = run(staging.path(), &["verify"]);
+    assert_eq!(verify.code, 0, "{}", verify.stderr);
+    assert!(
+        verify.stdout.contains("/aws/bedrock/model-invocations"),
+        "{}",
+        verify.stdout
+    );
+    // Destroyed, it takes its profile and nothing of production's.
+    let r = run(staging.path(), &["destroy", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(application_profiles(&c).len(), 3);
+    assert_eq!(run(production.path(), &["drift"]).code, 0);
+}

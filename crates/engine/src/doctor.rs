@@ -337,58 +337,74 @@ impl Stack {
             });
         }
 
-        let name =
-            "model invocation logging is on and points at this stack's role, log group and bucket";
         let run_apply = format!("run `{apply}`");
-        checks.push(match &observed.logging {
-            None => fail(name, "logging is off", &run_apply),
-            Some(l) if *l == desired.logging => pass(name),
-            Some(l) => fail(
-                name,
-                format!(
-                    "it points at log group {}, role {}, bucket {}",
-                    l.log_group.as_deref().unwrap_or("(none)"),
-                    l.role_arn.as_deref().unwrap_or("(none)"),
-                    l.large_data_bucket.as_deref().unwrap_or("(none)")
+        if desired.logging_managed {
+            let name =
+                "model invocation logging is on and points at this stack's role, log group and bucket";
+            checks.push(match &observed.logging {
+                None => fail(name, "logging is off", &run_apply),
+                Some(l) if *l == desired.logging => pass(name),
+                Some(l) => fail(
+                    name,
+                    format!(
+                        "it points at log group {}, role {}, bucket {}",
+                        l.log_group.as_deref().unwrap_or("(none)"),
+                        l.role_arn.as_deref().unwrap_or("(none)"),
+                        l.large_data_bucket.as_deref().unwrap_or("(none)")
+                    ),
+                    &run_apply,
                 ),
-                &run_apply,
-            ),
-        });
+            });
 
-        let name = "the logging role trusts bedrock.amazonaws.com";
-        checks.push(match &observed.role {
-            None => fail(
-                name,
-                format!("role {} does not exist", desired.role.name),
-                &run_apply,
-            ),
-            Some(r) if policy_doc::equivalent(&r.trust, &desired.role.trust) => pass(name),
-            Some(_) => fail(
-                name,
-                "its trust policy differs from policies/bedrock-logging-trust.json",
-                &run_apply,
-            ),
-        });
+            let name = "the logging role trusts bedrock.amazonaws.com";
+            checks.push(match &observed.role {
+                None => fail(
+                    name,
+                    format!("role {} does not exist", desired.role.name),
+                    &run_apply,
+                ),
+                Some(r) if policy_doc::equivalent(&r.trust, &desired.role.trust) => pass(name),
+                Some(_) => fail(
+                    name,
+                    "its trust policy differs from policies/bedrock-logging-trust.json",
+                    &run_apply,
+                ),
+            });
 
-        let name = "the log bucket exists in the stack's region";
-        checks.push(match &observed.bucket {
-            BucketState::Present(_) => pass(name),
-            BucketState::Missing => fail(
-                name,
-                format!("bucket {} does not exist", desired.bucket.name),
-                &run_apply,
-            ),
-            BucketState::OtherRegion { region } => fail(
-                name,
-                format!("it is in {region}"),
-                "choose another [logging] bucket name",
-            ),
-            BucketState::Foreign => fail(
-                name,
-                "the name is taken by another account",
-                "choose another [logging] bucket name",
-            ),
-        });
+            let name = "the log bucket exists in the stack's region";
+            checks.push(match &observed.bucket {
+                BucketState::Present(_) => pass(name),
+                BucketState::Missing => fail(
+                    name,
+                    format!("bucket {} does not exist", desired.bucket.name),
+                    &run_apply,
+                ),
+                BucketState::OtherRegion { region } => fail(
+                    name,
+                    format!("it is in {region}"),
+                    "choose another [logging] bucket name",
+                ),
+                BucketState::Foreign => fail(
+                    name,
+                    "the name is taken by another account",
+                    "choose another [logging] bucket name",
+                ),
+            });
+        } else {
+            let name =
+                "model invocation logging is on (left to another stack or team: [logging] managed = false)";
+            checks.push(match &observed.logging {
+                None => fail(
+                    name,
+                    format!("logging is off in {region}"),
+                    "ask whoever manages the account's logging to turn it on, or set [logging] managed = true for this stack to set it up",
+                ),
+                Some(l) => pass(&format!(
+                    "{name}: log group {}",
+                    l.log_group.as_deref().unwrap_or("(none: S3 only)")
+                )),
+            });
+        }
 
         if let Some(rt) = &desired.runtime {
             let name = format!(

@@ -296,18 +296,36 @@ impl Stack {
         let window = parse_since(since)?;
         let (_, observed) = self.observe(None)?;
         let spec = self.spec();
-        if observed.log_group.is_none() {
-            return Err(Error::other(
-                format!(
-                    "log group {} does not exist in {}: Bedrock has logged no invocation there",
-                    spec.logging.log_group, spec.stack.region
-                ),
-                format!(
-                    "run `{}` first: it creates the log group and turns invocation logging on",
-                    self.suggest.command("apply")
-                ),
-            ));
-        }
+        // The log group the records are in: the stack's, or (logging left to another stack
+        // or team) the one the account's logging configuration names.
+        let group = if spec.logging.managed {
+            if observed.log_group.is_none() {
+                return Err(Error::other(
+                    format!(
+                        "log group {} does not exist in {}: Bedrock has logged no invocation there",
+                        spec.logging.log_group, spec.stack.region
+                    ),
+                    format!(
+                        "run `{}` first: it creates the log group and turns invocation logging on",
+                        self.suggest.command("apply")
+                    ),
+                ));
+            }
+            spec.logging.log_group.clone()
+        } else {
+            match observed.logging.as_ref().and_then(|l| l.log_group.clone()) {
+                Some(group) => group,
+                None => {
+                    return Err(Error::other(
+                        format!(
+                            "invocation logging to CloudWatch Logs is off in {}: there are no records to read",
+                            spec.stack.region
+                        ),
+                        "[logging] managed = false leaves it to another stack or team: ask them to turn it on",
+                    ))
+                }
+            }
+        };
         let arns: BTreeMap<String, String> = observed
             .profiles
             .iter()
@@ -337,7 +355,6 @@ impl Stack {
             .map(|p| (p.name.clone(), p.env.clone()))
             .collect();
         let since_ms = now_ms() - i64::try_from(window.as_millis()).unwrap_or(0);
-        let group = spec.logging.log_group.clone();
         let events = self.read_events(&group, since_ms)?;
         let records: Vec<Record> = events
             .iter()

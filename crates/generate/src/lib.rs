@@ -66,6 +66,10 @@ pub const REGION_VARIABLE: &str = "BEDROCK_AWS_DEFAULT_REGION";
 /// The files `generate --offline` writes: `librechat.yaml` and the rendered policies.
 pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, GenerateError> {
     let mut files = vec![librechat_yaml(inputs)?];
+    // The logging policies describe logging this stack sets up: none when it is another's.
+    if !inputs.spec.logging.managed {
+        return Ok(files);
+    }
     let policies_dir = inputs.spec_dir.join("policies");
     let rendered = bedrock_policy::render_all(&policies_dir, inputs.spec, inputs.account_id)
         .map_err(|e| GenerateError {

@@ -37,6 +37,9 @@ pub struct DesiredState {
     /// The spec's account guard, if set.
     pub account_guard: Option<String>,
     pub managed_tags: BTreeMap<String, String>,
+    /// False (`[logging] managed = false`): the log group, bucket, role and logging
+    /// configuration are another stack's or team's; their kinds plan nothing.
+    pub logging_managed: bool,
     pub log_group: log_group::Desired,
     pub bucket: bucket::Desired,
     pub role: logging_role::Desired,
@@ -148,6 +151,7 @@ impl DesiredState {
             account_id: account_id.to_string(),
             account_guard: spec.stack.account_id.clone(),
             managed_tags: spec.managed_tags(),
+            logging_managed: spec.logging.managed,
             log_group: log_group::desired(&inputs),
             bucket: bucket::desired(&inputs),
             role: logging_role::desired(&inputs),

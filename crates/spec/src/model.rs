@@ -30,6 +30,9 @@ pub struct Stack {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Logging {
+    /// False: invocation logging is another stack's or team's; this stack manages only its
+    /// profiles (and LibreChat's files and policy), and reads the logging that exists.
+    pub managed: bool,
     pub role_name: String,
     pub log_group: String,
     pub retention_days: u32,

@@ -18,10 +18,31 @@ pub(crate) async fn observe(
     desired: &DesiredState,
     account_id: &str,
 ) -> Result<ObservedState, AwsError> {
+    // Logging left to another stack or team: its resources are not this stack's to read
+    // (the configuration is still read, for what points where).
+    let managed = desired.logging_managed;
     let (log_group, bucket, role, logging, profiles, sources, runtime_role) = tokio::join!(
-        log_group::read(c, &desired.log_group),
-        bucket::read(c, &desired.bucket),
-        logging_role::read(c, &desired.role),
+        async {
+            if managed {
+                log_group::read(c, &desired.log_group).await
+            } else {
+                Ok(None)
+            }
+        },
+        async {
+            if managed {
+                bucket::read(c, &desired.bucket).await
+            } else {
+                Ok(Default::default())
+            }
+        },
+        async {
+            if managed {
+                logging_role::read(c, &desired.role).await
+            } else {
+                Ok(None)
+            }
+        },
         logging_config::read(c),
         inference_profile::read(c, desired),
         inference_profile::read_sources(c, desired),

@@ -236,6 +236,9 @@ fn settings(p: &Planner) -> [(Step, FieldDiff); 5] {
 }
 
 fn plan(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let d = p.desired.bucket.clone();
     p.keep(
         KIND,
@@ -350,6 +353,9 @@ fn plan(p: &mut Planner) {
 }
 
 fn destroy(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let Observed::Present(o) = p.observed.bucket.clone() else {
         return;
     };

@@ -83,6 +83,9 @@ impl Step {
 }
 
 fn plan(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let d = &p.desired.log_group;
     p.keep(
         KIND,
@@ -140,6 +143,9 @@ fn plan(p: &mut Planner) {
 }
 
 fn destroy(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let Some(o) = p.observed.log_group.clone() else {
         return;
     };

@@ -109,6 +109,9 @@ fn destinations(o: &LoggingSettings) -> String {
 }
 
 fn plan(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let d = p.desired.logging.clone();
     let name = p.desired.region.clone();
     let put = vec![Chain::one(
@@ -150,6 +153,9 @@ fn plan(p: &mut Planner) {
 }
 
 fn destroy(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let Some(o) = p.observed.logging.clone() else {
         return;
     };

@@ -133,6 +133,9 @@ fn put_policy(role: &str, name: &str, document: &Value) -> Chain {
 }
 
 fn plan(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let d = p.desired.role.clone();
     let Some(o) = p.observed.role.clone() else {
         let mut diffs = vec![FieldDiff::policy("trust", None, &d.trust)];
@@ -216,6 +219,9 @@ fn plan(p: &mut Planner) {
 }
 
 fn destroy(p: &mut Planner) {
+    if !p.desired.logging_managed {
+        return;
+    }
     let Some(o) = p.observed.role.clone() else {
         return;
     };

@@ -1,10 +1,25 @@
 //! The `[logging]` section: model-invocation logging's role, log group, bucket and modalities,
-//! each with its default when the key (or the whole section) is left out.
+//! each with its default when the key (or the whole section) is left out; or `managed =
+//! false`, logging left to another stack or team, with none of those keys.
 
 use super::cx::{join, Cx};
 use super::table::Table;
 use crate::model::Logging;
 use crate::rules::{self, Rule};
+
+/// The keys that describe the logging a stack sets up.
+const SETTINGS: [&str; 10] = [
+    "role_name",
+    "log_group",
+    "retention_days",
+    "bucket",
+    "key_prefix",
+    "text",
+    "image",
+    "embedding",
+    "video",
+    "audio",
+];
 
 pub(super) fn decode_logging(
     cx: &mut Cx<'_>,
@@ -69,7 +84,26 @@ pub(super) fn decode_logging(
     let embedding = t.bool(cx, "embedding").unwrap_or(true);
     let video = t.bool(cx, "video").unwrap_or(false);
     let audio = t.bool(cx, "audio").unwrap_or(false);
+    let managed = t.bool(cx, "managed").unwrap_or(true);
+    if !managed {
+        // Every other key describes logging this stack would set: with none set, each would
+        // be silently ignored.
+        for key in SETTINGS {
+            if let Some(v) = t.lookup(cx, key) {
+                cx.error(
+                    &join("logging", key),
+                    v.span(),
+                    crate::rules::Problem {
+                        message: "it has no effect: managed = false leaves invocation logging to another stack or team".into(),
+                        help: "remove it, or set managed = true for this stack to set up the logging".into(),
+                    },
+                );
+                ok = false;
+            }
+        }
+    }
     ok.then_some(Logging {
+        managed,
         role_name,
         log_group,
         retention_days,
@@ -81,4 +115,37 @@ pub(super) fn decode_logging(
         video,
         audio,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    const STACK: &str = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n";
+
+    #[test]
+    fn logging_left_to_another_stack_takes_none_of_the_keys_that_set_it_up() {
+        let checked = crate::check(&format!("{STACK}[logging]\nmanaged = false\n"));
+        let spec = checked.spec.expect("valid");
+        assert!(!spec.logging.managed);
+        let checked = crate::check(&format!(
+            "{STACK}[logging]\nmanaged = false\nrole_name = \"R\"\nretention_days = 30\ntext = false\n"
+        ));
+        assert!(checked.spec.is_none());
+        let paths: Vec<&str> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.path.as_str())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "logging.role_name",
+                "logging.retention_days",
+                "logging.text"
+            ]
+        );
+        assert!(checked.diagnostics[0]
+            .message
+            .contains("managed = false leaves invocation logging to another stack or team"));
+        assert!(crate::check(STACK).spec.expect("valid").logging.managed);
+    }
 }
