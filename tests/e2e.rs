@@ -1139,6 +1139,15 @@ fn a_profiles_only_stack_shares_the_account_and_region_with_a_full_one() {
     for dir in [production.path(), staging.path()] {
         assert_eq!(run(dir, &["drift"]).code, 0);
     }
+    // Destroying production would end staging's logging: the plan says so.
+    let warning = run(production.path(), &["plan", "--destroy"]);
+    assert!(
+        warning
+            .stdout
+            .contains("WARNING: stack staging still has profiles in us-east-1, whose invocations will no longer be logged"),
+        "{}",
+        warning.stdout
+    );
     // It reads the logging that exists: production's.
     let doctor = run(staging.path(), &["doctor"]);
     assert_eq!(doctor.code, 0, "{}", doctor.stdout);
@@ -1158,5 +1167,38 @@ fn a_profiles_only_stack_shares_the_account_and_region_with_a_full_one() {
     let r = run(staging.path(), &["destroy", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(application_profiles(&c).len(), 3);
+    assert_eq!(run(production.path(), &["drift"]).code, 0);
+}
+
+#[test]
+fn a_second_stack_with_logging_of_its_own_never_takes_the_first_one_s_configuration() {
+    let _turn = turn();
+    let production = project(None);
+    apply(production.path());
+    let staging = guide_spec()
+        .replace("name = \"librechat\"", "name = \"staging\"")
+        .replace("\"BedrockLoggingRole\"", "\"StagingLoggingRole\"")
+        .replace("\"/aws/bedrock/model-invocations\"", "\"/staging/bedrock\"")
+        .replace(
+            "\"bedrock-logs-{account_id}\"",
+            "\"staging-logs-{account_id}\"",
+        )
+        .replace("name = \"LibreChat-", "name = \"Staging-");
+    let staging = project(Some(&staging));
+    for args in [&["plan"][..], &["apply", "--yes", "--adopt"]] {
+        let r = run(staging.path(), args);
+        assert_eq!(r.code, 1, "{args:?}:\n{}", r.stdout);
+        assert!(
+            r.stderr.contains("the model invocation logging configuration of us-east-1 belongs to stack librechat"),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("set [logging] managed = false"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(writes(&r), 0);
+    }
     assert_eq!(run(production.path(), &["drift"]).code, 0);
 }

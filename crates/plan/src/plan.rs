@@ -150,11 +150,13 @@ pub struct PlanError {
     pub problems: Vec<String>,
 }
 
+/// Each problem on its own, as `error: ...` lines read (the first one's prefix is the
+/// printer's).
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, p) in self.problems.iter().enumerate() {
             if i > 0 {
-                writeln!(f)?;
+                write!(f, "\nerror: ")?;
             }
             write!(f, "{p}")?;
         }
@@ -302,8 +304,14 @@ impl Planner<'_> {
             .get(bedrock_spec::STACK_TAG)
             .filter(|s| tool && *s != ours)
         {
+            // The logging resources: a second deployment usually means to share them.
+            let share = if kind.spec_key.starts_with("[logging]") {
+                format!(", or set [logging] managed = false to leave invocation logging to stack {owner}")
+            } else {
+                String::new()
+            };
             self.problems.push(format!(
-                "{} {name} belongs to stack {owner} (tagged managed-by = {}, stack = {owner}), not to this stack {ours}: a stack never takes another's resource, not even with --adopt\n  help: give this stack a name of its own: change {} in the spec",
+                "{} {name} belongs to stack {owner} (tagged managed-by = {}, stack = {owner}), not to this stack {ours}: a stack never takes another's resource, not even with --adopt\n  help: give this stack a name of its own: change {} in the spec{share}",
                 kind.label,
                 bedrock_spec::MANAGED_BY_VALUE,
                 kind.spec_key

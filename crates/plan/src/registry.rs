@@ -64,6 +64,9 @@ pub struct ObservedState {
     pub role: Option<logging_role::Observed>,
     /// The invocation logging configuration of the account and region, if any.
     pub logging: Option<logging_config::Observed>,
+    /// When that configuration points at another role than this stack's: the stack whose
+    /// tags that role carries, if a stack of this tool made it.
+    pub logging_owner: Option<String>,
     /// Every application inference profile in the region.
     pub profiles: Vec<inference_profile::Observed>,
     /// What each source the spec copies from routes to, by source ARN.

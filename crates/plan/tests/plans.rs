@@ -477,6 +477,7 @@ fn logging_someone_else_set_is_foreign_and_adopt_shows_every_field_it_replaces()
         large_data_bucket: None,
         large_data_key_prefix: None,
         s3_destination: Some("security-archive".into()),
+        s3_destination_key_prefix: Some("all".into()),
         text: true,
         image: false,
         embedding: false,
@@ -520,4 +521,31 @@ fn logging_someone_else_set_is_foreign_and_adopt_shows_every_field_it_replaces()
         .kept
         .iter()
         .any(|k| k.kind == logging_config::KIND && k.reason.contains("/security/central")));
+}
+
+#[test]
+fn logging_through_another_stack_s_role_is_that_stack_s_even_with_adopt() {
+    let d = desired();
+    let mut o = converged(&d);
+    let logging = o.logging.as_mut().unwrap();
+    logging.role_arn = Some(format!("arn:aws:iam::{ACCOUNT}:role/ProductionLogging"));
+    logging.log_group = Some("/production".into());
+    logging.large_data_bucket = Some("production-logs".into());
+    o.logging_owner = Some("production".into());
+    for adopt in [false, true] {
+        let options = PlanOptions {
+            adopt,
+            ..PlanOptions::default()
+        };
+        let err = plan(&d, &o, &options).unwrap_err();
+        assert_eq!(err.problems.len(), 1, "{err}");
+        let problem = &err.problems[0];
+        assert!(
+            problem.contains("belongs to stack production")
+                && problem.contains("not even with --adopt")
+                && problem.contains("set [logging] managed = false"),
+            "{problem}"
+        );
+        assert!(!problem.contains("plan --adopt"), "{problem}");
+    }
 }

@@ -28,6 +28,11 @@ pub(crate) async fn read(c: &Clients) -> Result<Option<LoggingSettings>, AwsErro
                 .filter(|p| !p.is_empty())
                 .map(str::to_string),
             s3_destination: l.s3_config().map(|s| s.bucket_name().to_string()),
+            s3_destination_key_prefix: l
+                .s3_config()
+                .and_then(|s| s.key_prefix())
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
             text: l.text_data_delivery_enabled().unwrap_or(false),
             image: l.image_data_delivery_enabled().unwrap_or(false),
             embedding: l.embedding_data_delivery_enabled().unwrap_or(false),
@@ -35,6 +40,27 @@ pub(crate) async fn read(c: &Clients) -> Result<Option<LoggingSettings>, AwsErro
             audio: l.audio_data_delivery_enabled().unwrap_or(false),
         }
     }))
+}
+
+/// The stack that made the role a configuration points at, when it is not `ours` and is
+/// tagged by this tool: a configuration through another stack's role is that stack's.
+pub(crate) async fn owner(
+    c: &Clients,
+    settings: Option<&LoggingSettings>,
+    ours: &str,
+) -> Result<Option<String>, AwsError> {
+    let Some(arn) = settings.and_then(|s| s.role_arn.as_deref()) else {
+        return Ok(None);
+    };
+    if arn == ours {
+        return Ok(None);
+    }
+    // arn:aws:iam::123456789012:role/path/Name: the name is the last segment.
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    let tags = crate::resources::logging_role::role_tags(c, name).await?;
+    let tool = tags.get(bedrock_spec::MANAGED_BY_TAG).map(String::as_str)
+        == Some(bedrock_spec::MANAGED_BY_VALUE);
+    Ok(tags.get(bedrock_spec::STACK_TAG).filter(|_| tool).cloned())
 }
 
 fn logging_config(s: &LoggingSettings) -> Result<LoggingConfig, AwsError> {

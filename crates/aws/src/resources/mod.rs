@@ -43,17 +43,24 @@ pub(crate) async fn observe(
                 Ok(None)
             }
         },
-        logging_config::read(c),
+        async {
+            let logging = logging_config::read(c).await?;
+            let ours = desired.logging.role_arn.as_deref().unwrap_or_default();
+            let owner = logging_config::owner(c, logging.as_ref(), ours).await?;
+            Ok::<_, AwsError>((logging, owner))
+        },
         inference_profile::read(c, desired),
         inference_profile::read_sources(c, desired),
         runtime_policy::read(c, desired.runtime.as_ref()),
     );
+    let (logging, logging_owner) = logging?;
     Ok(ObservedState {
         account_id: account_id.to_string(),
         log_group: log_group?,
         bucket: bucket?,
         role: role?,
-        logging: logging?,
+        logging,
+        logging_owner,
         profiles: profiles?,
         sources: sources?,
         runtime_role: runtime_role?,

@@ -30,6 +30,8 @@ pub struct LoggingSettings {
     pub large_data_key_prefix: Option<String>,
     /// An S3 destination of its own (not managed by this tool: the spec never sets one).
     pub s3_destination: Option<String>,
+    /// That S3 destination's key prefix.
+    pub s3_destination_key_prefix: Option<String>,
     pub text: bool,
     pub image: bool,
     pub embedding: bool,
@@ -49,6 +51,7 @@ pub fn desired(i: &Inputs) -> Desired {
         large_data_bucket: Some(i.spec.bucket_name(i.account_id)),
         large_data_key_prefix: (!prefix.is_empty()).then(|| prefix.to_string()),
         s3_destination: None,
+        s3_destination_key_prefix: None,
         text: l.text,
         image: l.image,
         embedding: l.embedding,
@@ -91,6 +94,25 @@ fn diffs(o: Option<&LoggingSettings>, d: &LoggingSettings) -> Vec<FieldDiff> {
 fn is_ours(o: &LoggingSettings, d: &LoggingSettings) -> bool {
     let bucket = o.large_data_bucket.is_some() && o.large_data_bucket == d.large_data_bucket;
     o.role_arn.is_some() && o.role_arn == d.role_arn && (o.log_group == d.log_group || bucket)
+}
+
+/// The other stacks of this tool with profiles in the region: they rely on its logging.
+fn other_stacks(p: &Planner) -> Vec<String> {
+    let mut stacks: Vec<String> = p
+        .observed
+        .profiles
+        .iter()
+        .filter(|o| {
+            o.tags.get(bedrock_spec::MANAGED_BY_TAG).map(String::as_str)
+                == Some(bedrock_spec::MANAGED_BY_VALUE)
+        })
+        .filter_map(|o| o.tags.get(bedrock_spec::STACK_TAG))
+        .filter(|s| **s != p.desired.stack)
+        .cloned()
+        .collect();
+    stacks.sort();
+    stacks.dedup();
+    stacks
 }
 
 /// Where a configuration sends the records, for people.
@@ -138,6 +160,16 @@ fn plan(p: &mut Planner) {
             diffs,
             put,
         );
+    } else if let Some(owner) = p
+        .observed
+        .logging_owner
+        .clone()
+        .filter(|owner| *owner != p.desired.stack)
+    {
+        p.problems.push(format!(
+            "the model invocation logging configuration of {name} belongs to stack {owner}: it points at {}, whose role is tagged stack = {owner}; a stack never takes another's, not even with --adopt\n  help: set [logging] managed = false in this spec to leave invocation logging to stack {owner} (the README's \"Two deployments in one account and region\")",
+            destinations(&o)
+        ));
     } else if p.options.adopt {
         // Every field it replaces is shown, the S3 destination included.
         let diffs = diffs(Some(&o), &d);
@@ -146,7 +178,7 @@ fn plan(p: &mut Planner) {
     } else {
         let fix = p.options.suggest.command("plan --adopt");
         p.problems.push(format!(
-            "the model invocation logging configuration of {name} is not this stack's: it points at {}; apply would replace it, and it is the account's (one per region)\n  help: leave it to whoever set it (often a security team), or replace it with this stack's with --adopt (`{fix}` shows every field it replaces)",
+            "the model invocation logging configuration of {name} is not this stack's: it points at {}; apply would replace it, and it is the account's (one per region)\n  help: leave it to whoever set it (often a security team) with [logging] managed = false in this spec, or replace it with this stack's with --adopt (`{fix}` shows every field it replaces)",
             destinations(&o)
         ));
     }
@@ -162,10 +194,21 @@ fn destroy(p: &mut Planner) {
     let name = p.desired.region.clone();
     // The configuration is the account's: delete it only when it is this stack's.
     if is_ours(&o, &p.desired.logging) {
+        let others = other_stacks(p);
+        let reason = if others.is_empty() {
+            "points at this stack's role and log group".to_string()
+        } else {
+            format!(
+                "points at this stack's role and log group; WARNING: stack{} {} still ha{} profiles in {name}, whose invocations will no longer be logged",
+                if others.len() == 1 { "" } else { "s" },
+                others.join(", "),
+                if others.len() == 1 { "s" } else { "ve" }
+            )
+        };
         p.delete(
             KIND,
             &name,
-            "points at this stack's role and log group",
+            &reason,
             vec![],
             vec![Chain::one(Phase::Logging, Step::DeleteLogging)],
         );
