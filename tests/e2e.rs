@@ -261,19 +261,14 @@ fn drift_finds_each_out_of_band_change_and_apply_repairs_it() {
     // Logging someone else pointed elsewhere is theirs now: drift and apply refuse to take it
     // back silently; --adopt does, showing what it replaces.
     for args in [&["drift"][..], &["apply", "--yes"]] {
-        let r = run(dir.path(), args);
-        assert_eq!(r.code, 1, "{args:?}:\n{}", r.stdout);
-        assert!(
-            r.stderr.contains("the model invocation logging configuration of us-east-1 is not this stack's: it points at log group /elsewhere"),
-            "{}",
-            r.stderr
+        refused(
+            dir.path(),
+            args,
+            &[
+                "the model invocation logging configuration of us-east-1 is not this stack's: it points at log group /elsewhere",
+                "`cargo xtask plan --adopt --local`",
+            ],
         );
-        assert!(
-            r.stderr.contains("`cargo xtask plan --adopt --local`"),
-            "{}",
-            r.stderr
-        );
-        assert_eq!(writes(&r), 0);
     }
     let adopt = run(dir.path(), &["apply", "--yes", "--adopt"]);
     assert_eq!(adopt.code, 0, "{}", adopt.stderr);
@@ -942,25 +937,17 @@ fn a_second_stack_never_takes_the_first_one_s_resources() {
     let second = guide_spec().replace("name = \"librechat\"", "name = \"acme-chat\"");
     let second = project(Some(&second));
     for args in [&["plan"][..], &["apply", "--yes", "--adopt"]] {
-        let r = run(second.path(), args);
-        assert_eq!(r.code, 1, "{args:?}:\n{}", r.stdout);
-        for (what, key) in [
-            (
-                "log group /aws/bedrock/model-invocations",
-                "[logging] log_group",
-            ),
-            ("role BedrockLoggingRole", "[logging] role_name"),
-        ] {
-            let expected = format!("{what} belongs to stack librechat");
-            assert!(r.stderr.contains(&expected), "{args:?}: {}", r.stderr);
-            assert!(
-                r.stderr.contains(&format!("change {key} in the spec")),
-                "{}",
-                r.stderr
-            );
-        }
+        let r = refused(
+            second.path(),
+            args,
+            &[
+                "log group /aws/bedrock/model-invocations belongs to stack librechat",
+                "change [logging] log_group in the spec",
+                "role BedrockLoggingRole belongs to stack librechat",
+                "change [logging] role_name in the spec",
+            ],
+        );
         assert!(!r.stderr.contains("apply --adopt`"), "{}", r.stderr);
-        assert_eq!(writes(&r), 0);
     }
     // The first stack is as it was.
     assert_eq!(run(first.path(), &["drift"]).code, 0);
@@ -1084,14 +1071,11 @@ fn logging_a_security_team_set_is_never_repointed_or_deleted() {
     let c = clients("us-east-1");
     logging_set_elsewhere(&c, "/security/central", "SecurityLogging");
     let dir = project(None);
-    let r = run(dir.path(), &["apply", "--yes"]);
-    assert_eq!(r.code, 1, "{}", r.stdout);
-    assert!(
-        r.stderr.contains("it points at log group /security/central, role arn:aws:iam::123456789012:role/SecurityLogging"),
-        "{}",
-        r.stderr
+    refused(
+        dir.path(),
+        &["apply", "--yes"],
+        &["it points at log group /security/central, role arn:aws:iam::123456789012:role/SecurityLogging"],
     );
-    assert_eq!(writes(&r), 0, "refused before any write");
     let r = run(dir.path(), &["destroy", "--yes"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let config = rt()
@@ -1186,19 +1170,14 @@ fn a_second_stack_with_logging_of_its_own_never_takes_the_first_one_s_configurat
         .replace("name = \"LibreChat-", "name = \"Staging-");
     let staging = project(Some(&staging));
     for args in [&["plan"][..], &["apply", "--yes", "--adopt"]] {
-        let r = run(staging.path(), args);
-        assert_eq!(r.code, 1, "{args:?}:\n{}", r.stdout);
-        assert!(
-            r.stderr.contains("the model invocation logging configuration of us-east-1 belongs to stack librechat"),
-            "{args:?}: {}",
-            r.stderr
+        refused(
+            staging.path(),
+            args,
+            &[
+                "the model invocation logging configuration of us-east-1 belongs to stack librechat",
+                "set [logging] managed = false",
+            ],
         );
-        assert!(
-            r.stderr.contains("set [logging] managed = false"),
-            "{}",
-            r.stderr
-        );
-        assert_eq!(writes(&r), 0);
     }
     assert_eq!(run(production.path(), &["drift"]).code, 0);
 }

@@ -185,3 +185,23 @@ pub fn logging_set_elsewhere(c: &Clients, group: &str, role: &str) {
     )
     .unwrap();
 }
+
+/// Run a command that must be refused: exit 1, every `expected` text in its errors, and no
+/// AWS write made.
+pub fn refused(dir: &Path, args: &[&str], expected: &[&str]) -> Run {
+    let r = run(dir, args);
+    assert_eq!(
+        r.code, 1,
+        "{args:?} was not refused:\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    for text in expected {
+        assert!(
+            r.stderr.contains(text),
+            "{args:?}: no {text:?} in\n{}",
+            r.stderr
+        );
+    }
+    assert_eq!(writes(&r), 0, "{args:?} wrote before refusing");
+    r
+}
