@@ -100,6 +100,9 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub recorder: Recorder,
+    /// What the clients were made from, for the same clients in another region.
+    config: SdkConfig,
+    path_style: bool,
 }
 
 macro_rules! client {
@@ -114,10 +117,23 @@ macro_rules! client {
 
 impl Clients {
     pub fn new(config: &SdkConfig, endpoint: &Endpoint) -> Self {
-        let recorder = Recorder::default();
         // Emulators and most AWS-compatible endpoints serve buckets by path, not by host name.
+        Clients::build(config, endpoint.url.is_some(), Recorder::default())
+    }
+
+    /// The same clients in another region, reporting to the same recorder.
+    pub fn in_region(&self, region: &str) -> Self {
+        let config = self
+            .config
+            .to_builder()
+            .region(Region::new(region.to_string()))
+            .build();
+        Clients::build(&config, self.path_style, self.recorder.clone())
+    }
+
+    fn build(config: &SdkConfig, path_style: bool, recorder: Recorder) -> Self {
         let s3 = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(endpoint.url.is_some())
+            .force_path_style(path_style)
             .interceptor(recorder.clone())
             .build();
         Clients {
@@ -128,6 +144,8 @@ impl Clients {
             sts: client!(aws_sdk_sts, config, recorder),
             tagging: client!(aws_sdk_resourcegroupstagging, config, recorder),
             recorder,
+            config: config.clone(),
+            path_style,
         }
     }
 

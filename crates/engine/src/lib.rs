@@ -132,8 +132,14 @@ impl Stack {
             }
         }
         let templates = self.paths.spec_dir.join("policies");
-        let policies = bedrock_policy::render_all(&templates, &self.spec, &account)?;
-        let mut desired = DesiredState::new(&self.spec, &account, &policies);
+        let loaded = bedrock_policy::load_templates(&templates)?;
+        let values = bedrock_policy::Placeholders::for_spec(&self.spec, &account);
+        let policies = loaded
+            .iter()
+            .map(|t| bedrock_policy::render(t, &values))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut desired = DesiredState::new(&self.spec, &account, &policies)
+            .with_role_templates(&loaded, &values);
         if self.spec.librechat.runtime_role.is_some() {
             let template = bedrock_policy::load_template(
                 &templates,

@@ -9,6 +9,7 @@ mod change;
 mod plan;
 pub mod policy_doc;
 mod refs;
+pub mod regions;
 mod registry;
 mod render;
 pub mod resources;

@@ -33,6 +33,9 @@ pub struct Plan {
     /// Every managed resource and generated file, unchanged ones included (`no_op`).
     pub changes: Vec<Change>,
     pub kept: Vec<Kept>,
+    /// This stack in other regions: what is there, and what the plan does about it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_regions: Vec<crate::regions::OtherRegion>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -372,6 +375,7 @@ fn walk(
         Mode::Apply => kinds.iter().for_each(|k| (k.plan)(&mut planner)),
         Mode::Destroy => kinds.iter().rev().for_each(|k| (k.destroy)(&mut planner)),
     }
+    let other_regions = crate::regions::report(&mut planner, mode);
     if !planner.problems.is_empty() {
         return Err(PlanError {
             problems: planner.problems,
@@ -385,6 +389,7 @@ fn walk(
         region: desired.region.clone(),
         changes: planner.changes,
         kept: planner.kept,
+        other_regions,
     })
 }
 

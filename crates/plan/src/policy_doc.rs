@@ -96,6 +96,141 @@ fn statement(st: &Value) -> Value {
     Value::Object(out)
 }
 
+/// One document that grants what each of `docs` grants, and nothing one of them alone would
+/// not: their statements, where two differ only in their `Resource` or in the values of one
+/// positive condition key, joined into one statement that lists both (a list there means
+/// "any of"). The `Version` and any other top-level field are the first document's; a
+/// statement that cannot be joined keeps its own, with its `Sid` made unique.
+pub fn union(docs: &[Value]) -> Value {
+    let Some(first) = docs.first() else {
+        return Value::Null;
+    };
+    let mut merged: Vec<Value> = Vec::new();
+    for doc in docs {
+        let statements = match doc.get("Statement") {
+            Some(Value::Array(items)) => items.clone(),
+            Some(other) => vec![other.clone()],
+            None => Vec::new(),
+        };
+        for st in statements {
+            absorb(&mut merged, st);
+        }
+    }
+    let mut out = first.clone();
+    if let Value::Object(map) = &mut out {
+        map.insert("Statement".into(), Value::Array(merged));
+    }
+    out
+}
+
+fn absorb(merged: &mut Vec<Value>, st: Value) {
+    let normalized = statement(&st);
+    for existing in merged.iter_mut() {
+        if statement(existing) == normalized {
+            return;
+        }
+        if let Some(joined) = join(existing, &st) {
+            *existing = joined;
+            return;
+        }
+    }
+    let mut st = st;
+    let sid_of = |v: &Value| v.get("Sid").and_then(Value::as_str).map(str::to_string);
+    if let Some(sid) = sid_of(&st) {
+        let taken = |candidate: &str| {
+            merged
+                .iter()
+                .any(|m| sid_of(m).as_deref() == Some(candidate))
+        };
+        if taken(&sid) {
+            // IAM wants a policy's Sids unique: the second one of a name gets a number.
+            let unique = (2..)
+                .map(|n| format!("{sid}{n}"))
+                .find(|c| !taken(c))
+                .unwrap_or_default();
+            st["Sid"] = Value::String(unique);
+        }
+    }
+    merged.push(st);
+}
+
+/// Two statements as one, when they differ in exactly one place where a list means "any of".
+fn join(a: &Value, b: &Value) -> Option<Value> {
+    let (Value::Object(am), Value::Object(bm)) = (a, b) else {
+        return None;
+    };
+    if am.len() != bm.len() || am.keys().any(|k| !bm.contains_key(k)) {
+        return None;
+    }
+    let (na, nb) = (statement(a), statement(b));
+    let differing: Vec<&String> = am
+        .keys()
+        .filter(|k| na[k.as_str()] != nb[k.as_str()])
+        .collect();
+    let [field] = differing.as_slice() else {
+        return None;
+    };
+    let mut out = am.clone();
+    match field.as_str() {
+        "Resource" => {
+            out.insert("Resource".into(), either(&am["Resource"], &bm["Resource"]));
+        }
+        "Condition" => {
+            let (Value::Object(ao), Value::Object(bo)) = (&am["Condition"], &bm["Condition"])
+            else {
+                return None;
+            };
+            let mut differences = Vec::new();
+            for (op, keys) in ao {
+                let (Value::Object(ak), Some(Value::Object(bk))) = (keys, bo.get(op)) else {
+                    return None;
+                };
+                if ak.len() != bk.len() {
+                    return None;
+                }
+                for (key, value) in ak {
+                    let other = bk.get(key)?;
+                    if string_set(value, false) != string_set(other, false) {
+                        differences.push((op.clone(), key.clone(), either(value, other)));
+                    }
+                }
+            }
+            if bo.len() != ao.len() {
+                return None;
+            }
+            let [(op, key, value)] = differences.as_slice() else {
+                return None;
+            };
+            // A list is "any of" only for a positive operator on a single-valued key.
+            if op.contains("Not") || op.starts_with("ForAllValues") {
+                return None;
+            }
+            let mut condition = ao.clone();
+            if let Some(Value::Object(keys)) = condition.get_mut(op) {
+                keys.insert(key.clone(), value.clone());
+            }
+            out.insert("Condition".into(), Value::Object(condition));
+        }
+        _ => return None,
+    }
+    Some(Value::Object(out))
+}
+
+/// The values of both, in order, each once.
+fn either(a: &Value, b: &Value) -> Value {
+    let list = |v: &Value| match v {
+        Value::Array(items) => items.clone(),
+        other => vec![other.clone()],
+    };
+    let mut out = list(a);
+    for item in list(b) {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    Value::Array(out)
+}
+
 /// A readable line diff of two documents (canonical JSON), for the plan.
 pub fn diff_lines(before: &Value, after: &Value) -> Vec<String> {
     let a = bedrock_policy::canonical_json(before);
@@ -148,5 +283,68 @@ mod tests {
         ] {
             assert!(!equivalent(&base, &changed), "{changed}");
         }
+    }
+    #[test]
+    fn a_union_joins_what_differs_in_one_place_and_keeps_the_rest_apart() {
+        let trust = |region: &str| {
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "Trust", "Effect": "Allow",
+                "Principal": {"Service": "bedrock.amazonaws.com"}, "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": "1"},
+                    "ArnLike": {"aws:SourceArn": format!("arn:aws:bedrock:{region}:1:*")}}}]})
+        };
+        let joined = union(&[trust("us-east-1"), trust("us-west-2"), trust("us-east-1")]);
+        assert_eq!(
+            joined["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"],
+            json!([
+                "arn:aws:bedrock:us-east-1:1:*",
+                "arn:aws:bedrock:us-west-2:1:*"
+            ])
+        );
+        assert_eq!(joined["Statement"].as_array().map(Vec::len), Some(1));
+        assert_eq!(
+            joined["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            "1"
+        );
+
+        let logs = |region: &str, group: &str| {
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "Write", "Effect": "Allow",
+                "Action": ["logs:PutLogEvents"], "Resource": format!("arn:aws:logs:{region}:1:log-group:{group}")}]})
+        };
+        let joined = union(&[logs("us-east-1", "/a"), logs("us-west-2", "/b")]);
+        assert_eq!(
+            joined["Statement"][0]["Resource"],
+            json!([
+                "arn:aws:logs:us-east-1:1:log-group:/a",
+                "arn:aws:logs:us-west-2:1:log-group:/b"
+            ])
+        );
+
+        // Two places differ: joining would also grant the cross combinations, so the
+        // statements stay apart, the second with a Sid of its own.
+        let both = |region: &str, account: &str| {
+            json!({"Version": "2012-10-17", "Statement": [{"Sid": "Trust", "Effect": "Allow", "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account},
+                    "ArnLike": {"aws:SourceArn": format!("arn:aws:bedrock:{region}:1:*")}}}]})
+        };
+        let apart = union(&[both("us-east-1", "1"), both("us-west-2", "2")]);
+        let statements = apart["Statement"].as_array().cloned().unwrap_or_default();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(statements[1]["Sid"], "Trust2");
+        // A negated operator's list is not "any of".
+        let not = |v: &str| {
+            json!({"Statement": [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*",
+            "Condition": {"StringNotEquals": {"aws:SourceAccount": v}}}]})
+        };
+        assert_eq!(
+            union(&[not("1"), not("2")])["Statement"]
+                .as_array()
+                .map(Vec::len),
+            Some(2)
+        );
+        // Joining keeps the meaning of each: the union is equivalent to either when they agree.
+        assert!(equivalent(
+            &union(&[trust("us-east-1")]),
+            &trust("us-east-1")
+        ));
     }
 }

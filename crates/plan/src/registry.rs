@@ -51,6 +51,8 @@ pub struct DesiredState {
     /// The generated files, when the plan covers them.
     #[serde(skip)]
     pub files: files::Desired,
+    /// Other regions to look at for this stack (LibreChat's `available_regions` but this).
+    pub other_regions: Vec<String>,
 }
 
 /// What exists, as the AWS layer (and, for files, the disk) read it. Absence is a state
@@ -76,6 +78,8 @@ pub struct ObservedState {
     /// The generated files as they are on disk.
     #[serde(skip)]
     pub files: files::Observed,
+    /// This stack in other regions (`regions::candidates`).
+    pub elsewhere: Vec<crate::regions::Elsewhere>,
 }
 
 /// One step's type per kind: the steps of the plan, executed by the layer that owns them
@@ -162,6 +166,13 @@ impl DesiredState {
             profiles: inference_profile::desired(&inputs),
             runtime: None,
             files: files::Desired::default(),
+            other_regions: spec
+                .librechat
+                .available_regions
+                .iter()
+                .filter(|r| **r != spec.stack.region)
+                .cloned()
+                .collect(),
         }
     }
 
@@ -172,6 +183,17 @@ impl DesiredState {
         template: bedrock_policy::Template,
     ) -> Self {
         self.runtime = runtime_policy::desired(spec, &self.account_id, template);
+        self
+    }
+
+    /// With the templates of the logging role's documents, rendered for the other regions
+    /// whose logging goes through the role.
+    pub fn with_role_templates(
+        mut self,
+        templates: &[bedrock_policy::Template],
+        values: &bedrock_policy::Placeholders,
+    ) -> Self {
+        self.role.templates = logging_role::Templates::new(templates, values);
         self
     }
 

@@ -111,6 +111,18 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
             let _ = writeln!(out, "  {} {}: {}", k.kind.label, k.name, k.reason);
         }
     }
+    if !plan.other_regions.is_empty() {
+        let _ = writeln!(out, "\nThis stack in other regions:");
+        for r in &plan.other_regions {
+            let found = if r.found.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", r.found.join(", "))
+            };
+            let _ = writeln!(out, "  {}:{found}", paint(BOLD, &r.region));
+            let _ = writeln!(out, "      {}", paint(DIM, &format!("# {}", r.note)));
+        }
+    }
     let s = plan.summary();
     let _ = writeln!(
         out,

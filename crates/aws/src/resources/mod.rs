@@ -10,6 +10,7 @@ pub mod runtime_policy;
 
 use crate::error::AwsError;
 use crate::Clients;
+use bedrock_plan::regions::Elsewhere;
 use bedrock_plan::{Created, DesiredState, ObservedState, Outputs, Step};
 
 /// Read everything `desired` manages, every kind at once.
@@ -54,18 +55,79 @@ pub(crate) async fn observe(
         runtime_policy::read(c, desired.runtime.as_ref()),
     );
     let (logging, logging_owner) = logging?;
+    let role = role?;
+    // The stack in other regions: those the role serves, and LibreChat's; read at once.
+    let reads: Vec<_> = bedrock_plan::regions::candidates(desired, role.as_ref())
+        .into_iter()
+        .map(|(region, named)| {
+            let read = tokio::spawn(read_elsewhere(c, desired, region.clone(), named));
+            (region, named, read)
+        })
+        .collect();
+    let mut elsewhere = Vec::with_capacity(reads.len());
+    for (region, named_by_role, read) in reads {
+        elsewhere.push(read.await.unwrap_or_else(|e| Elsewhere {
+            region,
+            named_by_role,
+            logging: None,
+            resources: Vec::new(),
+            unreadable: Some(format!("the read stopped: {e}")),
+        }));
+    }
     Ok(ObservedState {
         account_id: account_id.to_string(),
         log_group: log_group?,
         bucket: bucket?,
-        role: role?,
+        role,
         logging,
         logging_owner,
         profiles: profiles?,
         sources: sources?,
         runtime_role: runtime_role?,
         files: Default::default(),
+        elsewhere,
     })
+}
+
+/// Another region: its logging configuration and this stack's tagged resources there. An
+/// error is kept as the region's state: the planner decides whether it matters.
+fn read_elsewhere(
+    c: &Clients,
+    desired: &DesiredState,
+    region: String,
+    named_by_role: bool,
+) -> impl std::future::Future<Output = Elsewhere> + Send + 'static {
+    let there = c.in_region(&region);
+    let tags = desired.managed_tags.clone();
+    async move {
+        let (logging, resources) = tokio::join!(
+            logging_config::read(&there),
+            crate::tags::tagged_with(&there, &tags)
+        );
+        let region_name = region.clone();
+        let mut e = Elsewhere {
+            region,
+            named_by_role,
+            logging: None,
+            resources: Vec::new(),
+            unreadable: None,
+        };
+        match (logging, resources) {
+            (Ok(logging), Ok(resources)) => {
+                e.logging = logging;
+                // Only what is located there (S3's index spans regions in some answers).
+                e.resources = resources
+                    .into_iter()
+                    .filter(|arn| {
+                        let region = arn.split(':').nth(3).unwrap_or_default();
+                        region.is_empty() || region == region_name
+                    })
+                    .collect();
+            }
+            (Err(err), _) | (_, Err(err)) => e.unreadable = Some(err.to_string()),
+        }
+        e
+    }
 }
 
 /// Run one step; returns what it created, for the steps after it.

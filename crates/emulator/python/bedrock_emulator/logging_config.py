@@ -115,6 +115,18 @@ def _check_cloudwatch(self, config: dict):
             raise bucket_failure
 
 
+def can_deliver_cloudwatch(self, config: dict) -> bool:
+    """Whether Bedrock can deliver a record now: the checks of Put still hold (the group
+    exists, the role trusts Bedrock for this region and may write). AWS checks once when the
+    configuration is put and delivers through the role afterwards; a record it cannot deliver
+    (the role deleted, or no longer trusting the region) is lost, not an error to the caller."""
+    try:
+        _check_cloudwatch(self, config)
+    except ValidationException:
+        return False
+    return True
+
+
 def _check_s3(self, config: dict):
     name = config.get("bucketName")
     failure = ValidationException(

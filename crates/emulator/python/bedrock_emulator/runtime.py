@@ -20,7 +20,7 @@ from moto.bedrockruntime.responses import BedrockRuntimeResponse
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 
-from . import catalog
+from . import catalog, logging_config
 from .errors import ResourceNotFoundException, ValidationException
 
 ANSWER = "Hello from the embedded AWS emulator. This is a canned answer."
@@ -104,6 +104,8 @@ def _record(self, operation, model_id, inference_region, request_body, response_
         "inferenceRegion": inference_region,
     }
     cloudwatch = config.get("cloudWatchConfig") or {}
+    if cloudwatch and not logging_config.can_deliver_cloudwatch(self, cloudwatch):
+        return
     large = cloudwatch.get("largeDataDeliveryS3Config") or {}
     if text:
         for side, body in (("input", request_body), ("output", response_body)):

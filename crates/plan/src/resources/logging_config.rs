@@ -22,7 +22,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
 
 /// The parts of a logging configuration this tool manages, in one comparable shape: what the
 /// spec asks for, and what AWS has.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
 pub struct LoggingSettings {
     pub log_group: Option<String>,
     pub role_arn: Option<String>,

@@ -1,10 +1,14 @@
 //! The IAM role Bedrock assumes to write invocation logs: its trust policy and exactly the
 //! spec's inline policies (least privilege: any other inline or attached policy is removed).
+//! IAM is global: when other regions' logging goes through the role too (`regions`), its
+//! documents are the union of each region's rendering, and destroy keeps it for them.
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
 use crate::plan::Planner;
 use crate::policy_doc;
+use crate::regions;
 use crate::registry::{Inputs, KindPlanner};
+use crate::resources::logging_config::LoggingSettings;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -28,6 +32,137 @@ pub struct Desired {
     pub trust: Value,
     /// Inline policies by name.
     pub inline: BTreeMap<String, Value>,
+    /// The templates, to render the documents for other regions that log through the role.
+    #[serde(skip)]
+    pub templates: Option<Templates>,
+}
+
+/// The templates of the role's documents and the values they are filled from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Templates {
+    trust: bedrock_policy::Template,
+    cloudwatch: bedrock_policy::Template,
+    s3: bedrock_policy::Template,
+    values: bedrock_policy::Placeholders,
+}
+
+/// The role's documents for a set of regions.
+#[derive(Debug, Clone, PartialEq)]
+struct Documents {
+    trust: Value,
+    inline: BTreeMap<String, Value>,
+}
+
+impl Templates {
+    pub fn new(
+        templates: &[bedrock_policy::Template],
+        values: &bedrock_policy::Placeholders,
+    ) -> Option<Self> {
+        use bedrock_policy::PolicyKind;
+        let find = |kind| templates.iter().find(|t| t.kind == kind).cloned();
+        Some(Templates {
+            trust: find(PolicyKind::LoggingTrust)?,
+            cloudwatch: find(PolicyKind::LoggingCloudWatch)?,
+            s3: find(PolicyKind::LoggingS3)?,
+            values: values.clone(),
+        })
+    }
+
+    /// The documents another region needs, for the destinations its logging uses.
+    fn for_region(
+        &self,
+        region: &str,
+        logging: &LoggingSettings,
+    ) -> Result<Documents, bedrock_policy::PolicyError> {
+        use bedrock_policy::{render, PolicyKind};
+        let mut values = self.values.clone().set("region", region);
+        if let Some(group) = &logging.log_group {
+            values = values.set("log_group", group);
+        }
+        if let Some(bucket) = &logging.large_data_bucket {
+            let prefix = logging.large_data_key_prefix.clone().unwrap_or_default();
+            let object_prefix = if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("{}/", prefix.trim_end_matches('/'))
+            };
+            values = values
+                .set("bucket", bucket)
+                .set("key_prefix", prefix)
+                .set("object_prefix", object_prefix);
+        }
+        let mut inline = BTreeMap::new();
+        let name = |kind: PolicyKind| kind.inline_policy_name().unwrap_or_default().to_string();
+        if logging.log_group.is_some() {
+            inline.insert(
+                name(PolicyKind::LoggingCloudWatch),
+                render(&self.cloudwatch, &values)?.document,
+            );
+        }
+        if logging.large_data_bucket.is_some() {
+            inline.insert(
+                name(PolicyKind::LoggingS3),
+                render(&self.s3, &values)?.document,
+            );
+        }
+        Ok(Documents {
+            trust: render(&self.trust, &values)?.document,
+            inline,
+        })
+    }
+}
+
+/// The role's documents for this region (unless `ours` is false: destroy) and every other
+/// region whose logging goes through the role; None when no region is left.
+fn documents(p: &mut Planner, ours: bool) -> Option<Documents> {
+    let d = &p.desired.role;
+    let mut all = Vec::new();
+    if ours {
+        all.push(Documents {
+            trust: d.trust.clone(),
+            inline: d.inline.clone(),
+        });
+    }
+    let others: Vec<_> = regions::using_role(p)
+        .map(|e| (e.region.clone(), e.logging.clone().unwrap_or_default()))
+        .collect();
+    for (region, logging) in others {
+        let rendered = match &d.templates {
+            Some(t) => t.for_region(&region, &logging).map_err(|e| e.to_string()),
+            None => Err("the role's templates were not loaded".to_string()),
+        };
+        match rendered {
+            Ok(docs) => all.push(docs),
+            Err(e) => {
+                p.problems.push(format!(
+                    "the logging role's documents cannot be rendered for {region}, whose invocation logging goes through role {}: {e}",
+                    d.name
+                ));
+                return None;
+            }
+        }
+    }
+    if all.is_empty() {
+        return None;
+    }
+    let mut names: Vec<&String> = all.iter().flat_map(|docs| docs.inline.keys()).collect();
+    names.sort();
+    names.dedup();
+    let inline = names
+        .into_iter()
+        .map(|name| {
+            let docs: Vec<Value> = all
+                .iter()
+                .filter_map(|docs| docs.inline.get(name).cloned())
+                .collect();
+            (name.clone(), policy_doc::union(&docs))
+        })
+        .collect();
+    let trust: Vec<Value> = all.iter().map(|docs| docs.trust.clone()).collect();
+    Some(Documents {
+        trust: policy_doc::union(&trust),
+        inline,
+    })
 }
 
 pub fn desired(i: &Inputs) -> Desired {
@@ -44,6 +179,7 @@ pub fn desired(i: &Inputs) -> Desired {
         name,
         trust: i.policy(PolicyKind::LoggingTrust),
         inline,
+        templates: None,
     }
 }
 
@@ -136,7 +272,13 @@ fn plan(p: &mut Planner) {
     if !p.desired.logging_managed {
         return;
     }
-    let d = p.desired.role.clone();
+    let mut d = p.desired.role.clone();
+    // Other regions that log through the role keep what they need of it.
+    let Some(docs) = documents(p, true) else {
+        return;
+    };
+    d.trust = docs.trust;
+    d.inline = docs.inline;
     let Some(o) = p.observed.role.clone() else {
         let mut diffs = vec![FieldDiff::policy("trust", None, &d.trust)];
         let mut steps = vec![Chain::one(
@@ -171,6 +313,12 @@ fn plan(p: &mut Planner) {
     else {
         return;
     };
+    converge(&d, &o, &mut diffs, &mut steps);
+    p.settle(KIND, &d.name, action, "differs from the spec", diffs, steps);
+}
+
+/// The diffs and steps that bring role `o` to the documents of `d`, and nothing more.
+fn converge(d: &Desired, o: &Observed, diffs: &mut Vec<FieldDiff>, steps: &mut Vec<Chain>) {
     if !policy_doc::equivalent(&o.trust, &d.trust) {
         diffs.push(FieldDiff::policy("trust", Some(&o.trust), &d.trust));
         steps.push(Chain::one(
@@ -215,7 +363,6 @@ fn plan(p: &mut Planner) {
             },
         ));
     }
-    p.settle(KIND, &d.name, action, "differs from the spec", diffs, steps);
 }
 
 fn destroy(p: &mut Planner) {
@@ -228,6 +375,29 @@ fn destroy(p: &mut Planner) {
     let role = p.desired.role.name.clone();
     if !p.owns(&o.tags) {
         p.keep(KIND, &role, "not managed by this stack");
+        return;
+    }
+    // IAM is global: a role other regions still log through stays, for them only.
+    let others: Vec<String> = regions::using_role(p).map(|e| e.region.clone()).collect();
+    if !others.is_empty() {
+        let Some(docs) = documents(p, false) else {
+            return;
+        };
+        let mut d = p.desired.role.clone();
+        d.trust = docs.trust;
+        d.inline = docs.inline;
+        let (mut diffs, mut steps) = (Vec::new(), Vec::new());
+        converge(&d, &o, &mut diffs, &mut steps);
+        let reason = format!(
+            "kept: the invocation logging of {} goes through it; it stops trusting {}",
+            others.join(", "),
+            p.desired.region
+        );
+        if steps.is_empty() {
+            p.keep(KIND, &role, reason);
+        } else {
+            p.push(KIND, &role, Action::Update, reason, diffs, steps);
+        }
         return;
     }
     // IAM deletes a role only once it holds no policy: its policies go first, in one chain.
