@@ -14,6 +14,33 @@ fn runtime_client() -> aws_sdk_bedrockruntime::Client {
     aws_sdk_bedrockruntime::Client::new(&config)
 }
 
+/// A bedrock-runtime client signed in as LibreChat's role (sts:AssumeRole).
+fn as_librechat(c: &bedrock_aws::Clients) -> aws_sdk_bedrockruntime::Client {
+    let out = rt()
+        .block_on(
+            c.sts
+                .assume_role()
+                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/LibreChat"))
+                .role_session_name("librechat")
+                .send(),
+        )
+        .unwrap();
+    let creds = out.credentials().unwrap();
+    let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        Some(creds.session_token().to_string()),
+        None,
+        "assumed-role",
+    );
+    let config = rt().block_on(bedrock_aws::sdk_config(&endpoint(), "us-east-1"));
+    aws_sdk_bedrockruntime::Client::from_conf(
+        aws_sdk_bedrockruntime::config::Builder::from(&config)
+            .credentials_provider(credentials)
+            .build(),
+    )
+}
+
 fn message() -> Message {
     Message::builder()
         .role(ConversationRole::User)
@@ -349,32 +376,51 @@ fn librechat_s_role_gets_exactly_the_stack_s_profiles() {
         bedrock_aws::decode_policy(out.policy_document())
     };
     let doc = policy(&c);
-    let mut resources: Vec<String> = doc["Statement"][0]["Resource"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_string())
-        .collect();
-    resources.sort();
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        let mut out: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        out.sort();
+        out
+    };
     let env = env_values(dir.path());
-    for var in [
+    // What LibreChat calls: the stack's three profiles and Nova Pro's system-defined one,
+    // which [librechat] models lists by id.
+    let profiles = strings(&doc["Statement"][0]["Resource"]);
+    let mut expected: Vec<String> = [
         "BEDROCK_CLAUDE_37_PROFILE",
         "BEDROCK_SONNET_45_PROFILE",
         "BEDROCK_OPUS_45_PROFILE",
-    ] {
-        assert!(
-            resources.contains(&env[var]),
-            "{var} missing from {resources:?}"
-        );
-    }
-    assert!(
-        resources
-            .iter()
-            .all(|r| r.contains(":application-inference-profile/")
-                || r.contains("::foundation-model/anthropic.claude-")),
-        "{resources:?}"
+    ]
+    .iter()
+    .map(|var| env[*var].clone())
+    .collect();
+    expected.push(format!(
+        "arn:aws:bedrock:us-east-1:{ACCOUNT}:inference-profile/us.amazon.nova-pro-v1:0"
+    ));
+    expected.sort();
+    assert_eq!(profiles, expected);
+    // The foundation models only through those profiles; the global profile's include the
+    // Region-less ARN, as AWS's global cross-Region inference needs.
+    let models = strings(&doc["Statement"][1]["Resource"]);
+    assert_eq!(
+        doc["Statement"][1]["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"],
+        doc["Statement"][0]["Resource"]
     );
-    assert!(!resources.iter().any(|r| r.contains('*')));
+    assert!(
+        models.contains(
+            &"arn:aws:bedrock:::foundation-model/anthropic.claude-opus-4-5-20251101-v1:0"
+                .to_string()
+        ) && models.contains(
+            &"arn:aws:bedrock:us-west-2::foundation-model/amazon.nova-pro-v1:0".to_string()
+        ) && models.iter().all(|m| m.contains("::foundation-model/")),
+        "{models:?}"
+    );
+    assert_eq!(doc["Statement"].as_array().unwrap().len(), 2, "{doc}");
+    assert!(!doc.to_string().contains('*'));
     assert_eq!(
         doc["Statement"][0]["Action"],
         serde_json::json!([
@@ -382,6 +428,77 @@ fn librechat_s_role_gets_exactly_the_stack_s_profiles() {
             "bedrock:InvokeModelWithResponseStream"
         ])
     );
+
+    // LibreChat, signed in as its role, calls every listed model through the route it takes;
+    // the emulator evaluates the role's policy as IAM does.
+    let librechat = as_librechat(&c);
+    for model in expected
+        .iter()
+        .chain([&"us.amazon.nova-pro-v1:0".to_string()])
+    {
+        converse(&librechat, model);
+        converse_stream(&librechat, model);
+    }
+    // The evaluation is IAM's: without the Region-less ARN, the global profile is denied.
+    let global = "arn:aws:bedrock:::foundation-model/anthropic.claude-opus-4-5-20251101-v1:0";
+    let mut narrowed = doc.clone();
+    narrowed["Statement"][1]["Resource"] = serde_json::Value::Array(
+        models
+            .iter()
+            .filter(|m| *m != global)
+            .map(|m| serde_json::json!(m))
+            .collect(),
+    );
+    let put = |document: &serde_json::Value| {
+        rt().block_on(
+            c.iam
+                .put_role_policy()
+                .role_name("LibreChat")
+                .policy_name("LibreChatBedrockInvoke")
+                .policy_document(document.to_string())
+                .send(),
+        )
+        .unwrap()
+    };
+    put(&narrowed);
+    let err = rt()
+        .block_on(
+            librechat
+                .converse()
+                .model_id(&env["BEDROCK_OPUS_45_PROFILE"])
+                .messages(message())
+                .send(),
+        )
+        .expect_err("denied without the Region-less ARN");
+    assert!(
+        format!("{err:?}").contains(&format!(
+            "not authorized to perform: bedrock:InvokeModel on resource: {global}"
+        )),
+        "{err:?}"
+    );
+    put(&doc);
+    // Nothing else: not a model's system-defined profile behind the stack's own, not a
+    // foundation model directly.
+    for model in [
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "amazon.nova-pro-v1:0",
+        "us.amazon.nova-lite-v1:0",
+    ] {
+        let err = rt()
+            .block_on(
+                librechat
+                    .converse()
+                    .model_id(model)
+                    .messages(message())
+                    .send(),
+            )
+            .expect_err(model);
+        assert_eq!(
+            err.as_service_error().and_then(|e| e.meta().code()),
+            Some("AccessDeniedException"),
+            "{model}: {err:?}"
+        );
+    }
     let rendered =
         std::fs::read_to_string(dir.path().join("policies/librechat-invoke.rendered.json"))
             .unwrap();

@@ -53,6 +53,10 @@ pub struct DesiredState {
     pub files: files::Desired,
     /// Other regions to look at for this stack (LibreChat's `available_regions` but this).
     pub other_regions: Vec<String>,
+    /// What LibreChat calls by model id, without a profile of this stack: `[librechat]
+    /// models` and `title_model` that no profile covers, as source ARNs (a system-defined
+    /// profile, or a foundation model). LibreChat's policy grants them too.
+    pub direct: Vec<String>,
 }
 
 /// What exists, as the AWS layer (and, for files, the disk) read it. Absence is a state
@@ -166,6 +170,7 @@ impl DesiredState {
             profiles: inference_profile::desired(&inputs),
             runtime: None,
             files: files::Desired::default(),
+            direct: inference_profile::direct_sources(&inputs),
             other_regions: spec
                 .librechat
                 .available_regions

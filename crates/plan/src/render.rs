@@ -119,8 +119,8 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
             } else {
                 format!(" {}", r.found.join(", "))
             };
-            let _ = writeln!(out, "  {}:{found}", paint(BOLD, &r.region));
-            let _ = writeln!(out, "      {}", paint(DIM, &format!("# {}", r.note)));
+            let _ = writeln!(out, "  {}:{found}", r.region);
+            let _ = writeln!(out, "      # {}", r.note);
         }
     }
     let s = plan.summary();

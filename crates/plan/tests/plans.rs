@@ -23,6 +23,7 @@ fn desired_for(spec: &bedrock_spec::Spec) -> DesiredState {
         .map(|t| bedrock_policy::render(t, &values).unwrap())
         .collect();
     DesiredState::new(spec, ACCOUNT, &policies)
+        .with_role_templates(&bedrock_policy::built_in_templates(), &values)
 }
 
 fn desired() -> DesiredState {
@@ -548,4 +549,97 @@ fn logging_through_another_stack_s_role_is_that_stack_s_even_with_adopt() {
         );
         assert!(!problem.contains("plan --adopt"), "{problem}");
     }
+}
+
+/// Another region whose invocation logging goes through this stack's role (or not).
+fn west(d: &DesiredState, role_arn: &str) -> regions::Elsewhere {
+    regions::Elsewhere {
+        region: "us-west-2".into(),
+        named_by_role: true,
+        logging: Some(LoggingSettings {
+            log_group: Some("/west/bedrock".into()),
+            role_arn: Some(role_arn.into()),
+            large_data_bucket: Some("west-logs".into()),
+            large_data_key_prefix: Some("big".into()),
+            ..d.logging.clone()
+        }),
+        resources: vec![format!(
+            "arn:aws:bedrock:us-west-2:{ACCOUNT}:application-inference-profile/w1"
+        )],
+        unreadable: None,
+    }
+}
+
+#[test]
+fn the_role_keeps_serving_another_region_that_logs_through_it() {
+    let d = desired();
+    let mut o = converged(&d);
+    o.elsewhere = vec![west(&d, &d.role.arn)];
+    let plan = plan(&d, &o, &PlanOptions::default()).unwrap();
+    let role = plan
+        .changes
+        .iter()
+        .find(|c| c.kind == logging_role::KIND)
+        .unwrap();
+    assert_eq!(role.action, Action::Update, "{}", show(&plan));
+    let text = serde_json::to_string(&role.steps).unwrap();
+    for needed in [
+        "arn:aws:bedrock:us-west-2:123456789012:*",
+        "arn:aws:bedrock:us-east-1:123456789012:*",
+        "arn:aws:logs:us-west-2:123456789012:log-group:/west/bedrock:log-stream:aws/bedrock/modelinvocations",
+        "arn:aws:s3:::west-logs/big/*",
+    ] {
+        assert!(text.contains(needed), "{needed} missing: {text}");
+    }
+    let shown = show(&plan);
+    assert!(
+        shown.contains(
+            "us-west-2: invocation logging through role BedrockLoggingRole, 1 inference profile"
+        ),
+        "{shown}"
+    );
+    // Destroy here keeps the role for us-west-2 only.
+    let gone = plan_destroy(&d, &o, &PlanOptions::default()).unwrap();
+    let role = gone
+        .changes
+        .iter()
+        .find(|c| c.kind == logging_role::KIND)
+        .unwrap();
+    assert_eq!(role.action, Action::Update);
+    let text = serde_json::to_string(&role.steps).unwrap();
+    assert!(
+        text.contains("arn:aws:bedrock:us-west-2:") && !text.contains("arn:aws:bedrock:us-east-1:"),
+        "{text}"
+    );
+    assert!(!text.contains("delete_role\""), "{text}");
+}
+
+#[test]
+fn a_region_logging_through_another_role_is_not_served_and_an_unreadable_one_stops_the_plan() {
+    let d = desired();
+    let mut o = converged(&d);
+    o.elsewhere = vec![west(&d, "arn:aws:iam::123456789012:role/Security")];
+    let kept = plan(&d, &o, &PlanOptions::default()).unwrap();
+    assert!(!kept.has_changes(), "{}", show(&kept));
+    let gone = plan_destroy(&d, &o, &PlanOptions::default()).unwrap();
+    assert!(
+        gone.changes
+            .iter()
+            .any(|c| c.kind == logging_role::KIND && c.action == Action::Delete),
+        "{}",
+        show(&gone)
+    );
+    o.elsewhere[0].unreadable = Some("AccessDenied".into());
+    let err = plan(&d, &o, &PlanOptions::default()).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "region us-west-2 could not be read: AccessDenied; role BedrockLoggingRole names it"
+        ),
+        "{err}"
+    );
+    o.elsewhere[0].named_by_role = false;
+    let noted = plan(&d, &o, &PlanOptions::default()).unwrap();
+    assert!(show(&noted).contains(
+        "us-west-2:\n      # could not be read (AccessDenied); nothing there is changed"
+    ));
 }

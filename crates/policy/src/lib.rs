@@ -23,8 +23,9 @@ pub enum PolicyKind {
     LoggingS3,
     /// The large-payload bucket's own policy.
     LogsBucket,
-    /// LibreChat's own identity: invoke exactly the stack's profiles and the models they
-    /// route to. Rendered from live ARNs only (they exist once the profiles do).
+    /// LibreChat's own identity: invoke exactly what LibreChat calls (the stack's profiles,
+    /// the system-defined profiles and foundation models it calls by id), foundation models
+    /// behind a profile only through it. Rendered from live ARNs only.
     LibreChatInvoke,
 }
 
@@ -222,6 +223,7 @@ impl Placeholders {
             // Known only from live state: see `with_profiles`.
             ("profile_arns", None),
             ("routed_model_arns", None),
+            ("direct_model_arns", None),
         ]))
     }
 
@@ -236,9 +238,15 @@ impl Placeholders {
         self
     }
 
-    /// The live ARNs: the stack's application profiles and the foundation models they route
-    /// to (sorted, without duplicates).
-    pub fn with_profiles(mut self, profile_arns: &[String], routed_model_arns: &[String]) -> Self {
+    /// The live ARNs of what LibreChat calls: the profiles (the stack's application profiles,
+    /// and the system-defined ones it calls by id), the foundation models they route to, and
+    /// the foundation models it calls directly (each list sorted, without duplicates).
+    pub fn with_profiles(
+        mut self,
+        profile_arns: &[String],
+        routed_model_arns: &[String],
+        direct_model_arns: &[String],
+    ) -> Self {
         let sorted = |v: &[String]| {
             let mut v = v.to_vec();
             v.sort();
@@ -250,6 +258,10 @@ impl Placeholders {
         self.0.insert(
             "routed_model_arns",
             Some(Fill::List(sorted(routed_model_arns))),
+        );
+        self.0.insert(
+            "direct_model_arns",
+            Some(Fill::List(sorted(direct_model_arns))),
         );
         self
     }
@@ -316,6 +328,12 @@ pub fn render(template: &Template, values: &Placeholders) -> Result<Rendered, Po
         help,
     };
     substitute_value(&mut document, values, &fail)?;
+    // A statement whose resources a list placeholder left empty grants nothing, and IAM
+    // refuses an empty Resource: it goes.
+    if let Some(Value::Array(statements)) = document.get_mut("Statement") {
+        statements
+            .retain(|st| !matches!(st.get("Resource"), Some(Value::Array(r)) if r.is_empty()));
+    }
     Ok(Rendered {
         kind: template.kind,
         origin: template.origin.clone(),
@@ -330,9 +348,13 @@ pub fn render_invoke(
     account_id: &str,
     profile_arns: &[String],
     routed_model_arns: &[String],
+    direct_model_arns: &[String],
 ) -> Result<Rendered, PolicyError> {
-    let values =
-        Placeholders::for_spec(spec, account_id).with_profiles(profile_arns, routed_model_arns);
+    let values = Placeholders::for_spec(spec, account_id).with_profiles(
+        profile_arns,
+        routed_model_arns,
+        direct_model_arns,
+    );
     render(&load_template(dir, PolicyKind::LibreChatInvoke)?, &values)
 }
 

@@ -72,16 +72,26 @@ fn librechat_invoke_policy_allows_exactly_the_profiles_and_their_models() {
         "123456789012",
         &profiles,
         &models,
+        &[],
     )
     .unwrap();
     insta::assert_snapshot!(rendered.to_canonical_json());
-    let resources = rendered.document["Statement"][0]["Resource"]
-        .as_array()
-        .unwrap();
+    let statements = rendered.document["Statement"].as_array().unwrap();
     assert_eq!(
-        resources.len(),
-        5,
-        "two profiles and three distinct model ARNs"
+        statements.len(),
+        2,
+        "no statement for the direct models: there are none"
+    );
+    assert_eq!(statements[0]["Resource"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        statements[1]["Resource"].as_array().unwrap().len(),
+        3,
+        "three distinct model ARNs"
+    );
+    assert_eq!(
+        statements[1]["Condition"]["StringEquals"]["bedrock:InferenceProfileArn"],
+        statements[0]["Resource"],
+        "the models only through the profiles"
     );
     assert!(!rendered.to_canonical_json().contains('*'));
 }
@@ -91,7 +101,8 @@ fn a_list_placeholder_inside_a_string_is_an_error() {
     let spec = bedrock_spec::check("[stack]\nname = \"s\"\nregion = \"us-east-1\"\n")
         .spec
         .unwrap();
-    let values = Placeholders::for_spec(&spec, "123456789012").with_profiles(&["a".into()], &[]);
+    let values =
+        Placeholders::for_spec(&spec, "123456789012").with_profiles(&["a".into()], &[], &[]);
     let template = bedrock_policy::Template {
         kind: bedrock_policy::PolicyKind::LibreChatInvoke,
         origin: bedrock_policy::Origin::File("policies/librechat-invoke.json".into()),

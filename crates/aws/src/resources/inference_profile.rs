@@ -93,8 +93,15 @@ pub(crate) async fn read_sources(
     d: &DesiredState,
 ) -> Result<BTreeMap<String, SourceState>, AwsError> {
     let is_profile = |arn: &str| arn.contains(":inference-profile/");
-    let wants_profiles = d.profiles.iter().any(|p| is_profile(&p.source_arn));
-    let wants_models = d.profiles.iter().any(|p| !is_profile(&p.source_arn));
+    // The profiles' sources, and what LibreChat calls by model id.
+    let sources: Vec<&String> = d
+        .profiles
+        .iter()
+        .map(|p| &p.source_arn)
+        .chain(&d.direct)
+        .collect();
+    let wants_profiles = sources.iter().any(|arn| is_profile(arn));
+    let wants_models = sources.iter().any(|arn| !is_profile(arn));
     let (system, foundation) = tokio::join!(
         async {
             if !wants_profiles {
@@ -144,10 +151,10 @@ pub(crate) async fn read_sources(
         },
     );
     let (system, foundation) = (system?, foundation?);
-    Ok(d.profiles
-        .iter()
-        .map(|p| {
-            let arn = p.source_arn.clone();
+    Ok(sources
+        .into_iter()
+        .map(|arn| {
+            let arn = arn.clone();
             let id = arn.rsplit_once('/').map_or("", |(_, id)| id);
             let state = if is_profile(&arn) {
                 system.get(id).map(|models| SourceState::Routes {

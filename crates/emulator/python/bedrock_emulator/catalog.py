@@ -71,6 +71,29 @@ def system_profiles_in(region: str) -> list:
     return [p for p in SYSTEM_PROFILES if region in p["sources"]]
 
 
+def profile_model_arns(p: dict, region: str) -> list:
+    """The `models` of a system-defined profile offered in `region`, as Bedrock returns them:
+    the foundation model in each region of a geographic profile; for a global profile, the
+    Region-less foundation model ARN (`arn:aws:bedrock:::foundation-model/...`, which AWS's
+    "Global cross-Region inference" IAM section requires) and the one in the source region."""
+    if p["id"].startswith("global."):
+        partition = partition_of(region)
+        return [
+            f"arn:{partition}:bedrock:::foundation-model/{p['model']}",
+            foundation_model_arn(region, p["model"]),
+        ]
+    return [foundation_model_arn(r, p["model"]) for r in p["regions"]]
+
+
+def serving_regions(model_arns: list) -> list:
+    """Where requests through a profile with these `models` may be served: their regions, or
+    every region of the global geography for a Region-less (global) model ARN."""
+    regions = [a.split(":")[3] for a in model_arns]
+    if any(not r for r in regions):
+        return list(GEOGRAPHIES["global"])
+    return regions
+
+
 def system_profile_view(p: dict, region: str, account: str) -> dict:
     """A system-defined profile as GetInferenceProfile returns it."""
     created = SYSTEM_CREATED.isoformat().replace("+00:00", "Z")
@@ -80,7 +103,7 @@ def system_profile_view(p: dict, region: str, account: str) -> dict:
         "createdAt": created,
         "updatedAt": created,
         "inferenceProfileArn": f"arn:{partition_of(region)}:bedrock:{region}:{account}:inference-profile/{p['id']}",
-        "models": [{"modelArn": foundation_model_arn(r, p["model"])} for r in p["regions"]],
+        "models": [{"modelArn": arn} for arn in profile_model_arns(p, region)],
         "inferenceProfileId": p["id"],
         "status": "ACTIVE",
         "type": "SYSTEM_DEFINED",

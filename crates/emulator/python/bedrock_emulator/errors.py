@@ -36,6 +36,13 @@ class ResourceNotFoundException(BedrockError):
         super().__init__("ResourceNotFoundException", message)
 
 
+class AccessDeniedException(BedrockError):
+    code = 403
+
+    def __init__(self, message: str):
+        super().__init__("AccessDeniedException", message)
+
+
 class TooManyTagsException(BedrockError):
     def __init__(self, message: str):
         super().__init__("TooManyTagsException", message)

@@ -3,8 +3,12 @@ resource" and "does this trust policy let Bedrock assume the role", the way AWS 
 the policies this tool and its users write.
 
 Identity policies: explicit Deny wins, then any Allow; Action/NotAction and
-Resource/NotResource with `*` and `?` wildcards; conditions in identity policies are not
-evaluated (they are assumed to hold). Trust policies: the Principal must name the service,
+Resource/NotResource with `*` and `?` wildcards. Given the request's context (the runtime's
+authorization of a role session), their conditions are evaluated: the String and Arn
+operators (with Not, IgnoreCase and IfExists forms) and Null; a key the context lacks fails
+a positive operator and satisfies a negated one, as in IAM. Other operators (Numeric, Date,
+Bool, IpAddress, ForAnyValue/ForAllValues) are not evaluated: they are assumed to hold.
+Without a context (the logging checks) no condition of an identity policy is evaluated. Trust policies: the Principal must name the service,
 and StringEquals/StringLike/ArnEquals/ArnLike conditions on aws:SourceAccount and
 aws:SourceArn are evaluated; other condition keys are assumed to hold.
 """
@@ -55,13 +59,56 @@ def _matches(statement, key, not_key, value, case_sensitive):
     return False
 
 
-def allows(documents, action: str, resource: str) -> bool:
+_IDENTITY_OPERATORS = {
+    "StringEquals": lambda p, v: p == v,
+    "StringEqualsIgnoreCase": lambda p, v: p.lower() == v.lower(),
+    "StringLike": lambda p, v: wildcard(p, v),
+    "ArnEquals": lambda p, v: p == v,
+    "ArnLike": lambda p, v: wildcard(p, v),
+}
+
+
+def _identity_conditions_hold(condition, context) -> bool:
+    if not isinstance(condition, dict):
+        return True
+    for operator, pairs in condition.items():
+        if not isinstance(pairs, dict):
+            continue
+        if_exists = operator.endswith("IfExists")
+        base = operator[: -len("IfExists")] if if_exists else operator
+        if base == "Null":
+            for key, wanted in pairs.items():
+                absent = key.lower() not in context
+                if absent != (str(wanted).lower() == "true"):
+                    return False
+            continue
+        negated = "Not" in base
+        test = _IDENTITY_OPERATORS.get(base.replace("Not", "", 1))
+        if test is None:
+            continue  # not evaluated here: assumed to hold
+        for key, patterns in pairs.items():
+            value = context.get(key.lower())
+            if value is None:
+                if if_exists or negated:
+                    continue
+                return False
+            matched = any(test(str(p), value) for p in _listify(patterns))
+            if matched == negated:
+                return False
+    return True
+
+
+def allows(documents, action: str, resource: str, context=None) -> bool:
+    """Whether the documents allow `action` on `resource`; with `context` (condition keys,
+    lower-cased), their conditions are evaluated against it."""
     allowed = False
     for doc in documents:
         for st in _statements(doc):
             if not _matches(st, "Action", "NotAction", action, False):
                 continue
             if not _matches(st, "Resource", "NotResource", resource, True):
+                continue
+            if context is not None and not _identity_conditions_hold(st.get("Condition"), context):
                 continue
             effect = st.get("Effect")
             if effect == "Deny":

@@ -31,7 +31,7 @@ STREAM = "aws/bedrock/modelinvocations"
 settings = {"propagation_delay_seconds": 0.0}
 
 
-def _role_documents(role) -> list:
+def role_documents(role) -> list:
     docs = [iam_eval.parse_document(d) for d in role.policies.values()]
     for policy in role.managed_policies.values():
         # moto keeps a managed policy's documents as versions; the default one applies.
@@ -99,7 +99,7 @@ def _check_cloudwatch(self, config: dict):
     if group not in groups or not _role_ready(self, role):
         raise failure
     stream = f"arn:{catalog.partition_of(self.region)}:logs:{self.region}:{self.current_account}:log-group:{group}:log-stream:{STREAM}"
-    documents = _role_documents(role)
+    documents = role_documents(role)
     for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
         if not iam_eval.allows(documents, action, stream):
             raise failure

@@ -133,7 +133,7 @@ def _models_of_source(self, source: str) -> list:
         raise ResourceNotFoundException(
             f"The system-defined inference profile {source_id} was not found in {self.region}."
         )
-    return [{"modelArn": catalog.foundation_model_arn(r, system["model"])} for r in system["regions"]]
+    return [{"modelArn": arn} for arn in catalog.profile_model_arns(system, self.region)]
 
 
 def create_inference_profile(self):

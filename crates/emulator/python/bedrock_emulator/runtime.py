@@ -8,6 +8,7 @@ with payloads over 100 KiB delivered to the large-data bucket instead, as Bedroc
 
 import gzip
 import json
+import re
 import struct
 import threading
 import uuid
@@ -16,12 +17,14 @@ from datetime import datetime, timezone
 from urllib.parse import unquote
 
 from moto.bedrock.models import bedrock_backends
+from moto.iam.models import iam_backends
+from moto.sts.models import sts_backends
 from moto.bedrockruntime.responses import BedrockRuntimeResponse
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 
-from . import catalog, logging_config
-from .errors import ResourceNotFoundException, ValidationException
+from . import catalog, iam_eval, logging_config
+from .errors import AccessDeniedException, ResourceNotFoundException, ValidationException
 
 ANSWER = "Hello from the embedded AWS emulator. This is a canned answer."
 LARGE_DATA_BYTES = 100 * 1024
@@ -30,7 +33,9 @@ _lock = threading.Lock()
 
 
 def _routes(self, model_id: str):
-    """(foundation model ARNs, inference region) for a model identifier, as Bedrock resolves it."""
+    """(requested resource ARN, foundation model ARNs, inference region) for a model
+    identifier, as Bedrock resolves it. The model ARNs are a profile's `models` (what IAM
+    authorizes along the route), or the one foundation model called directly."""
     region, account = self.region, self.current_account
     if model_id.startswith("arn:"):
         parts = model_id.split(":", 5)
@@ -50,17 +55,20 @@ def _routes(self, model_id: str):
             system = catalog.system_profile(rest, region)
             if system is None:
                 raise ResourceNotFoundException(f"The inference profile {rest} was not found in {region}.")
-            models = [catalog.foundation_model_arn(r, system["model"]) for r in system["regions"]]
+            models = catalog.profile_model_arns(system, region)
         elif kind == "foundation-model":
             if region not in catalog.foundation_model_regions(rest):
                 raise ValidationException("The provided model identifier is invalid.")
             models = [model_id]
         else:
             raise ValidationException("The provided model identifier is invalid.")
+        requested = model_id
     else:
+        partition = catalog.partition_of(region)
         system = catalog.system_profile(model_id, region)
+        requested = f"arn:{partition}:bedrock:{region}:{account}:inference-profile/{model_id}"
         if system is not None:
-            models = [catalog.foundation_model_arn(r, system["model"]) for r in system["regions"]]
+            models = catalog.profile_model_arns(system, region)
         elif region in catalog.foundation_model_regions(model_id):
             if not any(m["id"] == model_id for m in catalog.FOUNDATION_ONLY) and model_id.startswith("anthropic.claude-") and "3-haiku" not in model_id and "3-5-sonnet-20240620" not in model_id:
                 # Newer models serve on-demand traffic only through an inference profile.
@@ -68,16 +76,62 @@ def _routes(self, model_id: str):
                     f"Invocation of model ID {model_id} with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model."
                 )
             models = [catalog.foundation_model_arn(region, model_id)]
+            requested = models[0]
         else:
             raise ValidationException("The provided model identifier is invalid.")
     # Cross-region profiles route each request to one of their regions.
-    chosen = models[int(uuid.uuid4().int % len(models))]
-    return models, chosen.split(":")[3]
+    regions = catalog.serving_regions(models)
+    return requested, models, regions[int(uuid.uuid4().int % len(regions))]
+
+
+def _caller(self):
+    """The role session the request is signed by, or None for any other credentials (the
+    emulator's own, which act as the account's administrator)."""
+    match = re.search(r"Credential=([^/,\s]+)/", self.headers.get("Authorization") or "")
+    if not match:
+        return None
+    sts = sts_backends[self.current_account][catalog.partition_of(self.region)]
+    return sts.get_assumed_role_from_access_key(match.group(1))
+
+
+def _authorize(self, action: str, requested: str, models: list):
+    """IAM's decision for a caller in an assumed role, as AWS documents it for inference
+    profiles: the requested resource (profile or foundation model) must be allowed, and for a
+    profile every foundation model ARN of its `models` too, evaluated with
+    bedrock:InferenceProfileArn set to the profile's ARN (and aws:RequestedRegion
+    "unspecified" for the Region-less global ARN). The role's inline and attached policies
+    are evaluated, conditions included (iam_eval)."""
+    session = _caller(self)
+    if session is None:
+        return
+    iam = iam_backends[self.current_account][catalog.partition_of(self.region)]
+    role = next((r for r in iam.roles.values() if r.arn == session.role_arn), None)
+    documents = logging_config.role_documents(role) if role is not None else []
+    checks = [(requested, {"aws:requestedregion": self.region})]
+    if requested != models[0] or len(models) > 1:
+        for arn in models:
+            checks.append((arn, {
+                "aws:requestedregion": arn.split(":")[3] or "unspecified",
+                "bedrock:inferenceprofilearn": requested,
+            }))
+    for resource, context in checks:
+        if not iam_eval.allows(documents, action, resource, context):
+            raise AccessDeniedException(
+                f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
+            )
 
 
 def _tokens(value) -> int:
     text = json.dumps(value)
     return max(1, len(text.split()) // 2)
+
+
+def _identity(self) -> str:
+    """The caller's ARN as the record names it: its role session, or the emulator's own."""
+    session = _caller(self)
+    if session is not None:
+        return session.arn
+    return f"arn:aws:sts::{self.current_account}:assumed-role/LibreChat/emulator"
 
 
 def _record(self, operation, model_id, inference_region, request_body, response_body, input_tokens, output_tokens, request_id):
@@ -94,7 +148,7 @@ def _record(self, operation, model_id, inference_region, request_body, response_
         "schemaVersion": "1.0",
         "timestamp": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "accountId": self.current_account,
-        "identity": {"arn": f"arn:aws:sts::{self.current_account}:assumed-role/LibreChat/emulator"},
+        "identity": {"arn": _identity(self)},
         "region": self.region,
         "requestId": request_id,
         "operation": operation,
@@ -143,7 +197,9 @@ def _converse_result(self, operation):
     request = json.loads(self.body or "{}")
     if not request.get("messages"):
         raise ValidationException("1 validation error detected: Value null at 'messages' failed to satisfy constraint: Member must not be null")
-    _, inference_region = _routes(self, model_id)
+    requested, models, inference_region = _routes(self, model_id)
+    action = "bedrock:InvokeModelWithResponseStream" if operation == "ConverseStream" else "bedrock:InvokeModel"
+    _authorize(self, action, requested, models)
     request_id = str(uuid.uuid4())
     answer = {"role": "assistant", "content": [{"text": ANSWER}]}
     input_tokens, output_tokens = _tokens(request["messages"]), _tokens(ANSWER)
@@ -190,7 +246,8 @@ def invoke_model(self):
         request = json.loads(self.body or "{}")
     except ValueError:
         raise ValidationException("The request body is not valid JSON.")
-    models, inference_region = _routes(self, model_id)
+    requested, models, inference_region = _routes(self, model_id)
+    _authorize(self, "bedrock:InvokeModel", requested, models)
     request_id = str(uuid.uuid4())
     input_tokens, output_tokens = _tokens(request), _tokens(ANSWER)
     # The body speaks the routed model's native format (an ARN names no provider).

@@ -107,6 +107,29 @@ impl Step {
     }
 }
 
+/// What LibreChat calls by model id without one of this stack's profiles: the models it
+/// lists and titles with that no profile covers, as source ARNs, each once.
+pub fn direct_sources(i: &Inputs) -> Vec<String> {
+    let spec = i.spec;
+    let covered: Vec<&String> = spec.profiles.iter().map(|p| &p.model).collect();
+    let mut out = Vec::new();
+    let title = spec
+        .librechat
+        .title_model
+        .iter()
+        .filter(|m| *m != "current_model");
+    for model in spec.librechat.models.iter().chain(title) {
+        if covered.contains(&model) {
+            continue;
+        }
+        let arn = source_arn(spec.partition(), &spec.stack.region, i.account_id, model);
+        if !out.contains(&arn) {
+            out.push(arn);
+        }
+    }
+    out
+}
+
 /// The ARN a profile copies from: a system-defined profile (`us.anthropic...`) is an
 /// `inference-profile` of the account; anything else is a foundation model of the region.
 pub fn source_arn(partition: &str, region: &str, account_id: &str, model: &str) -> String {

@@ -64,9 +64,12 @@ pub struct Observed {
 pub struct InvokePolicy {
     pub template: bedrock_policy::Template,
     pub values: bedrock_policy::Placeholders,
+    /// The stack's profiles, then the system-defined profiles LibreChat calls by id.
     pub profiles: Vec<ArnRef>,
-    /// The foundation models the profiles route to.
+    /// The foundation models the profiles route to, as Bedrock lists them.
     pub models: Vec<String>,
+    /// The foundation models LibreChat calls directly.
+    pub direct: Vec<String>,
 }
 
 impl InvokePolicy {
@@ -79,7 +82,10 @@ impl InvokePolicy {
         &self,
         profiles: &[String],
     ) -> Result<bedrock_policy::Rendered, String> {
-        let values = self.values.clone().with_profiles(profiles, &self.models);
+        let values = self
+            .values
+            .clone()
+            .with_profiles(profiles, &self.models, &self.direct);
         bedrock_policy::render(&self.template, &values).map_err(|e| e.to_string())
     }
 
@@ -106,8 +112,10 @@ impl Serialize for InvokePolicy {
     }
 }
 
-/// The policy over the stack's profiles as they will be after this plan, None when no
-/// profile will exist. A template problem is recorded.
+/// The policy over what LibreChat will call after this plan: the stack's profiles, and the
+/// models it lists or titles with that no profile covers, each through the route Bedrock
+/// takes. None when it calls nothing. A template problem, or a listed model the region does
+/// not have, is recorded.
 pub fn invoke_policy(
     pl: &mut Planner,
     template: &bedrock_policy::Template,
@@ -115,6 +123,7 @@ pub fn invoke_policy(
 ) -> Option<InvokePolicy> {
     let mut profiles = Vec::new();
     let mut models = Vec::new();
+    let mut direct = Vec::new();
     for (p, arn) in inference_profile::arns_after(pl) {
         profiles.extend(arn);
         if let Some(inference_profile::SourceState::Routes { models: routed }) =
@@ -123,7 +132,28 @@ pub fn invoke_policy(
             models.extend(routed.iter().cloned());
         }
     }
-    if profiles.is_empty() {
+    for source in &pl.desired.direct {
+        match pl.observed.sources.get(source) {
+            Some(inference_profile::SourceState::Routes { models: routed }) => {
+                if source.contains(":inference-profile/") {
+                    profiles.push(ArnRef::Known(source.clone()));
+                    models.extend(routed.iter().cloned());
+                } else {
+                    direct.push(source.clone());
+                }
+            }
+            _ => {
+                let id = source
+                    .rsplit_once('/')
+                    .map_or(source.as_str(), |(_, id)| id);
+                pl.problems.push(format!(
+                    "LibreChat calls {id} ([librechat] models or title_model), which {} does not offer: LibreChat's policy cannot grant it\n  help: list a model id the region has (`aws bedrock list-inference-profiles` and `list-foundation-models` show them), or give it a [[profiles]] entry",
+                    pl.desired.region
+                ));
+            }
+        }
+    }
+    if profiles.is_empty() && direct.is_empty() {
         return None;
     }
     let policy = InvokePolicy {
@@ -131,6 +161,7 @@ pub fn invoke_policy(
         values: values.clone(),
         profiles,
         models,
+        direct,
     };
     match policy.shown() {
         Ok(_) => Some(policy),
