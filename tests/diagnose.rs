@@ -369,7 +369,7 @@ fn librechat_s_role_gets_exactly_the_stack_s_profiles() {
                 c.iam
                     .get_role_policy()
                     .role_name("LibreChat")
-                    .policy_name("LibreChatBedrockInvoke")
+                    .policy_name("LibreChatBedrockInvoke-us-east-1")
                     .send(),
             )
             .unwrap();
@@ -454,7 +454,7 @@ fn librechat_s_role_gets_exactly_the_stack_s_profiles() {
             c.iam
                 .put_role_policy()
                 .role_name("LibreChat")
-                .policy_name("LibreChatBedrockInvoke")
+                .policy_name("LibreChatBedrockInvoke-us-east-1")
                 .policy_document(document.to_string())
                 .send(),
         )
@@ -540,7 +540,7 @@ fn librechat_s_role_gets_exactly_the_stack_s_profiles() {
             c.iam
                 .get_role_policy()
                 .role_name("LibreChat")
-                .policy_name("LibreChatBedrockInvoke")
+                .policy_name("LibreChatBedrockInvoke-us-east-1")
                 .send()
         )
         .is_err());

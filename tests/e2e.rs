@@ -281,13 +281,24 @@ fn drift_finds_each_out_of_band_change_and_apply_repairs_it() {
     );
     assert_eq!(run(dir.path(), &["drift"]).code, 0);
 
-    // A hand-edited generated file is drift too.
-    std::fs::write(
-        dir.path().join(".env"),
-        "BEDROCK_CLAUDE_37_PROFILE=arn:wrong\n",
-    )
-    .unwrap();
+    // A hand-edited line of the tool's block is drift too.
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    let arn = env_values(dir.path())["BEDROCK_CLAUDE_37_PROFILE"].clone();
+    std::fs::write(dir.path().join(".env"), env.replace(&arn, "arn:wrong")).unwrap();
     drift_then_repair(dir.path(), ".env (differs)");
+    // A line of the user's own, outside the block, is never overwritten: refused, named.
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    let mine = format!("BEDROCK_CLAUDE_37_PROFILE=arn:mine\n{env}");
+    std::fs::write(dir.path().join(".env"), &mine).unwrap();
+    refused(
+        dir.path(),
+        &["apply", "--yes"],
+        &[".env: BEDROCK_CLAUDE_37_PROFILE (line 1) is set outside this tool's block for stack librechat"],
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+        mine
+    );
 }
 
 #[test]
@@ -1180,4 +1191,131 @@ fn a_second_stack_with_logging_of_its_own_never_takes_the_first_one_s_configurat
         );
     }
     assert_eq!(run(production.path(), &["drift"]).code, 0);
+}
+
+#[test]
+fn the_user_s_env_keeps_every_byte_its_link_and_its_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let _turn = turn();
+    let dir = project(None);
+    // LibreChat's .env as people have it: a BOM, CRLF, `export`, inline comments, a quoted
+    // value over several lines (with a line inside that looks like one of ours), kept in
+    // another directory and linked, readable by LibreChat's group.
+    let real = tempfile::tempdir().unwrap();
+    let target = real.path().join("librechat.env");
+    let user = "\u{feff}# LibreChat\r\nexport OPENAI_API_KEY=\"sk-x\" # mine\r\nPRIVATE_KEY=\"-----BEGIN\r\nBEDROCK_CLAUDE_37_PROFILE=inside-a-value\r\n-----END\"\r\nCREDS_KEY=abc\r\n";
+    std::fs::write(&target, user).unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
+    std::os::unix::fs::symlink(&target, dir.path().join(".env")).unwrap();
+
+    let r = apply(dir.path());
+    assert!(
+        r.stdout.contains("through the link"),
+        "the output says where it wrote: {}",
+        r.stdout
+    );
+    let link = std::fs::symlink_metadata(dir.path().join(".env")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    let applied = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        applied.starts_with(user),
+        "every byte of the user's kept:\n{applied}"
+    );
+    assert!(applied.contains("\r\n# >>> librechat-bedrock stack=librechat"));
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640, "its group still reads it");
+    assert_eq!(writes(&apply(dir.path())), 0);
+
+    // A profile removed from the spec: drift names .env until apply takes its line out.
+    let spec = std::fs::read_to_string(dir.path().join("bedrock.toml")).unwrap();
+    let start = spec
+        .find("[[profiles]]\nname = \"LibreChat-Claude-Opus-4-5\"")
+        .unwrap();
+    let end = start + spec[start..].find("\n\n").unwrap() + 2;
+    std::fs::write(
+        dir.path().join("bedrock.toml"),
+        format!("{}{}", &spec[..start], &spec[end..]),
+    )
+    .unwrap();
+    let drift = run(dir.path(), &["drift"]);
+    assert_eq!(drift.code, 2);
+    assert!(
+        drift
+            .stdout
+            .contains("- BEDROCK_OPUS_45_PROFILE=(value hidden)"),
+        "{}",
+        drift.stdout
+    );
+    apply(dir.path());
+    assert!(!std::fs::read_to_string(&target)
+        .unwrap()
+        .contains("BEDROCK_OPUS_45_PROFILE"));
+
+    // Destroy takes the block out: the user's file is as it was.
+    let r = run(dir.path(), &["destroy", "--yes"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), user);
+    assert!(std::fs::symlink_metadata(dir.path().join(".env"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+}
+
+#[test]
+fn a_variable_the_user_set_stops_apply_before_any_aws_write() {
+    let _turn = turn();
+    let dir = project(None);
+    let user = "BEDROCK_AWS_DEFAULT_REGION=us-east-1\nBEDROCK_SONNET_45_PROFILE=arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/mine\n";
+    std::fs::write(dir.path().join(".env"), user).unwrap();
+    refused(
+        dir.path(),
+        &["apply", "--yes"],
+        &[
+            "BEDROCK_SONNET_45_PROFILE (line 2) is set outside this tool's block for stack librechat, to other values",
+            "delete that line",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join(".env")).unwrap(),
+        user
+    );
+    assert!(application_profiles(&clients("us-east-1")).is_empty());
+    // The same value where the user put it is no conflict: it stays theirs, once.
+    std::fs::write(
+        dir.path().join(".env"),
+        "BEDROCK_AWS_DEFAULT_REGION=us-east-1\n",
+    )
+    .unwrap();
+    apply(dir.path());
+    let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+    assert_eq!(
+        env.matches("BEDROCK_AWS_DEFAULT_REGION").count(),
+        1,
+        "{env}"
+    );
+}
+
+#[test]
+fn files_that_cannot_be_written_stop_apply_before_any_aws_write() {
+    let _turn = turn();
+    let dir = project(None);
+    // An --out under a regular file: no directory can be made there (root included).
+    std::fs::write(dir.path().join("afile"), "").unwrap();
+    let out = dir.path().join("afile/generated");
+    let out = out.to_str().unwrap();
+    refused(
+        dir.path(),
+        &["apply", "--yes", "--out", out],
+        &["afile/generated/librechat.yaml: a part of this path is a file, not a directory"],
+    );
+    // A directory that takes no file (/proc: not even root's).
+    refused(
+        dir.path(),
+        &["apply", "--yes", "--out", "/proc/librechat-bedrock-out"],
+        &[
+            "cannot be written: /proc takes no new file",
+            "nothing was changed, in AWS or on disk",
+        ],
+    );
+    assert!(application_profiles(&clients("us-east-1")).is_empty());
 }

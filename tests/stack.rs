@@ -124,6 +124,7 @@ pub fn env_values(dir: &Path) -> BTreeMap<String, String> {
     std::fs::read_to_string(dir.join(".env"))
         .unwrap()
         .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()

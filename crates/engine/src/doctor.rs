@@ -419,7 +419,7 @@ impl Stack {
                 ),
                 Some(o) if o.policy.is_none() => fail(
                     &name,
-                    "it has no LibreChatBedrockInvoke policy",
+                    format!("it has no {} policy", rt.policy),
                     format!("run `{apply}` (with --adopt the first time)"),
                 ),
                 Some(_) => {

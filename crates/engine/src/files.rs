@@ -55,6 +55,7 @@ pub(crate) fn desired(
         desired.env = Some(EnvFile {
             path: PathBuf::from(DOT_ENV),
             spec_name: paths.spec_name.clone(),
+            stack: spec.stack.name.clone(),
             region: (REGION_VARIABLE.to_string(), spec.stack.region.clone()),
         });
         desired.invoke = Some(InvokeFile {
@@ -100,7 +101,10 @@ pub(crate) fn notes(spec: &Spec, desired: &files::Desired, mode: Mode) -> BTreeM
                 "{} values from the live profiles; values not shown",
                 spec.profiles.len() + 1
             ),
-            Mode::Destroy => "the deleted profiles' lines removed, the rest kept".to_string(),
+            Mode::Destroy => {
+                "this region's lines taken out of the stack's block; every other line kept"
+                    .to_string()
+            }
         };
         notes.insert(shown(&env.path), note);
     }
@@ -116,34 +120,128 @@ pub(crate) fn notes(spec: &Spec, desired: &files::Desired, mode: Mode) -> BTreeM
     notes
 }
 
-/// Write what `plan` says of the files, with the ARNs apply made: every file's text first,
-/// then each written atomically.
-pub(crate) fn write(plan: &Plan, outputs: &Outputs) -> Result<(), Error> {
-    let mut texts = Vec::new();
+/// Write what `plan` says of the files in `dir`, with the ARNs apply made: under the
+/// directory's lock, every file's text first (`.env` merged into the file as it is now, so a
+/// concurrent run's lines are kept), then each written atomically. Returns what people should
+/// know of a write (a link followed, a mode narrowed), by the path the plan names.
+pub(crate) fn write(
+    plan: &Plan,
+    outputs: &Outputs,
+    dir: &Path,
+) -> Result<BTreeMap<String, String>, Error> {
+    let mut problem = None;
+    let notes = bedrock_generate::with_directory_lock(dir, || {
+        let mut texts = Vec::new();
+        for chain in plan.changes.iter().flat_map(|c| &c.steps) {
+            for step in &chain.steps {
+                let Step::File(files::Step::WriteFile {
+                    path,
+                    contents,
+                    mode,
+                    private,
+                }) = step
+                else {
+                    continue;
+                };
+                let contents = if contents.is_merged() {
+                    contents.over(bedrock_generate::read_existing(
+                        path,
+                        "the generated files are UTF-8: re-save it as UTF-8",
+                    )?)
+                } else {
+                    contents.clone()
+                };
+                match contents.resolve(outputs) {
+                    Ok(text) => texts.push((path.clone(), text, *mode, *private)),
+                    Err(e) => {
+                        problem = Some(format!("{}: {e}", path.display()));
+                        return Ok(BTreeMap::new());
+                    }
+                }
+            }
+        }
+        let mut notes = BTreeMap::new();
+        let all: Vec<String> = texts
+            .iter()
+            .map(|(p, ..)| p.display().to_string())
+            .collect();
+        for (i, (path, text, mode, private)) in texts.into_iter().enumerate() {
+            match bedrock_generate::write_atomic(&path, text.as_bytes(), mode, private) {
+                Ok(Some(note)) => {
+                    notes.insert(path.display().to_string(), note);
+                }
+                Ok(None) => {}
+                Err(mut e) => {
+                    // Which files are new and which are as they were.
+                    let list = |l: &[String]| {
+                        if l.is_empty() {
+                            "none".to_string()
+                        } else {
+                            l.join(", ")
+                        }
+                    };
+                    e.message = format!(
+                        "{}; written: {}; not written (as they were): {}",
+                        e.message,
+                        list(&all[..i]),
+                        list(&all[i..])
+                    );
+                    return Err(e);
+                }
+            }
+        }
+        Ok(notes)
+    })?;
+    if let Some(problem) = problem {
+        return Err(Error::other(
+            problem,
+            "nothing was written; fix the file and run the command again: it continues from what was done",
+        ));
+    }
+    Ok(notes)
+}
+
+/// Before any AWS write: every file the plan writes can be written there (its directory
+/// exists or can be made, and takes a new file; an existing file, or the file a link points
+/// at, can be replaced). A file that cannot stops the apply with nothing changed.
+pub(crate) fn check_writable(plan: &Plan) -> Result<(), Error> {
+    let mut problems = Vec::new();
     for chain in plan.changes.iter().flat_map(|c| &c.steps) {
         for step in &chain.steps {
-            let Step::File(files::Step::WriteFile {
-                path,
-                contents,
-                mode,
-                private,
-            }) = step
-            else {
+            let Step::File(files::Step::WriteFile { path, .. }) = step else {
                 continue;
             };
-            let text = contents.resolve(outputs).map_err(|e| {
-                Error::other(
-                    format!("{}: {e}", path.display()),
-                    "run apply again: it continues from what was done",
-                )
-            })?;
-            texts.push((path.clone(), text, *mode, *private));
+            if let Err(e) = bedrock_generate::check_writable(path) {
+                problems.push(e.to_string());
+            }
         }
     }
-    for (path, text, mode, private) in texts {
-        bedrock_generate::write_atomic(&path, text.as_bytes(), mode, private)?;
+    if problems.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    Err(Error::other(
+        format!(
+            "{}; nothing was changed, in AWS or on disk",
+            problems.join("\nerror: ")
+        ),
+        "make the files' directory writable (or choose another with --out), then run the command again",
+    ))
+}
+
+/// The notes of the files, with what their writes told.
+pub(crate) fn with_written(
+    mut notes: BTreeMap<String, String>,
+    written: BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    for (path, extra) in written {
+        let note = notes.entry(path).or_default();
+        *note = if note.is_empty() {
+            extra
+        } else {
+            format!("{note}; {extra}")
+        };
+    }
+    notes
 }
 
 /// The files of a plan that name an ARN still to be made.

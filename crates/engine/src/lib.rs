@@ -196,6 +196,7 @@ impl Stack {
         progress: Arc<dyn Fn(&str) + Send + Sync>,
     ) -> Result<ApplyReport, Error> {
         let plan = &planned.plan;
+        files::check_writable(plan)?;
         let (outputs, writes) = self
             .runtime
             .block_on(bedrock_aws::apply(&self.clients, plan, progress))
@@ -203,14 +204,28 @@ impl Stack {
                 errors,
                 rerun: planned.rerun.clone(),
             })?;
-        files::write(plan, &outputs)?;
+        let written = files::write(plan, &outputs, &planned.desired.files.out_dir).map_err(|e| {
+            // AWS is changed: say so, and how to write the files once the cause is fixed.
+            Error::other(
+                format!(
+                    "{e}\nerror: AWS was changed ({writes} writes), and the files not written still describe the stack as it was"
+                ),
+                format!(
+                    "fix the cause above, then run `{}`: it writes every file from the live resources",
+                    self.suggest.command("generate")
+                ),
+            )
+        })?;
         Ok(ApplyReport {
             mode: plan.mode,
             changes: plan.has_changes(),
             writes,
             files: reports::file_lines(
                 plan,
-                &files::notes(&self.spec, &planned.desired.files, plan.mode),
+                &files::with_written(
+                    files::notes(&self.spec, &planned.desired.files, plan.mode),
+                    written,
+                ),
             ),
         })
     }
@@ -305,9 +320,15 @@ fn finish_generate(
     check: bool,
     offline: bool,
 ) -> Result<GenerateReport, Error> {
-    if !check {
-        files::write(&plan, &bedrock_plan::Outputs::default())?;
-    }
+    let written = if check {
+        Default::default()
+    } else {
+        files::write(
+            &plan,
+            &bedrock_plan::Outputs::default(),
+            &desired.files.out_dir,
+        )?
+    };
     let fix = if offline {
         suggest.offline("generate --offline")
     } else {
@@ -316,7 +337,10 @@ fn finish_generate(
     Ok(GenerateReport {
         check,
         offline,
-        files: reports::file_lines(&plan, &files::notes(spec, &desired.files, plan.mode)),
+        files: reports::file_lines(
+            &plan,
+            &files::with_written(files::notes(spec, &desired.files, plan.mode), written),
+        ),
         spec: paths.config.display().to_string(),
         fix,
         placeholder_account: spec.stack.account_id.is_none(),

@@ -376,6 +376,9 @@ fn walk(
         Mode::Destroy => kinds.iter().rev().for_each(|k| (k.destroy)(&mut planner)),
     }
     let other_regions = crate::regions::report(&mut planner, mode);
+    // Two kinds may find the same problem (LibreChat's policy and its rendered file): once.
+    let mut seen = std::collections::BTreeSet::new();
+    planner.problems.retain(|p| seen.insert(p.clone()));
     if !planner.problems.is_empty() {
         return Err(PlanError {
             problems: planner.problems,

@@ -56,7 +56,7 @@ pub struct DesiredState {
     /// What LibreChat calls by model id, without a profile of this stack: `[librechat]
     /// models` and `title_model` that no profile covers, as source ARNs (a system-defined
     /// profile, or a foundation model). LibreChat's policy grants them too.
-    pub direct: Vec<String>,
+    pub direct: Vec<(String, String)>,
 }
 
 /// What exists, as the AWS layer (and, for files, the disk) read it. Absence is a state

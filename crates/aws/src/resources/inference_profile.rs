@@ -98,7 +98,7 @@ pub(crate) async fn read_sources(
         .profiles
         .iter()
         .map(|p| &p.source_arn)
-        .chain(&d.direct)
+        .chain(d.direct.iter().map(|(arn, _)| arn))
         .collect();
     let wants_profiles = sources.iter().any(|arn| is_profile(arn));
     let wants_models = sources.iter().any(|arn| !is_profile(arn));

@@ -4,7 +4,7 @@
 use crate::error::{context, is_code, AwsError};
 use crate::resources::logging_role::{decode_policy, put_role_policy, role_tags};
 use crate::Clients;
-use bedrock_plan::resources::runtime_policy::{policy_name, Desired, Observed, Step};
+use bedrock_plan::resources::runtime_policy::{legacy_policy_name, Desired, Observed, Step};
 use bedrock_plan::{Created, Outputs};
 
 pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Observed>, AwsError> {
@@ -12,13 +12,18 @@ pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Obse
         return Ok(None);
     };
     let name = d.role.as_str();
-    let (role, tags, policy) = tokio::join!(
+    let (role, tags, policy, legacy) = tokio::join!(
         c.iam.get_role().role_name(name).send(),
         role_tags(c, name),
         c.iam
             .get_role_policy()
             .role_name(name)
-            .policy_name(policy_name())
+            .policy_name(&d.policy)
+            .send(),
+        c.iam
+            .get_role_policy()
+            .role_name(name)
+            .policy_name(legacy_policy_name())
             .send(),
     );
     match role {
@@ -35,9 +40,19 @@ pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Obse
             ))(e))
         }
     };
+    let legacy = match legacy {
+        Ok(_) => true,
+        Err(e) if is_code(&e, &["NoSuchEntity"]) => false,
+        Err(e) => {
+            return Err(context(format!(
+                "reading the Bedrock policy of role {name}"
+            ))(e))
+        }
+    };
     Ok(Some(Observed {
         tags: tags?,
         policy,
+        legacy,
     }))
 }
 

@@ -39,6 +39,8 @@ pub struct EnvFile {
     pub path: PathBuf,
     /// The spec file's name, for the header of the managed lines.
     pub spec_name: String,
+    /// The stack whose block of lines it is.
+    pub stack: String,
     /// LibreChat's region variable and its value.
     pub region: (String, String),
 }
@@ -77,10 +79,12 @@ pub enum Contents {
     Text(String),
     Env {
         existing: Option<String>,
+        /// The block's lines; none takes the block out (destroy).
         values: Vec<(String, EnvValue)>,
-        /// Managed names whose lines go (destroy).
-        remove: Vec<String>,
+        stack: String,
         spec_name: String,
+        /// The file as errors name it.
+        shown_path: String,
     },
     Policy(InvokePolicy),
 }
@@ -93,8 +97,9 @@ impl Contents {
             Contents::Env {
                 existing,
                 values,
-                remove,
+                stack,
                 spec_name,
+                shown_path,
             } => {
                 let values = values
                     .iter()
@@ -106,17 +111,44 @@ impl Contents {
                         Ok((name.clone(), value))
                     })
                     .collect::<Result<Vec<_>, String>>()?;
-                Ok(bedrock_generate::merge_env(
+                bedrock_generate::merge_env(
                     existing.as_deref(),
                     &values,
-                    remove,
+                    stack,
                     spec_name,
-                ))
+                    shown_path,
+                )
             }
             Contents::Policy(p) => {
                 let arns = p.profiles.iter().map(arn).collect::<Result<Vec<_>, _>>()?;
                 Ok(p.render_with(&arns)?.to_canonical_json())
             }
+        }
+    }
+
+    /// Whether the contents are merged into the file as it is (`.env`): the writer reads the
+    /// file again, under the directory's lock, and merges into that (`over`).
+    pub fn is_merged(&self) -> bool {
+        matches!(self, Contents::Env { .. })
+    }
+
+    /// The same contents over the file as it is now.
+    pub fn over(&self, current: Option<String>) -> Contents {
+        match self {
+            Contents::Env {
+                values,
+                stack,
+                spec_name,
+                shown_path,
+                ..
+            } => Contents::Env {
+                existing: current,
+                values: values.clone(),
+                stack: stack.clone(),
+                spec_name: spec_name.clone(),
+                shown_path: shown_path.clone(),
+            },
+            other => other.clone(),
         }
     }
 
@@ -254,7 +286,7 @@ fn plan_file(pl: &mut Planner, path: &Path, contents: Contents, mode: u32, priva
     );
 }
 
-fn env_contents(pl: &Planner, env: &EnvFile, remove: Vec<String>, set: bool) -> Contents {
+fn env_contents(pl: &Planner, env: &EnvFile, set: bool) -> Contents {
     let mut values = Vec::new();
     if set {
         values.push((env.region.0.clone(), EnvValue::Text(env.region.1.clone())));
@@ -267,8 +299,15 @@ fn env_contents(pl: &Planner, env: &EnvFile, remove: Vec<String>, set: bool) -> 
     Contents::Env {
         existing: pl.observed.files.get(&env.path).cloned().flatten(),
         values,
-        remove,
+        stack: env.stack.clone(),
         spec_name: env.spec_name.clone(),
+        shown_path: pl
+            .desired
+            .files
+            .out_dir
+            .join(&env.path)
+            .display()
+            .to_string(),
     }
 }
 
@@ -279,7 +318,7 @@ fn plan(pl: &mut Planner) {
         plan_file(pl, &f.path, contents, f.mode, f.private);
     }
     if let Some(env) = &files.env {
-        let contents = env_contents(pl, env, Vec::new(), true);
+        let contents = env_contents(pl, env, true);
         // .env sits beside the user's secrets: only its owner reads it.
         plan_file(pl, &env.path, contents, 0o600, true);
     }
@@ -292,8 +331,9 @@ fn plan(pl: &mut Planner) {
     }
 }
 
-/// Destroy takes the stack's profile lines out of `.env` (the profiles are gone); the rest of
-/// the file, and every other generated file, stays.
+/// Destroy takes out of the stack's `.env` block what named this region: its profiles' ARNs
+/// (they are deleted) and its region; lines of another region (the block of a stack applied
+/// there from this directory) stay. An empty block goes; every other line and file stays.
 fn destroy(pl: &mut Planner) {
     let Some(env) = pl.desired.files.env.clone() else {
         return;
@@ -301,12 +341,24 @@ fn destroy(pl: &mut Planner) {
     let Some(Some(text)) = pl.observed.files.get(&env.path).cloned() else {
         return;
     };
-    let names: Vec<String> = pl.desired.profiles.iter().map(|p| p.env.clone()).collect();
-    let ours = text
-        .lines()
-        .any(|l| bedrock_generate::assigned_name(l).is_some_and(|n| names.iter().any(|m| m == n)));
-    if ours {
-        let contents = env_contents(pl, &env, names, false);
-        plan_file(pl, &env.path, contents, 0o600, true);
+    if !bedrock_generate::has_block(&text, &env.stack) {
+        return;
     }
+    let here = format!(
+        "arn:{}:bedrock:{}:",
+        pl.desired.role.arn.split(':').nth(1).unwrap_or("aws"),
+        pl.desired.region
+    );
+    let kept: Vec<(String, EnvValue)> = bedrock_generate::block_values(&text, &env.stack)
+        .into_iter()
+        .filter(|(name, value)| {
+            !(value.starts_with(&here) || (*name == env.region.0 && *value == env.region.1))
+        })
+        .map(|(name, value)| (name, EnvValue::Text(value)))
+        .collect();
+    let mut contents = env_contents(pl, &env, false);
+    if let Contents::Env { values, .. } = &mut contents {
+        *values = kept;
+    }
+    plan_file(pl, &env.path, contents, 0o600, true);
 }

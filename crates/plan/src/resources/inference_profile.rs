@@ -108,23 +108,30 @@ impl Step {
 }
 
 /// What LibreChat calls by model id without one of this stack's profiles: the models it
-/// lists and titles with that no profile covers, as source ARNs, each once.
-pub fn direct_sources(i: &Inputs) -> Vec<String> {
+/// lists and titles with that no profile covers, as source ARNs, each once, with the spec
+/// key that names it.
+pub fn direct_sources(i: &Inputs) -> Vec<(String, String)> {
     let spec = i.spec;
     let covered: Vec<&String> = spec.profiles.iter().map(|p| &p.model).collect();
-    let mut out = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let listed = spec
+        .librechat
+        .models
+        .iter()
+        .map(|m| (m, "[librechat] models"));
     let title = spec
         .librechat
         .title_model
         .iter()
-        .filter(|m| *m != "current_model");
-    for model in spec.librechat.models.iter().chain(title) {
+        .filter(|m| *m != "current_model")
+        .map(|m| (m, "[librechat] title_model"));
+    for (model, key) in listed.chain(title) {
         if covered.contains(&model) {
             continue;
         }
         let arn = source_arn(spec.partition(), &spec.stack.region, i.account_id, model);
-        if !out.contains(&arn) {
-            out.push(arn);
+        if !out.iter().any(|(a, _)| *a == arn) {
+            out.push((arn, key.to_string()));
         }
     }
     out

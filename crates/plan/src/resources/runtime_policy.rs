@@ -25,16 +25,25 @@ pub const PLANNER: KindPlanner = KindPlanner {
     destroy,
 };
 
-/// The inline policy this tool puts on LibreChat's role.
-pub fn policy_name() -> &'static str {
+/// The name earlier versions gave the policy, for every region at once.
+pub fn legacy_policy_name() -> &'static str {
     bedrock_policy::PolicyKind::LibreChatInvoke
         .inline_policy_name()
         .unwrap_or("LibreChatBedrockInvoke")
 }
 
+/// The inline policy this tool puts on LibreChat's role for the stack in `region`: one per
+/// region, since the role is global and a stack applied in two regions serves LibreChat in
+/// both (`LibreChatBedrockInvoke-us-east-1`).
+pub fn policy_name(region: &str) -> String {
+    format!("{}-{region}", legacy_policy_name())
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Desired {
     pub role: String,
+    /// The inline policy's name (`policy_name` of the stack's region).
+    pub policy: String,
     pub template: bedrock_policy::Template,
     pub values: bedrock_policy::Placeholders,
 }
@@ -47,6 +56,7 @@ pub fn desired(
 ) -> Option<Desired> {
     spec.librechat.runtime_role.as_ref().map(|role| Desired {
         role: role.clone(),
+        policy: policy_name(&spec.stack.region),
         template,
         values: bedrock_policy::Placeholders::for_spec(spec, account_id),
     })
@@ -55,8 +65,11 @@ pub fn desired(
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observed {
     pub tags: BTreeMap<String, String>,
-    /// This tool's inline policy on it, if present.
+    /// This tool's inline policy for the region on it, if present.
     pub policy: Option<Value>,
+    /// Whether it holds the policy earlier versions put on it (`legacy_policy_name`): this
+    /// stack's, replaced by the region's.
+    pub legacy: bool,
 }
 
 /// LibreChat's least-privilege policy over profiles some of which apply has yet to create.
@@ -132,7 +145,7 @@ pub fn invoke_policy(
             models.extend(routed.iter().cloned());
         }
     }
-    for source in &pl.desired.direct {
+    for (source, key) in &pl.desired.direct {
         match pl.observed.sources.get(source) {
             Some(inference_profile::SourceState::Routes { models: routed }) => {
                 if source.contains(":inference-profile/") {
@@ -146,9 +159,9 @@ pub fn invoke_policy(
                 let id = source
                     .rsplit_once('/')
                     .map_or(source.as_str(), |(_, id)| id);
+                let region = &pl.desired.region;
                 pl.problems.push(format!(
-                    "LibreChat calls {id} ([librechat] models or title_model), which {} does not offer: LibreChat's policy cannot grant it\n  help: list a model id the region has (`aws bedrock list-inference-profiles` and `list-foundation-models` show them), or give it a [[profiles]] entry",
-                    pl.desired.region
+                    "{key} lists {id}, which {region} does not offer: LibreChat would fail to call it, and its policy cannot grant it\n  help: list a model id the region has (`aws bedrock list-inference-profiles --region {region}` and `aws bedrock list-foundation-models --region {region}` show them), or remove it"
                 ));
             }
         }
@@ -221,7 +234,7 @@ fn plan(pl: &mut Planner) {
         && o.policy
             .as_ref()
             .is_some_and(|p| policy_doc::equivalent(p, &shown));
-    let name = policy_name().to_string();
+    let name = rt.policy.clone();
     if !current {
         diffs.push(FieldDiff::policy(
             &format!("policy {name}"),
@@ -237,6 +250,23 @@ fn plan(pl: &mut Planner) {
             },
         ));
     }
+    // The policy of earlier versions (every region in one): replaced by the region's, once
+    // that is in place.
+    if o.legacy {
+        let legacy = legacy_policy_name().to_string();
+        diffs.push(FieldDiff::new(
+            &format!("policy {legacy}"),
+            Value::String("present".into()),
+            Value::Null,
+        ));
+        steps.push(Chain::one(
+            Phase::Retire,
+            logging_role::Step::DeleteRolePolicy {
+                role: rt.role.clone(),
+                name: legacy,
+            },
+        ));
+    }
     let reason = if o.policy.is_none() {
         "LibreChat's role lacks its Bedrock policy"
     } else {
@@ -249,21 +279,33 @@ fn destroy(pl: &mut Planner) {
     let (Some(rt), Some(o)) = (&pl.desired.runtime, &pl.observed.runtime_role) else {
         return;
     };
-    if !pl.owns(&o.tags) || o.policy.is_none() {
+    if !pl.owns(&o.tags) || (o.policy.is_none() && !o.legacy) {
         return;
     }
     let role = rt.role.clone();
-    pl.delete(
-        KIND,
-        &role,
-        "this stack's policy on LibreChat's role (the role itself stays)",
-        vec![],
-        vec![Chain::one(
-            Phase::Access,
-            logging_role::Step::DeleteRolePolicy {
-                role: role.clone(),
-                name: policy_name().to_string(),
-            },
-        )],
+    // This region's policy (and the one of earlier versions); another region's stays.
+    let mut names = Vec::new();
+    if o.policy.is_some() {
+        names.push(rt.policy.clone());
+    }
+    if o.legacy {
+        names.push(legacy_policy_name().to_string());
+    }
+    let steps = names
+        .iter()
+        .map(|name| {
+            Chain::one(
+                Phase::Access,
+                logging_role::Step::DeleteRolePolicy {
+                    role: role.clone(),
+                    name: name.clone(),
+                },
+            )
+        })
+        .collect();
+    let reason = format!(
+        "this stack's policy {} on LibreChat's role (the role itself, and other regions' policies, stay)",
+        names.join(", ")
     );
+    pl.delete(KIND, &role, &reason, vec![], steps);
 }

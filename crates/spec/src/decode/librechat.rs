@@ -11,6 +11,7 @@ pub(super) fn decode_librechat(
     cx: &mut Cx<'_>,
     t: &mut Table<'_, '_>,
     profiles: &[Profile],
+    stack_region: Option<&str>,
 ) -> Option<LibreChat> {
     let mut ok = true;
     let mut lc = LibreChat::default();
@@ -60,6 +61,18 @@ pub(super) fn decode_librechat(
             );
             ok = false;
         } else {
+            // LibreChat lets people pick the region; the profiles' ARNs answer in one.
+            if !profiles.is_empty() && stack_region.is_some_and(|s| s != r) {
+                let here = stack_region.unwrap_or_default();
+                cx.warn(
+                    &path,
+                    span,
+                    problem(
+                        format!("{r:?} is not the stack's region ({here}): the profiles' ARNs work only in {here}, so LibreChat's calls through them fail in {r}, and LibreChat's role policy grants {here} only"),
+                        format!("list only {here:?}, or apply this spec in {r} too (a spec per region, each with its own .env)"),
+                    ),
+                );
+            }
             regions.push(r);
         }
     }

@@ -106,7 +106,12 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
 
     let librechat = match top.table(cx, "librechat") {
         Some(mut t) => {
-            let l = decode_librechat(cx, &mut t, profiles.as_deref().unwrap_or(&[]));
+            let l = decode_librechat(
+                cx,
+                &mut t,
+                profiles.as_deref().unwrap_or(&[]),
+                region.as_deref(),
+            );
             t.finish(cx);
             l
         }
