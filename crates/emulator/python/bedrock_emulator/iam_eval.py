@@ -8,9 +8,10 @@ authorization of a role session), their conditions are evaluated: the String and
 operators (with Not, IgnoreCase and IfExists forms) and Null; a key the context lacks fails
 a positive operator and satisfies a negated one, as in IAM. Other operators (Numeric, Date,
 Bool, IpAddress, ForAnyValue/ForAllValues) are not evaluated: they are assumed to hold.
-Without a context (the logging checks) no condition of an identity policy is evaluated. Trust policies: the Principal must name the service,
-and StringEquals/StringLike/ArnEquals/ArnLike conditions on aws:SourceAccount and
-aws:SourceArn are evaluated; other condition keys are assumed to hold.
+Without a context (the logging checks) no condition of an identity policy is evaluated.
+
+Trust policies: the Principal must name the service, and the same operators are evaluated
+on aws:SourceAccount and aws:SourceArn; other condition keys are assumed to hold.
 """
 
 import json
@@ -59,7 +60,7 @@ def _matches(statement, key, not_key, value, case_sensitive):
     return False
 
 
-_IDENTITY_OPERATORS = {
+_OPERATORS = {
     "StringEquals": lambda p, v: p == v,
     "StringEqualsIgnoreCase": lambda p, v: p.lower() == v.lower(),
     "StringLike": lambda p, v: wildcard(p, v),
@@ -68,7 +69,10 @@ _IDENTITY_OPERATORS = {
 }
 
 
-def _identity_conditions_hold(condition, context) -> bool:
+def _conditions_hold(condition, context, absent_keys_hold: bool = False) -> bool:
+    """Whether a statement's conditions hold in `context` (keys lower-cased). A key the
+    context lacks fails a positive operator, as in IAM; with `absent_keys_hold` (the trust
+    checks, whose context has only the source keys) it is assumed to hold."""
     if not isinstance(condition, dict):
         return True
     for operator, pairs in condition.items():
@@ -83,13 +87,13 @@ def _identity_conditions_hold(condition, context) -> bool:
                     return False
             continue
         negated = "Not" in base
-        test = _IDENTITY_OPERATORS.get(base.replace("Not", "", 1))
+        test = _OPERATORS.get(base.replace("Not", "", 1))
         if test is None:
             continue  # not evaluated here: assumed to hold
         for key, patterns in pairs.items():
             value = context.get(key.lower())
             if value is None:
-                if if_exists or negated:
+                if if_exists or negated or absent_keys_hold:
                     continue
                 return False
             matched = any(test(str(p), value) for p in _listify(patterns))
@@ -108,7 +112,7 @@ def allows(documents, action: str, resource: str, context=None) -> bool:
                 continue
             if not _matches(st, "Resource", "NotResource", resource, True):
                 continue
-            if context is not None and not _identity_conditions_hold(st.get("Condition"), context):
+            if context is not None and not _conditions_hold(st.get("Condition"), context):
                 continue
             effect = st.get("Effect")
             if effect == "Deny":
@@ -116,30 +120,6 @@ def allows(documents, action: str, resource: str, context=None) -> bool:
             if effect == "Allow":
                 allowed = True
     return allowed
-
-
-_CONDITION_OPERATORS = {
-    "StringEquals": lambda p, v: p == v,
-    "StringLike": lambda p, v: wildcard(p, v),
-    "ArnEquals": lambda p, v: p == v,
-    "ArnLike": lambda p, v: wildcard(p, v),
-}
-
-
-def _conditions_hold(condition, context) -> bool:
-    if not isinstance(condition, dict):
-        return True
-    for operator, pairs in condition.items():
-        test = _CONDITION_OPERATORS.get(operator)
-        if test is None or not isinstance(pairs, dict):
-            continue  # not evaluated here: assumed to hold
-        for key, patterns in pairs.items():
-            value = context.get(key.lower())
-            if value is None:
-                continue
-            if not any(test(str(p), value) for p in _listify(patterns)):
-                return False
-    return True
 
 
 def trusts_service(trust_document, service: str, context: dict) -> bool:
@@ -158,7 +138,7 @@ def trusts_service(trust_document, service: str, context: dict) -> bool:
             continue
         if not _matches(st, "Action", "NotAction", "sts:AssumeRole", False):
             continue
-        if not _conditions_hold(st.get("Condition"), context):
+        if not _conditions_hold(st.get("Condition"), context, absent_keys_hold=True):
             continue
         if st.get("Effect") == "Deny":
             return False
