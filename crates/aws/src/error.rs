@@ -38,6 +38,12 @@ impl AwsError {
         {
             return Some("the credentials are expired or invalid: refresh them (`aws sso login`, AWS_PROFILE)");
         }
+        if self.code_is(NO_CREDENTIALS) {
+            return Some("sign in (`aws sso login --profile NAME`), set AWS_PROFILE to a profile of ~/.aws/config, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (an AWS-compatible endpoint needs them too: the values it accepts); `--local` uses the embedded emulator's own");
+        }
+        if self.message.contains("timeout") || self.message.contains("timed out") {
+            return Some("the endpoint did not answer in time: check the network, the endpoint (AWS_ENDPOINT_URL, --endpoint-url) and `cargo xtask local status` for the emulator; BEDROCK_XTASK_TIMEOUT_SECONDS sets how long one call may take (default 60)");
+        }
         if self.message.contains("dispatch failure") || self.message.contains("connection") {
             return Some("the endpoint could not be reached: check the network, AWS_ENDPOINT_URL, or `cargo xtask local status` for the emulator");
         }
@@ -54,12 +60,41 @@ where
     move |e: E| {
         let code = e.code().map(str::to_string);
         let message = e.message().map(str::to_string).unwrap_or_else(|| chain(&e));
+        // The credential chain's failure, said once, without what each provider tried
+        // (the instance metadata service's words above all).
+        let credentials = code.is_none()
+            && (message.contains("loading credentials")
+                || message.contains("no credentials found")
+                || message.contains("credential provider"));
+        if credentials {
+            return AwsError {
+                context: what,
+                code: Some(NO_CREDENTIALS.into()),
+                message: "no usable AWS credentials: none in the environment, the profile, SSO, web identity, the container or the instance".into(),
+            };
+        }
         AwsError {
             context: what,
             code,
-            message,
+            message: shorten(&message),
         }
     }
+}
+
+/// The code this layer gives a call that found no credentials to sign with.
+pub const NO_CREDENTIALS: &str = "NoCredentials";
+
+/// A message cut to a readable length (an echoed 10 MB value is not read).
+pub fn shorten(message: &str) -> String {
+    const LIMIT: usize = 600;
+    if message.chars().count() <= LIMIT {
+        return message.to_string();
+    }
+    let kept: String = message.chars().take(LIMIT).collect();
+    format!(
+        "{kept}... ({} more characters)",
+        message.chars().count() - LIMIT
+    )
 }
 
 /// An error and its causes, "outer: inner: innermost", without repeating a cause that its

@@ -64,6 +64,17 @@ impl Endpoint {
 /// runs in bursts that AWS throttles.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// How long one call may take, retries included, in seconds: `BEDROCK_XTASK_TIMEOUT_SECONDS`,
+/// 60 by default (Bedrock's control plane answers in well under a second; a stalled
+/// endpoint fails within this, naming the call).
+pub fn call_timeout() -> u64 {
+    std::env::var("BEDROCK_XTASK_TIMEOUT_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|v| *v > 0)
+        .unwrap_or(60)
+}
+
 /// The SDK configuration for `endpoint` in `region` (the spec's region: the stack lives there).
 pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
@@ -72,7 +83,8 @@ pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
-                .operation_attempt_timeout(Duration::from_secs(60))
+                .operation_attempt_timeout(Duration::from_secs(call_timeout().div_ceil(2).max(1)))
+                .operation_timeout(Duration::from_secs(call_timeout()))
                 .build(),
         );
     if let Some(url) = &endpoint.url {

@@ -87,16 +87,91 @@ impl StackArgs {
                 }),
             )
         } else if let Some(url) = &self.endpoint_url {
+            check_url(url, "--endpoint-url")?;
             note(format!(
-                "using the AWS-compatible endpoint {url}, region {region}"
+                "using the AWS-compatible endpoint {url}, region {region} (credentials from the standard chain)"
             ));
             Endpoint::url(url, None)
+        } else if let Some(url) = std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        {
+            check_url(&url, "AWS_ENDPOINT_URL")?;
+            check_profile()?;
+            note(format!(
+                "using the endpoint AWS_ENDPOINT_URL={url} (not AWS itself), region {region} (standard credential chain)"
+            ));
+            Endpoint::aws()
         } else {
+            check_profile()?;
             note(format!("using AWS in {region} (standard credential chain)"));
             Endpoint::aws()
         };
         Stack::connect(spec, self.paths(), &endpoint, self.suggest())
     }
+}
+
+/// An endpoint URL, checked before any call: `http(s)://host[:port][/path]`.
+fn check_url(url: &str, from: &str) -> Result<(), Error> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest.map(|r| r.split(['/', '?', '#']).next().unwrap_or_default());
+    let valid = host.is_some_and(|h| {
+        let (name, port) = match h.rsplit_once(':') {
+            Some((n, p)) if !n.ends_with(']') || h.starts_with('[') => (n, Some(p)),
+            _ => (h, None),
+        };
+        !name.is_empty()
+            && !h.chars().any(char::is_whitespace)
+            && port.is_none_or(|p| p.parse::<u16>().is_ok())
+    }) && !url.chars().any(char::is_whitespace);
+    if valid {
+        return Ok(());
+    }
+    let shown: String = url.chars().take(80).collect();
+    Err(Error::other(
+        format!("{from} {shown:?} is not an endpoint URL; nothing was called"),
+        "write it as http://host:port or https://host (for the embedded emulator, use --local)",
+    ))
+}
+
+/// `AWS_PROFILE`, when set, names a profile of the shared config or credentials file:
+/// otherwise the SDK falls through to the instance metadata service and says so, in words
+/// no one can act on.
+fn check_profile() -> Result<(), Error> {
+    let Some(profile) = std::env::var("AWS_PROFILE")
+        .ok()
+        .filter(|p| !p.trim().is_empty())
+    else {
+        return Ok(());
+    };
+    let home = std::env::var("HOME").unwrap_or_default();
+    let config = std::env::var("AWS_CONFIG_FILE").unwrap_or_else(|_| format!("{home}/.aws/config"));
+    let credentials = std::env::var("AWS_SHARED_CREDENTIALS_FILE")
+        .unwrap_or_else(|_| format!("{home}/.aws/credentials"));
+    let defines = |path: &str, headers: &[String]| {
+        std::fs::read_to_string(path).is_ok_and(|text| {
+            text.lines().any(|l| {
+                let l = l.trim();
+                headers.iter().any(|h| {
+                    l.strip_prefix('[')
+                        .and_then(|l| l.strip_suffix(']'))
+                        .is_some_and(|inner| {
+                            inner.split_whitespace().collect::<Vec<_>>().join(" ") == *h
+                        })
+                })
+            })
+        })
+    };
+    let in_config = [format!("profile {profile}"), profile.clone()];
+    if defines(&config, &in_config) || defines(&credentials, std::slice::from_ref(&profile)) {
+        return Ok(());
+    }
+    Err(Error::other(
+        format!("AWS_PROFILE={profile} names a profile that is in neither {config} nor {credentials}; nothing was called"),
+        "`aws configure list-profiles` shows the profiles there: set AWS_PROFILE to one of them, or create this one (`aws configure sso --profile NAME`, `aws configure --profile NAME`)",
+    ))
 }
 
 /// The embedded emulator `--local` means: this checkout's, on BEDROCK_EMULATOR_PORT.

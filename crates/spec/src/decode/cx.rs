@@ -9,6 +9,20 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use toml::de::DeValue;
 
+/// A message that quotes a long value, cut in its middle (the start names the value, the end
+/// says what is wrong with it): a 10 MB description is not echoed whole.
+fn shorten(text: &str) -> String {
+    const HEAD: usize = 120;
+    const TAIL: usize = 200;
+    let count = text.chars().count();
+    if count <= HEAD + TAIL + 40 {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(HEAD).collect();
+    let tail: String = text.chars().skip(count - TAIL).collect();
+    format!("{head}[... {} characters ...]{tail}", count - HEAD - TAIL)
+}
+
 #[derive(Default)]
 pub(super) struct Cx<'s> {
     pub(super) source: &'s str,
@@ -26,8 +40,8 @@ impl Cx<'_> {
             severity,
             path: path.to_string(),
             span,
-            message: p.message,
-            help: p.help,
+            message: shorten(&p.message),
+            help: shorten(&p.help),
         });
     }
 
