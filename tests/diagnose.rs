@@ -224,7 +224,7 @@ fn doctor(dir: &Path) -> common::Run {
     run(dir, &["doctor"])
 }
 
-fn assert_fails(dir: &Path, check: &str) {
+fn assert_fails(dir: &Path, check: &str) -> common::Run {
     let r = doctor(dir);
     assert_eq!(r.code, 1, "doctor passed although {check}:\n{}", r.stdout);
     let failing: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("FAIL")).collect();
@@ -234,6 +234,7 @@ fn assert_fails(dir: &Path, check: &str) {
         r.stdout
     );
     assert!(r.stdout.contains("fix: "), "{}", r.stdout);
+    r
 }
 
 #[test]
@@ -321,6 +322,27 @@ fn doctor_finds_each_fault_introduced_one_at_a_time() {
     )
     .unwrap();
     assert_fails(dir.path(), "trusts bedrock.amazonaws.com");
+    apply(dir.path());
+    assert_eq!(doctor(dir.path()).code, 0);
+
+    // The trust lets Bedrock in without the account and source conditions: any account's
+    // Bedrock could use the role. Doctor reads the live conditions.
+    let open = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    rt().block_on(
+        c.iam
+            .update_assume_role_policy()
+            .role_name("BedrockLoggingRole")
+            .policy_document(open)
+            .send(),
+    )
+    .unwrap();
+    let r = assert_fails(dir.path(), "trusts bedrock.amazonaws.com");
+    assert!(
+        r.stdout
+            .contains("without a condition on aws:SourceAccount"),
+        "{}",
+        r.stdout
+    );
     apply(dir.path());
     assert_eq!(doctor(dir.path()).code, 0);
 }

@@ -1341,3 +1341,84 @@ fn apply_into_a_closed_stdout_stops_before_any_aws_write() {
     assert!(application_profiles(&clients("us-east-1")).is_empty());
     assert!(!dir.path().join(".env").exists());
 }
+
+#[test]
+fn two_stacks_writing_one_env_at_once_keep_both_blocks() {
+    let _turn = turn();
+    let dir = project(None);
+    std::fs::write(
+        dir.path().join("staging.toml"),
+        "[stack]\nname = \"staging\"\nregion = \"us-east-1\"\n\n[logging]\nmanaged = false\n\n\
+         [[profiles]]\nname = \"Staging-Claude\"\nmodel = \"us.anthropic.claude-3-7-sonnet-20250219-v1:0\"\nenv = \"STAGING_CLAUDE\"\n",
+    )
+    .unwrap();
+    apply(dir.path());
+    let staged = run(dir.path(), &["apply", "--yes", "--config", "staging.toml"]);
+    assert_eq!(staged.code, 0, "{}", staged.stderr);
+    for round in 0..2 {
+        // Both blocks to write again, by two processes at once: each reads the file, then
+        // (the debug build's pause) writes while the other has read it too.
+        std::fs::remove_file(dir.path().join(".env")).unwrap();
+        let runs: Vec<_> = [
+            vec!["generate"],
+            vec!["generate", "--config", "staging.toml"],
+        ]
+        .into_iter()
+        .map(|args| {
+            let dir = dir.path().to_path_buf();
+            std::thread::spawn(move || {
+                run_env(
+                    &dir,
+                    &args,
+                    &[("BEDROCK_XTASK_PAUSE_BEFORE_FILES_MS", "1500")],
+                )
+            })
+        })
+        .collect();
+        for r in runs {
+            let r = r.join().unwrap();
+            assert_eq!(r.code, 0, "round {round}: {}", r.stderr);
+        }
+        let env = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+        for stack in ["librechat", "staging"] {
+            assert!(
+                env.contains(&format!("# >>> librechat-bedrock stack={stack}:")),
+                "round {round}: the block of {stack} was lost:\n{env}"
+            );
+        }
+    }
+}
+
+#[test]
+fn keys_of_the_user_s_inside_endpoints_bedrock_are_kept_and_named() {
+    let _turn = turn();
+    let dir = project(None);
+    apply(dir.path());
+    let yaml = std::fs::read_to_string(dir.path().join("librechat.yaml")).unwrap();
+    // streamRate and titleConvo by hand, inside the tool's section.
+    let edited = yaml.replacen(
+        "    models:\n",
+        "    streamRate: 35\n    titleConvo: true\n    models:\n",
+        1,
+    );
+    assert_ne!(edited, yaml);
+    std::fs::write(dir.path().join("librechat.yaml"), &edited).unwrap();
+    let named = "streamRate (the spec sets it with [librechat] stream_rate), titleConvo (the spec sets it with [librechat] title_convo)";
+    for args in [&["plan"][..], &["apply", "--yes"]] {
+        let r = run(dir.path(), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(r.stdout.contains(named), "{args:?}: {}", r.stdout);
+    }
+    let drift = run(dir.path(), &["drift"]);
+    assert_eq!(drift.code, 0, "{}", drift.stdout);
+    assert!(
+        drift.stdout.contains("kept: ") && drift.stdout.contains(named),
+        "{}",
+        drift.stdout
+    );
+    let loaded = std::fs::read_to_string(dir.path().join("librechat.yaml")).unwrap();
+    assert!(
+        loaded.contains("streamRate: 35") && loaded.contains("titleConvo: true"),
+        "{loaded}"
+    );
+}

@@ -363,12 +363,23 @@ impl Stack {
                     format!("role {} does not exist", desired.role.name),
                     &run_apply,
                 ),
-                Some(r) if policy_doc::equivalent(&r.trust, &desired.role.trust) => pass(name),
-                Some(_) => fail(
-                    name,
-                    "its trust policy differs from policies/bedrock-logging-trust.json",
-                    &run_apply,
-                ),
+                Some(r) => match bedrock_policy::lint(bedrock_policy::PolicyKind::LoggingTrust, &r.trust) {
+                    // The principal and the conditions, as they are live.
+                    Some((statement, what)) => fail(
+                        name,
+                        format!("its trust policy's {statement} {what}"),
+                        &run_apply,
+                    ),
+                    None if policy_doc::covers(&r.trust, &desired.role.trust) => pass(name),
+                    None => fail(
+                        name,
+                        format!(
+                            "its trust policy does not let Bedrock in from {} as policies/bedrock-logging-trust.json does",
+                            desired.region
+                        ),
+                        &run_apply,
+                    ),
+                },
             });
 
             let name = "the log bucket exists in the stack's region";

@@ -120,6 +120,21 @@ pub(crate) fn notes(spec: &Spec, desired: &files::Desired, mode: Mode) -> BTreeM
     notes
 }
 
+/// Testing aid, in debug builds only: wait this long between reading the files (the plan) and
+/// writing them, so that two runs' windows overlap (`BEDROCK_XTASK_PAUSE_BEFORE_FILES_MS`).
+#[cfg(debug_assertions)]
+fn pause_before_files() {
+    if let Some(ms) = std::env::var("BEDROCK_XTASK_PAUSE_BEFORE_FILES_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+#[cfg(not(debug_assertions))]
+fn pause_before_files() {}
+
 /// Write what `plan` says of the files in `dir`, with the ARNs apply made: under the
 /// directory's lock, every file's text first (`.env` merged into the file as it is now, so a
 /// concurrent run's lines are kept), then each written atomically. Returns what people should
@@ -129,6 +144,7 @@ pub(crate) fn write(
     outputs: &Outputs,
     dir: &Path,
 ) -> Result<BTreeMap<String, String>, Error> {
+    pause_before_files();
     let mut problem = None;
     let notes = bedrock_generate::with_directory_lock(dir, || {
         let mut texts = Vec::new();

@@ -153,11 +153,16 @@ impl DriftReport {
                 .iter()
                 .filter(|c| c.kind == files::KIND)
                 .count();
-            return format!(
+            let mut out = format!(
                 "No drift: {} and {} match the spec.\n",
                 plural(checked - files, "resource"),
                 plural(files, "generated file")
             );
+            // What a file keeps of the user's that the spec could set, said even so.
+            for k in self.plan.kept.iter().filter(|k| k.kind == files::KIND) {
+                out.push_str(&format!("kept: {}: {}\n", k.name, k.reason));
+            }
+            return out;
         }
         let mut out = bedrock_plan::render_plan(&self.plan, color);
         for f in &self.files {

@@ -23,6 +23,9 @@ pub struct GeneratedFile {
     pub private: bool,
     /// Where the contents came from, for the summary (`from policies/x.json`).
     pub note: String,
+    /// What of the user's the file keeps that the spec could set (keys inside
+    /// `endpoints.bedrock`), for the plan's "kept on purpose".
+    pub kept: Option<String>,
 }
 
 #[derive(Debug)]
@@ -87,6 +90,7 @@ pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, Generate
             mode: 0o644,
             private: false,
             note: format!("{}, from {}", r.kind.describe(), r.origin),
+            kept: None,
         });
     }
     Ok(files)
@@ -108,16 +112,33 @@ fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
             },
             help: e.help.clone(),
         })?;
+    let kept: Vec<String> = existing
+        .as_deref()
+        .map(|text| bedrock_librechat::kept_keys(text, &section))
+        .unwrap_or_default()
+        .iter()
+        .map(|k| match bedrock_librechat::spec_key_of(k) {
+            Some(key) => format!("{k} (the spec sets it with {key})"),
+            None => k.clone(),
+        })
+        .collect();
+    let kept = (!kept.is_empty()).then(|| {
+        format!(
+            "your keys inside endpoints.bedrock that the spec does not set stay: {}",
+            kept.join(", ")
+        )
+    });
     Ok(GeneratedFile {
         path: PathBuf::from(LIBRECHAT_YAML),
         contents,
         mode: 0o644,
         private: false,
-        note: if existing.is_some() {
-            "endpoints.bedrock replaced, the rest kept".into()
-        } else {
-            "new file".into()
+        note: match (&existing, &kept) {
+            (None, _) => "new file".into(),
+            (Some(_), None) => "endpoints.bedrock from the spec, the rest of the file yours".into(),
+            (Some(_), Some(kept)) => format!("endpoints.bedrock from the spec; {kept}"),
         },
+        kept,
     })
 }
 

@@ -6,8 +6,8 @@ mod merge;
 mod section;
 mod yaml;
 
-pub use merge::{update, MergeError};
-pub use section::{bedrock_section, render_section, Node};
+pub use merge::{kept_keys, update, MergeError};
+pub use section::{bedrock_section, render_section, spec_key_of, Node};
 
 /// The config version written into a new `librechat.yaml`: `Constants.CONFIG_VERSION` of the
 /// `librechat-data-provider` release pinned in `tests/schema/package-lock.json` (a test keeps

@@ -208,7 +208,30 @@ fn splice(src: &str, doc: &Doc, section: &Section, spec_name: &str) -> Result<St
     match bedrock.first() {
         Some(entry) => {
             let end = entry_end(src, entry.key.start, entry.key.col, entry.bound);
-            let text = render_section(section, entry.key.col, spec_name);
+            if let Some(anchor) = anchor_used_elsewhere(src, entry.key.start, end) {
+                return Err(error(
+                    Some(line_of(src, entry.key.start)),
+                    format!("endpoints.bedrock holds the YAML anchor &{anchor}, which an alias *{anchor} elsewhere in the file refers to: replacing endpoints.bedrock would break that alias"),
+                    format!("replace *{anchor} with a copy of the values it stands for (or move the anchor out of endpoints.bedrock), then run again"),
+                ));
+            }
+            let kept = kept_entries(src, &entry.value, entry.key.col + 2, section)?;
+            let empty = matches!(section, Section::Map(e) if e.is_empty());
+            let mut text = if empty && !kept.is_empty() {
+                // The spec sets nothing here: the block holds only the user's keys.
+                format!(
+                    "bedrock:\n{}{}",
+                    " ".repeat(entry.key.col + 2),
+                    crate::section::header(spec_name)
+                )
+            } else {
+                render_section(section, entry.key.col, spec_name)
+            };
+            // The keys of the user's that the spec does not set stay, after the section.
+            for kept in kept {
+                text.push('\n');
+                text.push_str(&kept);
+            }
             Ok(replace(src, entry.key.start, end, &text))
         }
         None => {
@@ -227,6 +250,125 @@ fn splice(src: &str, doc: &Doc, section: &Section, spec_name: &str) -> Result<St
             Ok(replace(src, end, end, &text))
         }
     }
+}
+
+/// An anchor (`&name`) defined in `src[start..end]` that an alias (`*name`) outside it uses.
+fn anchor_used_elsewhere(src: &str, start: usize, end: usize) -> Option<String> {
+    let inside = &src[start..end];
+    let name_char = |c: char| !c.is_whitespace() && !",[]{}".contains(c);
+    let mut rest = inside;
+    while let Some(i) = rest.find('&') {
+        let before = rest[..i].chars().last();
+        let after = &rest[i + 1..];
+        let name: String = after.chars().take_while(|c| name_char(*c)).collect();
+        if before.is_none_or(|c| c.is_whitespace() || c == ':' || c == '-') && !name.is_empty() {
+            let alias = format!("*{name}");
+            let outside = [&src[..start], &src[end..]];
+            if outside.iter().any(|part| {
+                part.match_indices(&alias).any(|(j, _)| {
+                    let next = part[j + alias.len()..].chars().next();
+                    next.is_none_or(|c| !name_char(c))
+                })
+            }) {
+                return Some(name);
+            }
+        }
+        rest = &after[name.len()..];
+    }
+    None
+}
+
+/// The keys the section sets.
+fn section_keys(section: &Section) -> Vec<&str> {
+    match section {
+        Section::Map(entries) => entries.iter().map(|(k, _)| k.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The keys of an existing `endpoints.bedrock` that the section does not set, by name.
+pub fn kept_keys(existing: &str, section: &Section) -> Vec<String> {
+    let Ok(doc) = yaml::parse(existing) else {
+        return Vec::new();
+    };
+    let Some(root) = &doc.root else {
+        return Vec::new();
+    };
+    let set = section_keys(section);
+    root.entries("endpoints")
+        .flat_map(|e| e.value.entries("bedrock"))
+        .flat_map(|b| match &b.value.kind {
+            Kind::Map(children) => children
+                .iter()
+                .filter_map(|c| c.key.scalar().map(str::to_string))
+                .filter(|k| !set.contains(&k.as_str()))
+                .collect(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+/// The text of each entry of the existing `endpoints.bedrock` value that the section does not
+/// set, indented as the section's own keys (two more than `bedrock`).
+fn kept_entries(
+    src: &str,
+    value: &yaml::Node,
+    target: usize,
+    section: &Section,
+) -> Result<Vec<String>, MergeError> {
+    let Kind::Map(children) = &value.kind else {
+        return Ok(Vec::new());
+    };
+    let set = section_keys(section);
+    let kept: Vec<&Entry> = children
+        .iter()
+        .filter(|c| c.key.scalar().is_none_or(|k| !set.contains(&k)))
+        .collect();
+    if kept.is_empty() {
+        return Ok(Vec::new());
+    }
+    if value.flow {
+        let names: Vec<&str> = kept.iter().filter_map(|c| c.key.scalar()).collect();
+        return Err(error(
+            Some(line_of(src, value.start)),
+            format!(
+                "endpoints.bedrock is written in flow style ({{ ... }}) and holds keys the spec does not set ({}), which would be lost",
+                names.join(", ")
+            ),
+            "rewrite endpoints.bedrock in block style (one key per line): those keys are then kept",
+        ));
+    }
+    let mut out = Vec::new();
+    for child in kept {
+        let line_start = src[..child.key.start].rfind('\n').map_or(0, |i| i + 1);
+        let end = entry_end(src, child.key.start, child.key.col, child.bound);
+        let text = &src[line_start..end];
+        // Re-indented by the difference, every line alike (a block scalar keeps its shape).
+        let shift = |line: &str| -> String {
+            if target >= child.key.col {
+                format!("{}{line}", " ".repeat(target - child.key.col))
+            } else {
+                let cut = line
+                    .chars()
+                    .take(child.key.col - target)
+                    .take_while(|c| *c == ' ')
+                    .count();
+                line[cut..].to_string()
+            }
+        };
+        let lines: Vec<String> = text
+            .split('\n')
+            .map(|l| {
+                if l.trim().is_empty() {
+                    l.to_string()
+                } else {
+                    shift(l)
+                }
+            })
+            .collect();
+        out.push(lines.join("\n"));
+    }
+    Ok(out)
 }
 
 fn replace(src: &str, start: usize, end: usize, text: &str) -> String {
@@ -259,8 +401,18 @@ fn verify(before: &str, after: &str, section: &Section) -> Result<(), MergeError
     let Some(mut new) = parse(after) else {
         return Err(internal("produced YAML that does not parse"));
     };
+    // The section, and the user's keys it does not set with their values.
+    let mut expected = section.to_json();
+    if let (Some(serde_json::Value::Object(theirs)), serde_json::Value::Object(ours)) = (
+        old.get("endpoints").and_then(|e| e.get("bedrock")),
+        &mut expected,
+    ) {
+        for (k, v) in theirs {
+            ours.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
     let got = new.get("endpoints").and_then(|e| e.get("bedrock")).cloned();
-    if got != Some(section.to_json()) {
+    if got != Some(expected) {
         return Err(internal("did not produce the expected endpoints.bedrock"));
     }
     let strip = |v: &mut serde_json::Value| {

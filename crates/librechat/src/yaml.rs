@@ -52,6 +52,7 @@ struct Events<'a> {
     parser: Parser<'a, saphyr_parser::StrInput<'a>>,
     /// Byte offset of each character index, plus one past the end.
     byte_of: Vec<usize>,
+    src: &'a str,
 }
 
 impl<'a> Events<'a> {
@@ -85,6 +86,7 @@ pub(crate) fn parse(src: &str) -> Result<Doc, SyntaxError> {
     let mut ev = Events {
         parser: Parser::new_from_str(src),
         byte_of,
+        src,
     };
     let mut root = None;
     let mut end = src.len();
@@ -123,7 +125,13 @@ pub(crate) fn parse(src: &str) -> Result<Doc, SyntaxError> {
 fn node<'a>(ev: &mut Events<'a>, event: Event<'a>, span: Span) -> Result<Node, SyntaxError> {
     let start = ev.byte(span.start.index());
     let col = span.start.col();
-    let flow = span.end.index() > span.start.index();
+    // A collection's start event spans its anchor and tag too (`&b`, `!!map`): it is in flow
+    // style when that span ends with the opening bracket.
+    let token_end = ev.byte(span.end.index());
+    let flow = span.end.index() > span.start.index()
+        && ev.src[..token_end.min(ev.src.len())]
+            .trim_end()
+            .ends_with(['{', '[']);
     let kind = match event {
         Event::Scalar(value, style, _, _) => Kind::Scalar(value.into_owned(), style),
         Event::Alias(_) => Kind::Alias,

@@ -226,3 +226,60 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn keys_the_spec_does_not_set_stay_inside_bedrock() {
+    let original = "version: 1.3.17\nendpoints:\n  bedrock:\n    streamRate: 35\n    titleConvo: true\n    models:\n      - \"old\"\n    custom: |\n      two\n        lines\n  agents:\n    disabled: false\n";
+    let spec = root_spec();
+    let merged = merge(original, &spec);
+    let loaded = bedrock_librechat::load(&merged).unwrap();
+    let bedrock = &loaded["endpoints"]["bedrock"];
+    assert_eq!(bedrock["streamRate"], 35, "{merged}");
+    assert_eq!(bedrock["titleConvo"], true);
+    assert_eq!(
+        bedrock["custom"], "two\n  lines\n",
+        "a block scalar keeps its shape"
+    );
+    assert_ne!(
+        bedrock["models"],
+        serde_json::json!(["old"]),
+        "the spec's key is the spec's"
+    );
+    assert_eq!(loaded["endpoints"]["agents"]["disabled"], false);
+    assert_eq!(merge(&merged, &spec), merged, "stable");
+    assert_eq!(
+        bedrock_librechat::kept_keys(&merged, &bedrock_section(&spec)),
+        ["streamRate", "titleConvo", "custom"]
+    );
+    assert_eq!(
+        bedrock_librechat::spec_key_of("streamRate"),
+        Some("[librechat] stream_rate")
+    );
+    // In flow style the keys could not be kept: refused, saying why.
+    let flow = "endpoints:\n  bedrock: { streamRate: 35 }\n";
+    let err = update(Some(flow), &bedrock_section(&spec), "bedrock.toml").unwrap_err();
+    assert!(
+        err.message.contains("flow style") && err.message.contains("streamRate"),
+        "{err}"
+    );
+}
+
+#[test]
+fn anchors_and_tags_get_their_true_reason() {
+    let spec = root_spec();
+    let anchored = "endpoints:\n  bedrock: &b\n    streamRate: 35\n  custom:\n    - name: x\n      extra: *b\n";
+    let err = update(Some(anchored), &bedrock_section(&spec), "bedrock.toml").unwrap_err();
+    assert!(
+        err.message
+            .contains("holds the YAML anchor &b, which an alias *b elsewhere"),
+        "{err}"
+    );
+    // A tagged block mapping is block style: merged, its own keys kept.
+    let tagged = "endpoints: !!map\n  bedrock:\n    streamRate: 35\n";
+    let merged = merge(tagged, &spec);
+    let loaded = bedrock_librechat::load(&merged).unwrap();
+    assert_eq!(loaded["endpoints"]["bedrock"]["streamRate"], 35, "{merged}");
+    // An anchor no alias uses is no obstacle.
+    let unused = "endpoints:\n  bedrock: &b\n    streamRate: 35\n";
+    assert!(update(Some(unused), &bedrock_section(&spec), "bedrock.toml").is_ok());
+}

@@ -231,6 +231,12 @@ fn either(a: &Value, b: &Value) -> Value {
     Value::Array(out)
 }
 
+/// Whether `live` grants at least what `wanted` does, in the terms `union` joins: adding
+/// `wanted` to it changes nothing (a role serving several regions covers each one's).
+pub fn covers(live: &Value, wanted: &Value) -> bool {
+    equivalent(&union(&[live.clone(), wanted.clone()]), live)
+}
+
 /// A readable line diff of two documents (canonical JSON), for the plan.
 pub fn diff_lines(before: &Value, after: &Value) -> Vec<String> {
     let a = bedrock_policy::canonical_json(before);

@@ -125,3 +125,69 @@ fn a_list_placeholder_inside_a_string_is_an_error() {
         .message
         .contains("has no value"));
 }
+
+#[test]
+fn a_template_edited_wider_than_the_tool_grants_is_an_error() {
+    use bedrock_policy::{lint, PolicyKind};
+    let spec = bedrock_spec::check("[stack]\nname = \"s\"\nregion = \"us-east-1\"\n")
+        .spec
+        .unwrap();
+    let values = Placeholders::for_spec(&spec, "123456789012");
+    // The built-in templates pass.
+    for t in bedrock_policy::built_in_templates() {
+        let rendered = render(&t, &values).unwrap();
+        assert_eq!(lint(t.kind, &rendered.document), None, "{:?}", t.kind);
+    }
+    let cases = [
+        (
+            PolicyKind::LoggingTrust,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}"#,
+            "lets any principal in",
+        ),
+        (
+            PolicyKind::LoggingTrust,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#,
+            "without a condition on aws:SourceAccount",
+        ),
+        (
+            PolicyKind::LoggingTrust,
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"X","Effect":"Allow","Principal":{"Service":["bedrock.amazonaws.com","ec2.amazonaws.com"]},"Action":"sts:AssumeRole"}]}"#,
+            "statement 1 (X) trusts another principal",
+        ),
+        (
+            PolicyKind::LoggingCloudWatch,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+            "allows every action",
+        ),
+        (
+            PolicyKind::LoggingS3,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:PutObject","Resource":"*"}]}"#,
+            "allows every resource",
+        ),
+        (
+            PolicyKind::LogsBucket,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#,
+            "lets any principal in",
+        ),
+        (
+            PolicyKind::LibreChatInvoke,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"arn:x"}]}"#,
+            "NotAction",
+        ),
+    ];
+    for (kind, text, expected) in cases {
+        let template = bedrock_policy::Template {
+            kind,
+            origin: bedrock_policy::Origin::File(
+                format!("policies/{}", kind.template_file()).into(),
+            ),
+            text: text.into(),
+        };
+        let err = render(&template, &values).unwrap_err();
+        assert!(
+            err.message.contains(expected) && err.message.ends_with("wider than this tool grants"),
+            "{kind:?}: {err}"
+        );
+        assert!(err.to_string().starts_with("policies/"), "{err}");
+    }
+}

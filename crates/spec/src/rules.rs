@@ -291,6 +291,17 @@ pub fn key_prefix(prefix: &str) -> Rule {
             "use single slashes between path parts",
         );
     }
+    // It goes into IAM resource ARNs, where `*` and `?` are wildcards and `${...}` a policy
+    // variable: a prefix with them would grant more than its own keys.
+    if let Some(c) = prefix
+        .chars()
+        .find(|c| matches!(c, '*' | '?' | '$' | '{' | '}') || c.is_control())
+    {
+        return problem(
+            format!("the key prefix {prefix:?} contains {c:?}, which IAM policies read as a wildcard or a variable (or cannot hold)"),
+            "use letters, digits, `-`, `_`, `.`, `/` and other plain characters",
+        );
+    }
     Ok(())
 }
 
@@ -538,6 +549,16 @@ pub fn profile_reference(value: &str) -> Rule {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_key_prefix_holds_no_iam_wildcard_or_variable() {
+        for bad in ["*", "logs/?", "${aws:username}", "a\nb"] {
+            assert!(key_prefix(bad).is_err(), "{bad:?}");
+        }
+        for good in ["", "large-data", "bedrock/logs.v2_x"] {
+            assert!(key_prefix(good).is_ok(), "{good:?}");
+        }
+    }
 
     #[test]
     fn env_names_librechat_shells_and_sdks_read_are_refused() {

@@ -316,6 +316,10 @@ fn plan(pl: &mut Planner) {
     for f in &files.fixed {
         let contents = Contents::Text(f.contents.clone());
         plan_file(pl, &f.path, contents, f.mode, f.private);
+        if let Some(kept) = &f.kept {
+            let name = pl.desired.files.out_dir.join(&f.path).display().to_string();
+            pl.keep(KIND, &name, kept.clone());
+        }
     }
     if let Some(env) = &files.env {
         let contents = env_contents(pl, env, true);
