@@ -1422,3 +1422,41 @@ fn keys_of_the_user_s_inside_endpoints_bedrock_are_kept_and_named() {
         "{loaded}"
     );
 }
+
+#[test]
+fn a_file_write_failing_after_aws_changed_says_what_was_and_was_not_written() {
+    let _turn = turn();
+    let dir = project(None);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    // The files are checked writable, AWS is changed, then (during the debug build's pause)
+    // the output directory turns into a file.
+    let apply = {
+        let dir = dir.path().to_path_buf();
+        let out = out.to_str().unwrap().to_string();
+        std::thread::spawn(move || {
+            run_env(
+                &dir,
+                &["apply", "--yes", "--out", &out],
+                &[("BEDROCK_XTASK_PAUSE_BEFORE_FILES_MS", "4000")],
+            )
+        })
+    };
+    let c = clients("us-east-1");
+    let started = std::time::Instant::now();
+    while application_profiles(&c).len() < 3 && started.elapsed().as_secs() < 60 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    std::fs::remove_dir_all(&out).unwrap();
+    std::fs::write(&out, "in the way").unwrap();
+    let r = apply.join().unwrap();
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("out: it is a file, not a directory; no file was written")
+            && r.stderr.contains("AWS was changed (15 writes)")
+            && r.stderr.contains("cargo xtask generate --local --out"),
+        "{}",
+        r.stderr
+    );
+}

@@ -309,9 +309,16 @@ pub fn with_directory_lock<T>(
     };
     let fail = |e: std::io::Error| GenerateError {
         path: dir.to_path_buf(),
-        message: format!("cannot lock the directory: {e}"),
+        message: format!("cannot lock the directory: {e}; no file was written"),
         help: "check that the directory exists and is readable".into(),
     };
+    if dir.exists() && !dir.is_dir() {
+        return Err(GenerateError {
+            path: dir.to_path_buf(),
+            message: "it is a file, not a directory; no file was written".into(),
+            help: "move that file out of the way, or choose another --out".into(),
+        });
+    }
     std::fs::create_dir_all(dir).map_err(fail)?;
     let handle = std::fs::File::open(dir).map_err(fail)?;
     handle.lock().map_err(fail)?;
