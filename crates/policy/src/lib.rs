@@ -6,6 +6,12 @@
 //! substituted inside JSON strings only, after parsing, so a value can never change the
 //! document's structure. An unknown or unfilled placeholder is an error, never an empty string.
 
+mod canonical;
+mod lint;
+
+pub use canonical::canonical_json;
+pub use lint::lint;
+
 use bedrock_spec::Spec;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -378,90 +384,6 @@ pub fn render_all(dir: &Path, spec: &Spec, account_id: &str) -> Result<Vec<Rende
         .collect()
 }
 
-/// The first way a rendered document grants more than the built-in one would: an `Allow`
-/// with `Action` or `Resource` `*`, with `NotAction`/`NotResource`; a trust that lets in
-/// anyone but Bedrock, or Bedrock without the account and source conditions; a bucket policy
-/// open to any principal. `(statement, what)`.
-pub fn lint(kind: PolicyKind, document: &Value) -> Option<(String, String)> {
-    let statements = match document.get("Statement") {
-        Some(Value::Array(items)) => items.clone(),
-        Some(other) => vec![other.clone()],
-        None => Vec::new(),
-    };
-    let list = |v: Option<&Value>| -> Vec<String> {
-        match v {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|i| i.as_str().map(str::to_string))
-                .collect(),
-            _ => Vec::new(),
-        }
-    };
-    for (i, st) in statements.iter().enumerate() {
-        if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            continue;
-        }
-        let name = match st.get("Sid").and_then(Value::as_str) {
-            Some(sid) => format!("statement {} ({sid})", i + 1),
-            None => format!("statement {}", i + 1),
-        };
-        if list(st.get("Action"))
-            .iter()
-            .any(|a| a == "*" || a.ends_with(":*"))
-        {
-            return Some((name, "allows every action (`*`)".into()));
-        }
-        if kind != PolicyKind::LoggingTrust && list(st.get("Resource")).iter().any(|r| r == "*") {
-            return Some((name, "allows every resource (`Resource: \"*\"`)".into()));
-        }
-        for key in ["NotAction", "NotResource", "NotPrincipal"] {
-            if st.get(key).is_some() {
-                return Some((name, format!("allows with `{key}` (everything but a list)")));
-            }
-        }
-        let principal = st.get("Principal");
-        let anyone = match principal {
-            Some(Value::String(s)) => s == "*",
-            Some(Value::Object(p)) => p.values().any(|v| list(Some(v)).iter().any(|x| x == "*")),
-            _ => false,
-        };
-        if anyone {
-            return Some((name, "lets any principal in (`*`)".into()));
-        }
-        if kind == PolicyKind::LoggingTrust {
-            let only_bedrock = matches!(principal, Some(Value::Object(p))
-                if p.len() == 1 && list(p.get("Service")) == ["bedrock.amazonaws.com"]);
-            if !only_bedrock {
-                return Some((
-                    name,
-                    "trusts another principal than the service bedrock.amazonaws.com".into(),
-                ));
-            }
-            let condition_keys: Vec<String> = match st.get("Condition") {
-                Some(Value::Object(ops)) => ops
-                    .values()
-                    .filter_map(Value::as_object)
-                    .flat_map(|keys| keys.keys().map(|k| k.to_ascii_lowercase()))
-                    .collect(),
-                _ => Vec::new(),
-            };
-            for (needed, shown) in [
-                ("aws:sourceaccount", "aws:SourceAccount"),
-                ("aws:sourcearn", "aws:SourceArn"),
-            ] {
-                if !condition_keys.iter().any(|k| k == needed) {
-                    return Some((
-                        name,
-                        format!("trusts Bedrock without a condition on {shown} (any account's Bedrock could use the role)"),
-                    ));
-                }
-            }
-        }
-    }
-    None
-}
-
 type Fail<'a> = dyn Fn(String, String, &str) -> PolicyError + 'a;
 
 fn substitute_value(
@@ -549,29 +471,6 @@ fn substitute(s: &str, values: &Placeholders, fail: &Fail<'_>) -> Result<String,
     }
     out.push_str(rest);
     Ok(out)
-}
-
-/// Serialise with object keys sorted at every level, whatever map type serde_json was built
-/// with, two-space indentation and a final newline.
-pub fn canonical_json(v: &Value) -> String {
-    fn sorted(v: &Value) -> Value {
-        match v {
-            Value::Object(map) => {
-                let mut keys: Vec<&String> = map.keys().collect();
-                keys.sort();
-                Value::Object(
-                    keys.into_iter()
-                        .map(|k| (k.clone(), sorted(&map[k])))
-                        .collect(),
-                )
-            }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
-        }
-    }
-    let mut out = serde_json::to_string_pretty(&sorted(v)).unwrap_or_default();
-    out.push('\n');
-    out
 }
 
 #[cfg(test)]

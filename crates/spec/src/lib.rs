@@ -6,6 +6,7 @@
 
 mod decode;
 mod diagnostic;
+mod env_names;
 mod model;
 pub mod rules;
 

@@ -14,7 +14,7 @@ pub struct Problem {
 
 pub type Rule = Result<(), Problem>;
 
-fn problem(message: impl Into<String>, help: impl Into<String>) -> Rule {
+pub(crate) fn problem(message: impl Into<String>, help: impl Into<String>) -> Rule {
     Err(Problem {
         message: message.into(),
         help: help.into(),
@@ -30,7 +30,7 @@ static DESCRIPTION: LazyLock<Regex> = LazyLock::new(|| re(r"^([0-9a-zA-Z:.][ _-]
 static BEDROCK_TAG: LazyLock<Regex> = LazyLock::new(|| re(r"^[a-zA-Z0-9\s._:/=+@-]*$"));
 static LOG_GROUP: LazyLock<Regex> = LazyLock::new(|| re(r"^[.\-_/#A-Za-z0-9]+$"));
 static ROLE_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9_+=,.@-]+$"));
-static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Z_][A-Z0-9_]*$"));
+pub(crate) static ENV_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Z_][A-Z0-9_]*$"));
 static STACK_NAME: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"));
 static REGION: LazyLock<Regex> =
     LazyLock::new(|| re(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$"));
@@ -354,95 +354,7 @@ pub fn tag_value(value: &str) -> Rule {
     )
 }
 
-pub fn env_name(name: &str) -> Rule {
-    if !ENV_NAME.is_match(name) {
-        let suggestion: String = name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let suggestion = if suggestion.starts_with(|c: char| c.is_ascii_digit()) {
-            format!("_{suggestion}")
-        } else {
-            suggestion
-        };
-        return problem(
-            format!("{name:?} is not a valid environment variable name"),
-            format!("use uppercase letters, digits and `_`, not starting with a digit, e.g. {suggestion:?}"),
-        );
-    }
-    if RESERVED_ENV_NAMES.contains(&name) {
-        return problem(
-            format!("{name} is one of LibreChat's own Bedrock settings"),
-            "choose a name of your own, e.g. BEDROCK_CLAUDE_PROFILE",
-        );
-    }
-    if librechat_env_names().any(|n| n == name) {
-        return problem(
-            format!("{name} is one of LibreChat's own settings (its .env.example): `.env` would set it to a profile's ARN"),
-            "choose a name of your own, e.g. BEDROCK_CLAUDE_PROFILE",
-        );
-    }
-    let runtime =
-        SYSTEM_ENV_NAMES.contains(&name) || SYSTEM_ENV_PREFIXES.iter().any(|p| name.starts_with(p));
-    if runtime {
-        return problem(
-            format!("{name} is read by shells, Node.js or the AWS SDKs: setting it to a profile's ARN would break them"),
-            "choose a name of your own, e.g. BEDROCK_CLAUDE_PROFILE",
-        );
-    }
-    Ok(())
-}
-
-/// The variables LibreChat itself reads (`librechat-env.txt`, from its `.env.example`).
-pub fn librechat_env_names() -> impl Iterator<Item = &'static str> {
-    include_str!("librechat-env.txt")
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
-
-/// Names shells, Node.js and the AWS SDKs read, which a profile's ARN must not replace.
-pub const SYSTEM_ENV_NAMES: [&str; 22] = [
-    "PATH",
-    "HOME",
-    "USER",
-    "LOGNAME",
-    "SHELL",
-    "PWD",
-    "OLDPWD",
-    "IFS",
-    "PS1",
-    "LANG",
-    "LANGUAGE",
-    "TERM",
-    "TZ",
-    "TMPDIR",
-    "HOSTNAME",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "ALL_PROXY",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "PYTHONPATH",
-];
-
-/// Prefixes of such names: the dynamic loader's, locales, Node.js and npm, the AWS SDKs'.
-pub const SYSTEM_ENV_PREFIXES: [&str; 7] = [
-    "LD_",
-    "DYLD_",
-    "LC_",
-    "NODE_",
-    "NPM_CONFIG_",
-    "AWS_",
-    "BASH_",
-];
+pub use crate::env_names::{env_name, librechat_env_names, SYSTEM_ENV_NAMES, SYSTEM_ENV_PREFIXES};
 
 /// A model id as LibreChat lists it: a foundation model id or an inference profile id.
 pub fn model_id(id: &str) -> Rule {
@@ -557,28 +469,6 @@ mod tests {
         }
         for good in ["", "large-data", "bedrock/logs.v2_x"] {
             assert!(key_prefix(good).is_ok(), "{good:?}");
-        }
-    }
-
-    #[test]
-    fn env_names_librechat_shells_and_sdks_read_are_refused() {
-        for name in [
-            "CREDS_KEY",
-            "JWT_SECRET",
-            "MONGO_URI",
-            "MEILI_MASTER_KEY",
-            "AWS_SECRET_ACCESS_KEY",
-            "PATH",
-            "LD_PRELOAD",
-            "NODE_OPTIONS",
-            "HTTPS_PROXY",
-        ] {
-            let problem = env_name(name).expect_err(name);
-            assert!(problem.message.starts_with(name), "{}", problem.message);
-        }
-        assert!(librechat_env_names().count() > 200);
-        for name in ["BEDROCK_CLAUDE_PROFILE", "LIBRECHAT_OPUS", "MY_PATH"] {
-            assert!(env_name(name).is_ok(), "{name}");
         }
     }
 
