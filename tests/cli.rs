@@ -535,21 +535,21 @@ fn a_huge_value_is_not_echoed_whole() {
 
 #[test]
 fn a_closed_stdout_stops_quietly_without_a_panic() {
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args([
+    let run = common::xtask_into_closed_pipe(
+        &root(),
+        &[
             "validate",
             "--json",
             "--config",
             "tests/fixtures/valid/guide.toml",
-        ])
-        .current_dir(root())
-        .stdout(writer)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("stdout was closed; stopping"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("stdout was closed; stopping"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 }

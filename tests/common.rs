@@ -39,6 +39,26 @@ pub fn xtask_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     }
 }
 
+/// Run the binary in `dir` with `args` and `env`, its stdout a pipe whose reader is already
+/// gone (`| head` after the first line, at worst).
+pub fn xtask_into_closed_pipe(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .envs(env.iter().copied())
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(writer)
+        .output()
+        .expect("the xtask binary runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 pub fn xtask(args: &[&str]) -> Run {
     xtask_in(&root(), args)
 }

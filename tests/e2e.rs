@@ -1324,20 +1324,18 @@ fn files_that_cannot_be_written_stop_apply_before_any_aws_write() {
 fn apply_into_a_closed_stdout_stops_before_any_aws_write() {
     let _turn = turn();
     let dir = project(None);
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(["apply", "--yes", "--local"])
-        .env("BEDROCK_EMULATOR_PORT", &emulator().port)
-        .env("NO_COLOR", "1")
-        .current_dir(dir.path())
-        .stdout(writer)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("stdout was closed; stopping"), "{stderr}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    let run = common::xtask_into_closed_pipe(
+        dir.path(),
+        &["apply", "--yes", "--local"],
+        &[("BEDROCK_EMULATOR_PORT", &emulator().port)],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("stdout was closed; stopping"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     assert!(application_profiles(&clients("us-east-1")).is_empty());
     assert!(!dir.path().join(".env").exists());
 }

@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::Paths;
-use bedrock_generate::{GeneratedFile, Inputs, DOT_ENV, REGION_VARIABLE};
+use bedrock_generate::{GenerateError, GeneratedFile, Inputs, DOT_ENV, REGION_VARIABLE};
 use bedrock_plan::resources::files::{self, EnvFile, InvokeFile};
 use bedrock_plan::{Mode, Outputs, Plan, Step};
 use bedrock_policy::PolicyKind;
@@ -145,7 +145,6 @@ pub(crate) fn write(
     dir: &Path,
 ) -> Result<BTreeMap<String, String>, Error> {
     pause_before_files();
-    let mut problem = None;
     let notes = bedrock_generate::with_directory_lock(dir, || {
         let mut texts = Vec::new();
         for chain in plan.changes.iter().flat_map(|c| &c.steps) {
@@ -167,13 +166,13 @@ pub(crate) fn write(
                 } else {
                     contents.clone()
                 };
-                match contents.resolve(outputs) {
-                    Ok(text) => texts.push((path.clone(), text, *mode, *private)),
-                    Err(e) => {
-                        problem = Some(format!("{}: {e}", path.display()));
-                        return Ok(BTreeMap::new());
-                    }
-                }
+                let text = contents.resolve(outputs).map_err(|e| GenerateError {
+                    path: path.clone(),
+                    message: format!("{e}; no file was written"),
+                    help: "fix the file and run the command again: it continues from what was done"
+                        .into(),
+                })?;
+                texts.push((path.clone(), text, *mode, *private));
             }
         }
         let mut notes = BTreeMap::new();
@@ -208,12 +207,6 @@ pub(crate) fn write(
         }
         Ok(notes)
     })?;
-    if let Some(problem) = problem {
-        return Err(Error::other(
-            problem,
-            "nothing was written; fix the file and run the command again: it continues from what was done",
-        ));
-    }
     Ok(notes)
 }
 
