@@ -59,6 +59,34 @@ pub fn xtask_into_closed_pipe(dir: &Path, args: &[&str], env: &[(&str, &str)]) -
     }
 }
 
+/// `npm ci` in `tests/<package>` (pinned by its package-lock.json), unless the install is
+/// newer than the lock; returns the package's directory. Without npm the test fails, it does
+/// not skip.
+pub fn npm_ci(package: &str) -> PathBuf {
+    let dir = root().join("tests").join(package);
+    let lock = dir.join("package-lock.json");
+    let marker = dir.join("node_modules/.package-lock.json");
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let fresh = matches!((modified(&marker), modified(&lock)), (Some(m), Some(l)) if m >= l);
+    if !fresh {
+        let out = Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
+            .current_dir(&dir)
+            .output()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "npm is needed to install tests/{package} (install Node.js 20 or newer): {e}"
+                )
+            });
+        assert!(
+            out.status.success(),
+            "npm ci in tests/{package} failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    dir
+}
+
 pub fn xtask(args: &[&str]) -> Run {
     xtask_in(&root(), args)
 }

@@ -5,7 +5,7 @@
 
 mod common;
 use common::{fixtures, rel, root, xtask};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -13,26 +13,7 @@ use std::sync::OnceLock;
 fn checker() -> PathBuf {
     static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
     INSTALLED
-        .get_or_init(|| {
-            let dir = root().join("tests/schema");
-            let lock = dir.join("package-lock.json");
-            let marker = dir.join("node_modules/.package-lock.json");
-            let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-            let fresh = matches!((modified(&marker), modified(&lock)), (Some(m), Some(l)) if m >= l);
-            if !fresh {
-                let out = Command::new("npm")
-                    .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
-                    .current_dir(&dir)
-                    .output()
-                    .unwrap_or_else(|e| panic!("npm is needed to install LibreChat's schema checker (install Node.js 18 or newer): {e}"));
-                assert!(
-                    out.status.success(),
-                    "npm ci in tests/schema failed:\n{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            dir.join("check.mjs")
-        })
+        .get_or_init(|| common::npm_ci("schema").join("check.mjs"))
         .clone()
 }
 

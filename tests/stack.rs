@@ -206,3 +206,74 @@ pub fn refused(dir: &Path, args: &[&str], expected: &[&str]) -> Run {
     assert_eq!(writes(&r), 0, "{args:?} wrote before refusing");
     r
 }
+
+// The bedrock-runtime SDK client, as LibreChat calls Bedrock.
+
+pub fn runtime_client() -> aws_sdk_bedrockruntime::Client {
+    let config = rt().block_on(bedrock_aws::sdk_config(&endpoint(), "us-east-1"));
+    aws_sdk_bedrockruntime::Client::new(&config)
+}
+
+/// A bedrock-runtime client signed in as LibreChat's role (sts:AssumeRole).
+pub fn as_librechat(c: &bedrock_aws::Clients) -> aws_sdk_bedrockruntime::Client {
+    let out = rt()
+        .block_on(
+            c.sts
+                .assume_role()
+                .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/LibreChat"))
+                .role_session_name("librechat")
+                .send(),
+        )
+        .unwrap();
+    let creds = out.credentials().unwrap();
+    let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
+        creds.access_key_id(),
+        creds.secret_access_key(),
+        Some(creds.session_token().to_string()),
+        None,
+        "assumed-role",
+    );
+    let config = rt().block_on(bedrock_aws::sdk_config(&endpoint(), "us-east-1"));
+    aws_sdk_bedrockruntime::Client::from_conf(
+        aws_sdk_bedrockruntime::config::Builder::from(&config)
+            .credentials_provider(credentials)
+            .build(),
+    )
+}
+
+pub fn message() -> aws_sdk_bedrockruntime::types::Message {
+    aws_sdk_bedrockruntime::types::Message::builder()
+        .role(aws_sdk_bedrockruntime::types::ConversationRole::User)
+        .content(aws_sdk_bedrockruntime::types::ContentBlock::Text(
+            "Hello, how are you today?".into(),
+        ))
+        .build()
+        .unwrap()
+}
+
+pub fn converse(client: &aws_sdk_bedrockruntime::Client, model: &str) {
+    rt().block_on(client.converse().model_id(model).messages(message()).send())
+        .unwrap_or_else(|e| panic!("converse with {model}: {e:?}"));
+}
+
+pub fn converse_stream(client: &aws_sdk_bedrockruntime::Client, model: &str) -> String {
+    rt().block_on(async {
+        let mut out = client
+            .converse_stream()
+            .model_id(model)
+            .messages(message())
+            .send()
+            .await
+            .unwrap();
+        let mut text = String::new();
+        while let Some(event) = out.stream.recv().await.unwrap() {
+            if let aws_sdk_bedrockruntime::types::ConverseStreamOutput::ContentBlockDelta(d) = event
+            {
+                if let Some(aws_sdk_bedrockruntime::types::ContentBlockDelta::Text(t)) = d.delta() {
+                    text.push_str(t);
+                }
+            }
+        }
+        text
+    })
+}

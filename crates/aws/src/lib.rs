@@ -8,6 +8,7 @@
 //! of `resources/`.
 
 mod apply;
+pub mod catalog;
 mod error;
 mod logs;
 mod observe;

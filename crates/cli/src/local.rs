@@ -24,6 +24,14 @@ pub enum LocalAction {
         /// IAM roles younger than this fail Bedrock's logging checks, as fresh roles do in AWS.
         #[arg(long, value_name = "SECONDS")]
         propagation_delay: Option<f64>,
+        /// Also serve HTTPS (HTTP/2 and HTTP/1.1), with a certificate from a CA generated into
+        /// the emulator's directory (`local status` names its file), for clients that only
+        /// speak https, such as LibreChat's BEDROCK_REVERSE_PROXY.
+        #[arg(long)]
+        tls: bool,
+        /// The HTTPS port (default: the port after --port).
+        #[arg(long, value_name = "PORT", requires = "tls")]
+        tls_port: Option<u16>,
     },
     /// Stop the emulator this checkout started (and nothing else).
     Stop {
@@ -34,11 +42,35 @@ pub enum LocalAction {
     Status {
         #[command(flatten)]
         at: LocalAt,
+        /// One JSON object: running, endpoint, tls_endpoint and ca_file (when serving
+        /// HTTPS), pid, log, latency_ms, propagation_delay_seconds, pending_faults.
+        #[arg(long)]
+        json: bool,
     },
     /// Empty all state: every resource, injected fault and setting.
     Reset {
         #[command(flatten)]
         at: LocalAt,
+    },
+    /// Make the emulator offer what your account offers: with --from-aws, read a region's
+    /// foundation models and system-defined inference profiles from AWS (your own
+    /// credentials: bedrock:ListFoundationModels and bedrock:ListInferenceProfiles, nothing
+    /// is changed) into the emulator's catalog; without it, list the regions read so far.
+    Catalog {
+        /// Read the region from AWS (the standard credential chain, AWS_PROFILE,
+        /// AWS_ENDPOINT_URL), replacing what was read before for it.
+        #[arg(long, requires = "region")]
+        from_aws: bool,
+        /// The region to read, e.g. us-east-1.
+        #[arg(long, value_name = "REGION", requires = "from_aws")]
+        region: Option<String>,
+        /// Forget a region read before: the emulator's built-in catalog serves it again.
+        #[arg(long, value_name = "REGION", conflicts_with = "from_aws")]
+        forget: Option<String>,
+        /// The catalog directory (default: the emulator's, which every emulator started
+        /// from here reads).
+        #[arg(long, value_name = "DIR")]
+        into: Option<std::path::PathBuf>,
     },
 }
 
@@ -66,17 +98,48 @@ impl LocalArgs {
                 at,
                 latency_ms,
                 propagation_delay,
-            } => local_start(
-                &at,
-                &StartOptions {
-                    latency_ms,
-                    propagation_delay_seconds: propagation_delay,
-                    exit_with_pid: None,
-                },
-            ),
+                tls,
+                tls_port,
+            } => {
+                let tls_port = match (tls, tls_port) {
+                    (false, _) => None,
+                    (true, Some(port)) => Some(port),
+                    (true, None) => Some(at.port.checked_add(1).ok_or_else(|| {
+                        Error::other(
+                            format!("there is no port after {} for HTTPS", at.port),
+                            "name one with --tls-port",
+                        )
+                    })?),
+                };
+                local_start(
+                    &at,
+                    &StartOptions {
+                        latency_ms,
+                        propagation_delay_seconds: propagation_delay,
+                        exit_with_pid: None,
+                        tls_port,
+                    },
+                )
+            }
             LocalAction::Stop { at } => local_stop(&at),
-            LocalAction::Status { at } => local_status(&at),
+            LocalAction::Status { at, json } => local_status(&at, json),
             LocalAction::Reset { at } => local_reset(&at),
+            LocalAction::Catalog {
+                from_aws,
+                region,
+                forget,
+                into,
+            } => {
+                let dir = into.unwrap_or_else(|| {
+                    Instance::new(
+                        &bedrock_emulator::default_dir(),
+                        bedrock_emulator::DEFAULT_HOST,
+                        bedrock_emulator::DEFAULT_PORT,
+                    )
+                    .catalog_dir()
+                });
+                return local_catalog(&dir, from_aws.then_some(region).flatten(), forget);
+            }
         };
         exit.map_err(|e| Error::other(e.message, e.help))
     }
@@ -91,12 +154,25 @@ fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
         || " (started from elsewhere)".into(),
         |p| format!(" (pid {p})"),
     );
+    let control = instance.control();
+    let state = control.state()?;
+    let tls = tls_of(&state);
+    if start.tls_port.is_some() && tls.is_none() {
+        return Err(bedrock_emulator::EmulatorError {
+            message: format!(
+                "the emulator already running at {} does not serve HTTPS",
+                s.endpoint
+            ),
+            help: format!(
+                "stop it with `{}`, then start it again with --tls",
+                bedrock_emulator::local_command("stop", &at.host, at.port)
+            ),
+        });
+    }
     if s.new {
         out(format_args!(
-            "started the embedded AWS emulator at {}{pid}\n  log: {}\n  stop it with `{}`\n",
-            s.endpoint,
-            instance.log_file().display(),
-            bedrock_emulator::local_command("stop", &at.host, at.port)
+            "started the embedded AWS emulator at {}{pid}\n",
+            s.endpoint
         ));
     } else {
         out(format_args!(
@@ -104,8 +180,19 @@ fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
             s.endpoint
         ));
     }
+    if let Some((endpoint, ca_file)) = &tls {
+        out(format_args!(
+            "  https: {endpoint} (certificate authority: {ca_file})\n"
+        ));
+    }
+    if s.new {
+        out(format_args!(
+            "  log: {}\n  stop it with `{}`\n",
+            instance.log_file().display(),
+            bedrock_emulator::local_command("stop", &at.host, at.port)
+        ));
+    }
     // Latency and propagation delay asked of an already running emulator apply to it too.
-    let control = instance.control();
     if let Some(ms) = start.latency_ms {
         control.set_latency_ms(ms)?;
     }
@@ -139,12 +226,52 @@ fn local_stop(at: &LocalAt) -> Outcome {
     Ok(Exit::Success)
 }
 
+/// The HTTPS endpoint and CA file an emulator reports serving.
+fn tls_of(state: &serde_json::Value) -> Option<(String, String)> {
+    Some((
+        state["tls_endpoint"].as_str()?.to_string(),
+        state["ca_file"].as_str()?.to_string(),
+    ))
+}
+
 /// Exit 0 when the emulator answers, 1 when it does not.
-fn local_status(at: &LocalAt) -> Outcome {
+fn local_status(at: &LocalAt, json: bool) -> Outcome {
     let instance = at.instance();
     let endpoint = instance.endpoint();
     let log = instance.log_file();
-    Ok(match instance.status() {
+    let status = instance.status();
+    if json {
+        let mut value = serde_json::json!({
+            "running": false,
+            "endpoint": endpoint,
+        });
+        let exit = match &status {
+            Status::Running { pid, state } => {
+                value["running"] = true.into();
+                value["pid"] = (*pid).into();
+                if pid.is_some() {
+                    value["log"] = log.display().to_string().into();
+                }
+                if let Some((tls_endpoint, ca_file)) = tls_of(state) {
+                    value["tls_endpoint"] = tls_endpoint.into();
+                    value["ca_file"] = ca_file.into();
+                }
+                value["latency_ms"] = state["latency_ms"].clone();
+                value["propagation_delay_seconds"] = state["propagation_delay_seconds"].clone();
+                value["pending_faults"] = state["faults"].as_array().map_or(0, Vec::len).into();
+                Exit::Success
+            }
+            Status::NotAnswering { pid } => {
+                value["pid"] = (*pid).into();
+                value["log"] = log.display().to_string().into();
+                Exit::Error
+            }
+            Status::Stopped => Exit::Error,
+        };
+        out(format_args!("{value:#}\n"));
+        return Ok(exit);
+    }
+    Ok(match status {
         Status::Running { pid, state } => {
             let by = pid.map_or_else(
                 || " (started from elsewhere)".into(),
@@ -156,6 +283,11 @@ fn local_status(at: &LocalAt) -> Outcome {
                 state["propagation_delay_seconds"],
                 state["faults"].as_array().map_or(0, Vec::len)
             ));
+            if let Some((tls_endpoint, ca_file)) = tls_of(&state) {
+                out(format_args!(
+                    "  https: {tls_endpoint} (certificate authority: {ca_file})\n"
+                ));
+            }
             if pid.is_some() {
                 out(format_args!("  log: {}\n", log.display()));
             }
@@ -176,6 +308,88 @@ fn local_status(at: &LocalAt) -> Outcome {
             Exit::Error
         }
     })
+}
+
+/// A region name as AWS spells them (us-east-1, us-gov-west-1, ap-southeast-4).
+fn is_region(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn local_catalog(
+    dir: &std::path::Path,
+    read: Option<String>,
+    forget: Option<String>,
+) -> Result<Exit, Error> {
+    for region in read.iter().chain(forget.iter()) {
+        if !is_region(region) {
+            return Err(Error::other(
+                format!("{region:?} is not a region name; nothing was read"),
+                "name a region as AWS does, e.g. --region us-east-1",
+            ));
+        }
+    }
+    if let Some(region) = read {
+        crate::stack_args::check_profile()?;
+        match std::env::var("AWS_ENDPOINT_URL").ok().filter(|u| !u.trim().is_empty()) {
+            Some(url) => note(format!(
+                "reading the catalog of {region} from AWS_ENDPOINT_URL={url} (not AWS itself), standard credential chain"
+            )),
+            None => note(format!(
+                "reading the catalog of {region} from AWS (standard credential chain); nothing is changed"
+            )),
+        }
+        let catalog = bedrock_engine::read_catalog(&bedrock_aws::Endpoint::aws(), &region)?;
+        let path = bedrock_emulator::write_account_catalog(dir, &region, &catalog)
+            .map_err(|e| Error::other(e.message, e.help))?;
+        let count = |key: &str| catalog[key].as_array().map_or(0, Vec::len);
+        out(format_args!(
+            "read {} foundation models and {} system-defined inference profiles of {region} into {}\n  the emulator now offers in {region} exactly what your account does (a running emulator sees it at once)\n",
+            count("foundationModels"),
+            count("inferenceProfiles"),
+            path.display()
+        ));
+        return Ok(Exit::Success);
+    }
+    if let Some(region) = forget {
+        let path = dir.join(format!("{region}.json"));
+        match std::fs::remove_file(&path) {
+            Ok(()) => out(format_args!(
+                "forgot {region}: the emulator's built-in catalog serves it again\n"
+            )),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => out(format_args!(
+                "{region} was not read from an account; nothing to forget\n"
+            )),
+            Err(e) => {
+                return Err(Error::other(
+                    format!("cannot remove {}: {e}", path.display()),
+                    "check the directory's permissions",
+                ))
+            }
+        }
+        return Ok(Exit::Success);
+    }
+    let read = bedrock_emulator::account_catalogs(dir);
+    if read.is_empty() {
+        out(format_args!(
+            "every region is served from the emulator's built-in catalog\n  `cargo xtask local catalog --from-aws --region REGION` makes one match your account\n"
+        ));
+    }
+    for (region, path) in read {
+        out(format_args!(
+            "{region}: read from an account ({})\n",
+            path.display()
+        ));
+    }
+    Ok(Exit::Success)
 }
 
 fn local_reset(at: &LocalAt) -> Outcome {

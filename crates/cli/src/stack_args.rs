@@ -139,7 +139,7 @@ fn check_url(url: &str, from: &str) -> Result<(), Error> {
 /// `AWS_PROFILE`, when set, names a profile of the shared config or credentials file:
 /// otherwise the SDK falls through to the instance metadata service and says so, in words
 /// no one can act on.
-fn check_profile() -> Result<(), Error> {
+pub(crate) fn check_profile() -> Result<(), Error> {
     let Some(profile) = std::env::var("AWS_PROFILE")
         .ok()
         .filter(|p| !p.trim().is_empty())

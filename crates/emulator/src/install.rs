@@ -12,7 +12,7 @@ pub const REQUIREMENTS: &str = include_str!("../python/requirements.txt");
 
 /// The extension's sources, written next to each running instance so that the server always
 /// runs the code this binary was built with.
-pub const SOURCES: [(&str, &str); 11] = [
+pub const SOURCES: [(&str, &str); 14] = [
     (
         "__init__.py",
         include_str!("../python/bedrock_emulator/__init__.py"),
@@ -56,6 +56,15 @@ pub const SOURCES: [(&str, &str); 11] = [
     (
         "s3_fidelity.py",
         include_str!("../python/bedrock_emulator/s3_fidelity.py"),
+    ),
+    (
+        "server.py",
+        include_str!("../python/bedrock_emulator/server.py"),
+    ),
+    ("tls.py", include_str!("../python/bedrock_emulator/tls.py")),
+    (
+        "validation.py",
+        include_str!("../python/bedrock_emulator/validation.py"),
     ),
 ];
 

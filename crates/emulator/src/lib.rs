@@ -66,6 +66,44 @@ pub fn default_dir() -> PathBuf {
         .join("emulator")
 }
 
+/// Write what an account offers in `region` (see `bedrock_engine::read_catalog`) into
+/// `dir` as `<region>.json`, whole or not at all; returns the file's path.
+pub fn write_account_catalog(
+    dir: &Path,
+    region: &str,
+    catalog: &serde_json::Value,
+) -> Result<PathBuf, EmulatorError> {
+    let fail = |what: &Path, e: std::io::Error| {
+        EmulatorError::new(
+            format!("cannot write {}: {e}", what.display()),
+            "check that the directory is writable, or name another with --into",
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    let path = dir.join(format!("{region}.json"));
+    let partial = dir.join(format!(".{region}.json.partial"));
+    let text = serde_json::to_string_pretty(catalog).unwrap_or_default() + "\n";
+    std::fs::write(&partial, text).map_err(|e| fail(&partial, e))?;
+    std::fs::rename(&partial, &path).map_err(|e| fail(&path, e))?;
+    Ok(path)
+}
+
+/// The regions of `dir` read from an account: (region, file), sorted.
+pub fn account_catalogs(dir: &Path) -> Vec<(String, PathBuf)> {
+    let mut found: Vec<(String, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter_map(|p| {
+            let region = p.file_name()?.to_str()?.strip_suffix(".json")?.to_string();
+            (!region.starts_with('.')).then_some((region, p))
+        })
+        .collect();
+    found.sort();
+    found
+}
+
 /// A fault for the emulator to inject into the next `count` matching requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {

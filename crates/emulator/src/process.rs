@@ -26,6 +26,9 @@ pub struct StartOptions {
     pub propagation_delay_seconds: Option<f64>,
     /// End the server when this process ends (for tests' private emulators).
     pub exit_with_pid: Option<u32>,
+    /// Also serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) on this port, with a certificate from
+    /// the CA in [`Instance::tls_dir`].
+    pub tls_port: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,19 +65,24 @@ impl Instance {
         }
     }
 
-    /// A private emulator, for tests: its files in `dir`, a free port on loopback, the
-    /// shared virtualenv of [`crate::default_dir`], started now and ending with this process.
+    /// A private emulator, for tests: its files in `dir`, free ports on loopback (HTTP, and
+    /// HTTPS with the CA in `dir`), the shared virtualenv of [`crate::default_dir`], started
+    /// now and ending with this process.
     pub fn start_private(dir: &Path) -> Result<Instance, EmulatorError> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| {
-                EmulatorError::new(format!("no free port on 127.0.0.1: {e}"), "free a port")
-            })?
-            .port();
+        let free_port = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .map_err(|e| {
+                    EmulatorError::new(format!("no free port on 127.0.0.1: {e}"), "free a port")
+                })
+        };
+        let (port, tls_port) = (free_port()?, free_port()?);
         let mut instance = Instance::new(dir, crate::DEFAULT_HOST, port);
         instance.installation = Installation::at(&crate::default_dir());
         let options = StartOptions {
             exit_with_pid: Some(std::process::id()),
+            tls_port: Some(tls_port),
             ..StartOptions::default()
         };
         instance.start(&options, &mut |line| eprintln!("{line}"))?;
@@ -95,6 +103,17 @@ impl Instance {
 
     pub fn log_file(&self) -> PathBuf {
         self.dir.join(format!("emulator-{}.log", self.port))
+    }
+
+    /// The CA (`ca.pem`, for clients) and the server certificates of `--tls`.
+    pub fn tls_dir(&self) -> PathBuf {
+        self.dir.join("tls")
+    }
+
+    /// The regions read from a real account (`local catalog --from-aws`), one
+    /// `<region>.json` each; the running server re-reads them when they change.
+    pub fn catalog_dir(&self) -> PathBuf {
+        self.dir.join("catalog")
     }
 
     fn sources_dir(&self) -> PathBuf {
@@ -208,6 +227,11 @@ impl Instance {
         }
         if let Some(pid) = options.exit_with_pid {
             command.args(["--exit-with-pid", &pid.to_string()]);
+        }
+        command.arg("--catalog-dir").arg(self.catalog_dir());
+        if let Some(port) = options.tls_port {
+            command.args(["--tls-port", &port.to_string(), "--tls-dir"]);
+            command.arg(self.tls_dir());
         }
         // Its own process group: a Ctrl-C meant for the command that started it does not
         // stop the emulator, which outlives that command on purpose.

@@ -68,6 +68,24 @@ pub struct Planned {
     rerun: String,
 }
 
+/// What the account behind `endpoint` offers in `region` (its foundation models and
+/// system-defined inference profiles), as JSON for the embedded emulator's catalog.
+pub fn read_catalog(endpoint: &Endpoint, region: &str) -> Result<serde_json::Value, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::other(
+                format!("cannot start the async runtime: {e}"),
+                "check the process's thread limits",
+            )
+        })?;
+    runtime.block_on(async {
+        let clients = Clients::connect(endpoint, region).await;
+        Ok(bedrock_aws::catalog::read(&clients, region).await?)
+    })
+}
+
 impl Stack {
     /// Connect to `endpoint` in the spec's region. Nothing is called yet.
     pub fn connect(

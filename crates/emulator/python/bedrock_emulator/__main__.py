@@ -1,6 +1,10 @@
 """Run moto's server with the extension loaded:
 
     python -m bedrock_emulator --host 127.0.0.1 --port 4566 [--latency-ms 50] [--propagation-delay 10]
+        [--tls-port 4567 --tls-dir DIR]
+
+The port answers HTTP/1.1 and HTTP/2 (prior knowledge); the TLS port, HTTPS with either
+protocol by ALPN (server.py, tls.py).
 """
 
 import argparse
@@ -10,14 +14,9 @@ import sys
 import threading
 import time
 
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from . import controls, logging_config, profiles, runtime, s3_fidelity
+from . import catalog, controls, logging_config, profiles, runtime, s3_fidelity, server, tls
 
 
 def main(argv=None) -> None:
@@ -26,6 +25,9 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=4566)
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--propagation-delay", type=float, default=0.0)
+    parser.add_argument("--tls-port", type=int, default=None, help="also serve HTTPS on this port")
+    parser.add_argument("--tls-dir", default=None, help="where the CA and the server certificate live")
+    parser.add_argument("--catalog-dir", default=None, help="per-region catalogs read from an account (local catalog --from-aws)")
     parser.add_argument(
         "--exit-with-pid",
         type=int,
@@ -47,6 +49,7 @@ def main(argv=None) -> None:
 
         threading.Thread(target=watch, args=(args.exit_with_pid,), daemon=True).start()
 
+    catalog.set_account_dir(args.catalog_dir)
     profiles.install()
     profiles.install_resource_groups_tagging()
     logging_config.install()
@@ -58,15 +61,17 @@ def main(argv=None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
-    app = DomainDispatcherApplication(create_backend_app)
-    run_simple(
-        args.host,
-        args.port,
-        controls.Controls(app),
-        threaded=True,
-        use_reloader=False,
-        request_handler=MotoRequestHandler,
-    )
+    app = controls.Controls(DomainDispatcherApplication(create_backend_app))
+    plain = server.make(args.host, args.port, app)
+    if args.tls_port is not None:
+        directory = args.tls_dir or os.getcwd()
+        context = tls.server_context(directory, args.host, args.tls_port)
+        secure = server.make(args.host, args.tls_port, app, tls_context=context)
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        controls.info["tls_endpoint"] = f"https://{host}:{args.tls_port}"
+        controls.info["ca_file"] = os.path.join(os.path.abspath(directory), "ca.pem")
+        threading.Thread(target=secure.serve_forever, daemon=True).start()
+    plain.serve_forever()
 
 
 if __name__ == "__main__":

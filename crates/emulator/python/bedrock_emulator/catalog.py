@@ -1,4 +1,12 @@
-"""The catalog of foundation models and system-defined inference profiles (catalog.json)."""
+"""The catalog of foundation models and system-defined inference profiles: catalog.json,
+and, per region, what a real account answered (`cargo xtask local catalog --from-aws`), read
+from the directory given by --catalog-dir (files <region>.json, re-read when they change):
+
+    {"region": "us-east-1", "foundationModels": [<ListFoundationModels modelSummaries>],
+     "inferenceProfiles": [<ListInferenceProfiles SYSTEM_DEFINED summaries>]}
+
+A region with such a file offers exactly its models and profiles, as the account did.
+"""
 
 import json
 import os
@@ -17,6 +25,50 @@ FOUNDATION_ONLY: list = _DATA["foundation_only"]
 # System-defined profiles have existed since before any application profile.
 SYSTEM_CREATED = datetime(2024, 8, 27, 0, 0, 0, tzinfo=timezone.utc)
 
+_accounts = {"dir": None, "stamp": None, "regions": {}}
+
+
+def set_account_dir(directory):
+    _accounts["dir"] = directory
+
+
+def _read() -> dict:
+    """region -> an account's answers, re-read when the directory's files change."""
+    directory = _accounts["dir"]
+    if not directory or not os.path.isdir(directory):
+        return {}
+    files = sorted(f for f in os.listdir(directory) if f.endswith(".json"))
+    stamp = tuple((f, os.stat(os.path.join(directory, f)).st_mtime_ns) for f in files)
+    if stamp != _accounts["stamp"]:
+        regions = {}
+        for f in files:
+            try:
+                with open(os.path.join(directory, f), encoding="utf-8") as handle:
+                    data = json.load(handle)
+                regions[data["region"]] = data
+            except (OSError, ValueError, KeyError):
+                continue  # a file being written, or not one of ours
+        _accounts["regions"], _accounts["stamp"] = regions, stamp
+    return _accounts["regions"]
+
+
+def _account(region: str):
+    return _read().get(region)
+
+
+def _account_profile(data: dict, profile: dict) -> dict:
+    arns = [m["modelArn"] for m in profile.get("models", [])]
+    return {
+        "id": profile["inferenceProfileId"],
+        "name": profile.get("inferenceProfileName", profile["inferenceProfileId"]),
+        "description": profile.get("description", ""),
+        "model": arns[0].rsplit("/", 1)[1] if arns else "",
+        "regions": [a.split(":")[3] for a in arns if a.split(":")[3]],
+        "sources": [data["region"]],
+        "arns": arns,
+        "view": profile,
+    }
+
 
 def partition_of(region: str) -> str:
     if region.startswith("cn-"):
@@ -31,6 +83,27 @@ def foundation_model_arn(region: str, model_id: str) -> str:
 
 
 def foundation_model_regions(model_id: str) -> set:
+    accounts = _read()
+    regions = {r for r in _builtin_regions(model_id) if r not in accounts}
+    for region, data in accounts.items():
+        if any(m.get("modelId") == model_id for m in data.get("foundationModels", [])):
+            regions.add(region)
+    return regions
+
+
+def on_demand(model_id: str, region: str) -> bool:
+    """Whether the model answers on-demand calls by its own id (newer models serve only
+    through an inference profile: "... with on-demand throughput isn't supported")."""
+    data = _account(region)
+    if data is not None:
+        entry = next((m for m in data.get("foundationModels", []) if m.get("modelId") == model_id), None)
+        return entry is not None and "ON_DEMAND" in entry.get("inferenceTypesSupported", [])
+    if any(m["id"] == model_id for m in FOUNDATION_ONLY):
+        return True
+    return not model_id.startswith("anthropic.claude-") or "3-haiku" in model_id or "3-5-sonnet-20240620" in model_id
+
+
+def _builtin_regions(model_id: str) -> set:
     for m in MODELS:
         if m["id"] == model_id:
             return {r for g in m["geographies"] for r in GEOGRAPHIES[g]}
@@ -61,6 +134,12 @@ SYSTEM_PROFILES = sorted(_system_profiles(), key=lambda p: p["id"])
 
 def system_profile(profile_id: str, region: str):
     """The system-defined profile with this id offered in `region`, or None."""
+    data = _account(region)
+    if data is not None:
+        for p in data.get("inferenceProfiles", []):
+            if p.get("inferenceProfileId") == profile_id:
+                return _account_profile(data, p)
+        return None
     for p in SYSTEM_PROFILES:
         if p["id"] == profile_id and region in p["sources"]:
             return p
@@ -68,6 +147,9 @@ def system_profile(profile_id: str, region: str):
 
 
 def system_profiles_in(region: str) -> list:
+    data = _account(region)
+    if data is not None:
+        return [_account_profile(data, p) for p in data.get("inferenceProfiles", [])]
     return [p for p in SYSTEM_PROFILES if region in p["sources"]]
 
 
@@ -75,7 +157,10 @@ def profile_model_arns(p: dict, region: str) -> list:
     """The `models` of a system-defined profile offered in `region`, as Bedrock returns them:
     the foundation model in each region of a geographic profile; for a global profile, the
     Region-less foundation model ARN (`arn:aws:bedrock:::foundation-model/...`, which AWS's
-    "Global cross-Region inference" IAM section requires) and the one in the source region."""
+    "Global cross-Region inference" IAM section requires) and the one in the source region.
+    A profile read from an account has the account's list."""
+    if "arns" in p:
+        return list(p["arns"])
     if p["id"].startswith("global."):
         partition = partition_of(region)
         return [
@@ -96,6 +181,8 @@ def serving_regions(model_arns: list) -> list:
 
 def system_profile_view(p: dict, region: str, account: str) -> dict:
     """A system-defined profile as GetInferenceProfile returns it."""
+    if "view" in p:
+        return dict(p["view"])
     created = SYSTEM_CREATED.isoformat().replace("+00:00", "Z")
     return {
         "inferenceProfileName": p["name"],
@@ -112,6 +199,10 @@ def system_profile_view(p: dict, region: str, account: str) -> dict:
 
 def foundation_model_view(model_id: str, region: str):
     """A foundation model as GetFoundationModel returns it, or None when the region lacks it."""
+    data = _account(region)
+    if data is not None:
+        found = next((m for m in data.get("foundationModels", []) if m.get("modelId") == model_id), None)
+        return dict(found) if found else None
     if region not in foundation_model_regions(model_id):
         return None
     entry = next((m for m in MODELS + FOUNDATION_ONLY if m["id"] == model_id), None)
@@ -132,5 +223,8 @@ def foundation_model_view(model_id: str, region: str):
 
 
 def foundation_models_in(region: str) -> list:
+    data = _account(region)
+    if data is not None:
+        return [dict(m) for m in data.get("foundationModels", [])]
     ids = sorted({m["id"] for m in MODELS + FOUNDATION_ONLY})
     return [v for v in (foundation_model_view(i, region) for i in ids) if v is not None]

@@ -24,12 +24,15 @@ import re
 import socket
 import threading
 import time
+import uuid
 from urllib.parse import parse_qs
 
-from . import logging_config
+from . import logging_config, validation
 
 _lock = threading.Lock()
 settings = {"latency_ms": 0.0}
+# What this server serves besides its plain endpoint (tls_endpoint, ca_file), set at start.
+info: dict = {}
 faults: list = []
 
 def _bedrock_operation(environ):
@@ -136,6 +139,7 @@ class Controls:
                 "latency_ms": settings["latency_ms"],
                 "propagation_delay_seconds": logging_config.settings["propagation_delay_seconds"],
                 "faults": [dict(f) for f in faults],
+                **info,
             }
 
     def control(self, environ, start_response, body: bytes):
@@ -209,4 +213,11 @@ class Controls:
                     return []
                 status, headers, text = _error_response(service, fault["error"])
                 return _respond(start_response, status, headers, text)
+        if _service(environ) == "bedrock":
+            # Bedrock and Bedrock Runtime (both sign as bedrock) validate by their models.
+            try:
+                validation.check(environ, body)
+            except validation.Invalid as error:
+                headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.code), ("x-amzn-RequestId", str(uuid.uuid4()))]
+                return _respond(start_response, error.status, headers, json.dumps({"message": error.message}))
         return self.app(environ, start_response)

@@ -1,22 +1,25 @@
 """Errors in the shapes the AWS SDKs parse: restJson1 for Bedrock (type in the
 x-amzn-ErrorType header and the body's __type)."""
 
-import json
-
 from moto.core.exceptions import JsonRESTError
 
 
 class BedrockError(JsonRESTError):
     code = 400
+    # Set by the runtime, whose invocation record names the failed call by this id.
+    request_id = None
 
     def __init__(self, error_type: str, message: str):
         super().__init__(error_type, message)
 
     def get_headers(self, *args, **kwargs):
-        return [
+        headers = [
             ("Content-Type", "application/json"),
             ("x-amzn-ErrorType", self.error_type),
         ]
+        if self.request_id:
+            headers.append(("x-amzn-RequestId", self.request_id))
+        return headers
 
 
 class ValidationException(BedrockError):
@@ -47,10 +50,3 @@ class TooManyTagsException(BedrockError):
     def __init__(self, message: str):
         super().__init__("TooManyTagsException", message)
 
-
-def constraint(value, member: str, rule: str) -> ValidationException:
-    """AWS's wording for a request that breaks a service-model constraint."""
-    shown = value if isinstance(value, str) else json.dumps(value)
-    return ValidationException(
-        f"1 validation error detected: Value '{shown}' at '{member}' failed to satisfy constraint: {rule}"
-    )

@@ -20,7 +20,7 @@ from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 
 from . import catalog, iam_eval
-from .errors import ValidationException, constraint
+from .errors import ValidationException
 
 BEDROCK = "bedrock.amazonaws.com"
 JSON = {"Content-Type": "application/json"}
@@ -87,10 +87,6 @@ def _object_arn(self, bucket: str, prefix: str) -> str:
 def _check_cloudwatch(self, config: dict):
     group = config.get("logGroupName")
     role_arn = config.get("roleArn")
-    if not isinstance(group, str) or not (1 <= len(group) <= 512):
-        raise constraint(group, "loggingConfig.cloudWatchConfig.logGroupName", "Member must have length between 1 and 512")
-    if not isinstance(role_arn, str) or not role_arn.startswith("arn:"):
-        raise constraint(role_arn, "loggingConfig.cloudWatchConfig.roleArn", "Member must satisfy regular expression pattern: arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+")
     failure = ValidationException(
         f"Failed to validate permissions for log group: {group}, with role: {role_arn}. Verify the IAM role permissions are correct."
     )
@@ -149,9 +145,7 @@ def _check_s3(self, config: dict):
 
 def put_model_invocation_logging_configuration(self):
     params = json.loads(self.body or "{}")
-    config = params.get("loggingConfig")
-    if not isinstance(config, dict):
-        raise ValidationException("1 validation error detected: Value null at 'loggingConfig' failed to satisfy constraint: Member must not be null")
+    config = params["loggingConfig"]  # required by the model, checked before this runs
     cloudwatch, s3 = config.get("cloudWatchConfig"), config.get("s3Config")
     if not cloudwatch and not s3:
         raise ValidationException("At least one logging destination (cloudWatchConfig or s3Config) is required.")

@@ -13,7 +13,6 @@ Logs log groups and S3 buckets.
 import base64
 import contextvars
 import json
-import re
 import secrets
 import string
 import threading
@@ -40,19 +39,10 @@ from .errors import (
     ResourceNotFoundException,
     TooManyTagsException,
     ValidationException,
-    constraint,
 )
 
-NAME = re.compile(r"([0-9a-zA-Z][ _-]?)+")
-DESCRIPTION = re.compile(r"([0-9a-zA-Z:.][ _-]?)+")
-TAG = re.compile(r"[a-zA-Z0-9\s._:/=+@-]*")
-TOKEN = re.compile(r"[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?")
-SOURCE_ARN = re.compile(
-    r"arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|foundation-model)/[a-zA-Z0-9-:.]+"
-)
-IDENTIFIER = re.compile(
-    r"(arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:(|[0-9a-z-]{0,20}):(|[0-9]{12}):(inference-profile|application-inference-profile)/)?[a-zA-Z0-9-:.]+"
-)
+# Requests reach these handlers only once they satisfy the service model (validation.py):
+# what is checked here is what AWS checks beyond it.
 MAX_TAGS = 50
 JSON = {"Content-Type": "application/json"}
 
@@ -73,14 +63,6 @@ def _state(backend: BedrockBackend) -> dict:
 
 
 def _check_tags(tags, existing: int = 0):
-    if not isinstance(tags, list):
-        raise constraint(tags, "tags", "Member must be a list")
-    for i, tag in enumerate(tags):
-        key, value = tag.get("key"), tag.get("value")
-        if not isinstance(key, str) or not (1 <= len(key) <= 128) or not TAG.fullmatch(key):
-            raise constraint(key, f"tags.{i + 1}.member.key", "Member must satisfy regular expression pattern: [a-zA-Z0-9\\s._:/=+@-]* and have length between 1 and 128")
-        if not isinstance(value, str) or len(value) > 256 or not TAG.fullmatch(value):
-            raise constraint(value, f"tags.{i + 1}.member.value", "Member must satisfy regular expression pattern: [a-zA-Z0-9\\s._:/=+@-]* and have length less than or equal to 256")
     keys = {t["key"] for t in tags}
     if existing + len(keys) > MAX_TAGS:
         raise TooManyTagsException(
@@ -95,8 +77,6 @@ def _tag_list(backend, arn):
 def _resolve(self, identifier: str):
     """(kind, profile) for an id or ARN, application or system-defined; raises when unknown."""
     identifier = unquote(identifier or "")
-    if not (1 <= len(identifier) <= 2048) or not IDENTIFIER.fullmatch(identifier):
-        raise constraint(identifier, "inferenceProfileIdentifier", "Member must satisfy regular expression pattern: " + IDENTIFIER.pattern)
     profiles = _state(self.bedrock_backend)
     for p in profiles.values():
         if identifier in (p["inferenceProfileId"], p["inferenceProfileArn"]):
@@ -114,8 +94,9 @@ def _resolve(self, identifier: str):
 
 def _models_of_source(self, source: str) -> list:
     """The foundation-model ARNs a copyFrom source routes to; raises for an unknown source."""
-    if not isinstance(source, str) or not SOURCE_ARN.fullmatch(source):
-        raise constraint(source, "modelSource.copyFrom", "Member must satisfy regular expression pattern: " + SOURCE_ARN.pattern)
+    if source.count(":") < 5:
+        # The model's pattern lets a few non-ARNs through; AWS finds no such source.
+        raise ResourceNotFoundException(f"The model source {source} was not found.")
     _, partition, _, region, account, resource = source.split(":", 5)
     kind, _, source_id = resource.partition("/")
     if region and region != self.region:
@@ -139,14 +120,8 @@ def _models_of_source(self, source: str) -> list:
 def create_inference_profile(self):
     params = json.loads(self.body or "{}")
     name = params.get("inferenceProfileName")
-    if not isinstance(name, str) or not (1 <= len(name) <= 64) or not NAME.fullmatch(name):
-        raise constraint(name, "inferenceProfileName", "Member must satisfy regular expression pattern: ([0-9a-zA-Z][ _-]?)+ and have length between 1 and 64")
     description = params.get("description")
-    if description is not None and (not isinstance(description, str) or not (1 <= len(description) <= 200) or not DESCRIPTION.fullmatch(description)):
-        raise constraint(description, "description", "Member must satisfy regular expression pattern: ([0-9a-zA-Z:.][ _-]?)+ and have length between 1 and 200")
     token = params.get("clientRequestToken")
-    if token is not None and (not isinstance(token, str) or not TOKEN.fullmatch(token)):
-        raise constraint(token, "clientRequestToken", "Member must satisfy regular expression pattern: " + TOKEN.pattern)
     source = (params.get("modelSource") or {}).get("copyFrom")
     tags = params.get("tags") or []
     _check_tags(tags)
@@ -211,18 +186,7 @@ def _query(self, name):
 
 def list_inference_profiles(self):
     profile_type = _query(self, "type") or "SYSTEM_DEFINED"
-    if profile_type not in ("SYSTEM_DEFINED", "APPLICATION"):
-        raise constraint(profile_type, "typeEquals", "Member must satisfy enum value set: [SYSTEM_DEFINED, APPLICATION]")
-    max_results = _query(self, "maxResults")
-    if max_results is None:
-        max_results = 1000
-    else:
-        try:
-            max_results = int(max_results)
-        except ValueError:
-            raise constraint(max_results, "maxResults", "Member must be a number")
-        if not (1 <= max_results <= 1000):
-            raise constraint(max_results, "maxResults", "Member must have value between 1 and 1000")
+    max_results = int(_query(self, "maxResults") or 1000)
     if profile_type == "APPLICATION":
         with _lock:
             items = list(_state(self.bedrock_backend).values())

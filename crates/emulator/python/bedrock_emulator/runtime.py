@@ -1,16 +1,30 @@
-"""A minimal bedrock-runtime: Converse, ConverseStream and InvokeModel on an application
-profile ARN, a system-defined profile id or ARN, or a foundation model id or ARN. The answer
-is canned; what matters is what Bedrock does around it: the model identifier is resolved as
-Bedrock resolves it, and when model invocation logging is configured in the region a record
-in Bedrock's format goes to the configured log group (stream aws/bedrock/modelinvocations),
-with payloads over 100 KiB delivered to the large-data bucket instead, as Bedrock does.
+"""Bedrock Runtime: Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream
+on an application profile ARN, a system-defined profile id or ARN, or a foundation model id
+or ARN. The answer is canned; what matters is what Bedrock does around it:
+
+- the request has passed the service model's validation (validation.py); what AWS checks
+  beyond the model is checked here: the Converse conversation rules, and an Anthropic body's
+  own schema (anthropic_version, max_tokens, messages), in AWS's words;
+- the model identifier is resolved as Bedrock resolves it, and a caller in an assumed role is
+  authorized by the role's policies (iam_eval);
+- prompt caching: a cachePoint (Converse) or cache_control (Anthropic body) writes the prefix
+  before it to a cache for five minutes, and the same prefix again reads it; the usage and
+  the invocation record carry the cache token counts;
+- when model invocation logging is configured in the region, a record in Bedrock's format
+  goes to the configured log group (stream aws/bedrock/modelinvocations), with payloads over
+  100 KiB delivered to the large-data bucket instead; a call that fails once its model is
+  known gets a record with its errorCode, as Bedrock writes one;
+- every answer carries one x-amzn-RequestId, the requestId of its record.
 """
 
+import base64
 import gzip
+import hashlib
 import json
 import re
 import struct
 import threading
+import time
 import uuid
 import zlib
 from datetime import datetime, timezone
@@ -24,7 +38,7 @@ from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 
 from . import catalog, iam_eval, logging_config
-from .errors import AccessDeniedException, ResourceNotFoundException, ValidationException
+from .errors import AccessDeniedException, BedrockError, ResourceNotFoundException, ValidationException
 
 ANSWER = "Hello from the embedded AWS emulator. This is a canned answer."
 LARGE_DATA_BYTES = 100 * 1024
@@ -70,7 +84,7 @@ def _routes(self, model_id: str):
         if system is not None:
             models = catalog.profile_model_arns(system, region)
         elif region in catalog.foundation_model_regions(model_id):
-            if not any(m["id"] == model_id for m in catalog.FOUNDATION_ONLY) and model_id.startswith("anthropic.claude-") and "3-haiku" not in model_id and "3-5-sonnet-20240620" not in model_id:
+            if not catalog.on_demand(model_id, region):
                 # Newer models serve on-demand traffic only through an inference profile.
                 raise ValidationException(
                     f"Invocation of model ID {model_id} with on-demand throughput isn't supported. Retry your request with the ID or ARN of an inference profile that contains this model."
@@ -121,20 +135,132 @@ def _authorize(self, action: str, requested: str, models: list):
             )
 
 
+CACHE_SECONDS = 300
+_cache: dict = {}  # (account, region, model, prefix digest) -> expiry
+
+
 def _tokens(value) -> int:
     text = json.dumps(value)
     return max(1, len(text.split()) // 2)
 
 
 def _identity(self) -> str:
-    """The caller's ARN as the record names it: its role session, or the emulator's own."""
-    session = _caller(self)
-    if session is not None:
-        return session.arn
-    return f"arn:aws:sts::{self.current_account}:assumed-role/LibreChat/emulator"
+    """The caller's ARN as STS names it: the role session of assumed-role credentials, the
+    IAM user of a user's access key, or moto's default identity for any other key."""
+    match = re.search(r"Credential=([^/,\s]+)/", self.headers.get("Authorization") or "")
+    sts = sts_backends[self.current_account][catalog.partition_of(self.region)]
+    return sts.get_caller_identity(match.group(1) if match else "", self.region)[1]
 
 
-def _record(self, operation, model_id, inference_region, request_body, response_body, input_tokens, output_tokens, request_id):
+def _cache_tokens(self, model: str, prefixes: list) -> tuple:
+    """(read, write) cache token counts for a request whose cache points close `prefixes`
+    (the content before each point, longest last): the longest prefix cached within five
+    minutes is read, and what lies beyond it up to the last point is written."""
+    if not prefixes:
+        return 0, 0
+    now = time.monotonic()
+    read = write = 0
+    with _lock:
+        for key in [k for k, expiry in _cache.items() if expiry < now]:
+            del _cache[key]
+        cached = 0
+        for prefix in prefixes:
+            key = (self.current_account, self.region, model, hashlib.sha256(json.dumps(prefix, sort_keys=True).encode()).hexdigest())
+            if key in _cache:
+                cached = _tokens(prefix)
+            _cache[key] = now + CACHE_SECONDS
+        read = cached
+        write = max(0, _tokens(prefixes[-1]) - cached)
+    return read, write
+
+
+def _converse_prefixes(request: dict) -> list:
+    """The request's content up to each cachePoint, in order (system, then messages)."""
+    prefixes, seen = [], []
+    for block in request.get("system") or []:
+        if "cachePoint" in block:
+            prefixes.append(list(seen))
+        else:
+            seen.append(block)
+    for message in request.get("messages") or []:
+        for block in message.get("content") or []:
+            if "cachePoint" in block:
+                prefixes.append(list(seen))
+            else:
+                seen.append(block)
+    return [p for p in prefixes if p]
+
+
+def _claude_prefixes(body: dict) -> list:
+    """An Anthropic body's content up to and including each block with cache_control."""
+    prefixes, seen = [], []
+    system = body.get("system")
+    blocks = system if isinstance(system, list) else []
+    for block in blocks:
+        seen.append(block)
+        if isinstance(block, dict) and block.get("cache_control"):
+            prefixes.append(list(seen))
+    for message in body.get("messages") or []:
+        content = message.get("content") if isinstance(message, dict) else None
+        for block in content if isinstance(content, list) else []:
+            seen.append(block)
+            if isinstance(block, dict) and block.get("cache_control"):
+                prefixes.append(list(seen))
+    return prefixes
+
+
+def check_conversation(request: dict):
+    """The Converse rules AWS enforces beyond the service model, in its words (0-based
+    positions, as AWS gives them)."""
+    messages = request.get("messages") or []
+    if messages and messages[0].get("role") != "user":
+        raise ValidationException("A conversation must start with a user message. Try again with a conversation that starts with a user message.")
+    for i, message in enumerate(messages):
+        if i and message.get("role") == messages[i - 1].get("role"):
+            raise ValidationException(
+                "A conversation must alternate between user and assistant roles. Make sure the conversation alternates between user and assistant roles and try again."
+            )
+        if not message.get("content"):
+            raise ValidationException(
+                f"The content field in the Message object at messages.{i} is empty. Add a ContentBlock object to the content field and try again."
+            )
+        for j, block in enumerate(message["content"]):
+            if "text" in block and not str(block["text"]).strip():
+                raise ValidationException(
+                    f"The text field in the ContentBlock object at messages.{i}.content.{j} is blank. Add text to the text field, and try again."
+                )
+    for j, block in enumerate(request.get("system") or []):
+        if "text" in block and not str(block["text"]).strip():
+            raise ValidationException(
+                f"The text field in the SystemContentBlock object at system.{j} is blank. Add text to the text field, and try again."
+            )
+
+
+ANTHROPIC_VERSION = "bedrock-2023-05-31"
+
+
+def check_claude_body(body):
+    """The Anthropic Messages body as Bedrock checks it: a JSON schema whose violations come
+    back as "Malformed input request: #: ...#: ..., please reformat your input and try
+    again.", and the API version."""
+    if not isinstance(body, dict):
+        raise ValidationException("Malformed input request: #: expected type: JSONObject, found: " + type(body).__name__ + ", please reformat your input and try again.")
+    problems = []
+    if "messages" not in body and "prompt" not in body:
+        problems.append('#: subject must not be valid against schema {"required":["messages"]}')
+    if "max_tokens" not in body and "max_tokens_to_sample" not in body:
+        problems.append("#: required key [max_tokens] not found")
+    if "anthropic_version" not in body:
+        problems.append("#: required key [anthropic_version] not found")
+    if problems:
+        raise ValidationException("Malformed input request: " + "".join(problems) + ", please reformat your input and try again.")
+    if body["anthropic_version"] != ANTHROPIC_VERSION:
+        raise ValidationException(f"Invalid API version: {body['anthropic_version']}")
+    if isinstance(body.get("messages"), list) and not body["messages"]:
+        raise ValidationException("Malformed input request: #/messages: expected minimum item count: 1, found: 0, please reformat your input and try again.")
+
+
+def _record(self, call, response_body=None, input_tokens=0, output_tokens=0, cache=(0, 0), error=None):
     """Write Bedrock's invocation log record, if logging is configured here."""
     backend = bedrock_backends[self.current_account][self.region]
     holder = backend.model_invocation_logging_configuration
@@ -150,23 +276,31 @@ def _record(self, operation, model_id, inference_region, request_body, response_
         "accountId": self.current_account,
         "identity": {"arn": _identity(self)},
         "region": self.region,
-        "requestId": request_id,
-        "operation": operation,
-        "modelId": model_id,
+        "requestId": call["request_id"],
+        "operation": call["operation"],
+        "modelId": call["model_id"],
         "input": {"inputContentType": "application/json", "inputTokenCount": input_tokens},
-        "output": {"outputContentType": "application/json", "outputTokenCount": output_tokens},
-        "inferenceRegion": inference_region,
     }
+    if cache[0]:
+        record["input"]["cacheReadInputTokenCount"] = cache[0]
+    if cache[1]:
+        record["input"]["cacheWriteInputTokenCount"] = cache[1]
+    if error is None:
+        record["output"] = {"outputContentType": "application/json", "outputTokenCount": output_tokens}
+        record["inferenceRegion"] = call["inference_region"]
+    else:
+        record["errorCode"] = error
     cloudwatch = config.get("cloudWatchConfig") or {}
     if cloudwatch and not logging_config.can_deliver_cloudwatch(self, cloudwatch):
         return
     large = cloudwatch.get("largeDataDeliveryS3Config") or {}
     if text:
-        for side, body in (("input", request_body), ("output", response_body)):
+        sides = [("input", call["request"])] + ([("output", response_body)] if error is None else [])
+        for side, body in sides:
             data = json.dumps(body)
             if len(data) > LARGE_DATA_BYTES and large.get("bucketName"):
                 prefix = (large.get("keyPrefix") or "").strip("/")
-                key = "/".join(p for p in [prefix, "AWSLogs", self.current_account, "BedrockModelInvocationLogs", self.region, now.strftime("%Y/%m/%d/%H"), "data", f"{request_id}_{side}.json.gz"] if p)
+                key = "/".join(p for p in [prefix, "AWSLogs", self.current_account, "BedrockModelInvocationLogs", self.region, now.strftime("%Y/%m/%d/%H"), "data", f"{call['request_id']}_{side}.json.gz"] if p)
                 bucket = s3_backends[self.current_account]["aws"].get_bucket(large["bucketName"])
                 s3_backends[self.current_account]["aws"].put_object(bucket.name, key, gzip.compress(data.encode()))
                 record[side][f"{side}BodyS3Path"] = f"s3://{bucket.name}/{key}"
@@ -192,26 +326,52 @@ def _model_id(self) -> str:
     return unquote(raw)
 
 
-def _converse_result(self, operation):
-    model_id = _model_id(self)
-    request = json.loads(self.body or "{}")
-    if not request.get("messages"):
-        raise ValidationException("1 validation error detected: Value null at 'messages' failed to satisfy constraint: Member must not be null")
-    requested, models, inference_region = _routes(self, model_id)
-    action = "bedrock:InvokeModelWithResponseStream" if operation == "ConverseStream" else "bedrock:InvokeModel"
-    _authorize(self, action, requested, models)
-    request_id = str(uuid.uuid4())
-    answer = {"role": "assistant", "content": [{"text": ANSWER}]}
-    input_tokens, output_tokens = _tokens(request["messages"]), _tokens(ANSWER)
-    usage = {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}
-    response = {"output": {"message": answer}, "stopReason": "end_turn", "usage": usage, "metrics": {"latencyMs": 42}}
-    _record(self, operation, model_id, inference_region, request, response, input_tokens, output_tokens, request_id)
-    return response, request_id
+def _serve(self, operation: str, action: str, run):
+    """One runtime call: its request id, its route and authorization, then `run(call)` for
+    (body, headers, response for the record, input, output and cache tokens). A failure once
+    the model is known is recorded with its errorCode, and answered with the same id."""
+    call = {"operation": operation, "request_id": str(uuid.uuid4()), "model_id": _model_id(self)}
+    try:
+        call["request"] = json.loads(self.body or b"{}")
+    except ValueError:
+        call["request"] = None
+    try:
+        if call["request"] is None:
+            raise ValidationException("Malformed input request: #: expected type: JSONObject, please reformat your input and try again.")
+        requested, models, call["inference_region"] = _routes(self, call["model_id"])
+        call["models"] = models
+        _authorize(self, action, requested, models)
+        body, headers, logged, tokens_in, tokens_out, cache = run(call)
+    except BedrockError as error:
+        if call["request"] is not None:
+            _record(self, call, error=error.error_type)
+        error.request_id = call["request_id"]
+        raise
+    _record(self, call, logged, tokens_in, tokens_out, cache)
+    headers["x-amzn-RequestId"] = call["request_id"]
+    return body, headers
+
+
+def _converse(self, call):
+    request = call["request"]
+    check_conversation(request)
+    cache_read, cache_write = _cache_tokens(self, call["models"][0], _converse_prefixes(request))
+    input_tokens = max(1, _tokens(request.get("messages")) + _tokens(request.get("system") or []) - cache_read - cache_write)
+    output_tokens = _tokens(ANSWER)
+    usage = {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens + cache_read + cache_write}
+    if cache_read or cache_write:
+        usage["cacheReadInputTokens"] = cache_read
+        usage["cacheWriteInputTokens"] = cache_write
+    response = {"output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}}, "stopReason": "end_turn", "usage": usage, "metrics": {"latencyMs": 42}}
+    return response, input_tokens, output_tokens, (cache_read, cache_write)
 
 
 def converse(self):
-    response, request_id = _converse_result(self, "Converse")
-    return json.dumps(response), {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+    def run(call):
+        response, tokens_in, tokens_out, cache = _converse(self, call)
+        return json.dumps(response), {"Content-Type": "application/json"}, response, tokens_in, tokens_out, cache
+
+    return _serve(self, "Converse", "bedrock:InvokeModel", run)
 
 
 def _header(name: str, value: str) -> bytes:
@@ -228,47 +388,116 @@ def event_message(event_type: str, payload: dict) -> bytes:
     return message + struct.pack(">I", zlib.crc32(message) & 0xFFFFFFFF)
 
 
-def converse_stream(self):
-    response, request_id = _converse_result(self, "ConverseStream")
+def _words():
     words = ANSWER.split(" ")
-    events = [event_message("messageStart", {"role": "assistant"})]
-    for i, word in enumerate(words):
-        events.append(event_message("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": word + (" " if i < len(words) - 1 else "")}}))
-    events.append(event_message("contentBlockStop", {"contentBlockIndex": 0}))
-    events.append(event_message("messageStop", {"stopReason": "end_turn"}))
-    events.append(event_message("metadata", {"usage": response["usage"], "metrics": response["metrics"]}))
-    return b"".join(events), {"Content-Type": "application/vnd.amazon.eventstream", "x-amzn-RequestId": request_id}
+    return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
 
 
-def invoke_model(self):
-    model_id = _model_id(self)
-    try:
-        request = json.loads(self.body or "{}")
-    except ValueError:
-        raise ValidationException("The request body is not valid JSON.")
-    requested, models, inference_region = _routes(self, model_id)
-    _authorize(self, "bedrock:InvokeModel", requested, models)
-    request_id = str(uuid.uuid4())
-    input_tokens, output_tokens = _tokens(request), _tokens(ANSWER)
-    # The body speaks the routed model's native format (an ARN names no provider).
-    if "foundation-model/anthropic." in models[0]:
+def converse_stream(self):
+    def run(call):
+        response, tokens_in, tokens_out, cache = _converse(self, call)
+        events = [event_message("messageStart", {"role": "assistant"})]
+        for word in _words():
+            events.append(event_message("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": word}}))
+        events.append(event_message("contentBlockStop", {"contentBlockIndex": 0}))
+        events.append(event_message("messageStop", {"stopReason": "end_turn"}))
+        events.append(event_message("metadata", {"usage": response["usage"], "metrics": response["metrics"]}))
+        return b"".join(events), {"Content-Type": "application/vnd.amazon.eventstream"}, response, tokens_in, tokens_out, cache
+
+    return _serve(self, "ConverseStream", "bedrock:InvokeModelWithResponseStream", run)
+
+
+def _native(self, call):
+    """(response, input tokens, output tokens, cache) in the routed model's own format: an
+    ARN names no provider, the route does."""
+    body = call["request"]
+    anthropic = "foundation-model/anthropic." in call["models"][0]
+    if anthropic:
+        check_claude_body(body)
+        cache_read, cache_write = _cache_tokens(self, call["models"][0], _claude_prefixes(body))
+    else:
+        cache_read = cache_write = 0
+    input_tokens = max(1, _tokens(body) - cache_read - cache_write)
+    output_tokens = _tokens(ANSWER)
+    if anthropic:
         response = {
-            "id": f"msg_{request_id.replace('-', '')[:24]}",
+            "id": f"msg_bdrk_{call['request_id'].replace('-', '')[:24]}",
             "type": "message",
             "role": "assistant",
+            "model": call["models"][0].rsplit("/", 1)[1],
             "content": [{"type": "text", "text": ANSWER}],
             "stop_reason": "end_turn",
-            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+            "stop_sequence": None,
+            "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": cache_write, "cache_read_input_tokens": cache_read},
         }
     else:
         response = {"output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}}, "stopReason": "end_turn", "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}}
-    _record(self, "InvokeModel", model_id, inference_region, request, response, input_tokens, output_tokens, request_id)
-    return json.dumps(response), {"Content-Type": "application/json", "x-amzn-RequestId": request_id}
+    return response, input_tokens, output_tokens, (cache_read, cache_write), anthropic
+
+
+def invoke_model(self):
+    def run(call):
+        response, tokens_in, tokens_out, cache, _ = _native(self, call)
+        return json.dumps(response), {"Content-Type": "application/json"}, response, tokens_in, tokens_out, cache
+
+    return _serve(self, "InvokeModel", "bedrock:InvokeModel", run)
+
+
+def _chunk(payload: dict) -> bytes:
+    """A `chunk` event: the model's JSON, base64-encoded in `bytes`, with `p` padding whose
+    length varies, as Bedrock pads chunks so that their sizes tell nothing."""
+    data = base64.b64encode(json.dumps(payload).encode()).decode()
+    padding = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[: 1 + uuid.uuid4().int % 40]
+    return event_message("chunk", {"bytes": data, "p": padding})
+
+
+def invoke_model_with_response_stream(self):
+    def run(call):
+        response, tokens_in, tokens_out, cache, anthropic = _native(self, call)
+        metrics = {"inputTokenCount": tokens_in, "outputTokenCount": tokens_out, "invocationLatency": 42, "firstByteLatency": 21}
+        if cache[0] or cache[1]:
+            metrics["cacheReadInputTokenCount"] = cache[0]
+            metrics["cacheWriteInputTokenCount"] = cache[1]
+        if anthropic:
+            start = dict(response, content=[], stop_reason=None, usage={"input_tokens": tokens_in, "output_tokens": 1, "cache_creation_input_tokens": cache[1], "cache_read_input_tokens": cache[0]})
+            chunks = [{"type": "message_start", "message": start}, {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}]
+            chunks += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": w}} for w in _words()]
+            chunks += [
+                {"type": "content_block_stop", "index": 0},
+                {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": tokens_out}},
+                {"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics},
+            ]
+        else:
+            chunks = [{"messageStart": {"role": "assistant"}}]
+            chunks += [{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": w}}} for w in _words()]
+            chunks += [
+                {"contentBlockStop": {"contentBlockIndex": 0}},
+                {"messageStop": {"stopReason": "end_turn"}},
+                {"metadata": {"usage": response["usage"]}, "amazon-bedrock-invocationMetrics": metrics},
+            ]
+        stream = b"".join(_chunk(c) for c in chunks)
+        headers = {"Content-Type": "application/vnd.amazon.eventstream", "X-Amzn-Bedrock-Content-Type": "application/json"}
+        # The record's output is the decoded chunks, in order.
+        return stream, headers, chunks, tokens_in, tokens_out, cache
+
+    return _serve(self, "InvokeModelWithResponseStream", "bedrock:InvokeModelWithResponseStream", run)
+
+
+def _enrich_response(original):
+    """moto adds a request id of its own to every answer; a runtime answer already has one,
+    the one its invocation record carries."""
+
+    def enrich(headers, body):
+        if any(k.lower() == "x-amzn-requestid" for k in headers):
+            return headers, body
+        return original(headers, body)
+
+    return staticmethod(enrich)
 
 
 def install():
     BedrockRuntimeResponse.converse = converse
     BedrockRuntimeResponse.converse_stream = converse_stream
     BedrockRuntimeResponse.invoke_model = invoke_model
-
-
+    BedrockRuntimeResponse.invoke_model_with_response_stream = invoke_model_with_response_stream
+    BedrockRuntimeResponse._enrich_response = _enrich_response(BedrockRuntimeResponse._enrich_response)

@@ -1,0 +1,197 @@
+//! The emulator's request validation against AWS's service model: tests/conformance/walk.py,
+//! run with the emulator's own virtualenv (botocore and its service models), breaks every
+//! constraint of every implemented Bedrock and Bedrock Runtime operation one at a time,
+//! sends each request with botocore's serializer, and checks that the emulator answers as
+//! AWS does (status, error code, the member's path and the constraint in AWS's words).
+
+mod common;
+mod stack;
+use stack::*;
+use std::process::Command;
+
+#[test]
+fn every_model_constraint_of_every_implemented_operation_is_answered_as_aws_does() {
+    let _turn = turn();
+    let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
+    let out = Command::new(python)
+        .arg(common::root().join("tests/conformance/walk.py"))
+        .args(["--endpoint", &emulator().instance.endpoint()])
+        .output()
+        .expect("the emulator's python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    // The walk must have walked: a summary line with well over a hundred checks.
+    let checks: usize = stdout
+        .lines()
+        .last()
+        .and_then(|l| l.strip_suffix(" checks, 0 failed"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no summary line: {stdout}"));
+    assert!(checks >= 150, "only {checks} checks: {stdout}");
+}
+
+/// Removes a file when dropped, the test passing or not.
+struct Removed(std::path::PathBuf);
+impl Drop for Removed {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+#[test]
+fn a_catalog_read_from_an_account_is_what_the_emulator_offers_in_that_region() {
+    let _turn = turn();
+    let dir = emulator().instance.catalog_dir();
+    let into = dir.to_str().unwrap();
+    let account_env = [
+        ("AWS_ENDPOINT_URL", emulator().instance.endpoint()),
+        (
+            "AWS_ACCESS_KEY_ID",
+            bedrock_emulator::ACCESS_KEY_ID.to_string(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            bedrock_emulator::SECRET_ACCESS_KEY.to_string(),
+        ),
+    ];
+    let env: Vec<(&str, &str)> = account_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let root = common::root();
+    let bad = common::xtask_env(
+        &root,
+        &[
+            "local",
+            "catalog",
+            "--from-aws",
+            "--region",
+            "us east",
+            "--into",
+            into,
+        ],
+        &env,
+    );
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("is not a region name"),
+        "{}",
+        bad.stderr
+    );
+
+    // "The account" here is the emulator itself, read through AWS_ENDPOINT_URL as a user's
+    // account would be read through AWS.
+    let read = common::xtask_env(
+        &root,
+        &[
+            "local",
+            "catalog",
+            "--from-aws",
+            "--region",
+            "us-west-2",
+            "--into",
+            into,
+        ],
+        &env,
+    );
+    assert_eq!(read.code, 0, "{}\n{}", read.stdout, read.stderr);
+    let file = dir.join("us-west-2.json");
+    let _cleanup = Removed(file.clone());
+    assert!(
+        read.stdout
+            .contains("system-defined inference profiles of us-west-2"),
+        "{}",
+        read.stdout
+    );
+    let listed = common::xtask_env(&root, &["local", "catalog", "--into", into], &[]);
+    assert!(
+        listed.stdout.contains("us-west-2: read from an account"),
+        "{}",
+        listed.stdout
+    );
+
+    // The account offers one model the built-in catalog lacks, and lacks one it has.
+    let mut catalog: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let profiles = catalog["inferenceProfiles"].as_array_mut().unwrap();
+    let haiku = "us.anthropic.claude-3-haiku-20240307-v1:0";
+    let before = profiles.len();
+    profiles.retain(|p| p["inferenceProfileId"] != haiku);
+    assert_eq!(profiles.len(), before - 1, "the emulator offered {haiku}");
+    let new_model = "example.frontier-model-v1:0";
+    let new_profile = format!("us.{new_model}");
+    profiles.push(serde_json::json!({
+        "inferenceProfileName": "US Frontier Model",
+        "inferenceProfileArn": format!("arn:aws:bedrock:us-west-2:{ACCOUNT}:inference-profile/{new_profile}"),
+        "inferenceProfileId": new_profile,
+        "models": [
+            {"modelArn": format!("arn:aws:bedrock:us-west-2::foundation-model/{new_model}")},
+            {"modelArn": format!("arn:aws:bedrock:us-east-1::foundation-model/{new_model}")}
+        ],
+        "status": "ACTIVE",
+        "type": "SYSTEM_DEFINED"
+    }));
+    std::fs::write(&file, serde_json::to_string(&catalog).unwrap()).unwrap();
+
+    let c = clients("us-west-2");
+    let rt = rt();
+    let ids: Vec<String> = rt
+        .block_on(
+            c.bedrock
+                .list_inference_profiles()
+                .type_equals(aws_sdk_bedrock::types::InferenceProfileType::SystemDefined)
+                .send(),
+        )
+        .unwrap()
+        .inference_profile_summaries()
+        .iter()
+        .map(|p| p.inference_profile_id().to_string())
+        .collect();
+    assert!(ids.contains(&new_profile), "{ids:?}");
+    assert!(!ids.iter().any(|i| i == haiku), "{ids:?}");
+    let gone = rt
+        .block_on(
+            c.bedrock
+                .get_inference_profile()
+                .inference_profile_identifier(haiku)
+                .send(),
+        )
+        .unwrap_err();
+    assert!(
+        gone.as_service_error()
+            .is_some_and(|e| e.is_resource_not_found_exception()),
+        "{gone:?}"
+    );
+    let models = rt
+        .block_on(
+            c.bedrock
+                .get_inference_profile()
+                .inference_profile_identifier(&new_profile)
+                .send(),
+        )
+        .unwrap()
+        .models()
+        .len();
+    assert_eq!(models, 2);
+    // Other regions keep the built-in catalog.
+    let east = clients("us-east-1");
+    rt.block_on(
+        east.bedrock
+            .get_inference_profile()
+            .inference_profile_identifier(haiku)
+            .send(),
+    )
+    .unwrap();
+
+    let forget = common::xtask_env(
+        &root,
+        &["local", "catalog", "--forget", "us-west-2", "--into", into],
+        &[],
+    );
+    assert_eq!(forget.code, 0, "{}", forget.stderr);
+    rt.block_on(
+        c.bedrock
+            .get_inference_profile()
+            .inference_profile_identifier(haiku)
+            .send(),
+    )
+    .unwrap();
+}
