@@ -59,8 +59,15 @@ pub async fn apply(
             chains.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let mut created = Vec::new();
+                // A later step of the chain may name what an earlier one made (a guardrail's
+                // first version).
+                let mut known = (*made).clone();
                 for step in chain {
-                    created.extend(crate::resources::execute(&c, &step, &made).await?);
+                    let made_now = crate::resources::execute(&c, &step, &known).await?;
+                    if let Some(m) = &made_now {
+                        known.record(m.clone());
+                    }
+                    created.extend(made_now);
                     progress(&step.describe());
                     abort_after(writes.fetch_add(1, Ordering::SeqCst) + 1);
                 }

@@ -51,6 +51,11 @@ pub enum LocalAction {
     Reset {
         #[command(flatten)]
         at: LocalAt,
+        /// Stand for a brand-new account: Anthropic's use case form not on file and no
+        /// Marketplace agreement accepted, so those models are denied as AWS denies them
+        /// until access is established (`[access]`). Without it, access is in place.
+        #[arg(long)]
+        new_account: bool,
     },
     /// Make the emulator offer what your account offers: with --from-aws, read a region's
     /// foundation models and system-defined inference profiles from AWS (your own
@@ -123,7 +128,7 @@ impl LocalArgs {
             }
             LocalAction::Stop { at } => local_stop(&at),
             LocalAction::Status { at, json } => local_status(&at, json),
-            LocalAction::Reset { at } => local_reset(&at),
+            LocalAction::Reset { at, new_account } => local_reset(&at, new_account),
             LocalAction::Catalog {
                 from_aws,
                 region,
@@ -392,8 +397,16 @@ fn local_catalog(
     Ok(Exit::Success)
 }
 
-fn local_reset(at: &LocalAt) -> Outcome {
+fn local_reset(at: &LocalAt, new_account: bool) -> Outcome {
     let instance = at.instance();
+    if new_account {
+        instance.control().reset_new_account()?;
+        out(format_args!(
+            "emptied the embedded AWS emulator at {}: every resource, injected fault and setting\n  it now stands for a brand-new account: Anthropic's use case form is not on file and no Marketplace agreement is accepted (`local reset` without --new-account puts access back in place)\n",
+            instance.endpoint()
+        ));
+        return Ok(Exit::Success);
+    }
     instance.reset()?;
     out(format_args!(
         "emptied the embedded AWS emulator at {}: every resource, injected fault and setting\n",

@@ -12,10 +12,14 @@ pub const REQUIREMENTS: &str = include_str!("../python/requirements.txt");
 
 /// The extension's sources, written next to each running instance so that the server always
 /// runs the code this binary was built with.
-pub const SOURCES: [(&str, &str); 14] = [
+pub const SOURCES: [(&str, &str); 16] = [
     (
         "__init__.py",
         include_str!("../python/bedrock_emulator/__init__.py"),
+    ),
+    (
+        "access.py",
+        include_str!("../python/bedrock_emulator/access.py"),
     ),
     (
         "__main__.py",
@@ -36,6 +40,10 @@ pub const SOURCES: [(&str, &str); 14] = [
     (
         "errors.py",
         include_str!("../python/bedrock_emulator/errors.py"),
+    ),
+    (
+        "guardrails.py",
+        include_str!("../python/bedrock_emulator/guardrails.py"),
     ),
     (
         "iam_eval.py",

@@ -239,6 +239,27 @@ impl Control {
         self.call("POST", "/_emulator/reset", None).map(|_| ())
     }
 
+    /// Empty everything, and stand for a brand-new account from now on: Anthropic's use
+    /// case form not on file, no Marketplace agreement accepted.
+    pub fn reset_new_account(&self) -> Result<(), EmulatorError> {
+        self.call(
+            "POST",
+            "/_emulator/reset",
+            Some(serde_json::json!({ "new_account": true })),
+        )
+        .map(|_| ())
+    }
+
+    /// How long an accepted Marketplace agreement stays PENDING.
+    pub fn set_agreement_delay(&self, seconds: f64) -> Result<(), EmulatorError> {
+        self.call(
+            "POST",
+            "/_emulator/config",
+            Some(serde_json::json!({ "agreement_delay_seconds": seconds })),
+        )
+        .map(|_| ())
+    }
+
     /// A latency added to every request, like a round trip to AWS.
     pub fn set_latency_ms(&self, ms: f64) -> Result<(), EmulatorError> {
         self.call(

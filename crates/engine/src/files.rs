@@ -22,16 +22,30 @@ pub enum Scope {
 }
 
 /// The files the spec alone decides, rendered for the spec's account (or the placeholder):
-/// they are committed, so they must not depend on whose credentials ran the tool.
-fn fixed(spec: &Spec, paths: &Paths) -> Result<Vec<GeneratedFile>, Error> {
+/// they are committed, so they must not depend on whose credentials ran the tool. Without
+/// `librechat.yaml` when it names a managed guardrail (`managed_yaml`): that one comes from
+/// AWS.
+fn fixed(spec: &Spec, paths: &Paths, managed_yaml: bool) -> Result<Vec<GeneratedFile>, Error> {
     let inputs = Inputs {
         spec,
         spec_name: &paths.spec_name,
         spec_dir: &paths.spec_dir,
         out_dir: &paths.out_dir,
         account_id: spec.account_or_placeholder(),
+        guardrail: None,
     };
+    if managed_yaml {
+        return Ok(bedrock_generate::policy_files(&inputs)?);
+    }
     Ok(bedrock_generate::offline_files(&inputs)?)
+}
+
+/// The name of the `[[guardrails]]` entry `[librechat] guardrail` names, if it names one.
+fn managed_guardrail(spec: &Spec) -> Option<String> {
+    match spec.librechat.guardrail.as_ref().map(|g| &g.target) {
+        Some(bedrock_spec::GuardrailTarget::Managed { name }) => Some(name.clone()),
+        _ => None,
+    }
 }
 
 pub(crate) fn invoke_path() -> PathBuf {
@@ -45,11 +59,18 @@ pub(crate) fn desired(
     account_id: &str,
     scope: Scope,
 ) -> Result<files::Desired, Error> {
+    let managed = managed_guardrail(spec).filter(|_| scope == Scope::Live);
     let mut desired = files::Desired {
         out_dir: paths.out_dir.clone(),
-        fixed: fixed(spec, paths)?,
+        fixed: fixed(spec, paths, managed.is_some())?,
         env: None,
         invoke: None,
+        yaml: managed.map(|guardrail| files::YamlFile {
+            path: PathBuf::from(bedrock_generate::LIBRECHAT_YAML),
+            spec: Box::new(spec.clone()),
+            spec_name: paths.spec_name.clone(),
+            guardrail,
+        }),
     };
     if scope == Scope::Live {
         desired.env = Some(EnvFile {
@@ -73,6 +94,7 @@ pub(crate) fn desired(
 /// The text on disk of every file `desired` covers.
 pub(crate) fn observe(desired: &files::Desired) -> Result<files::Observed, Error> {
     let mut paths: Vec<PathBuf> = desired.fixed.iter().map(|f| f.path.clone()).collect();
+    paths.extend(desired.yaml.iter().map(|y| y.path.clone()));
     paths.extend(desired.env.iter().map(|e| e.path.clone()));
     paths.extend(desired.invoke.iter().map(|i| i.path.clone()));
     paths
@@ -107,6 +129,15 @@ pub(crate) fn notes(spec: &Spec, desired: &files::Desired, mode: Mode) -> BTreeM
             }
         };
         notes.insert(shown(&env.path), note);
+    }
+    if let Some(yaml) = &desired.yaml {
+        notes.insert(
+            shown(&yaml.path),
+            format!(
+                "endpoints.bedrock from the spec, with guardrail {}'s id and published version from AWS",
+                yaml.guardrail
+            ),
+        );
     }
     if let Some(invoke) = &desired.invoke {
         notes.insert(

@@ -59,6 +59,9 @@ pub struct Inputs<'a> {
     pub out_dir: &'a Path,
     /// The account to render for (the spec's `account_id`, or the live one, or a placeholder).
     pub account_id: &'a str,
+    /// The id and published version of the guardrail `[librechat] guardrail` names by name
+    /// (one of `[[guardrails]]`), when known: only AWS knows them.
+    pub guardrail: Option<(&'a str, &'a str)>,
 }
 
 pub const LIBRECHAT_YAML: &str = "librechat.yaml";
@@ -69,6 +72,13 @@ pub const REGION_VARIABLE: &str = "BEDROCK_AWS_DEFAULT_REGION";
 /// The files `generate --offline` writes: `librechat.yaml` and the rendered policies.
 pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, GenerateError> {
     let mut files = vec![librechat_yaml(inputs)?];
+    files.extend(policy_files(inputs)?);
+    Ok(files)
+}
+
+/// The rendered logging policies (none when logging is another stack's).
+pub fn policy_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, GenerateError> {
+    let mut files = Vec::new();
     // The logging policies describe logging this stack sets up: none when it is another's.
     if !inputs.spec.logging.managed {
         return Ok(files);
@@ -96,15 +106,48 @@ pub fn offline_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, Generate
     Ok(files)
 }
 
-fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
-    let path = inputs.out_dir.join(LIBRECHAT_YAML);
-    let existing = read_existing(
-        &path,
+/// `librechat.yaml` as it is on disk in `out_dir` (None: no file).
+pub fn existing_librechat_yaml(out_dir: &Path) -> Result<Option<String>, GenerateError> {
+    read_existing(
+        &out_dir.join(LIBRECHAT_YAML),
         "LibreChat reads librechat.yaml as UTF-8: re-save it as UTF-8",
-    )?;
-    let section = bedrock_librechat::bedrock_section(inputs.spec);
-    let contents = bedrock_librechat::update(existing.as_deref(), &section, inputs.spec_name)
-        .map_err(|e| GenerateError {
+    )
+}
+
+fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
+    let existing = existing_librechat_yaml(inputs.out_dir)?;
+    librechat_file(
+        existing.as_deref(),
+        inputs.spec,
+        inputs.spec_name,
+        inputs.guardrail,
+        &inputs.out_dir.join(LIBRECHAT_YAML),
+    )
+}
+
+/// `librechat.yaml` from its existing text: `endpoints.bedrock` from the spec (and the
+/// managed guardrail's id and version), every other byte kept. `path` is how errors name it.
+pub fn librechat_file(
+    existing: Option<&str>,
+    spec: &Spec,
+    spec_name: &str,
+    guardrail: Option<(&str, &str)>,
+    path: &Path,
+) -> Result<GeneratedFile, GenerateError> {
+    let path = path.to_path_buf();
+    let section = bedrock_librechat::bedrock_section(spec, guardrail).map_err(|_| {
+        let name = match spec.librechat.guardrail.as_ref().map(|g| &g.target) {
+            Some(bedrock_spec::GuardrailTarget::Managed { name }) => name.as_str(),
+            _ => "",
+        };
+        GenerateError {
+            path: path.clone(),
+            message: format!("[librechat] guardrail names {name:?} of [[guardrails]], whose id and published version only AWS knows"),
+            help: "write it with AWS: `cargo xtask apply` creates the guardrail, `cargo xtask generate` (without --offline) writes the file from the live guardrail".into(),
+        }
+    })?;
+    let contents =
+        bedrock_librechat::update(existing, &section, spec_name).map_err(|e| GenerateError {
             path: path.clone(),
             message: match e.line {
                 Some(line) => format!("line {line}: {}", e.message),
@@ -113,7 +156,6 @@ fn librechat_yaml(inputs: &Inputs<'_>) -> Result<GeneratedFile, GenerateError> {
             help: e.help.clone(),
         })?;
     let kept: Vec<String> = existing
-        .as_deref()
         .map(|text| bedrock_librechat::kept_keys(text, &section))
         .unwrap_or_default()
         .iter()

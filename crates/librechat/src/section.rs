@@ -1,6 +1,6 @@
 //! The `endpoints.bedrock` section as data, and its YAML text.
 
-use bedrock_spec::Spec;
+use bedrock_spec::{GuardrailTarget, Spec};
 
 /// A value of the section. Maps keep their order: the file reads in a fixed order.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,8 +39,17 @@ pub(crate) fn number_json(n: f64) -> serde_json::Value {
     }
 }
 
-/// `endpoints.bedrock` for a spec, keys in the order the LibreChat docs list them.
-pub fn bedrock_section(spec: &Spec) -> Node {
+/// `[librechat] guardrail` names a guardrail of `[[guardrails]]` whose id and published
+/// version are not known (offline, or before apply has made it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownGuardrail;
+
+/// `endpoints.bedrock` for a spec, keys in the order the LibreChat docs list them. `managed`
+/// is the id and published version of the guardrail `[librechat] guardrail` names by name.
+pub fn bedrock_section(
+    spec: &Spec,
+    managed: Option<(&str, &str)>,
+) -> Result<Node, UnknownGuardrail> {
     let lc = &spec.librechat;
     let mut entries: Vec<(String, Node)> = Vec::new();
     let models = spec.librechat_models();
@@ -85,12 +94,20 @@ pub fn bedrock_section(spec: &Spec) -> Node {
         entries.push(("streamRate".into(), Node::Num(rate)));
     }
     if let Some(g) = &lc.guardrail {
+        let (identifier, version) = match &g.target {
+            GuardrailTarget::External {
+                identifier,
+                version,
+            } => (identifier.clone(), version.clone()),
+            // The guardrail of [[guardrails]]: its id and published version, as AWS has them.
+            GuardrailTarget::Managed { .. } => match managed {
+                Some((id, version)) => (id.to_string(), version.to_string()),
+                None => return Err(UnknownGuardrail),
+            },
+        };
         let mut gc = vec![
-            (
-                "guardrailIdentifier".to_string(),
-                Node::Str(g.identifier.clone()),
-            ),
-            ("guardrailVersion".to_string(), Node::Str(g.version.clone())),
+            ("guardrailIdentifier".to_string(), Node::Str(identifier)),
+            ("guardrailVersion".to_string(), Node::Str(version)),
         ];
         if let Some(t) = &g.trace {
             gc.push(("trace".into(), Node::Str(t.clone())));
@@ -100,7 +117,7 @@ pub fn bedrock_section(spec: &Spec) -> Node {
         }
         entries.push(("guardrailConfig".into(), Node::Map(gc)));
     }
-    Node::Map(entries)
+    Ok(Node::Map(entries))
 }
 
 /// The spec key that sets a key of `endpoints.bedrock`, if the spec has one.

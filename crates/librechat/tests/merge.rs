@@ -20,7 +20,12 @@ fn root_spec() -> Spec {
 }
 
 fn merge(existing: &str, spec: &Spec) -> String {
-    update(Some(existing), &bedrock_section(spec), "bedrock.toml").unwrap()
+    update(
+        Some(existing),
+        &bedrock_section(spec, None).unwrap(),
+        "bedrock.toml",
+    )
+    .unwrap()
 }
 
 const SMALL: &str = r#"
@@ -44,7 +49,12 @@ fn assert_kept_around(original: &str, merged: &str, section_start: &str, section
 
 #[test]
 fn new_file_for_the_root_spec() {
-    let text = update(None, &bedrock_section(&root_spec()), "bedrock.toml").unwrap();
+    let text = update(
+        None,
+        &bedrock_section(&root_spec(), None).unwrap(),
+        "bedrock.toml",
+    )
+    .unwrap();
     insta::assert_snapshot!(text);
     assert!(text.contains(&format!("version: {CONFIG_VERSION}\n")));
 }
@@ -74,7 +84,9 @@ guardrail = { identifier = "abc123xyz", version = 2, trace = "enabled_full", str
 inference_profiles = { "eu.amazon.nova-pro-v1:0" = "arn:aws:bedrock:eu-central-1:123456789012:application-inference-profile/abc123" }
 "#,
     );
-    insta::assert_snapshot!(update(None, &bedrock_section(&s), "bedrock.toml").unwrap());
+    insta::assert_snapshot!(
+        update(None, &bedrock_section(&s, None).unwrap(), "bedrock.toml").unwrap()
+    );
 }
 
 #[test]
@@ -189,7 +201,12 @@ fn refuses_what_it_cannot_merge_safely() {
         ("version: [1\n", "not valid YAML"),
     ];
     for (text, expected) in cases {
-        let err = update(Some(text), &bedrock_section(&spec(SMALL)), "bedrock.toml").unwrap_err();
+        let err = update(
+            Some(text),
+            &bedrock_section(&spec(SMALL), None).unwrap(),
+            "bedrock.toml",
+        )
+        .unwrap_err();
         assert!(err.to_string().contains(expected), "{text:?}: {err}");
     }
 }
@@ -213,16 +230,16 @@ mod properties {
             let tail = format!("{pad}zzz: 2\n{}", after.iter().map(|l| format!("y{l}\n")).collect::<String>());
             let original = format!("{head}{pad}bedrock: {old}\n{tail}");
             let s = spec(SMALL);
-            let merged = update(Some(&original), &bedrock_section(&s), "bedrock.toml").unwrap();
+            let merged = update(Some(&original), &bedrock_section(&s, None).unwrap(), "bedrock.toml").unwrap();
             prop_assert!(merged.starts_with(&head));
             prop_assert!(merged.ends_with(&tail));
-            prop_assert_eq!(update(Some(&merged), &bedrock_section(&s), "bedrock.toml").unwrap(), merged);
+            prop_assert_eq!(update(Some(&merged), &bedrock_section(&s, None).unwrap(), "bedrock.toml").unwrap(), merged);
         }
 
         /// Arbitrary text: an error or a merged file, never a panic.
         #[test]
         fn arbitrary_text_never_panics(text in "[a-z:#{}\\[\\]'\" \\n-]{0,80}") {
-            let _ = update(Some(&text), &bedrock_section(&spec(SMALL)), "bedrock.toml");
+            let _ = update(Some(&text), &bedrock_section(&spec(SMALL), None).unwrap(), "bedrock.toml");
         }
     }
 }
@@ -248,7 +265,7 @@ fn keys_the_spec_does_not_set_stay_inside_bedrock() {
     assert_eq!(loaded["endpoints"]["agents"]["disabled"], false);
     assert_eq!(merge(&merged, &spec), merged, "stable");
     assert_eq!(
-        bedrock_librechat::kept_keys(&merged, &bedrock_section(&spec)),
+        bedrock_librechat::kept_keys(&merged, &bedrock_section(&spec, None).unwrap()),
         ["streamRate", "titleConvo", "custom"]
     );
     assert_eq!(
@@ -257,7 +274,12 @@ fn keys_the_spec_does_not_set_stay_inside_bedrock() {
     );
     // In flow style the keys could not be kept: refused, saying why.
     let flow = "endpoints:\n  bedrock: { streamRate: 35 }\n";
-    let err = update(Some(flow), &bedrock_section(&spec), "bedrock.toml").unwrap_err();
+    let err = update(
+        Some(flow),
+        &bedrock_section(&spec, None).unwrap(),
+        "bedrock.toml",
+    )
+    .unwrap_err();
     assert!(
         err.message.contains("flow style") && err.message.contains("streamRate"),
         "{err}"
@@ -268,7 +290,12 @@ fn keys_the_spec_does_not_set_stay_inside_bedrock() {
 fn anchors_and_tags_get_their_true_reason() {
     let spec = root_spec();
     let anchored = "endpoints:\n  bedrock: &b\n    streamRate: 35\n  custom:\n    - name: x\n      extra: *b\n";
-    let err = update(Some(anchored), &bedrock_section(&spec), "bedrock.toml").unwrap_err();
+    let err = update(
+        Some(anchored),
+        &bedrock_section(&spec, None).unwrap(),
+        "bedrock.toml",
+    )
+    .unwrap_err();
     assert!(
         err.message
             .contains("holds the YAML anchor &b, which an alias *b elsewhere"),
@@ -281,5 +308,10 @@ fn anchors_and_tags_get_their_true_reason() {
     assert_eq!(loaded["endpoints"]["bedrock"]["streamRate"], 35, "{merged}");
     // An anchor no alias uses is no obstacle.
     let unused = "endpoints:\n  bedrock: &b\n    streamRate: 35\n";
-    assert!(update(Some(unused), &bedrock_section(&spec), "bedrock.toml").is_ok());
+    assert!(update(
+        Some(unused),
+        &bedrock_section(&spec, None).unwrap(),
+        "bedrock.toml"
+    )
+    .is_ok());
 }

@@ -20,7 +20,7 @@ pub use plan::{
     Suggest, Summary, PLAN_FORMAT_VERSION,
 };
 pub use refs::{ArnRef, Created, Outputs, Unresolved};
-pub use registry::{DesiredState, Inputs, KindPlanner, ObservedState, Step, KINDS};
+pub use registry::{DesiredState, GuardrailUse, Inputs, KindPlanner, ObservedState, Step, KINDS};
 pub use render::render_plan;
 
 // The state of each kind under the names the layers around the plan use.

@@ -36,6 +36,10 @@ pub struct Plan {
     /// This stack in other regions: what is there, and what the plan does about it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_regions: Vec<crate::regions::OtherRegion>,
+    /// What does not stop the plan but will matter: a LEGACY model, an agreement still
+    /// being processed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -178,6 +182,7 @@ pub struct Planner<'a> {
     pub changes: Vec<Change>,
     pub kept: Vec<Kept>,
     pub problems: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 impl Planner<'_> {
@@ -369,6 +374,7 @@ fn walk(
         changes: Vec::new(),
         kept: Vec::new(),
         problems: Vec::new(),
+        warnings: Vec::new(),
     };
     // Destroy walks the kinds in reverse, so that its changes read in the order it runs.
     match mode {
@@ -393,6 +399,7 @@ fn walk(
         changes: planner.changes,
         kept: planner.kept,
         other_regions,
+        warnings: planner.warnings,
     })
 }
 

@@ -27,6 +27,9 @@ impl ArnRef {
     pub fn shown(&self) -> String {
         match self {
             ArnRef::Known(arn) => arn.clone(),
+            ArnRef::Created { created, name } if created.id.ends_with("_version") => {
+                format!("(known after apply: the version apply publishes of guardrail {name})")
+            }
             ArnRef::Created { created, name } => {
                 format!("(known after apply: the ARN of {} {name})", created.label)
             }

@@ -5,7 +5,8 @@
 use crate::change::Kind;
 use crate::plan::Planner;
 use crate::resources::{
-    bucket, files, inference_profile, log_group, logging_config, logging_role, runtime_policy,
+    bucket, files, guardrail, inference_profile, log_group, logging_config, logging_role,
+    model_access, runtime_policy,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -19,11 +20,13 @@ pub struct KindPlanner {
 }
 
 pub const KINDS: &[KindPlanner] = &[
+    model_access::PLANNER,
     log_group::PLANNER,
     bucket::PLANNER,
     logging_role::PLANNER,
     logging_config::PLANNER,
     inference_profile::PLANNER,
+    guardrail::PLANNER,
     runtime_policy::PLANNER,
     files::PLANNER,
 ];
@@ -45,6 +48,11 @@ pub struct DesiredState {
     pub role: logging_role::Desired,
     pub logging: logging_config::Desired,
     pub profiles: Vec<inference_profile::Desired>,
+    pub guardrails: Vec<guardrail::Desired>,
+    /// What `[access]` establishes.
+    pub access: model_access::Desired,
+    /// The guardrail LibreChat applies (`[librechat] guardrail`).
+    pub librechat_guardrail: Option<GuardrailUse>,
     /// LibreChat's role, when the spec names one.
     #[serde(skip)]
     pub runtime: Option<runtime_policy::Desired>,
@@ -77,6 +85,10 @@ pub struct ObservedState {
     pub profiles: Vec<inference_profile::Observed>,
     /// What each source the spec copies from routes to, by source ARN.
     pub sources: BTreeMap<String, inference_profile::SourceState>,
+    /// Every guardrail named in the spec or tagged for this stack.
+    pub guardrails: Vec<guardrail::Observed>,
+    /// Whether the account may invoke each model the stack uses.
+    pub access: model_access::Observed,
     /// LibreChat's role (`[librechat] runtime_role`), when the spec names one and it exists.
     pub runtime_role: Option<runtime_policy::Observed>,
     /// The generated files as they are on disk.
@@ -120,8 +132,20 @@ steps! {
     LoggingRole(logging_role),
     LoggingConfig(logging_config),
     InferenceProfile(inference_profile),
+    Guardrail(guardrail),
+    ModelAccess(model_access),
     RuntimePolicy(runtime_policy),
     File(files),
+}
+
+/// The guardrail `[librechat] guardrail` names.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GuardrailUse {
+    /// One of `[[guardrails]]`, by name.
+    Managed(String),
+    /// One this tool does not manage, by ARN.
+    External(String),
 }
 
 /// What every kind builds its desired state from.
@@ -168,6 +192,24 @@ impl DesiredState {
             role: logging_role::desired(&inputs),
             logging: logging_config::desired(&inputs),
             profiles: inference_profile::desired(&inputs),
+            guardrails: guardrail::desired(&inputs),
+            access: model_access::desired(&inputs),
+            librechat_guardrail: spec.librechat.guardrail.as_ref().map(|g| match &g.target {
+                bedrock_spec::GuardrailTarget::Managed { name } => {
+                    GuardrailUse::Managed(name.clone())
+                }
+                bedrock_spec::GuardrailTarget::External { identifier, .. } => {
+                    GuardrailUse::External(if identifier.starts_with("arn:") {
+                        identifier.clone()
+                    } else {
+                        format!(
+                            "arn:{}:bedrock:{}:{account_id}:guardrail/{identifier}",
+                            spec.partition(),
+                            spec.stack.region
+                        )
+                    })
+                }
+            }),
             runtime: None,
             files: files::Desired::default(),
             direct: inference_profile::direct_sources(&inputs),

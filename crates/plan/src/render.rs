@@ -123,6 +123,12 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
             let _ = writeln!(out, "      # {}", r.note);
         }
     }
+    if !plan.warnings.is_empty() {
+        let _ = writeln!(out, "\nWarnings:");
+        for w in &plan.warnings {
+            let _ = writeln!(out, "  warning: {w}");
+        }
+    }
     let s = plan.summary();
     let _ = writeln!(
         out,

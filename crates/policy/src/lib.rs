@@ -230,6 +230,7 @@ impl Placeholders {
             ("profile_arns", None),
             ("routed_model_arns", None),
             ("direct_model_arns", None),
+            ("guardrail_arns", None),
         ]))
     }
 
@@ -269,6 +270,19 @@ impl Placeholders {
             "direct_model_arns",
             Some(Fill::List(sorted(direct_model_arns))),
         );
+        // No guardrail unless `with_guardrails` names one: its statement is then dropped.
+        if self.0.get("guardrail_arns").is_some_and(Option::is_none) {
+            self.0.insert("guardrail_arns", Some(Fill::List(Vec::new())));
+        }
+        self
+    }
+
+    /// The guardrails LibreChat applies (`[librechat] guardrail`), for bedrock:ApplyGuardrail.
+    pub fn with_guardrails(mut self, arns: &[String]) -> Self {
+        let mut arns = arns.to_vec();
+        arns.sort();
+        arns.dedup();
+        self.0.insert("guardrail_arns", Some(Fill::List(arns)));
         self
     }
 

@@ -7,14 +7,15 @@
 mod decode;
 mod diagnostic;
 mod env_names;
+pub mod guardrail_rules;
 mod model;
 pub mod rules;
 
 pub use decode::check;
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use model::{
-    Guardrail, LibreChat, Logging, Profile, Spec, Stack, ACCOUNT_PLACEHOLDER, MANAGED_BY_TAG,
-    MANAGED_BY_VALUE, STACK_TAG,
+    Access, Guardrail, GuardrailSpec, GuardrailTarget, LibreChat, Logging, Profile, Spec, Stack,
+    Topic, UseCase, ACCOUNT_PLACEHOLDER, MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG,
 };
 
 use std::ops::Range;

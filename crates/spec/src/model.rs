@@ -18,6 +18,60 @@ pub struct Spec {
     pub logging: Logging,
     pub profiles: Vec<Profile>,
     pub librechat: LibreChat,
+    /// `[access]`: model access this stack establishes in the account.
+    pub access: Access,
+    /// `[[guardrails]]`: Bedrock guardrails this stack manages.
+    pub guardrails: Vec<GuardrailSpec>,
+}
+
+/// `[access]`. Both parts are opt-in: the form speaks for the company, and agreements
+/// accept legal terms.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Access {
+    /// Anthropic's first-time-use form, submitted once per account (PutUseCaseForModelAccess).
+    pub anthropic_use_case: Option<UseCase>,
+    /// Accept the agreement offers of the models the profiles and LibreChat use.
+    pub accept_agreements: bool,
+}
+
+/// Anthropic's use case form, field by field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UseCase {
+    pub company_name: String,
+    pub company_website: String,
+    pub intended_users: String,
+    pub industry_option: String,
+    pub other_industry_option: String,
+    pub use_cases: String,
+}
+
+/// One `[[guardrails]]` entry: a Bedrock guardrail, its policies as the spec states them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardrailSpec {
+    pub name: String,
+    pub description: Option<String>,
+    pub blocked_input_message: String,
+    pub blocked_output_message: String,
+    /// Content filters: (category as Bedrock names it, input strength, output strength),
+    /// in Bedrock's category order.
+    pub content_filters: Vec<(String, String, String)>,
+    pub denied_topics: Vec<Topic>,
+    /// PII entity types (Bedrock's names) and their actions, sorted by type.
+    pub pii: Vec<(String, String)>,
+    /// Words and phrases blocked in prompts and answers, as written.
+    pub words: Vec<String>,
+    /// AWS's managed profanity list.
+    pub profanity: bool,
+    pub grounding_threshold: Option<f64>,
+    pub relevance_threshold: Option<f64>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Topic {
+    pub name: String,
+    pub definition: String,
+    pub examples: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,12 +131,20 @@ pub struct LibreChat {
     pub runtime_role: Option<String>,
 }
 
+/// `[librechat] guardrail`: which guardrail LibreChat applies, and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Guardrail {
-    pub identifier: String,
-    pub version: String,
+    pub target: GuardrailTarget,
     pub trace: Option<String>,
     pub stream_processing_mode: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum GuardrailTarget {
+    /// A guardrail this tool does not manage: its id or ARN and version, as written.
+    External { identifier: String, version: String },
+    /// One of `[[guardrails]]`, by name: its id and published version come from AWS.
+    Managed { name: String },
 }
 
 impl Spec {
@@ -128,6 +190,15 @@ impl Spec {
     /// The AWS partition of the stack's region (`aws`, `aws-cn`, `aws-us-gov`, ...).
     pub fn partition(&self) -> &'static str {
         crate::rules::partition_of(&self.stack.region)
+    }
+}
+
+impl GuardrailSpec {
+    /// The guardrail's own tags plus the managed ones.
+    pub fn all_tags(&self, spec: &Spec) -> BTreeMap<String, String> {
+        let mut tags = self.tags.clone();
+        tags.extend(spec.managed_tags());
+        tags
     }
 }
 

@@ -2,10 +2,12 @@
 //! This file is the AWS layer's registry: the one place that lists them.
 
 pub mod bucket;
+pub mod guardrail;
 pub mod inference_profile;
 pub mod log_group;
 pub mod logging_config;
 pub mod logging_role;
+pub mod model_access;
 pub mod runtime_policy;
 
 use crate::error::AwsError;
@@ -22,7 +24,7 @@ pub(crate) async fn observe(
     // Logging left to another stack or team: its resources are not this stack's to read
     // (the configuration is still read, for what points where).
     let managed = desired.logging_managed;
-    let (log_group, bucket, role, logging, profiles, sources, runtime_role) = tokio::join!(
+    let (log_group, bucket, role, logging, profiles, sources, runtime_role, guardrails) = tokio::join!(
         async {
             if managed {
                 log_group::read(c, &desired.log_group).await
@@ -51,9 +53,20 @@ pub(crate) async fn observe(
             Ok::<_, AwsError>((logging, owner))
         },
         inference_profile::read(c, desired),
-        inference_profile::read_sources(c, desired),
+        // Then whether the account may invoke what those sources route to.
+        async {
+            let sources = inference_profile::read_sources(c, desired).await?;
+            let used = bedrock_plan::resources::model_access::used_models(desired, &sources);
+            let access = model_access::read(c, used.into_keys().collect()).await?;
+            Ok::<_, AwsError>((sources, access))
+        },
         runtime_policy::read(c, desired.runtime.as_ref()),
+        async {
+            // Only a stack with guardrails, or one that may have had some, reads them.
+            guardrail::read(c, &desired.guardrails, &desired.managed_tags).await
+        },
     );
+    let (sources, access) = sources?;
     let (logging, logging_owner) = logging?;
     let role = role?;
     // The stack in other regions: those the role serves, and LibreChat's; read at once.
@@ -82,7 +95,9 @@ pub(crate) async fn observe(
         logging,
         logging_owner,
         profiles: profiles?,
-        sources: sources?,
+        sources,
+        access,
+        guardrails: guardrails?,
         runtime_role: runtime_role?,
         files: Default::default(),
         elsewhere,
@@ -142,6 +157,8 @@ pub(crate) async fn execute(
         Step::LoggingRole(s) => logging_role::execute(c, s).await,
         Step::LoggingConfig(s) => logging_config::execute(c, s).await,
         Step::InferenceProfile(s) => inference_profile::execute(c, s).await,
+        Step::Guardrail(s) => guardrail::execute(c, s, outputs).await,
+        Step::ModelAccess(s) => model_access::execute(c, s).await,
         Step::RuntimePolicy(s) => runtime_policy::execute(c, s, outputs).await,
         Step::File(s) => Err(AwsError::local(
             s.describe(),

@@ -2,10 +2,12 @@
 injection, and the control API under /_emulator/.
 
     GET    /_emulator/state    the settings and the pending faults
-    POST   /_emulator/config   {"latency_ms": 50, "propagation_delay_seconds": 10}
+    POST   /_emulator/config   {"latency_ms": 50, "propagation_delay_seconds": 10,
+                                "agreement_delay_seconds": 30}
     POST   /_emulator/faults   {"operation": "CreateInferenceProfile", "count": 2, "error": "throttle"}
     DELETE /_emulator/faults   clear every pending fault
-    POST   /_emulator/reset    moto's reset, plus the settings and faults of this layer
+    POST   /_emulator/reset    moto's reset, plus the settings and faults of this layer;
+                               {"new_account": true}: a brand-new account (access.py)
 
 A fault matches by any of "service" (the signing name: bedrock, iam, s3, logs, sts, tagging),
 "operation" (the API operation name), "method" and "path" (a regular expression); the next
@@ -27,7 +29,7 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from . import logging_config, validation
+from . import access, logging_config, validation
 
 _lock = threading.Lock()
 settings = {"latency_ms": 0.0}
@@ -138,6 +140,8 @@ class Controls:
             return {
                 "latency_ms": settings["latency_ms"],
                 "propagation_delay_seconds": logging_config.settings["propagation_delay_seconds"],
+                "agreement_delay_seconds": access.settings["agreement_delay_seconds"],
+                "new_account": access.settings["new_account"],
                 "faults": [dict(f) for f in faults],
                 **info,
             }
@@ -151,19 +155,40 @@ class Controls:
             return _json(start_response, 400, {"error": "the body is not JSON"})
         if path == "/_emulator/state" and method == "GET":
             return _json(start_response, 200, self._state())
+        if not isinstance(data, dict):
+            return _json(start_response, 400, {"error": "the body is not a JSON object"})
         if path == "/_emulator/config" and method == "POST":
+            known = ("latency_ms", "propagation_delay_seconds", "agreement_delay_seconds")
+            unknown = [k for k in data if k not in known]
+            if unknown:
+                return _json(start_response, 400, {"error": f"unknown settings {unknown}: the settings are {list(known)}"})
+            for key in data:
+                value = data[key]
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                    return _json(start_response, 400, {"error": f"{key} must be a number of 0 or more, not {value!r}"})
             with _lock:
                 if "latency_ms" in data:
-                    settings["latency_ms"] = max(0.0, float(data["latency_ms"]))
+                    settings["latency_ms"] = float(data["latency_ms"])
                 if "propagation_delay_seconds" in data:
-                    logging_config.settings["propagation_delay_seconds"] = max(0.0, float(data["propagation_delay_seconds"]))
+                    logging_config.settings["propagation_delay_seconds"] = float(data["propagation_delay_seconds"])
+                if "agreement_delay_seconds" in data:
+                    access.settings["agreement_delay_seconds"] = float(data["agreement_delay_seconds"])
             return _json(start_response, 200, self._state())
         if path == "/_emulator/faults" and method == "POST":
             if data.get("error") not in ("throttle", "server", "drop", "drop_after"):
                 return _json(start_response, 400, {"error": "error must be throttle, server, drop or drop_after"})
+            if data.get("path"):
+                try:
+                    re.compile(data["path"])
+                except (re.error, TypeError) as error:
+                    return _json(start_response, 400, {"error": f"path is not a regular expression: {error}"})
+            try:
+                count = int(data.get("count", 1))
+            except (TypeError, ValueError):
+                return _json(start_response, 400, {"error": "count must be a whole number"})
             fault = {k: data[k] for k in ("service", "operation", "method", "path") if data.get(k)}
             fault["error"] = data["error"]
-            fault["count"] = max(1, int(data.get("count", 1)))
+            fault["count"] = max(1, count)
             with _lock:
                 faults.append(fault)
             return _json(start_response, 200, self._state())
@@ -175,6 +200,7 @@ class Controls:
             from moto.moto_api._internal.models import moto_api_backend
 
             moto_api_backend.reset()
+            access.reset(bool(data.get("new_account")))
             with _lock:
                 faults.clear()
                 settings["latency_ms"] = 0.0
@@ -213,6 +239,11 @@ class Controls:
                     return []
                 status, headers, text = _error_response(service, fault["error"])
                 return _respond(start_response, status, headers, text)
+        if not environ.get("HTTP_AUTHORIZATION") and "X-Amz-Signature" not in environ.get("QUERY_STRING", ""):
+            if validation.check_path(environ):
+                # AWS's answer to a request with no signature at all.
+                headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "MissingAuthenticationTokenException"), ("x-amzn-RequestId", str(uuid.uuid4()))]
+                return _respond(start_response, 403, headers, json.dumps({"message": "Missing Authentication Token"}))
         if _service(environ) == "bedrock":
             # Bedrock and Bedrock Runtime (both sign as bedrock) validate by their models.
             try:

@@ -215,6 +215,15 @@ def list_inference_profiles(self):
 
 
 def _application_profile(self, arn: str):
+    """The profile or guardrail `arn` names (the taggable resources of this extension), None
+    for another kind of ARN (moto's own), ResourceNotFoundException for one that is gone."""
+    if isinstance(arn, str) and ":guardrail/" in arn:
+        from . import guardrails
+
+        found = guardrails.find(self, arn)
+        if found is None:
+            raise ResourceNotFoundException(f"The guardrail {arn} was not found.")
+        return found
     if not isinstance(arn, str) or ":application-inference-profile/" not in arn:
         return None
     profiles = _state(self.bedrock_backend)

@@ -37,7 +37,7 @@ from moto.bedrockruntime.responses import BedrockRuntimeResponse
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 
-from . import catalog, iam_eval, logging_config
+from . import access, catalog, guardrails, iam_eval, logging_config
 from .errors import AccessDeniedException, BedrockError, ResourceNotFoundException, ValidationException
 
 ANSWER = "Hello from the embedded AWS emulator. This is a canned answer."
@@ -213,7 +213,7 @@ def check_conversation(request: dict):
     """The Converse rules AWS enforces beyond the service model, in its words (0-based
     positions, as AWS gives them)."""
     messages = request.get("messages") or []
-    if messages and messages[0].get("role") != "user":
+    if not messages or messages[0].get("role") != "user":
         raise ValidationException("A conversation must start with a user message. Try again with a conversation that starts with a user message.")
     for i, message in enumerate(messages):
         if i and message.get("role") == messages[i - 1].get("role"):
@@ -341,6 +341,7 @@ def _serve(self, operation: str, action: str, run):
         requested, models, call["inference_region"] = _routes(self, call["model_id"])
         call["models"] = models
         _authorize(self, action, requested, models)
+        access.check_invocation(self, _caller(self), models)
         body, headers, logged, tokens_in, tokens_out, cache = run(call)
     except BedrockError as error:
         if call["request"] is not None:
@@ -352,17 +353,70 @@ def _serve(self, operation: str, action: str, run):
     return body, headers
 
 
+def _text_of(blocks) -> list:
+    """The text of Converse content blocks, or of an Anthropic message's content."""
+    if isinstance(blocks, str):
+        return [blocks]
+    out = []
+    for b in blocks or []:
+        if isinstance(b, dict):
+            if isinstance(b.get("text"), str):
+                out.append(b["text"])
+            elif isinstance(b.get("guardContent"), dict):
+                out.extend(_text_of([b["guardContent"]]))
+    return out
+
+
+def _prompt_texts(request: dict) -> list:
+    texts = _text_of(request.get("system")) if isinstance(request.get("system"), (list, str)) else []
+    for message in request.get("messages") or []:
+        if isinstance(message, dict):
+            texts.extend(_text_of(message.get("content")))
+    return texts
+
+
+def _apply_guardrail(self, config: dict, prompt: list):
+    """A guardrail the request names: (answer text, intervened, trace) for the canned answer,
+    the guardrail's blocked message when it intervenes on the prompt or the answer. A role
+    session needs bedrock:ApplyGuardrail on the guardrail, as AWS requires."""
+    g, snapshot = guardrails.resolve(self, config.get("guardrailIdentifier"), str(config.get("guardrailVersion") or ""))
+    session = _caller(self)
+    if session is not None:
+        iam = iam_backends[self.current_account][catalog.partition_of(self.region)]
+        role = next((r for r in iam.roles.values() if r.arn == session.role_arn), None)
+        documents = logging_config.role_documents(role) if role is not None else []
+        if not iam_eval.allows(documents, "bedrock:ApplyGuardrail", g["arn"], {"aws:requestedregion": self.region}):
+            raise AccessDeniedException(
+                f"User: {session.arn} is not authorized to perform: bedrock:ApplyGuardrail on resource: {g['arn']} because no identity-based policy allows the bedrock:ApplyGuardrail action"
+            )
+    blocked, input_assessment = guardrails.assess(snapshot, prompt, "INPUT")
+    trace = {"inputAssessment": {g["id"]: input_assessment}}
+    if blocked:
+        return snapshot["blockedInputMessaging"], True, trace
+    blocked, output_assessment = guardrails.assess(snapshot, [ANSWER], "OUTPUT")
+    trace["outputAssessments"] = {g["id"]: [output_assessment]}
+    if blocked:
+        return snapshot["blockedOutputsMessaging"], True, trace
+    return ANSWER, False, trace
+
+
 def _converse(self, call):
     request = call["request"]
     check_conversation(request)
+    answer, intervened, trace = ANSWER, False, None
+    if request.get("guardrailConfig"):
+        answer, intervened, trace = _apply_guardrail(self, request["guardrailConfig"], _prompt_texts(request))
     cache_read, cache_write = _cache_tokens(self, call["models"][0], _converse_prefixes(request))
     input_tokens = max(1, _tokens(request.get("messages")) + _tokens(request.get("system") or []) - cache_read - cache_write)
-    output_tokens = _tokens(ANSWER)
+    output_tokens = 0 if intervened else _tokens(answer)
     usage = {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens + cache_read + cache_write}
     if cache_read or cache_write:
         usage["cacheReadInputTokens"] = cache_read
         usage["cacheWriteInputTokens"] = cache_write
-    response = {"output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}}, "stopReason": "end_turn", "usage": usage, "metrics": {"latencyMs": 42}}
+    stop = "guardrail_intervened" if intervened else "end_turn"
+    response = {"output": {"message": {"role": "assistant", "content": [{"text": answer}]}}, "stopReason": stop, "usage": usage, "metrics": {"latencyMs": 42}}
+    if trace is not None and (request.get("guardrailConfig") or {}).get("trace") in ("enabled", "enabled_full"):
+        response["trace"] = {"guardrail": trace}
     return response, input_tokens, output_tokens, (cache_read, cache_write)
 
 
@@ -388,8 +442,8 @@ def event_message(event_type: str, payload: dict) -> bytes:
     return message + struct.pack(">I", zlib.crc32(message) & 0xFFFFFFFF)
 
 
-def _words():
-    words = ANSWER.split(" ")
+def _words(text: str = ANSWER):
+    words = text.split(" ")
     return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
 
 
@@ -397,11 +451,14 @@ def converse_stream(self):
     def run(call):
         response, tokens_in, tokens_out, cache = _converse(self, call)
         events = [event_message("messageStart", {"role": "assistant"})]
-        for word in _words():
+        for word in _words(response["output"]["message"]["content"][0]["text"]):
             events.append(event_message("contentBlockDelta", {"contentBlockIndex": 0, "delta": {"text": word}}))
         events.append(event_message("contentBlockStop", {"contentBlockIndex": 0}))
-        events.append(event_message("messageStop", {"stopReason": "end_turn"}))
-        events.append(event_message("metadata", {"usage": response["usage"], "metrics": response["metrics"]}))
+        events.append(event_message("messageStop", {"stopReason": response["stopReason"]}))
+        metadata = {"usage": response["usage"], "metrics": response["metrics"]}
+        if "trace" in response:
+            metadata["trace"] = response["trace"]
+        events.append(event_message("metadata", metadata))
         return b"".join(events), {"Content-Type": "application/vnd.amazon.eventstream"}, response, tokens_in, tokens_out, cache
 
     return _serve(self, "ConverseStream", "bedrock:InvokeModelWithResponseStream", run)
@@ -417,21 +474,30 @@ def _native(self, call):
         cache_read, cache_write = _cache_tokens(self, call["models"][0], _claude_prefixes(body))
     else:
         cache_read = cache_write = 0
+    answer, intervened, action = ANSWER, False, None
+    identifier = self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier")
+    if identifier:
+        config = {"guardrailIdentifier": identifier, "guardrailVersion": self.headers.get("X-Amzn-Bedrock-GuardrailVersion")}
+        answer, intervened, _ = _apply_guardrail(self, config, _prompt_texts(body) if isinstance(body, dict) else [])
+        action = "INTERVENED" if intervened else "NONE"
     input_tokens = max(1, _tokens(body) - cache_read - cache_write)
-    output_tokens = _tokens(ANSWER)
+    output_tokens = 0 if intervened else _tokens(answer)
     if anthropic:
         response = {
             "id": f"msg_bdrk_{call['request_id'].replace('-', '')[:24]}",
             "type": "message",
             "role": "assistant",
             "model": call["models"][0].rsplit("/", 1)[1],
-            "content": [{"type": "text", "text": ANSWER}],
+            "content": [{"type": "text", "text": answer}],
             "stop_reason": "end_turn",
             "stop_sequence": None,
             "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens, "cache_creation_input_tokens": cache_write, "cache_read_input_tokens": cache_read},
         }
     else:
-        response = {"output": {"message": {"role": "assistant", "content": [{"text": ANSWER}]}}, "stopReason": "end_turn", "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}}
+        response = {"output": {"message": {"role": "assistant", "content": [{"text": answer}]}}, "stopReason": "guardrail_intervened" if intervened else "end_turn", "usage": {"inputTokens": input_tokens, "outputTokens": output_tokens, "totalTokens": input_tokens + output_tokens}}
+    if action is not None:
+        # As Bedrock marks a body a guardrail assessed.
+        response["amazon-bedrock-guardrailAction"] = action
     return response, input_tokens, output_tokens, (cache_read, cache_write), anthropic
 
 
@@ -459,17 +525,24 @@ def invoke_model_with_response_stream(self):
             metrics["cacheReadInputTokenCount"] = cache[0]
             metrics["cacheWriteInputTokenCount"] = cache[1]
         if anthropic:
+            action = response.pop("amazon-bedrock-guardrailAction", None)
+            if action is not None:
+                metrics = dict(metrics)
             start = dict(response, content=[], stop_reason=None, usage={"input_tokens": tokens_in, "output_tokens": 1, "cache_creation_input_tokens": cache[1], "cache_read_input_tokens": cache[0]})
             chunks = [{"type": "message_start", "message": start}, {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}]
-            chunks += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": w}} for w in _words()]
+            text = response["content"][0]["text"]
+            chunks += [{"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": w}} for w in _words(text)]
             chunks += [
                 {"type": "content_block_stop", "index": 0},
                 {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": tokens_out}},
                 {"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics},
             ]
+            if action is not None:
+                chunks[-1]["amazon-bedrock-guardrailAction"] = action
         else:
             chunks = [{"messageStart": {"role": "assistant"}}]
-            chunks += [{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": w}}} for w in _words()]
+            text = response["output"]["message"]["content"][0]["text"]
+            chunks += [{"contentBlockDelta": {"contentBlockIndex": 0, "delta": {"text": w}}} for w in _words(text)]
             chunks += [
                 {"contentBlockStop": {"contentBlockIndex": 0}},
                 {"messageStop": {"stopReason": "end_turn"}},

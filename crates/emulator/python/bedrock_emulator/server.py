@@ -14,6 +14,7 @@ frame order).
 
 import io
 import queue
+import select
 import selectors
 import socket
 import ssl
@@ -37,18 +38,26 @@ _HOP_BY_HOP = {b"connection", b"keep-alive", b"proxy-connection", b"transfer-enc
 def _starts_with_preface(sock) -> bool:
     """Peek at the first bytes without taking them: the HTTP/2 preface, or anything else."""
     deadline = time.monotonic() + 30
+    seen = 0
     while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
         try:
+            # Wait for bytes beyond those already seen (a peek leaves them readable).
+            readable, _, _ = select.select([sock], [], [], remaining)
+            if not readable:
+                return False
             head = sock.recv(len(PREFACE), socket.MSG_PEEK)
         except (OSError, ValueError):
             return False
-        if not head or not PREFACE.startswith(head[: len(PREFACE)]):
+        if not head or not PREFACE.startswith(head):
             return False
         if len(head) >= len(PREFACE):
             return True
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
+        if len(head) == seen:
+            time.sleep(0.001)  # the same partial preface: more is on its way
+        seen = len(head)
 
 
 class Server(ThreadedWSGIServer):

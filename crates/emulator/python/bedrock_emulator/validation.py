@@ -285,14 +285,23 @@ def message(errors: list) -> str:
     return f"{count} validation error{'s' if count != 1 else ''} detected: " + "; ".join(errors)
 
 
-def check(environ, body: bytes):
-    """Raise Invalid for a Bedrock request that breaks its service model; return the
-    (service, operation, input) otherwise, or None for a request of no modelled operation."""
+def _raw_path(environ) -> str:
     raw_path = environ.get("RAW_URI") or environ.get("REQUEST_URI") or environ.get("PATH_INFO", "")
     raw_path = raw_path.split("?", 1)[0]
     if raw_path.startswith(("http://", "https://")):
         raw_path = "/" + raw_path.split("/", 3)[3] if raw_path.count("/") >= 3 else "/"
-    found = operation_of(environ.get("REQUEST_METHOD", "GET"), raw_path)
+    return raw_path
+
+
+def check_path(environ) -> bool:
+    """Whether the request is one of a Bedrock or Bedrock Runtime operation."""
+    return operation_of(environ.get("REQUEST_METHOD", "GET"), _raw_path(environ)) is not None
+
+
+def check(environ, body: bytes):
+    """Raise Invalid for a Bedrock request that breaks its service model; return the
+    (service, operation, input) otherwise, or None for a request of no modelled operation."""
+    found = operation_of(environ.get("REQUEST_METHOD", "GET"), _raw_path(environ))
     if found is None:
         return None
     service, operation, labels = found

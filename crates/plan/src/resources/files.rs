@@ -53,6 +53,18 @@ pub struct InvokeFile {
     pub values: bedrock_policy::Placeholders,
 }
 
+/// `librechat.yaml` when `[librechat] guardrail` names one of `[[guardrails]]`: the file
+/// holds that guardrail's id and published version, known from AWS now or once apply has
+/// made them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct YamlFile {
+    pub path: PathBuf,
+    pub spec: Box<bedrock_spec::Spec>,
+    pub spec_name: String,
+    /// The guardrail's name in `[[guardrails]]`.
+    pub guardrail: String,
+}
+
 /// The generated files a plan covers (none unless the engine asks for them).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Desired {
@@ -61,6 +73,7 @@ pub struct Desired {
     pub fixed: Vec<Generated>,
     pub env: Option<EnvFile>,
     pub invoke: Option<InvokeFile>,
+    pub yaml: Option<YamlFile>,
 }
 
 /// Each file's text on disk, by path relative to the output directory (None: no file).
@@ -87,6 +100,14 @@ pub enum Contents {
         shown_path: String,
     },
     Policy(InvokePolicy),
+    /// `librechat.yaml` with a managed guardrail's ARN and published version.
+    LibreChat {
+        existing: Option<String>,
+        spec: Box<bedrock_spec::Spec>,
+        spec_name: String,
+        guardrail: (ArnRef, ArnRef),
+        shown_path: String,
+    },
 }
 
 impl Contents {
@@ -119,9 +140,30 @@ impl Contents {
                     shown_path,
                 )
             }
-            Contents::Policy(p) => {
-                let arns = p.profiles.iter().map(arn).collect::<Result<Vec<_>, _>>()?;
-                Ok(p.render_with(&arns)?.to_canonical_json())
+            Contents::Policy(p) => Ok(p.render_by(arn)?.to_canonical_json()),
+            Contents::LibreChat {
+                existing,
+                spec,
+                spec_name,
+                guardrail,
+                shown_path,
+            } => {
+                let guardrail_arn = arn(&guardrail.0)?;
+                // LibreChat's guardrailIdentifier takes the id, the ARN's last part.
+                let shown_id = guardrail_arn.replacen("the ARN of", "the id of", 1);
+                let id = guardrail_arn
+                    .rsplit_once(":guardrail/")
+                    .map_or(shown_id.as_str(), |(_, id)| id);
+                let version = arn(&guardrail.1)?;
+                bedrock_generate::librechat_file(
+                    existing.as_deref(),
+                    spec,
+                    spec_name,
+                    Some((id, &version)),
+                    Path::new(shown_path),
+                )
+                .map(|f| f.contents)
+                .map_err(|e| format!("{}: {}", e.message, e.help))
             }
         }
     }
@@ -170,6 +212,10 @@ impl Contents {
                 .iter()
                 .all(|(_, v)| !matches!(v, EnvValue::Arn(ArnRef::Created { .. }))),
             Contents::Policy(p) => p.is_known(),
+            Contents::LibreChat { guardrail, .. } => {
+                !matches!(guardrail.0, ArnRef::Created { .. })
+                    && !matches!(guardrail.1, ArnRef::Created { .. })
+            }
         }
     }
 
@@ -325,6 +371,45 @@ fn plan(pl: &mut Planner) {
         let contents = env_contents(pl, env, true);
         // .env sits beside the user's secrets: only its owner reads it.
         plan_file(pl, &env.path, contents, 0o600, true);
+    }
+    if let Some(yaml) = &files.yaml {
+        match crate::resources::guardrail::after(pl, &yaml.guardrail) {
+            Some(refs) => {
+                let shown_path = pl
+                    .desired
+                    .files
+                    .out_dir
+                    .join(&yaml.path)
+                    .display()
+                    .to_string();
+                let existing = pl.observed.files.get(&yaml.path).cloned().flatten();
+                // What of the user's the file keeps does not depend on the guardrail's values.
+                let kept = bedrock_generate::librechat_file(
+                    existing.as_deref(),
+                    &yaml.spec,
+                    &yaml.spec_name,
+                    Some(("id", "1")),
+                    Path::new(&shown_path),
+                )
+                .ok()
+                .and_then(|f| f.kept);
+                let contents = Contents::LibreChat {
+                    existing,
+                    spec: yaml.spec.clone(),
+                    spec_name: yaml.spec_name.clone(),
+                    guardrail: refs,
+                    shown_path: shown_path.clone(),
+                };
+                plan_file(pl, &yaml.path, contents, 0o644, false);
+                if let Some(kept) = kept {
+                    pl.keep(KIND, &shown_path, kept);
+                }
+            }
+            None => pl.problems.push(format!(
+                "[librechat] guardrail names {:?}, which neither exists nor is planned",
+                yaml.guardrail
+            )),
+        }
     }
     if let Some(invoke) = &files.invoke {
         if let Some(policy) =

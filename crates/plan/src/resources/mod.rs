@@ -3,8 +3,10 @@
 
 pub mod bucket;
 pub mod files;
+pub mod guardrail;
 pub mod inference_profile;
 pub mod log_group;
 pub mod logging_config;
 pub mod logging_role;
+pub mod model_access;
 pub mod runtime_policy;

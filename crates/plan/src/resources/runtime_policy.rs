@@ -7,7 +7,7 @@ use crate::change::{Chain, FieldDiff, Kind, Phase};
 use crate::plan::Planner;
 use crate::policy_doc;
 use crate::refs::{ArnRef, Outputs};
-use crate::registry::KindPlanner;
+use crate::registry::{GuardrailUse, KindPlanner};
 use crate::resources::{inference_profile, logging_role};
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -83,39 +83,50 @@ pub struct InvokePolicy {
     pub models: Vec<String>,
     /// The foundation models LibreChat calls directly.
     pub direct: Vec<String>,
+    /// The guardrail LibreChat applies (bedrock:ApplyGuardrail).
+    pub guardrails: Vec<ArnRef>,
 }
 
 impl InvokePolicy {
     /// Whether every ARN is known now.
     pub fn is_known(&self) -> bool {
-        self.profiles.iter().all(|r| matches!(r, ArnRef::Known(_)))
+        self.profiles
+            .iter()
+            .chain(&self.guardrails)
+            .all(|r| matches!(r, ArnRef::Known(_)))
     }
 
-    pub(crate) fn render_with(
+    /// The document with each reference as `arn` gives it.
+    pub(crate) fn render_by(
         &self,
-        profiles: &[String],
+        arn: &dyn Fn(&ArnRef) -> Result<String, String>,
     ) -> Result<bedrock_policy::Rendered, String> {
+        let profiles = self
+            .profiles
+            .iter()
+            .map(arn)
+            .collect::<Result<Vec<_>, _>>()?;
+        let guardrails = self
+            .guardrails
+            .iter()
+            .map(arn)
+            .collect::<Result<Vec<_>, _>>()?;
         let values = self
             .values
             .clone()
-            .with_profiles(profiles, &self.models, &self.direct);
+            .with_profiles(&profiles, &self.models, &self.direct)
+            .with_guardrails(&guardrails);
         bedrock_policy::render(&self.template, &values).map_err(|e| e.to_string())
     }
 
     /// The document, with the ARNs apply made.
     pub fn render(&self, outputs: &Outputs) -> Result<bedrock_policy::Rendered, String> {
-        let arns = self
-            .profiles
-            .iter()
-            .map(|r| outputs.resolve(r).map_err(|e| e.to_string()))
-            .collect::<Result<Vec<_>, _>>()?;
-        self.render_with(&arns)
+        self.render_by(&|r| outputs.resolve(r).map_err(|e| e.to_string()))
     }
 
     /// The document as a plan shows it: ARNs not yet known are named for what they will be.
     pub fn shown(&self) -> Result<Value, String> {
-        let arns: Vec<String> = self.profiles.iter().map(ArnRef::shown).collect();
-        Ok(self.render_with(&arns)?.document)
+        Ok(self.render_by(&|r| Ok(r.shown()))?.document)
     }
 }
 
@@ -166,6 +177,14 @@ pub fn invoke_policy(
             }
         }
     }
+    let guardrails: Vec<ArnRef> = match &pl.desired.librechat_guardrail {
+        Some(GuardrailUse::Managed(name)) => crate::resources::guardrail::after(pl, name)
+            .map(|(arn, _)| arn)
+            .into_iter()
+            .collect(),
+        Some(GuardrailUse::External(arn)) => vec![ArnRef::Known(arn.clone())],
+        None => Vec::new(),
+    };
     if profiles.is_empty() && direct.is_empty() {
         return None;
     }
@@ -175,6 +194,7 @@ pub fn invoke_policy(
         profiles,
         models,
         direct,
+        guardrails,
     };
     match policy.shown() {
         Ok(_) => Some(policy),

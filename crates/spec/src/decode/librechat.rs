@@ -3,7 +3,7 @@
 
 use super::cx::{join, kind, problem, Cx};
 use super::table::Table;
-use crate::model::{Guardrail, LibreChat, Profile};
+use crate::model::{Guardrail, GuardrailSpec, GuardrailTarget, LibreChat, Profile};
 use crate::rules;
 use toml::de::DeValue;
 
@@ -11,6 +11,7 @@ pub(super) fn decode_librechat(
     cx: &mut Cx<'_>,
     t: &mut Table<'_, '_>,
     profiles: &[Profile],
+    guardrails: Option<&[GuardrailSpec]>,
     stack_region: Option<&str>,
 ) -> Option<LibreChat> {
     let mut ok = true;
@@ -122,7 +123,7 @@ pub(super) fn decode_librechat(
     }
 
     if let Some(mut g) = t.table(cx, "guardrail") {
-        lc.guardrail = decode_guardrail(cx, &mut g);
+        lc.guardrail = decode_guardrail(cx, &mut g, guardrails);
         ok &= lc.guardrail.is_some();
         g.finish(cx);
     } else if t.table.iter().any(|(k, _)| k.get_ref() == "guardrail") {
@@ -210,9 +211,61 @@ pub(super) fn decode_librechat(
     ok.then_some(lc)
 }
 
-fn decode_guardrail(cx: &mut Cx<'_>, g: &mut Table<'_, '_>) -> Option<Guardrail> {
+/// `guardrail = { identifier = "...", version = "1" }` for a guardrail this tool does not
+/// manage, or `guardrail = { name = "..." }` for one of `[[guardrails]]` (`guardrails` is None
+/// when that section has errors of its own: the name is then not checked against it).
+fn decode_guardrail(
+    cx: &mut Cx<'_>,
+    g: &mut Table<'_, '_>,
+    guardrails: Option<&[GuardrailSpec]>,
+) -> Option<Guardrail> {
     let mut ok = true;
-    let identifier = g.required_string(cx, "identifier", "identifier = \"abc123xyz\"");
+    let has = |key: &str| g.table.iter().any(|(k, _)| k.get_ref() == key);
+    if has("name") {
+        let name = g.string(cx, "name");
+        if has("identifier") || has("version") {
+            cx.error(
+                "librechat.guardrail",
+                g.span.clone(),
+                problem(
+                    "name and identifier/version both name a guardrail",
+                    "use name = \"...\" for a guardrail of [[guardrails]] (its id and published version come from AWS), or identifier and version for one this tool does not manage",
+                ),
+            );
+            ok = false;
+            let _ = (g.lookup(cx, "identifier"), g.lookup(cx, "version"));
+        }
+        if let (Some((n, span)), Some(list)) = (&name, guardrails) {
+            if !list.iter().any(|gr| gr.name == *n) {
+                let names: Vec<String> = list.iter().map(|gr| format!("{:?}", gr.name)).collect();
+                let help = if names.is_empty() {
+                    "add a [[guardrails]] section with this name, or use identifier and version for a guardrail this tool does not manage".to_string()
+                } else {
+                    format!("the spec's guardrails are {}; or use identifier and version for a guardrail this tool does not manage", names.join(", "))
+                };
+                cx.error(
+                    "librechat.guardrail.name",
+                    span.clone(),
+                    problem(format!("no [[guardrails]] entry is named {n:?}"), help),
+                );
+                ok = false;
+            }
+        }
+        let (trace, mode) = trace_and_mode(cx, g, &mut ok);
+        if !ok {
+            return None;
+        }
+        return Some(Guardrail {
+            target: GuardrailTarget::Managed { name: name?.0 },
+            trace,
+            stream_processing_mode: mode,
+        });
+    }
+    let identifier = g.required_string(
+        cx,
+        "identifier",
+        "identifier = \"abc123xyz\" (or name = \"...\" for a guardrail of [[guardrails]])",
+    );
     if let Some((id, span)) = &identifier {
         ok &= cx.rule(
             "librechat.guardrail.identifier",
@@ -249,9 +302,28 @@ fn decode_guardrail(cx: &mut Cx<'_>, g: &mut Table<'_, '_>) -> Option<Guardrail>
             rules::guardrail_version(ver),
         );
     }
+    let (trace, mode) = trace_and_mode(cx, g, &mut ok);
+    if !ok {
+        return None;
+    }
+    Some(Guardrail {
+        target: GuardrailTarget::External {
+            identifier: identifier?.0,
+            version: version?.0,
+        },
+        trace,
+        stream_processing_mode: mode,
+    })
+}
+
+fn trace_and_mode(
+    cx: &mut Cx<'_>,
+    g: &mut Table<'_, '_>,
+    ok: &mut bool,
+) -> (Option<String>, Option<String>) {
     let trace = g.string(cx, "trace");
     if let Some((tr, span)) = &trace {
-        ok &= cx.rule(
+        *ok &= cx.rule(
             "librechat.guardrail.trace",
             span,
             rules::one_of(
@@ -263,19 +335,11 @@ fn decode_guardrail(cx: &mut Cx<'_>, g: &mut Table<'_, '_>) -> Option<Guardrail>
     }
     let mode = g.string(cx, "stream_processing_mode");
     if let Some((m, span)) = &mode {
-        ok &= cx.rule(
+        *ok &= cx.rule(
             "librechat.guardrail.stream_processing_mode",
             span,
             rules::one_of("stream processing mode", m, &["sync", "async"]),
         );
     }
-    if !ok {
-        return None;
-    }
-    Some(Guardrail {
-        identifier: identifier?.0,
-        version: version?.0,
-        trace: trace.map(|t| t.0),
-        stream_processing_mode: mode.map(|m| m.0),
-    })
+    (trace.map(|t| t.0), mode.map(|m| m.0))
 }

@@ -7,7 +7,9 @@
 //! [`check`] is the entry and the top-level walk; `cx` collects the diagnostics, `table`
 //! reads one TOML table and reports its unknown keys, and each spec section has its own file.
 
+mod access;
 mod cx;
+mod guardrails;
 mod librechat;
 mod logging;
 mod profiles;
@@ -15,9 +17,11 @@ mod stack;
 mod table;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{LibreChat, Spec, Stack};
+use crate::model::{Access, LibreChat, Spec, Stack};
 use crate::Checked;
+use access::decode_access;
 use cx::{problem, Cx};
+use guardrails::decode_guardrails;
 use librechat::decode_librechat;
 use logging::decode_logging;
 use profiles::decode_profiles;
@@ -103,6 +107,17 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
     };
 
     let profiles = decode_profiles(cx, top, region.as_deref());
+    let guardrails = decode_guardrails(cx, top);
+
+    let access = match top.table(cx, "access") {
+        Some(mut t) => {
+            let a = decode_access(cx, &mut t);
+            t.finish(cx);
+            a
+        }
+        None if top.table.iter().any(|(k, _)| k.get_ref() == "access") => None,
+        None => Some(Access::default()),
+    };
 
     let librechat = match top.table(cx, "librechat") {
         Some(mut t) => {
@@ -110,6 +125,7 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
                 cx,
                 &mut t,
                 profiles.as_deref().unwrap_or(&[]),
+                guardrails.as_deref(),
                 region.as_deref(),
             );
             t.finish(cx);
@@ -124,6 +140,8 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
         logging: logging?,
         profiles: profiles?,
         librechat: librechat?,
+        access: access?,
+        guardrails: guardrails?,
     })
 }
 

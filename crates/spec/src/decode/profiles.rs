@@ -143,13 +143,33 @@ fn decode_profile(
     if let Some((d, span)) = &description {
         ok &= cx.rule(&format!("{path}.description"), span, rules::description(d));
     }
+    let tags = decode_tags(cx, t, &mut ok);
+    if !ok {
+        return None;
+    }
+    Some(Profile {
+        name: name?.0,
+        model: model?.0,
+        env: env?.0,
+        description: description.map(|d| d.0),
+        tags,
+    })
+}
+
+/// A resource's `tags` table: keys and values by Bedrock's tag rules, the managed keys refused,
+/// at most 50 with the managed ones. Clears `ok` on any problem.
+pub(super) fn decode_tags(
+    cx: &mut Cx<'_>,
+    t: &mut Table<'_, '_>,
+    ok: &mut bool,
+) -> BTreeMap<String, String> {
     let mut tags = BTreeMap::new();
     if let Some(tt) = t.table(cx, "tags") {
         for (k, v) in tt.table.iter() {
             let key = k.get_ref().to_string();
             let kpath = join(&tt.path, &key);
             cx.spans.insert(kpath.clone(), v.span());
-            ok &= cx.rule(&kpath, &k.span(), rules::tag_key(&key));
+            *ok &= cx.rule(&kpath, &k.span(), rules::tag_key(&key));
             if key == crate::MANAGED_BY_TAG || key == crate::STACK_TAG {
                 cx.error(
                     &kpath,
@@ -159,11 +179,11 @@ fn decode_profile(
                         "remove it; the `stack` tag takes [stack] name",
                     ),
                 );
-                ok = false;
+                *ok = false;
             }
             match v.get_ref() {
                 DeValue::String(s) => {
-                    ok &= cx.rule(&kpath, &v.span(), rules::tag_value(s));
+                    *ok &= cx.rule(&kpath, &v.span(), rules::tag_value(s));
                     tags.insert(key, s.to_string());
                 }
                 other => {
@@ -175,7 +195,7 @@ fn decode_profile(
                             "tag values are strings: put the value in double quotes",
                         ),
                     );
-                    ok = false;
+                    *ok = false;
                 }
             }
         }
@@ -190,19 +210,10 @@ fn decode_profile(
                     "remove tags until there are at most 48",
                 ),
             );
-            ok = false;
+            *ok = false;
         }
     } else if t.table.iter().any(|(k, _)| k.get_ref() == "tags") {
-        ok = false;
+        *ok = false;
     }
-    if !ok {
-        return None;
-    }
-    Some(Profile {
-        name: name?.0,
-        model: model?.0,
-        env: env?.0,
-        description: description.map(|d| d.0),
-        tags,
-    })
+    tags
 }

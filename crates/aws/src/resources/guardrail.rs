@@ -1,0 +1,494 @@
+//! Guardrails: read (the draft, the latest published version, the tags), create, update,
+//! publish a version, tag, delete.
+
+use crate::error::{build_failed, context, is_code, AwsError};
+use crate::Clients;
+use aws_sdk_bedrock::operation::get_guardrail::GetGuardrailOutput;
+use aws_sdk_bedrock::types::{
+    GuardrailContentFilterConfig, GuardrailContentFilterType, GuardrailContentPolicyConfig,
+    GuardrailContextualGroundingFilterConfig, GuardrailContextualGroundingFilterType,
+    GuardrailContextualGroundingPolicyConfig, GuardrailFilterStrength, GuardrailManagedWordsConfig,
+    GuardrailManagedWordsType, GuardrailPiiEntityConfig, GuardrailPiiEntityType,
+    GuardrailSensitiveInformationAction, GuardrailSensitiveInformationPolicyConfig,
+    GuardrailTopicConfig, GuardrailTopicPolicyConfig, GuardrailTopicType, GuardrailWordConfig,
+    GuardrailWordPolicyConfig, Tag,
+};
+use bedrock_plan::resources::guardrail::{
+    ContentFilter, Desired, Observed, Policy, Step, Topic, KIND, VERSION,
+};
+use bedrock_plan::{Created, Outputs};
+use std::collections::BTreeMap;
+
+/// Bedrock's content filter categories, in the order the plan compares them.
+const CATEGORIES: [&str; 6] = [
+    "SEXUAL",
+    "VIOLENCE",
+    "HATE",
+    "INSULTS",
+    "MISCONDUCT",
+    "PROMPT_ATTACK",
+];
+
+/// Every guardrail the spec names, and every one tagged for this stack.
+pub(crate) async fn read(
+    c: &Clients,
+    desired: &[Desired],
+    managed_tags: &BTreeMap<String, String>,
+) -> Result<Vec<Observed>, AwsError> {
+    let summaries = c
+        .bedrock
+        .list_guardrails()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(context("listing the guardrails"))?;
+    let mut reads = tokio::task::JoinSet::new();
+    for s in summaries {
+        let (c, named) = (c.clone(), desired.iter().any(|d| d.name == s.name()));
+        let managed = managed_tags.clone();
+        reads.spawn(async move {
+            let arn = s.arn().to_string();
+            let tags = tags_of(&c, &arn).await?;
+            let ours = managed.iter().all(|(k, v)| tags.get(k) == Some(v));
+            if !named && !ours {
+                return Ok(None);
+            }
+            read_one(&c, s.id(), &arn, s.name(), tags).await.map(Some)
+        });
+    }
+    let mut out = Vec::new();
+    while let Some(done) = reads.join_next().await {
+        let read = done.map_err(|e| AwsError::local("reading the guardrails", e.to_string()))?;
+        if let Some(o) = read? {
+            out.push(o);
+        }
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+async fn tags_of(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
+    match c
+        .bedrock
+        .list_tags_for_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+    {
+        Ok(t) => Ok(t
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect()),
+        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => Ok(BTreeMap::new()),
+        Err(e) => Err(context(format!("reading the tags of guardrail {arn}"))(e)),
+    }
+}
+
+async fn read_one(
+    c: &Clients,
+    id: &str,
+    arn: &str,
+    name: &str,
+    tags: BTreeMap<String, String>,
+) -> Result<Observed, AwsError> {
+    let (draft, versions) = tokio::join!(
+        c.bedrock.get_guardrail().guardrail_identifier(arn).send(),
+        c.bedrock
+            .list_guardrails()
+            .guardrail_identifier(arn)
+            .into_paginator()
+            .items()
+            .send()
+            .collect::<Result<Vec<_>, _>>(),
+    );
+    let draft = draft.map_err(context(format!("reading guardrail {name}")))?;
+    let versions =
+        versions.map_err(context(format!("listing the versions of guardrail {name}")))?;
+    let latest = versions
+        .iter()
+        .filter_map(|v| v.version().parse::<u64>().ok())
+        .max();
+    let latest = match latest {
+        Some(n) => {
+            let version = n.to_string();
+            let out = c
+                .bedrock
+                .get_guardrail()
+                .guardrail_identifier(arn)
+                .guardrail_version(&version)
+                .send()
+                .await
+                .map_err(context(format!(
+                    "reading version {version} of guardrail {name}"
+                )))?;
+            Some((version, policy_of(&out)))
+        }
+        None => None,
+    };
+    Ok(Observed {
+        name: name.to_string(),
+        id: id.to_string(),
+        arn: arn.to_string(),
+        draft: policy_of(&draft),
+        latest,
+        tags,
+    })
+}
+
+/// A guardrail (version) as the spec states a policy.
+fn policy_of(g: &GetGuardrailOutput) -> Policy {
+    let mut content_filters: Vec<ContentFilter> = g
+        .content_policy()
+        .map(|p| p.filters())
+        .unwrap_or_default()
+        .iter()
+        .map(|f| ContentFilter {
+            category: f.r#type().as_str().to_string(),
+            input: f.input_strength().as_str().to_string(),
+            output: f.output_strength().as_str().to_string(),
+        })
+        .collect();
+    content_filters.sort_by_key(|f| {
+        CATEGORIES
+            .iter()
+            .position(|c| *c == f.category)
+            .unwrap_or(CATEGORIES.len())
+    });
+    let mut pii: Vec<(String, String)> = g
+        .sensitive_information_policy()
+        .map(|p| p.pii_entities())
+        .unwrap_or_default()
+        .iter()
+        .map(|e| {
+            (
+                e.r#type().as_str().to_string(),
+                e.action().as_str().to_string(),
+            )
+        })
+        .collect();
+    pii.sort();
+    let threshold = |kind: &str| {
+        g.contextual_grounding_policy()
+            .map(|p| p.filters())
+            .unwrap_or_default()
+            .iter()
+            .find(|f| f.r#type().as_str() == kind)
+            .map(|f| f.threshold())
+    };
+    Policy {
+        description: g.description().map(str::to_string),
+        blocked_input_message: g.blocked_input_messaging().to_string(),
+        blocked_output_message: g.blocked_outputs_messaging().to_string(),
+        content_filters,
+        denied_topics: g
+            .topic_policy()
+            .map(|p| p.topics())
+            .unwrap_or_default()
+            .iter()
+            .map(|t| Topic {
+                name: t.name().to_string(),
+                definition: t.definition().to_string(),
+                examples: t.examples().to_vec(),
+            })
+            .collect(),
+        pii,
+        words: g
+            .word_policy()
+            .map(|p| p.words())
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.text().to_string())
+            .collect(),
+        profanity: g
+            .word_policy()
+            .map(|p| p.managed_word_lists())
+            .unwrap_or_default()
+            .iter()
+            .any(|l| l.r#type() == &GuardrailManagedWordsType::Profanity),
+        grounding_threshold: threshold("GROUNDING"),
+        relevance_threshold: threshold("RELEVANCE"),
+    }
+}
+
+/// The request's policy configurations for a policy.
+struct Configs {
+    content: Option<GuardrailContentPolicyConfig>,
+    topics: Option<GuardrailTopicPolicyConfig>,
+    words: Option<GuardrailWordPolicyConfig>,
+    sensitive: Option<GuardrailSensitiveInformationPolicyConfig>,
+    grounding: Option<GuardrailContextualGroundingPolicyConfig>,
+}
+
+fn configs(what: &str, p: &Policy) -> Result<Configs, AwsError> {
+    let content = if p.content_filters.is_empty() {
+        None
+    } else {
+        let filters = p
+            .content_filters
+            .iter()
+            .map(|f| {
+                GuardrailContentFilterConfig::builder()
+                    .r#type(GuardrailContentFilterType::from(f.category.as_str()))
+                    .input_strength(GuardrailFilterStrength::from(f.input.as_str()))
+                    .output_strength(GuardrailFilterStrength::from(f.output.as_str()))
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(build_failed(what))?;
+        Some(
+            GuardrailContentPolicyConfig::builder()
+                .set_filters_config(Some(filters))
+                .build()
+                .map_err(build_failed(what))?,
+        )
+    };
+    let topics = if p.denied_topics.is_empty() {
+        None
+    } else {
+        let topics = p
+            .denied_topics
+            .iter()
+            .map(|t| {
+                GuardrailTopicConfig::builder()
+                    .name(&t.name)
+                    .definition(&t.definition)
+                    .set_examples((!t.examples.is_empty()).then(|| t.examples.clone()))
+                    .r#type(GuardrailTopicType::Deny)
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(build_failed(what))?;
+        Some(
+            GuardrailTopicPolicyConfig::builder()
+                .set_topics_config(Some(topics))
+                .build()
+                .map_err(build_failed(what))?,
+        )
+    };
+    let words = if p.words.is_empty() && !p.profanity {
+        None
+    } else {
+        let words = p
+            .words
+            .iter()
+            .map(|w| GuardrailWordConfig::builder().text(w).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(build_failed(what))?;
+        let managed = if p.profanity {
+            Some(vec![GuardrailManagedWordsConfig::builder()
+                .r#type(GuardrailManagedWordsType::Profanity)
+                .build()
+                .map_err(build_failed(what))?])
+        } else {
+            None
+        };
+        Some(
+            GuardrailWordPolicyConfig::builder()
+                .set_words_config((!words.is_empty()).then_some(words))
+                .set_managed_word_lists_config(managed)
+                .build(),
+        )
+    };
+    let sensitive = if p.pii.is_empty() {
+        None
+    } else {
+        let entities = p
+            .pii
+            .iter()
+            .map(|(t, a)| {
+                GuardrailPiiEntityConfig::builder()
+                    .r#type(GuardrailPiiEntityType::from(t.as_str()))
+                    .action(GuardrailSensitiveInformationAction::from(a.as_str()))
+                    .build()
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(build_failed(what))?;
+        Some(
+            GuardrailSensitiveInformationPolicyConfig::builder()
+                .set_pii_entities_config(Some(entities))
+                .build(),
+        )
+    };
+    let mut filters = Vec::new();
+    for (kind, threshold) in [
+        (
+            GuardrailContextualGroundingFilterType::Grounding,
+            p.grounding_threshold,
+        ),
+        (
+            GuardrailContextualGroundingFilterType::Relevance,
+            p.relevance_threshold,
+        ),
+    ] {
+        if let Some(t) = threshold {
+            filters.push(
+                GuardrailContextualGroundingFilterConfig::builder()
+                    .r#type(kind)
+                    .threshold(t)
+                    .build()
+                    .map_err(build_failed(what))?,
+            );
+        }
+    }
+    let grounding = if filters.is_empty() {
+        None
+    } else {
+        Some(
+            GuardrailContextualGroundingPolicyConfig::builder()
+                .set_filters_config(Some(filters))
+                .build()
+                .map_err(build_failed(what))?,
+        )
+    };
+    Ok(Configs {
+        content,
+        topics,
+        words,
+        sensitive,
+        grounding,
+    })
+}
+
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    outputs: &Outputs,
+) -> Result<Option<Created>, AwsError> {
+    let what = step.describe();
+    match step {
+        Step::CreateGuardrail {
+            name,
+            policy,
+            tags,
+            token,
+        } => {
+            let k = configs(&what, policy)?;
+            let tags = tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(build_failed(&what))?;
+            let made = c
+                .bedrock
+                .create_guardrail()
+                .name(name)
+                .set_description(policy.description.clone())
+                .blocked_input_messaging(&policy.blocked_input_message)
+                .blocked_outputs_messaging(&policy.blocked_output_message)
+                .set_content_policy_config(k.content)
+                .set_topic_policy_config(k.topics)
+                .set_word_policy_config(k.words)
+                .set_sensitive_information_policy_config(k.sensitive)
+                .set_contextual_grounding_policy_config(k.grounding)
+                .set_tags(Some(tags))
+                .client_request_token(token)
+                .send()
+                .await;
+            let arn = match made {
+                Ok(out) => out.guardrail_arn().to_string(),
+                // Made by an earlier, interrupted apply under another token: find it.
+                Err(e) if is_code(&e, &["ConflictException"]) => arn_by_name(c, name)
+                    .await?
+                    .ok_or_else(|| context(what.clone())(e))?,
+                Err(e) => return Err(context(what)(e)),
+            };
+            return Ok(Some(Created {
+                kind: KIND,
+                name: name.clone(),
+                arn,
+            }));
+        }
+        Step::UpdateGuardrail { name, arn, policy } => {
+            let k = configs(&what, policy)?;
+            c.bedrock
+                .update_guardrail()
+                .guardrail_identifier(arn)
+                .name(name)
+                .set_description(policy.description.clone())
+                .blocked_input_messaging(&policy.blocked_input_message)
+                .blocked_outputs_messaging(&policy.blocked_output_message)
+                .set_content_policy_config(k.content)
+                .set_topic_policy_config(k.topics)
+                .set_word_policy_config(k.words)
+                .set_sensitive_information_policy_config(k.sensitive)
+                .set_contextual_grounding_policy_config(k.grounding)
+                .send()
+                .await
+                .map_err(context(what))?;
+        }
+        Step::PublishVersion { name, arn, token } => {
+            let arn = outputs
+                .resolve(arn)
+                .map_err(|e| AwsError::local(what.clone(), e.to_string()))?;
+            let out = c
+                .bedrock
+                .create_guardrail_version()
+                .guardrail_identifier(&arn)
+                .client_request_token(token)
+                .send()
+                .await
+                .map_err(context(what))?;
+            return Ok(Some(Created {
+                kind: VERSION,
+                name: name.clone(),
+                arn: out.version().to_string(),
+            }));
+        }
+        Step::TagGuardrail { arn, tags } => {
+            let tags = tags
+                .iter()
+                .map(|(k, v)| Tag::builder().key(k).value(v).build())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(build_failed(&what))?;
+            c.bedrock
+                .tag_resource()
+                .resource_arn(arn)
+                .set_tags(Some(tags))
+                .send()
+                .await
+                .map_err(context(what))?;
+        }
+        Step::UntagGuardrail { arn, keys } => {
+            c.bedrock
+                .untag_resource()
+                .resource_arn(arn)
+                .set_tag_keys(Some(keys.clone()))
+                .send()
+                .await
+                .map_err(context(what))?;
+        }
+        Step::DeleteGuardrail { arn, .. } => {
+            let deleted = c
+                .bedrock
+                .delete_guardrail()
+                .guardrail_identifier(arn)
+                .send()
+                .await;
+            match deleted {
+                Ok(_) => {}
+                Err(e) if is_code(&e, &["ResourceNotFoundException"]) => {}
+                Err(e) => return Err(context(what)(e)),
+            }
+        }
+    }
+    Ok(None)
+}
+
+async fn arn_by_name(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    let all = c
+        .bedrock
+        .list_guardrails()
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(context("listing the guardrails"))?;
+    Ok(all
+        .iter()
+        .find(|g| g.name() == name)
+        .map(|g| g.arn().to_string()))
+}
