@@ -87,6 +87,27 @@ pub fn npm_ci(package: &str) -> PathBuf {
     dir
 }
 
+/// LibreChat's own config schema (`configSchema` of `librechat-data-provider`, tests/schema)
+/// on `files`, with the config version the generator writes when given; (success, output).
+pub fn librechat_schema(files: &[PathBuf], version: Option<&str>) -> (bool, String) {
+    static INSTALLED: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let checker = INSTALLED.get_or_init(|| npm_ci("schema").join("check.mjs"));
+    let mut command = Command::new("node");
+    command.arg(checker);
+    if let Some(v) = version {
+        command.args(["--config-version", v]);
+    }
+    let out = command.args(files).output().unwrap_or_else(|e| {
+        panic!("node is needed to run LibreChat's schema (install Node.js 20 or newer): {e}")
+    });
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
 pub fn xtask(args: &[&str]) -> Run {
     xtask_in(&root(), args)
 }

@@ -195,3 +195,73 @@ fn a_catalog_read_from_an_account_is_what_the_emulator_offers_in_that_region() {
     )
     .unwrap();
 }
+
+#[test]
+fn the_spec_s_guardrail_rules_are_the_service_model_s() {
+    let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
+    let _ = emulator(); // the virtualenv is installed
+    let script = r#"
+import json, re
+from botocore.loaders import Loader
+SAMPLES = ["librechat-default", "a_b", "a b", "bad name!", "What? No.", "a/b", "x.y", "é"]
+s = Loader().load_service_model("bedrock", "service-2")["shapes"]
+length = lambda n: [s[n].get("min", 0), s[n].get("max")]
+print(json.dumps({
+    "categories": s["GuardrailContentFilterType"]["enum"],
+    "strengths": s["GuardrailFilterStrength"]["enum"],
+    "pii_types": s["GuardrailPiiEntityType"]["enum"],
+    "pii_actions": s["GuardrailSensitiveInformationAction"]["enum"],
+    "name": length("GuardrailName"),
+    "description": length("GuardrailDescription"),
+    "message": length("GuardrailBlockedMessaging"),
+    "topic_name": length("GuardrailTopicName"),
+    "topic_definition": length("GuardrailTopicDefinition"),
+    "topic_example": length("GuardrailTopicExample"),
+    "topic_examples": length("GuardrailTopicExamples")[1],
+    "topics": length("GuardrailTopicsConfig")[1],
+    "word": length("GuardrailWordConfigTextString"),
+    "words": length("GuardrailWordsConfig")[1],
+    "names": {x: bool(re.fullmatch(s["GuardrailName"]["pattern"], x)) for x in SAMPLES},
+    "topic_names": {x: bool(re.fullmatch(s["GuardrailTopicName"]["pattern"], x)) for x in SAMPLES},
+}))
+"#;
+    let out = Command::new(python).args(["-c", script]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let model: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    use bedrock_spec::guardrail_rules as g;
+    let pair = |p: (usize, usize)| serde_json::json!([p.0, p.1]);
+    let categories: Vec<&str> = g::CONTENT_FILTERS.iter().map(|(_, c)| *c).collect();
+    assert_eq!(model["categories"], serde_json::json!(categories));
+    assert_eq!(model["strengths"], serde_json::json!(g::STRENGTHS));
+    assert_eq!(model["pii_types"], serde_json::json!(g::PII_TYPES));
+    assert_eq!(model["pii_actions"], serde_json::json!(g::PII_ACTIONS));
+    assert_eq!(model["name"], pair(g::NAME_LENGTH));
+    assert_eq!(model["description"], pair(g::DESCRIPTION_LENGTH));
+    assert_eq!(model["message"], pair(g::MESSAGE_LENGTH));
+    assert_eq!(model["topic_name"], pair(g::TOPIC_NAME_LENGTH));
+    assert_eq!(model["topic_definition"], pair(g::TOPIC_DEFINITION_LENGTH));
+    assert_eq!(model["topic_example"], pair(g::TOPIC_EXAMPLE_LENGTH));
+    assert_eq!(model["topic_examples"], g::TOPIC_EXAMPLES);
+    assert_eq!(model["topics"], g::TOPICS);
+    assert_eq!(model["word"], pair(g::WORD_LENGTH));
+    assert_eq!(model["words"], g::WORDS);
+    // The patterns: the spec's rules accept exactly what the model's patterns match.
+    for (sample, matches) in model["names"].as_object().unwrap() {
+        assert_eq!(
+            g::name(sample).is_ok(),
+            matches.as_bool().unwrap(),
+            "guardrail name {sample:?}"
+        );
+    }
+    for (sample, matches) in model["topic_names"].as_object().unwrap() {
+        assert_eq!(
+            g::topic_name(sample).is_ok(),
+            matches.as_bool().unwrap(),
+            "topic name {sample:?}"
+        );
+    }
+}

@@ -6,34 +6,10 @@
 mod common;
 use common::{fixtures, rel, root, xtask};
 use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
-
-/// `npm ci` once per run, and again whenever the lock file is newer than the install.
-fn checker() -> PathBuf {
-    static INSTALLED: OnceLock<PathBuf> = OnceLock::new();
-    INSTALLED
-        .get_or_init(|| common::npm_ci("schema").join("check.mjs"))
-        .clone()
-}
 
 /// Run the checker on `files`; returns (success, output).
 fn check(files: &[PathBuf]) -> (bool, String) {
-    let version = bedrock_version();
-    let out = Command::new("node")
-        .arg(checker())
-        .args(["--config-version", &version])
-        .args(files)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("node is needed to run LibreChat's schema (install Node.js 18 or newer): {e}")
-        });
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    common::librechat_schema(files, Some(&bedrock_version()))
 }
 
 /// The config version the generator writes into a new file.

@@ -61,6 +61,34 @@ OPERATIONS = {
         "GetModelInvocationLoggingConfiguration": {},
         "DeleteModelInvocationLoggingConfiguration": {},
         "GetFoundationModel": {"modelIdentifier": "anthropic.claude-3-haiku-20240307-v1:0"},
+        "CreateGuardrail": {
+            "name": "walk-guardrail",
+            "description": "made by the conformance walk",
+            "blockedInputMessaging": "Blocked.",
+            "blockedOutputsMessaging": "Blocked.",
+            "contentPolicyConfig": {"filtersConfig": [{"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH"}]},
+            "topicPolicyConfig": {"topicsConfig": [{"name": "Investing", "definition": "Advice on investing.", "examples": ["Which stock?"], "type": "DENY"}]},
+            "wordPolicyConfig": {"wordsConfig": [{"text": "zeus"}], "managedWordListsConfig": [{"type": "PROFANITY"}]},
+            "sensitiveInformationPolicyConfig": {"piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
+            "contextualGroundingPolicyConfig": {"filtersConfig": [{"type": "GROUNDING", "threshold": 0.5}]},
+            "tags": [{"key": "stack", "value": "walk"}],
+        },
+        "UpdateGuardrail": {
+            "guardrailIdentifier": "{guardrail}",
+            "name": "walk-updated",
+            "blockedInputMessaging": "Blocked.",
+            "blockedOutputsMessaging": "Blocked.",
+            "wordPolicyConfig": {"wordsConfig": [{"text": "apollo"}]},
+        },
+        "CreateGuardrailVersion": {"guardrailIdentifier": "{guardrail}", "description": "a version"},
+        "GetGuardrail": {"guardrailIdentifier": "{guardrail}", "guardrailVersion": "DRAFT"},
+        "ListGuardrails": {"maxResults": 10},
+        "DeleteGuardrail": {"guardrailIdentifier": "{guardrail}"},
+        "GetFoundationModelAvailability": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0"},
+        "ListFoundationModelAgreementOffers": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0", "offerType": "PUBLIC"},
+        "CreateFoundationModelAgreement": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0", "offerToken": "token"},
+        "PutUseCaseForModelAccess": {"formData": json.dumps({"companyName": "Walk", "companyWebsite": "https://example.com", "intendedUsers": "0", "industryOption": "Technology", "otherIndustryOption": "", "useCases": "Tests"}).encode()},
+        "GetUseCaseForModelAccess": {},
         "ListFoundationModels": {"byProvider": "Anthropic", "byOutputModality": "TEXT", "byInferenceType": "ON_DEMAND"},
     },
     "bedrock-runtime": {
@@ -170,11 +198,25 @@ class Walk:
             if patch is not None:
                 client.meta.events.unregister(event, unique_id="walk-patch")
 
+    def guardrail(self):
+        """A fresh guardrail (some operations delete it)."""
+        self.made = getattr(self, "made", 0) + 1
+        out = self.clients["bedrock"].create_guardrail(
+            name=f"walk-{self.run}-{self.made}",
+            blockedInputMessaging="Blocked.",
+            blockedOutputsMessaging="Blocked.",
+            wordPolicyConfig={"wordsConfig": [{"text": "zeus"}]},
+        )
+        return out["guardrailArn"]
+
     def fill(self, params):
-        text = json.dumps(params)
+        blobs = {k: v for k, v in params.items() if isinstance(v, bytes)}
+        text = json.dumps({k: v for k, v in params.items() if k not in blobs})
         if "{profile}" in text:
             text = text.replace("{profile}", self.profile())
-        return json.loads(text)
+        if "{guardrail}" in text:
+            text = text.replace("{guardrail}", self.guardrail())
+        return dict(json.loads(text), **blobs)
 
     def expect(self, service, operation, params, code, entry, label, patch=None):
         self.checks += 1

@@ -22,6 +22,7 @@ pub use error::AwsError;
 pub use logs::{read_events, LogEvent};
 pub use observe::{caller_account, observe};
 pub use recorder::{Call, CallStats, Recorder};
+pub use resources::guardrail::guardrail_version;
 pub use resources::inference_profile::{read_profile, LiveProfile};
 pub use resources::logging_role::decode_policy;
 

@@ -135,15 +135,17 @@ impl LocalArgs {
                 forget,
                 into,
             } => {
-                let dir = into.unwrap_or_else(|| {
-                    Instance::new(
-                        &bedrock_emulator::default_dir(),
-                        bedrock_emulator::DEFAULT_HOST,
-                        bedrock_emulator::DEFAULT_PORT,
-                    )
-                    .catalog_dir()
-                });
-                return local_catalog(&dir, from_aws.then_some(region).flatten(), forget);
+                let default = Instance::new(
+                    &bedrock_emulator::default_dir(),
+                    bedrock_emulator::DEFAULT_HOST,
+                    bedrock_emulator::DEFAULT_PORT,
+                )
+                .catalog_dir();
+                let at = CatalogAt {
+                    shared: into.as_ref().is_none_or(|d| *d == default),
+                    dir: into.unwrap_or(default),
+                };
+                return local_catalog(&at, from_aws.then_some(region).flatten(), forget);
             }
         };
         exit.map_err(|e| Error::other(e.message, e.help))
@@ -162,6 +164,33 @@ fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
     let control = instance.control();
     let state = control.state()?;
     let tls = tls_of(&state);
+    if let Some(host) = state["host"].as_str().filter(|h| *h != at.host && !s.new) {
+        return Err(bedrock_emulator::EmulatorError {
+            message: format!(
+                "the emulator already running on port {} listens on {host}, not {}",
+                at.port, at.host
+            ),
+            help: format!(
+                "stop it with `{}`, then start it with --host {}",
+                bedrock_emulator::local_command("stop", host, at.port),
+                at.host
+            ),
+        });
+    }
+    if let (Some(port), Some((endpoint, _))) = (start.tls_port, &tls) {
+        if !endpoint.ends_with(&format!(":{port}")) {
+            return Err(bedrock_emulator::EmulatorError {
+                message: format!(
+                    "the emulator already running at {} serves HTTPS at {endpoint}, not on port {port}",
+                    s.endpoint
+                ),
+                help: format!(
+                    "use {endpoint}, or stop it with `{}` and start it again with --tls-port {port}",
+                    bedrock_emulator::local_command("stop", &at.host, at.port)
+                ),
+            });
+        }
+    }
     if start.tls_port.is_some() && tls.is_none() {
         return Err(bedrock_emulator::EmulatorError {
             message: format!(
@@ -200,9 +229,15 @@ fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
     // Latency and propagation delay asked of an already running emulator apply to it too.
     if let Some(ms) = start.latency_ms {
         control.set_latency_ms(ms)?;
+        if !s.new {
+            out(format_args!("  latency set to {ms} ms\n"));
+        }
     }
     if let Some(seconds) = start.propagation_delay_seconds {
         control.set_propagation_delay(seconds)?;
+        if !s.new {
+            out(format_args!("  IAM propagation delay set to {seconds} s\n"));
+        }
     }
     Ok(Exit::Success)
 }
@@ -329,11 +364,40 @@ fn is_region(name: &str) -> bool {
             .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
+/// Where `local catalog` reads and writes: the emulators' own directory, or another.
+struct CatalogAt {
+    dir: std::path::PathBuf,
+    /// Whether it is the directory every emulator started here reads.
+    shared: bool,
+}
+
 fn local_catalog(
-    dir: &std::path::Path,
+    at: &CatalogAt,
     read: Option<String>,
     forget: Option<String>,
 ) -> Result<Exit, Error> {
+    let dir = at.dir.as_path();
+    let into = if at.shared {
+        String::new()
+    } else {
+        format!(" --into {}", dir.display())
+    };
+    let served = if at.shared {
+        "every emulator started from this checkout reads this directory, and a running one sees it at once"
+            .to_string()
+    } else {
+        format!(
+            "no emulator started by `cargo xtask local start` reads {} (they read {}); a test's private emulator reads its own",
+            dir.display(),
+            Instance::new(
+                &bedrock_emulator::default_dir(),
+                bedrock_emulator::DEFAULT_HOST,
+                bedrock_emulator::DEFAULT_PORT
+            )
+            .catalog_dir()
+            .display()
+        )
+    };
     for region in read.iter().chain(forget.iter()) {
         if !is_region(region) {
             return Err(Error::other(
@@ -345,19 +409,28 @@ fn local_catalog(
     if let Some(region) = read {
         crate::stack_args::check_profile()?;
         match std::env::var("AWS_ENDPOINT_URL").ok().filter(|u| !u.trim().is_empty()) {
-            Some(url) => note(format!(
+            Some(url) => {
+                crate::stack_args::check_url(&url, "AWS_ENDPOINT_URL")?;
+                note(format!(
                 "reading the catalog of {region} from AWS_ENDPOINT_URL={url} (not AWS itself), standard credential chain"
-            )),
+            ))
+            }
             None => note(format!(
                 "reading the catalog of {region} from AWS (standard credential chain); nothing is changed"
             )),
         }
         let catalog = bedrock_engine::read_catalog(&bedrock_aws::Endpoint::aws(), &region)?;
+        let count = |key: &str| catalog[key].as_array().map_or(0, Vec::len);
+        if count("foundationModels") == 0 && count("inferenceProfiles") == 0 {
+            return Err(Error::other(
+                format!("the account offers no foundation model and no inference profile in {region}: Bedrock may not be available there, or these credentials see none; nothing was written"),
+                "check the region (`aws bedrock list-foundation-models --region REGION`), or use credentials of the account LibreChat uses",
+            ));
+        }
         let path = bedrock_emulator::write_account_catalog(dir, &region, &catalog)
             .map_err(|e| Error::other(e.message, e.help))?;
-        let count = |key: &str| catalog[key].as_array().map_or(0, Vec::len);
         out(format_args!(
-            "read {} foundation models and {} system-defined inference profiles of {region} into {}\n  the emulator now offers in {region} exactly what your account does (a running emulator sees it at once)\n",
+            "read {} foundation models and {} system-defined inference profiles of {region} into {}\n  the emulator offers in {region} exactly what your account does: {served}\n",
             count("foundationModels"),
             count("inferenceProfiles"),
             path.display()
@@ -368,7 +441,7 @@ fn local_catalog(
         let path = dir.join(format!("{region}.json"));
         match std::fs::remove_file(&path) {
             Ok(()) => out(format_args!(
-                "forgot {region}: the emulator's built-in catalog serves it again\n"
+                "forgot {region}: the emulator's built-in catalog serves it again ({served})\n"
             )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => out(format_args!(
                 "{region} was not read from an account; nothing to forget\n"
@@ -385,7 +458,7 @@ fn local_catalog(
     let read = bedrock_emulator::account_catalogs(dir);
     if read.is_empty() {
         out(format_args!(
-            "every region is served from the emulator's built-in catalog\n  `cargo xtask local catalog --from-aws --region REGION` makes one match your account\n"
+            "every region is served from the emulator's built-in catalog\n  `cargo xtask local catalog --from-aws --region REGION{into}` makes one match your account\n"
         ));
     }
     for (region, path) in read {

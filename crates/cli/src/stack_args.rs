@@ -112,7 +112,7 @@ impl StackArgs {
 }
 
 /// An endpoint URL, checked before any call: `http(s)://host[:port][/path]`.
-fn check_url(url: &str, from: &str) -> Result<(), Error> {
+pub(crate) fn check_url(url: &str, from: &str) -> Result<(), Error> {
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));

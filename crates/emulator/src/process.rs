@@ -150,7 +150,8 @@ impl Instance {
         progress: &mut dyn FnMut(&str),
     ) -> Result<Started, EmulatorError> {
         if let Some(pid) = self.our_pid() {
-            if self.wait_ready(pid).is_ok() {
+            let log_start = std::fs::metadata(self.log_file()).map_or(0, |m| m.len());
+            if self.wait_ready(pid, log_start).is_ok() {
                 return Ok(Started {
                     pid: Some(pid),
                     endpoint: self.endpoint(),
@@ -167,26 +168,36 @@ impl Instance {
                 new: false,
             });
         }
-        if std::net::TcpStream::connect_timeout(
-            &format!("{}:{}", self.host, self.port)
-                .parse()
-                .map_err(|e| {
-                    EmulatorError::new(
-                        format!("{}:{} is not an address: {e}", self.host, self.port),
-                        "pass --host as an IP address, e.g. 127.0.0.1",
-                    )
-                })?,
-            Duration::from_millis(300),
-        )
-        .is_ok()
-        {
+        if self.taken(self.port)? {
             return Err(EmulatorError::new(
                 format!("something else is listening on {}:{}", self.host, self.port),
-                format!("stop it, or use another port for the emulator: `BEDROCK_EMULATOR_PORT={} cargo xtask local start` (and the same BEDROCK_EMULATOR_PORT for the other commands)", self.port + 1),
+                format!("stop it, or use another port for the emulator: `BEDROCK_EMULATOR_PORT={} cargo xtask local start` (and the same BEDROCK_EMULATOR_PORT for the other commands)", self.port + 2),
             ));
+        }
+        if let Some(tls) = options.tls_port {
+            if tls == self.port {
+                return Err(EmulatorError::new(
+                    format!("--tls-port {tls} is the emulator's HTTP port too"),
+                    "give HTTPS a port of its own, e.g. the next one",
+                ));
+            }
+            if self.taken(tls)? {
+                return Err(EmulatorError::new(
+                    format!(
+                        "something else is listening on {}:{tls}, the HTTPS port",
+                        self.host
+                    ),
+                    format!(
+                        "stop it, or choose another: `--tls-port {}`",
+                        tls.saturating_add(1)
+                    ),
+                ));
+            }
         }
         self.installation.ensure(progress)?;
         self.write_sources()?;
+        // A failed start shows the log from here on, not earlier runs' lines.
+        let log_start = std::fs::metadata(self.log_file()).map_or(0, |m| m.len());
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -256,7 +267,7 @@ impl Instance {
         // The child is not waited for: it runs on after this process exits. Dropping the
         // handle does not kill it.
         drop(child);
-        self.wait_ready(pid)?;
+        self.wait_ready(pid, log_start)?;
         Ok(Started {
             pid: Some(pid),
             endpoint: self.endpoint(),
@@ -283,7 +294,18 @@ impl Instance {
         Ok(())
     }
 
-    fn wait_ready(&self, pid: u32) -> Result<(), EmulatorError> {
+    /// Whether something listens on `port` of the host.
+    fn taken(&self, port: u16) -> Result<bool, EmulatorError> {
+        let address = format!("{}:{port}", self.host).parse().map_err(|e| {
+            EmulatorError::new(
+                format!("{}:{port} is not an address: {e}", self.host),
+                "pass --host as an IP address, e.g. 127.0.0.1 (or 0.0.0.0 for every interface)",
+            )
+        })?;
+        Ok(std::net::TcpStream::connect_timeout(&address, Duration::from_millis(300)).is_ok())
+    }
+
+    fn wait_ready(&self, pid: u32, log_start: u64) -> Result<(), EmulatorError> {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
             if self.answers().is_some() {
@@ -291,7 +313,12 @@ impl Instance {
             }
             if !process_alive(pid) {
                 let _ = std::fs::remove_file(self.pid_file());
-                let log = std::fs::read_to_string(self.log_file()).unwrap_or_default();
+                let log = std::fs::read(self.log_file())
+                    .map(|bytes| {
+                        let from = usize::try_from(log_start).unwrap_or(0).min(bytes.len());
+                        String::from_utf8_lossy(&bytes[from..]).into_owned()
+                    })
+                    .unwrap_or_default();
                 return Err(EmulatorError::new(
                     format!(
                         "the emulator exited while starting; the end of {}:\n{}",

@@ -208,7 +208,69 @@ fn foundation_id(model: &str) -> &str {
     }
 }
 
+/// A plan problem ("what\n  help: fix") as a check's (what, fix).
+fn what_and_fix(problem: &str) -> (String, String) {
+    match problem.split_once("\n  help: ") {
+        Some((what, fix)) => (what.to_string(), fix.to_string()),
+        None => (problem.to_string(), String::new()),
+    }
+}
+
 impl Stack {
+    /// Model access (the preflight as it stands, before what `[access]` would do) and the
+    /// guardrail librechat.yaml names.
+    fn access_checks(
+        &self,
+        desired: &bedrock_plan::DesiredState,
+        observed: &bedrock_plan::ObservedState,
+        bedrock: &Value,
+    ) -> Result<Vec<Check>, Error> {
+        let mut checks = Vec::new();
+        let mut as_is = desired.clone();
+        as_is.access = Default::default();
+        let findings = bedrock_plan::resources::model_access::assess(&as_is, observed);
+        let name = "the account may invoke every model the profiles route to and LibreChat lists (model access)";
+        checks.push(if findings.problems.is_empty() {
+            pass(name)
+        } else {
+            let (whats, fixes): (Vec<String>, Vec<String>) =
+                findings.problems.iter().map(|p| what_and_fix(p)).unzip();
+            fail(
+                name,
+                whats.join("\n        "),
+                fixes.join("\n             "),
+            )
+        });
+        let config = bedrock.get("guardrailConfig");
+        let id = config
+            .and_then(|c| c.get("guardrailIdentifier"))
+            .and_then(Value::as_str);
+        let version = config
+            .and_then(|c| c.get("guardrailVersion"))
+            .and_then(Value::as_str);
+        if let (Some(id), Some(version)) = (id, version) {
+            let name =
+                format!("the guardrail librechat.yaml names ({id}, version {version}) exists");
+            let found = self.runtime.block_on(bedrock_aws::guardrail_version(
+                &self.clients,
+                id,
+                version,
+            ))?;
+            checks.push(match found {
+                Some(_) => pass(&name),
+                None => fail(
+                    &name,
+                    "Bedrock has no such guardrail or version: every call LibreChat makes with it fails (\"The guardrail identifier or version provided in the request does not exist.\")",
+                    format!(
+                        "run `{}` (it writes the managed guardrail's id and published version), or correct [librechat] guardrail",
+                        self.suggest.command("apply")
+                    ),
+                ),
+            });
+        }
+        Ok(checks)
+    }
+
     /// The guide's troubleshooting table as checks over `librechat.yaml` and `.env` (in the
     /// output directory) and the live account.
     pub fn doctor(&self) -> Result<DoctorReport, Error> {
@@ -248,6 +310,7 @@ impl Stack {
 
         let (desired, observed) = self.observe(None)?;
         let region = &spec.stack.region;
+        checks.extend(self.access_checks(&desired, &observed, &bedrock)?);
         let name = format!(
             ".env's BEDROCK_AWS_DEFAULT_REGION is the stack's region {region} (\"Profile not found\")"
         );

@@ -272,7 +272,8 @@ impl Placeholders {
         );
         // No guardrail unless `with_guardrails` names one: its statement is then dropped.
         if self.0.get("guardrail_arns").is_some_and(Option::is_none) {
-            self.0.insert("guardrail_arns", Some(Fill::List(Vec::new())));
+            self.0
+                .insert("guardrail_arns", Some(Fill::List(Vec::new())));
         }
         self
     }

@@ -188,22 +188,34 @@ pub fn threshold(value: f64) -> Rule {
     )
 }
 
-/// A field of Anthropic's use case form: required text, as the form requires it.
-pub fn form_text(field: &str, value: &str, required: bool) -> Rule {
-    let n = chars(value.trim());
-    if required && n == 0 {
+/// A text field of Anthropic's use case form, within the form's limits (128 characters;
+/// `use_cases` 8192, as AWS documents them).
+pub fn form_text(field: &str, value: &str, required: bool, max: usize) -> Rule {
+    if required && value.trim().is_empty() {
         return problem(
             format!("{field} is empty"),
             format!("Anthropic's form requires {field}: write it as you would in the console"),
         );
     }
-    if chars(value) > 1000 {
+    let n = chars(value);
+    if n > max {
         return problem(
-            format!("{field} has {} characters", chars(value)),
-            "keep each field of the form under 1000 characters",
+            format!("{field} has {n} characters; the form takes at most {max}"),
+            format!("shorten it to {max} characters"),
         );
     }
     Ok(())
+}
+
+/// `intended_users`: who will use the models, as the form's codes say it.
+pub fn intended_users(value: &str) -> Rule {
+    if ["0", "1", "2"].contains(&value) {
+        return Ok(());
+    }
+    problem(
+        format!("{value:?} is not one of the form's answers"),
+        "write \"0\" (internal users), \"1\" (external users) or \"2\" (both)",
+    )
 }
 
 pub fn website(value: &str) -> Rule {

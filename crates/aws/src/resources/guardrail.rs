@@ -492,3 +492,26 @@ async fn arn_by_name(c: &Clients, name: &str) -> Result<Option<String>, AwsError
         .find(|g| g.name() == name)
         .map(|g| g.arn().to_string()))
 }
+
+/// Whether `identifier` (an id or ARN) names a guardrail with `version` here: its name when it
+/// does, None when the guardrail or the version does not exist.
+pub async fn guardrail_version(
+    c: &Clients,
+    identifier: &str,
+    version: &str,
+) -> Result<Option<String>, AwsError> {
+    let read = c
+        .bedrock
+        .get_guardrail()
+        .guardrail_identifier(identifier)
+        .guardrail_version(version)
+        .send()
+        .await;
+    match read {
+        Ok(g) => Ok(Some(g.name().to_string())),
+        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => Ok(None),
+        Err(e) => Err(context(format!(
+            "reading version {version} of guardrail {identifier}"
+        ))(e)),
+    }
+}

@@ -13,9 +13,17 @@ use bedrock_plan::Created;
 /// `models`: (foundation model id, region) pairs; `region` is the stack's.
 pub(crate) async fn read(c: &Clients, models: Vec<(String, String)>) -> Result<Observed, AwsError> {
     let anthropic = models.iter().any(|(m, _)| m.starts_with("anthropic."));
+    // One set of clients per region, made before any read starts: the reads then go out at
+    // once, whatever their number.
+    let mut regional: std::collections::BTreeMap<String, Clients> = Default::default();
+    for (_, region) in &models {
+        if !regional.contains_key(region) {
+            regional.insert(region.clone(), c.in_region(region));
+        }
+    }
     let mut reads = tokio::task::JoinSet::new();
     for (model, region) in models {
-        let there = c.in_region(&region);
+        let there = regional[&region].clone();
         reads.spawn(async move { read_model(&there, model, region).await });
     }
     let form = async {

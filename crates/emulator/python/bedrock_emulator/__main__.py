@@ -63,6 +63,7 @@ def main(argv=None) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
+    controls.info["host"] = args.host
     app = controls.Controls(DomainDispatcherApplication(create_backend_app))
     plain = server.make(args.host, args.port, app)
     if args.tls_port is not None:

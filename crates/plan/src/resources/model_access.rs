@@ -10,7 +10,7 @@
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
 use crate::plan::Planner;
-use crate::registry::{DesiredState, Inputs, KindPlanner};
+use crate::registry::{DesiredState, Inputs, KindPlanner, ObservedState};
 use crate::resources::inference_profile::SourceState;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -152,9 +152,22 @@ pub fn used_models(
 /// A model without its agreement: (the regions that say so, the offer, what uses it).
 type Missing = (Vec<String>, Option<Offer>, Vec<String>);
 
-fn plan(pl: &mut Planner) {
-    let used = used_models(pl.desired, &pl.observed.sources);
-    let account = pl.observed.account_id.clone();
+/// What the preflight finds, and what `[access]` does about it.
+#[derive(Debug, Clone, Default)]
+pub struct Findings {
+    /// What stops a plan: a model the account cannot invoke, with the fix.
+    pub problems: Vec<String>,
+    /// What does not: a LEGACY model, an agreement still being processed.
+    pub warnings: Vec<String>,
+    /// What `[access]` establishes: (name, reason, diffs, step).
+    pub changes: Vec<(String, String, Vec<FieldDiff>, Step)>,
+}
+
+/// The preflight of model access over what was observed.
+pub fn assess(desired: &DesiredState, observed: &ObservedState) -> Findings {
+    let mut f = Findings::default();
+    let used = used_models(desired, &observed.sources);
+    let account = observed.account_id.clone();
     let anthropic: Vec<String> = used
         .iter()
         .filter(|((m, _), _)| m.starts_with("anthropic."))
@@ -165,17 +178,15 @@ fn plan(pl: &mut Planner) {
             }
             acc
         });
-    if !anthropic.is_empty() && pl.observed.access.use_case_on_file == Some(false) {
-        match &pl.desired.access.use_case {
-            Some(form) => pl.push(
-                KIND,
-                "Anthropic use case form",
-                Action::Create,
+    if !anthropic.is_empty() && observed.access.use_case_on_file == Some(false) {
+        match &desired.access.use_case {
+            Some(form) => f.changes.push((
+                "Anthropic use case form".to_string(),
                 format!("not on file for account {account}; submitted once for the account ([access] anthropic_use_case), as the Bedrock console's form does"),
                 vec![FieldDiff::new("form", Value::Null, form.clone())],
-                vec![Chain::one(Phase::Foundations, Step::SubmitUseCase { form: form.clone() })],
-            ),
-            None => pl.problems.push(format!(
+                Step::SubmitUseCase { form: form.clone() },
+            )),
+            None => f.problems.push(format!(
                 "Anthropic's use case form is not on file for account {account}: Anthropic models cannot be invoked there ({} use them; AWS answers \"Model use case details have not been submitted for this account\")\n  help: add [access] anthropic_use_case = {{ company_name = \"...\", company_website = \"https://...\", intended_users = \"0\", industry_option = \"...\", other_industry_option = \"\", use_cases = \"...\" }} to the spec, or submit the form once in the Bedrock console (from an Organization's management account it covers every member account)",
                 anthropic.join(", ")
             )),
@@ -184,7 +195,9 @@ fn plan(pl: &mut Planner) {
     // Agreements are the account's, one per model: gathered over the regions first.
     let mut agreements: BTreeMap<String, Missing> = BTreeMap::new();
     let mut pending: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for m in pl.observed.access.models.clone() {
+    // LEGACY models and end-of-life dates, one warning per model: (regions, what uses it).
+    let mut aging: BTreeMap<(String, String), (Vec<String>, String)> = BTreeMap::new();
+    for m in observed.access.models.clone() {
         let why_list = used
             .get(&(m.model.clone(), m.region.clone()))
             .cloned()
@@ -192,21 +205,21 @@ fn plan(pl: &mut Planner) {
         let why = why_list.join(", ");
         let at = format!("{} in {}", m.model, m.region);
         if m.region_availability != "AVAILABLE" {
-            pl.problems.push(format!(
+            f.problems.push(format!(
                 "{at} is not offered ({why} routes there)\n  help: choose a profile whose regions offer the model (`aws bedrock list-inference-profiles --region {}`), or another model",
                 m.region
             ));
             continue;
         }
         if m.authorization != "AUTHORIZED" {
-            pl.problems.push(format!(
+            f.problems.push(format!(
                 "{at}: the account is not authorized to invoke it (authorizationStatus {}; {why} uses it)\n  help: check the account's Bedrock access with AWS Support, or use another model",
                 m.authorization
             ));
             continue;
         }
         if m.entitlement != "AVAILABLE" {
-            pl.problems.push(format!(
+            f.problems.push(format!(
                 "{at}: the account has no entitlement to it (entitlementAvailability {}; {why} uses it)\n  help: request access to the model in the Bedrock console, or use another model",
                 m.entitlement
             ));
@@ -245,15 +258,24 @@ fn plan(pl: &mut Planner) {
                 } else {
                     format!(" ({})", dates.join(", "))
                 };
-                pl.warnings.push(format!(
-                    "{at} is {}{dates}: {why} should move to a newer model before then",
-                    l.status
-                ));
+                let entry = aging
+                    .entry((m.model.clone(), format!("{}{dates}", l.status)))
+                    .or_default();
+                entry.0.push(m.region.clone());
+                if entry.1.is_empty() {
+                    entry.1 = why.clone();
+                }
             }
         }
     }
+    for ((model, status), (regions, why)) in aging {
+        f.warnings.push(format!(
+            "{model} in {} is {status}: {why} should move to a newer model before then",
+            regions.join(", ")
+        ));
+    }
     for (model, regions) in pending {
-        pl.warnings.push(format!(
+        f.warnings.push(format!(
             "{model}: its Marketplace agreement is still being processed (up to 15 minutes; seen in {}); until then AWS refuses calls to it",
             regions.join(", ")
         ));
@@ -261,34 +283,46 @@ fn plan(pl: &mut Planner) {
     for (model, (regions, offer, why)) in agreements {
         let why = why.join(", ");
         let seen = regions.join(", ");
-        match (offer, pl.desired.access.accept_agreements) {
+        match (offer, desired.access.accept_agreements) {
             (Some(offer), true) => {
                 let terms = offer.terms.as_deref().unwrap_or("the offer's terms");
-                pl.push(
-                    KIND,
-                    &format!("agreement {model}"),
-                    Action::Create,
+                f.changes.push((
+                    format!("agreement {model}"),
                     format!("account {account} has no agreement for it ({why}); [access] accept_agreements = true accepts offer {} (terms: {terms})", offer.id.as_deref().unwrap_or("(no id)")),
                     vec![FieldDiff::new("agreement", json!("NOT_AVAILABLE"), json!("AVAILABLE"))],
-                    vec![Chain::one(
-                        Phase::Foundations,
-                        Step::AcceptAgreement {
-                            model: model.clone(),
-                            offer_token: offer.token.clone(),
-                            offer_id: offer.id.clone(),
-                        },
-                    )],
-                );
+                    Step::AcceptAgreement {
+                        model: model.clone(),
+                        offer_token: offer.token.clone(),
+                        offer_id: offer.id.clone(),
+                    },
+                ));
             }
-            (None, _) => pl.problems.push(format!(
+            (None, _) => f.problems.push(format!(
                 "{model}: account {account} has no Marketplace agreement for it and AWS lists no offer to accept ({why}; seen in {seen})\n  help: open the model in the Bedrock console's model catalog and accept its terms"
             )),
-            (Some(offer), false) => pl.problems.push(format!(
+            (Some(offer), false) => f.problems.push(format!(
                 "{model}: account {account} has no Marketplace agreement for it ({why}; seen in {seen}); LibreChat's calls are refused until there is one (a caller allowed aws-marketplace:Subscribe would create it on first use)\n  help: set [access] accept_agreements = true to accept offer {} (terms: {}), or accept it in the Bedrock console",
                 offer.id.as_deref().unwrap_or("(no id)"),
                 offer.terms.as_deref().unwrap_or("listed by `aws bedrock list-foundation-model-agreement-offers`")
             )),
         }
+    }
+    f
+}
+
+fn plan(pl: &mut Planner) {
+    let f = assess(pl.desired, pl.observed);
+    pl.problems.extend(f.problems);
+    pl.warnings.extend(f.warnings);
+    for (name, reason, diffs, step) in f.changes {
+        pl.push(
+            KIND,
+            &name,
+            Action::Create,
+            reason,
+            diffs,
+            vec![Chain::one(Phase::Foundations, step)],
+        );
     }
 }
 

@@ -18,6 +18,7 @@ pub(super) fn decode_access(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Ac
                          key: &'static str,
                          example: &str,
                          required: bool| {
+            let max = if key == "use_cases" { 8192 } else { 128 };
             let value = if required {
                 form.required_string(cx, key, example)
             } else {
@@ -25,7 +26,11 @@ pub(super) fn decode_access(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Ac
             };
             match value {
                 Some((v, span)) => {
-                    ok &= cx.rule(&join(&path, key), &span, g::form_text(key, &v, required));
+                    ok &= cx.rule(
+                        &join(&path, key),
+                        &span,
+                        g::form_text(key, &v, required, max),
+                    );
                     Some((v, span))
                 }
                 None => {
@@ -72,6 +77,9 @@ pub(super) fn decode_access(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Ac
         );
         if let Some((w, span)) = &website {
             ok &= cx.rule(&join(&path, "company_website"), span, g::website(w));
+        }
+        if let Some((u, span)) = &intended_users {
+            ok &= cx.rule(&join(&path, "intended_users"), span, g::intended_users(u));
         }
         form.finish(cx);
         if ok {
