@@ -265,16 +265,19 @@ impl Stack {
         let plan = bedrock_plan::plan(&desired, &observed, &self.options(true, false))?;
         let unknown = files::unknown_values(&plan);
         if !unknown.is_empty() {
+            // What apply has yet to make: profiles, a guardrail or its published version.
             let missing: Vec<String> = plan
                 .changed()
-                .filter(|c| c.kind == bedrock_plan::resources::inference_profile::KIND)
-                .map(|c| c.name.clone())
+                .filter(|c| {
+                    c.kind == bedrock_plan::resources::inference_profile::KIND
+                        || c.kind == bedrock_plan::resources::guardrail::KIND
+                })
+                .map(|c| format!("{} {}", c.kind.label, c.name))
                 .collect();
             return Err(Error::other(
                 format!(
-                    "{} cannot be written: inference profile{} {} {} not exist yet",
+                    "{} cannot be written: {} {} not exist yet, or not as the spec says",
                     unknown.join(", "),
-                    if missing.len() == 1 { "" } else { "s" },
                     missing.join(", "),
                     if missing.len() == 1 { "does" } else { "do" }
                 ),

@@ -186,8 +186,15 @@ pub fn render(report: &Report, since: &str) -> String {
         report.records
     );
     out.push_str(&format!(
-        "{:<48} {:<30} {:>11} {:>7} {:>9} {:>10}  {}\n",
-        "model", "profile", "via profile", "raw id", "tokens in", "tokens out", "inference regions"
+        "{:<48} {:<30} {:>11} {:>7} {:>7} {:>9} {:>10}  {}\n",
+        "model",
+        "profile",
+        "via profile",
+        "raw id",
+        "errors",
+        "tokens in",
+        "tokens out",
+        "inference regions"
     ));
     for m in &report.models {
         let regions: Vec<String> = m
@@ -196,11 +203,12 @@ pub fn render(report: &Report, since: &str) -> String {
             .map(|(r, n)| format!("{r} {n}"))
             .collect();
         out.push_str(&format!(
-            "{:<48} {:<30} {:>11} {:>7} {:>9} {:>10}  {}\n",
+            "{:<48} {:<30} {:>11} {:>7} {:>7} {:>9} {:>10}  {}\n",
             m.model,
             m.profile.as_deref().unwrap_or("(none)"),
             m.via_profile,
             m.raw_id,
+            m.errors,
             m.input_tokens,
             m.output_tokens,
             regions.join(", ")
