@@ -19,7 +19,7 @@ mod tags;
 
 pub use apply::{apply, WRITE_CONCURRENCY};
 pub use error::AwsError;
-pub use logs::{read_events, LogEvent};
+pub use logs::{read_events, read_s3_records, LogEvent};
 pub use observe::{caller_account, observe};
 pub use recorder::{Call, CallStats, Recorder};
 pub use resources::guardrail::guardrail_version;

@@ -49,3 +49,101 @@ pub async fn read_events(
         }
     }
 }
+
+/// The invocation records Bedrock delivered to an S3 destination (`s3://bucket/prefix`) for
+/// `account` and `region` in objects written at or after `since_ms`: each object gzipped JSON
+/// lines, named `PREFIX/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/REGION/YYYY/MM/DD/HH/...`.
+/// The large payloads under `data/` and Bedrock's permission-check object are not records.
+/// A missing bucket is an empty list.
+pub async fn read_s3_records(
+    c: &Clients,
+    bucket: &str,
+    prefix: &str,
+    account: &str,
+    region: &str,
+    since_ms: i64,
+) -> Result<Vec<LogEvent>, AwsError> {
+    let prefix = prefix.trim_matches('/');
+    let root = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{prefix}/")
+    };
+    let path = format!("{root}AWSLogs/{account}/BedrockModelInvocationLogs/{region}/");
+    let listed =
+        c.s3.list_objects_v2()
+            .bucket(bucket)
+            .prefix(&path)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await;
+    let pages = match listed {
+        Ok(p) => p,
+        Err(e) if e.code() == Some("NoSuchBucket") => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(context(format!(
+                "listing the invocation logs in s3://{bucket}/{path}"
+            ))(e))
+        }
+    };
+    let mut objects: Vec<(String, i64)> = pages
+        .iter()
+        .flat_map(|p| p.contents())
+        .filter_map(|o| {
+            let key = o.key()?;
+            let written = o.last_modified().map_or(0, |t| t.to_millis().unwrap_or(0));
+            let record = key.ends_with(".json.gz") && !key[path.len()..].contains("/data/");
+            (record && written >= since_ms).then(|| (key.to_string(), written))
+        })
+        .collect();
+    objects.sort();
+    let mut reads = tokio::task::JoinSet::new();
+    for (key, written) in objects {
+        let (c, bucket) = (c.clone(), bucket.to_string());
+        reads.spawn(async move {
+            let out =
+                c.s3.get_object()
+                    .bucket(&bucket)
+                    .key(&key)
+                    .send()
+                    .await
+                    .map_err(context(format!("reading s3://{bucket}/{key}")))?;
+            let bytes = out
+                .body
+                .collect()
+                .await
+                .map_err(|e| {
+                    AwsError::local(format!("reading s3://{bucket}/{key}"), e.to_string())
+                })?
+                .into_bytes();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+                .map_err(|e| {
+                    AwsError::local(
+                        format!("reading s3://{bucket}/{key}"),
+                        format!("not a gzipped log object: {e}"),
+                    )
+                })?;
+            Ok::<_, AwsError>(
+                text.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .enumerate()
+                    .map(|(i, line)| LogEvent {
+                        id: format!("{key}#{i}"),
+                        timestamp: written,
+                        message: line.to_string(),
+                    })
+                    .collect::<Vec<_>>(),
+            )
+        });
+    }
+    let mut events = Vec::new();
+    while let Some(done) = reads.join_next().await {
+        events.extend(
+            done.map_err(|e| AwsError::local("reading the invocation logs", e.to_string()))??,
+        );
+    }
+    events.sort_by(|a, b| (a.timestamp, &a.id).cmp(&(b.timestamp, &b.id)));
+    Ok(events)
+}

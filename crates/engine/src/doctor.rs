@@ -402,25 +402,30 @@ impl Stack {
 
         let run_apply = format!("run `{apply}`");
         if desired.logging_managed {
-            let name =
-                "model invocation logging is on and points at this stack's role, log group and bucket";
+            let name = if desired.logging_to_cloudwatch {
+                "model invocation logging is on and points at this stack's role, log group and bucket"
+            } else {
+                "model invocation logging is on and delivers to this stack's bucket"
+            };
             checks.push(match &observed.logging {
                 None => fail(name, "logging is off", &run_apply),
                 Some(l) if *l == desired.logging => pass(name),
                 Some(l) => fail(
                     name,
                     format!(
-                        "it points at log group {}, role {}, bucket {}",
+                        "it points at log group {}, role {}, bucket {}, S3 destination {}",
                         l.log_group.as_deref().unwrap_or("(none)"),
                         l.role_arn.as_deref().unwrap_or("(none)"),
-                        l.large_data_bucket.as_deref().unwrap_or("(none)")
+                        l.large_data_bucket.as_deref().unwrap_or("(none)"),
+                        l.s3_destination.as_deref().unwrap_or("(none)")
                     ),
                     &run_apply,
                 ),
             });
 
             let name = "the logging role trusts bedrock.amazonaws.com";
-            checks.push(match &observed.role {
+            // S3 alone needs no role: nothing to check.
+            let role_check = desired.logging_to_cloudwatch.then(|| match &observed.role {
                 None => fail(
                     name,
                     format!("role {} does not exist", desired.role.name),
@@ -444,6 +449,7 @@ impl Stack {
                     ),
                 },
             });
+            checks.extend(role_check);
 
             let name = "the log bucket exists in the stack's region";
             checks.push(match &observed.bucket {

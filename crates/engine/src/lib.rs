@@ -7,14 +7,16 @@
 mod doctor;
 mod error;
 mod files;
+mod records;
 mod reports;
 mod verify;
 
 pub use doctor::{Check, DoctorReport};
 pub use error::Error;
 pub use files::Scope;
+pub use records::{parse_duration, parse_since, Record};
 pub use reports::{ApplyReport, DriftReport, FileDrift, FileLine, FileState, GenerateReport};
-pub use verify::{parse_duration, parse_since, Record, VerifyReport};
+pub use verify::VerifyReport;
 
 use bedrock_aws::{CallStats, Clients, Endpoint};
 use bedrock_plan::{DesiredState, ObservedState, Plan, PlanOptions, Suggest};

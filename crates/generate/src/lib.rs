@@ -93,7 +93,17 @@ pub fn policy_files(inputs: &Inputs<'_>) -> Result<Vec<GeneratedFile>, GenerateE
             },
             help: e.help.clone(),
         })?;
+    // S3 alone needs no logging role: only the bucket's policy describes what exists.
+    let role_kinds = [
+        bedrock_policy::PolicyKind::LoggingTrust,
+        bedrock_policy::PolicyKind::LoggingCloudWatch,
+        bedrock_policy::PolicyKind::LoggingS3,
+    ];
+    let no_role = !inputs.spec.logging.to_cloudwatch();
     for r in rendered {
+        if no_role && role_kinds.contains(&r.kind) {
+            continue;
+        }
         files.push(GeneratedFile {
             path: Path::new("policies").join(r.kind.rendered_file()),
             contents: r.to_canonical_json(),

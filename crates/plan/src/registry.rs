@@ -43,6 +43,9 @@ pub struct DesiredState {
     /// False (`[logging] managed = false`): the log group, bucket, role and logging
     /// configuration are another stack's or team's; their kinds plan nothing.
     pub logging_managed: bool,
+    /// Whether records go to a log group through the role (`[logging] destinations`): with
+    /// the bucket alone, there is no log group and no role to manage.
+    pub logging_to_cloudwatch: bool,
     pub log_group: log_group::Desired,
     pub bucket: bucket::Desired,
     pub role: logging_role::Desired,
@@ -187,6 +190,7 @@ impl DesiredState {
             account_guard: spec.stack.account_id.clone(),
             managed_tags: spec.managed_tags(),
             logging_managed: spec.logging.managed,
+            logging_to_cloudwatch: spec.logging.to_cloudwatch(),
             log_group: log_group::desired(&inputs),
             bucket: bucket::desired(&inputs),
             role: logging_role::desired(&inputs),

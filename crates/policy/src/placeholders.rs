@@ -36,6 +36,24 @@ impl Placeholders {
             ("bucket", text(spec.bucket_name(account_id))),
             ("key_prefix", text(prefix.to_string())),
             ("object_prefix", text(object_prefix)),
+            // Where the S3 destination's records go (AWS's documented path), when it is one.
+            (
+                "s3_log_objects",
+                Some(Fill::List(
+                    spec.logging
+                        .to_s3()
+                        .then(|| {
+                            format!(
+                                "arn:{}:s3:::{}/{}/AWSLogs/{account_id}/BedrockModelInvocationLogs/*",
+                                spec.partition(),
+                                spec.bucket_name(account_id),
+                                spec.logging.s3_prefix.trim_matches('/')
+                            )
+                        })
+                        .into_iter()
+                        .collect(),
+                )),
+            ),
             // Known only from live state: see `with_profiles`.
             ("profile_arns", None),
             ("routed_model_arns", None),

@@ -87,6 +87,10 @@ pub struct Logging {
     /// False: invocation logging is another stack's or team's; this stack manages only its
     /// profiles (and LibreChat's files and policy), and reads the logging that exists.
     pub managed: bool,
+    /// Where Bedrock delivers the records: a log group (through the role), the bucket, or both.
+    pub destinations: Vec<Destination>,
+    /// The S3 destination's key prefix in the bucket (beside the large-data prefix).
+    pub s3_prefix: String,
     pub role_name: String,
     pub log_group: String,
     pub retention_days: u32,
@@ -98,6 +102,25 @@ pub struct Logging {
     pub embedding: bool,
     pub video: bool,
     pub audio: bool,
+}
+
+/// A destination of model invocation logging.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Destination {
+    CloudWatch,
+    S3,
+}
+
+impl Logging {
+    /// Whether records go to a log group (which needs the logging role).
+    pub fn to_cloudwatch(&self) -> bool {
+        self.destinations.contains(&Destination::CloudWatch)
+    }
+
+    /// Whether records go to the stack's bucket.
+    pub fn to_s3(&self) -> bool {
+        self.destinations.contains(&Destination::S3)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

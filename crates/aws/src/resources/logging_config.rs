@@ -64,22 +64,40 @@ pub(crate) async fn owner(
 }
 
 fn logging_config(s: &LoggingSettings) -> Result<LoggingConfig, AwsError> {
-    let invalid = crate::error::build_failed("building the logging configuration");
-    let mut cw = CloudWatchConfig::builder()
-        .log_group_name(s.log_group.clone().unwrap_or_default())
-        .role_arn(s.role_arn.clone().unwrap_or_default());
-    if let Some(bucket) = &s.large_data_bucket {
-        cw = cw.large_data_delivery_s3_config(
+    let invalid = || crate::error::build_failed("building the logging configuration");
+    let cloudwatch = match &s.log_group {
+        Some(group) => {
+            let mut cw = CloudWatchConfig::builder()
+                .log_group_name(group)
+                .role_arn(s.role_arn.clone().unwrap_or_default());
+            if let Some(bucket) = &s.large_data_bucket {
+                cw = cw.large_data_delivery_s3_config(
+                    S3Config::builder()
+                        .bucket_name(bucket)
+                        .set_key_prefix(s.large_data_key_prefix.clone())
+                        .build()
+                        .map_err(invalid())?,
+                );
+            }
+            Some(cw.build().map_err(invalid())?)
+        }
+        None => None,
+    };
+    let s3 = match &s.s3_destination {
+        Some(bucket) => Some(
             S3Config::builder()
                 .bucket_name(bucket)
-                .set_key_prefix(s.large_data_key_prefix.clone())
+                .set_key_prefix(s.s3_destination_key_prefix.clone())
                 .build()
-                .map_err(invalid)?,
-        );
-    }
-    // Every delivery flag is sent explicitly: an unset flag is not "keep what AWS has".
+                .map_err(invalid())?,
+        ),
+        None => None,
+    };
+    // Every delivery flag is sent explicitly: an omitted one is not "keep what AWS has", it
+    // is "on" for text, image, embedding and video (terraform-provider-aws#41312).
     Ok(LoggingConfig::builder()
-        .cloud_watch_config(cw.build().map_err(invalid)?)
+        .set_cloud_watch_config(cloudwatch)
+        .set_s3_config(s3)
         .text_data_delivery_enabled(s.text)
         .image_data_delivery_enabled(s.image)
         .embedding_data_delivery_enabled(s.embedding)

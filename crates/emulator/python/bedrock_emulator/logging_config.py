@@ -143,6 +143,19 @@ def _check_s3(self, config: dict):
         raise failure
 
 
+def can_deliver_s3(self, config: dict) -> bool:
+    """Whether Bedrock can deliver a record to the S3 destination now (the bucket is there
+    and its policy still lets Bedrock write)."""
+    try:
+        _check_s3(self, config)
+    except ValidationException:
+        return False
+    return True
+
+
+PERMISSION_CHECK = "amazon-bedrock-logs-permission-check"
+
+
 def put_model_invocation_logging_configuration(self):
     params = json.loads(self.body or "{}")
     config = params["loggingConfig"]  # required by the model, checked before this runs
@@ -153,6 +166,10 @@ def put_model_invocation_logging_configuration(self):
         _check_cloudwatch(self, cloudwatch)
     if s3:
         _check_s3(self, s3)
+        # Bedrock proves it can write by writing this object under the prefix.
+        prefix = (s3.get("keyPrefix") or "").strip("/")
+        key = "/".join(p for p in [prefix, "AWSLogs", self.current_account, "BedrockModelInvocationLogs", PERMISSION_CHECK] if p)
+        s3_backends[self.current_account][catalog.partition_of(self.region)].put_object(s3["bucketName"], key, b"")
     self.bedrock_backend.put_model_invocation_logging_configuration(logging_config=config)
     return "{}", dict(JSON)
 

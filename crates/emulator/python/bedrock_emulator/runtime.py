@@ -291,22 +291,32 @@ def _record(self, call, response_body=None, input_tokens=0, output_tokens=0, cac
     else:
         record["errorCode"] = error
     cloudwatch = config.get("cloudWatchConfig") or {}
-    if cloudwatch and not logging_config.can_deliver_cloudwatch(self, cloudwatch):
+    s3_config = config.get("s3Config") or {}
+    to_cloudwatch = bool(cloudwatch) and logging_config.can_deliver_cloudwatch(self, cloudwatch)
+    to_s3 = bool(s3_config) and logging_config.can_deliver_s3(self, s3_config)
+    if not to_cloudwatch and not to_s3:
         return
-    large = cloudwatch.get("largeDataDeliveryS3Config") or {}
+    # Large bodies go to the large-data bucket of a CloudWatch destination, or under the S3
+    # destination's own path.
+    large = (cloudwatch.get("largeDataDeliveryS3Config") or {}) if to_cloudwatch else s3_config
+    s3 = s3_backends[self.current_account]["aws"]
     if text:
         sides = [("input", call["request"])] + ([("output", response_body)] if error is None else [])
         for side, body in sides:
             data = json.dumps(body)
             if len(data) > LARGE_DATA_BYTES and large.get("bucketName"):
-                prefix = (large.get("keyPrefix") or "").strip("/")
-                key = "/".join(p for p in [prefix, "AWSLogs", self.current_account, "BedrockModelInvocationLogs", self.region, now.strftime("%Y/%m/%d/%H"), "data", f"{call['request_id']}_{side}.json.gz"] if p)
-                bucket = s3_backends[self.current_account]["aws"].get_bucket(large["bucketName"])
-                s3_backends[self.current_account]["aws"].put_object(bucket.name, key, gzip.compress(data.encode()))
+                key = "/".join(p for p in [_log_path(self, large.get("keyPrefix"), now), "data", f"{call['request_id']}_{side}.json.gz"] if p)
+                bucket = s3.get_bucket(large["bucketName"])
+                s3.put_object(bucket.name, key, gzip.compress(data.encode()))
                 record[side][f"{side}BodyS3Path"] = f"s3://{bucket.name}/{key}"
             else:
                 record[side][f"{side}BodyJson"] = body
-    group_name = cloudwatch.get("logGroupName")
+    if to_s3:
+        # One gzipped object of JSON lines, named as Bedrock names them.
+        stamp = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
+        key = f"{_log_path(self, s3_config.get('keyPrefix'), now)}/{stamp}_{uuid.uuid4().hex[:16]}.json.gz"
+        s3.put_object(s3_config["bucketName"], key, gzip.compress((json.dumps(record) + "\n").encode()))
+    group_name = cloudwatch.get("logGroupName") if to_cloudwatch else None
     if not group_name:
         return
     logs = logs_backends[self.current_account][self.region]
@@ -317,6 +327,12 @@ def _record(self, call, response_body=None, input_tokens=0, output_tokens=0, cac
         if STREAM not in group.streams:
             group.create_log_stream(STREAM)
         group.put_log_events(STREAM, [{"timestamp": int(now.timestamp() * 1000), "message": json.dumps(record)}])
+
+
+def _log_path(self, prefix, now) -> str:
+    """PREFIX/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/REGION/YYYY/MM/DD/HH."""
+    parts = [(prefix or "").strip("/"), "AWSLogs", self.current_account, "BedrockModelInvocationLogs", self.region, now.strftime("%Y/%m/%d/%H")]
+    return "/".join(p for p in parts if p)
 
 
 def _model_id(self) -> str:

@@ -87,6 +87,23 @@ fn plan(p: &mut Planner) {
         return;
     }
     let d = &p.desired.log_group;
+    if !p.desired.logging_to_cloudwatch {
+        // Records go to the bucket alone: no log group is made, and one made before keeps
+        // its records until destroy --delete-data.
+        if p.observed
+            .log_group
+            .as_ref()
+            .is_some_and(|o| p.owns(&o.tags))
+        {
+            let name = d.name.clone();
+            p.keep(
+                KIND,
+                &name,
+                "holds the invocation logs from before; no longer a destination ([logging] destinations): `destroy --delete-data` deletes it",
+            );
+        }
+        return;
+    }
     p.keep(
         KIND,
         &d.name,

@@ -28,7 +28,7 @@ pub struct LoggingSettings {
     pub role_arn: Option<String>,
     pub large_data_bucket: Option<String>,
     pub large_data_key_prefix: Option<String>,
-    /// An S3 destination of its own (not managed by this tool: the spec never sets one).
+    /// The S3 destination: the stack's bucket when `[logging] destinations` has "s3".
     pub s3_destination: Option<String>,
     /// That S3 destination's key prefix.
     pub s3_destination_key_prefix: Option<String>,
@@ -45,13 +45,17 @@ pub type Observed = LoggingSettings;
 pub fn desired(i: &Inputs) -> Desired {
     let l = &i.spec.logging;
     let prefix = l.key_prefix.trim_end_matches('/');
+    let s3_prefix = l.s3_prefix.trim_end_matches('/');
+    let bucket = i.spec.bucket_name(i.account_id);
+    let cloudwatch = l.to_cloudwatch();
     LoggingSettings {
-        log_group: Some(l.log_group.clone()),
-        role_arn: Some(crate::resources::logging_role::role_arn(i)),
-        large_data_bucket: Some(i.spec.bucket_name(i.account_id)),
-        large_data_key_prefix: (!prefix.is_empty()).then(|| prefix.to_string()),
-        s3_destination: None,
-        s3_destination_key_prefix: None,
+        log_group: cloudwatch.then(|| l.log_group.clone()),
+        role_arn: cloudwatch.then(|| crate::resources::logging_role::role_arn(i)),
+        large_data_bucket: cloudwatch.then(|| bucket.clone()),
+        large_data_key_prefix: (cloudwatch && !prefix.is_empty()).then(|| prefix.to_string()),
+        s3_destination: l.to_s3().then(|| bucket.clone()),
+        s3_destination_key_prefix: (l.to_s3() && !s3_prefix.is_empty())
+            .then(|| s3_prefix.to_string()),
         text: l.text,
         image: l.image,
         embedding: l.embedding,
@@ -91,9 +95,14 @@ fn diffs(o: Option<&LoggingSettings>, d: &LoggingSettings) -> Vec<FieldDiff> {
 /// Whether a configuration is this stack's. It cannot be tagged: it is owned by what it
 /// points at, this stack's role and its log group or bucket. Anything else was set by
 /// someone else (often a security team, for the whole account) and is foreign.
-fn is_ours(o: &LoggingSettings, d: &LoggingSettings) -> bool {
-    let bucket = o.large_data_bucket.is_some() && o.large_data_bucket == d.large_data_bucket;
-    o.role_arn.is_some() && o.role_arn == d.role_arn && (o.log_group == d.log_group || bucket)
+fn is_ours(o: &LoggingSettings, d: &crate::registry::DesiredState) -> bool {
+    let bucket = d.bucket.name.as_str();
+    let large = o.large_data_bucket.as_deref() == Some(bucket);
+    let through_role = o.role_arn.as_deref() == Some(d.role.arn.as_str())
+        && (o.log_group.as_deref() == Some(d.log_group.name.as_str()) || large);
+    // S3 alone names no role: the stack's bucket as its destination is what makes it ours.
+    let to_bucket = o.role_arn.is_none() && o.s3_destination.as_deref() == Some(bucket);
+    through_role || to_bucket
 }
 
 /// The other stacks of this tool with profiles in the region: they rely on its logging.
@@ -117,10 +126,17 @@ fn other_stacks(p: &Planner) -> Vec<String> {
 
 /// Where a configuration sends the records, for people.
 fn destinations(o: &LoggingSettings) -> String {
-    let mut parts = vec![
-        format!("log group {}", o.log_group.as_deref().unwrap_or("(none)")),
-        format!("role {}", o.role_arn.as_deref().unwrap_or("(none)")),
-    ];
+    let mut parts = Vec::new();
+    if o.log_group.is_some() || o.role_arn.is_some() {
+        parts.push(format!(
+            "log group {}",
+            o.log_group.as_deref().unwrap_or("(none)")
+        ));
+        parts.push(format!(
+            "role {}",
+            o.role_arn.as_deref().unwrap_or("(none)")
+        ));
+    }
     if let Some(b) = &o.large_data_bucket {
         parts.push(format!("large-data bucket {b}"));
     }
@@ -150,7 +166,7 @@ fn plan(p: &mut Planner) {
     };
     if o == d {
         p.push(KIND, &name, Action::NoOp, "as specified", vec![], vec![]);
-    } else if is_ours(&o, &d) {
+    } else if is_ours(&o, p.desired) {
         let diffs = diffs(Some(&o), &d);
         p.push(
             KIND,
@@ -193,13 +209,14 @@ fn destroy(p: &mut Planner) {
     };
     let name = p.desired.region.clone();
     // The configuration is the account's: delete it only when it is this stack's.
-    if is_ours(&o, &p.desired.logging) {
+    if is_ours(&o, p.desired) {
         let others = other_stacks(p);
         let reason = if others.is_empty() {
-            "points at this stack's role and log group".to_string()
+            format!("this stack's: {}", destinations(&o))
         } else {
             format!(
-                "points at this stack's role and log group; WARNING: stack{} {} still ha{} profiles in {name}, whose invocations will no longer be logged",
+                "this stack's ({}); WARNING: stack{} {} still ha{} profiles in {name}, whose invocations will no longer be logged",
+                destinations(&o),
                 if others.len() == 1 { "" } else { "s" },
                 others.join(", "),
                 if others.len() == 1 { "s" } else { "ve" }

@@ -272,6 +272,16 @@ fn plan(p: &mut Planner) {
     if !p.desired.logging_managed {
         return;
     }
+    if !p.desired.logging_to_cloudwatch {
+        // S3 alone needs no role: this region stops using it, after the configuration no
+        // longer names it.
+        release(
+            p,
+            Phase::Retire,
+            "no longer needed: [logging] destinations has no \"cloudwatch\"",
+        );
+        return;
+    }
     let mut d = p.desired.role.clone();
     // Other regions that log through the role keep what they need of it.
     let Some(docs) = documents(p, true) else {
@@ -369,6 +379,12 @@ fn destroy(p: &mut Planner) {
     if !p.desired.logging_managed {
         return;
     }
+    release(p, Phase::Foundations, "managed by this stack");
+}
+
+/// This region stops using the role: it stays, trusting only the other regions that still
+/// log through it, or is deleted (its policies first) in `phase`.
+fn release(p: &mut Planner, phase: Phase, reason: &str) {
     let Some(o) = p.observed.role.clone() else {
         return;
     };
@@ -420,14 +436,5 @@ fn destroy(p: &mut Planner) {
         .into()
     }));
     steps.push(Step::DeleteRole { name: role.clone() }.into());
-    p.delete(
-        KIND,
-        &role,
-        "managed by this stack",
-        vec![],
-        vec![Chain {
-            phase: Phase::Foundations,
-            steps,
-        }],
-    );
+    p.delete(KIND, &role, reason, vec![], vec![Chain { phase, steps }]);
 }

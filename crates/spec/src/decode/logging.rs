@@ -4,11 +4,13 @@
 
 use super::cx::{join, Cx};
 use super::table::Table;
-use crate::model::Logging;
+use crate::model::{Destination, Logging};
 use crate::rules::{self, Rule};
 
 /// The keys that describe the logging a stack sets up.
-const SETTINGS: [&str; 10] = [
+const SETTINGS: [&str; 12] = [
+    "destinations",
+    "s3_prefix",
     "role_name",
     "log_group",
     "retention_days",
@@ -50,6 +52,73 @@ pub(super) fn decode_logging(
         rules::log_group,
     );
     let (key_prefix, _) = string_or(cx, t, "key_prefix", "large-data", rules::key_prefix);
+    let (s3_prefix, s3_prefix_span) =
+        string_or(cx, t, "s3_prefix", "invocation-logs", rules::key_prefix);
+    let mut destinations: Vec<Destination> = Vec::new();
+    let written = t.strings(cx, "destinations");
+    for (i, (d, span)) in written.iter().enumerate() {
+        let path = format!("logging.destinations[{i}]");
+        match d.as_str() {
+            "cloudwatch" | "s3" => {
+                let dest = if d == "s3" {
+                    Destination::S3
+                } else {
+                    Destination::CloudWatch
+                };
+                if destinations.contains(&dest) {
+                    cx.error(
+                        &path,
+                        span.clone(),
+                        crate::rules::Problem {
+                            message: format!("{d:?} is listed twice"),
+                            help: "remove the second one".into(),
+                        },
+                    );
+                    ok = false;
+                } else {
+                    destinations.push(dest);
+                }
+            }
+            other => {
+                cx.error(
+                    &path,
+                    span.clone(),
+                    crate::rules::Problem {
+                        message: format!("{other:?} is not a logging destination"),
+                        help: "use \"cloudwatch\" (a log group, through the logging role) and/or \"s3\" (the stack's bucket)".into(),
+                    },
+                );
+                ok = false;
+            }
+        }
+    }
+    if t.table.iter().any(|(k, _)| k.get_ref() == "destinations") && written.is_empty() && ok {
+        cx.error(
+            "logging.destinations",
+            t.span.clone(),
+            crate::rules::Problem {
+                message: "no destination: the records would go nowhere".into(),
+                help: "write destinations = [\"cloudwatch\"], [\"s3\"] or both; or managed = false to leave logging to another stack".into(),
+            },
+        );
+        ok = false;
+    }
+    if destinations.is_empty() {
+        destinations.push(Destination::CloudWatch);
+    }
+    if destinations.contains(&Destination::S3)
+        && s3_prefix.trim_end_matches('/') == key_prefix.trim_end_matches('/')
+    {
+        cx.error(
+            "logging.s3_prefix",
+            s3_prefix_span,
+            crate::rules::Problem {
+                message: format!("the S3 destination's prefix {s3_prefix:?} is the large-data prefix too"),
+                help: "give each its own prefix (defaults: s3_prefix = \"invocation-logs\", key_prefix = \"large-data\")".into(),
+            },
+        );
+        ok = false;
+    }
     let (bucket, bucket_span) = t
         .string(cx, "bucket")
         .unwrap_or_else(|| ("bedrock-logs-{account_id}".to_string(), t.span.clone()));
@@ -104,6 +173,8 @@ pub(super) fn decode_logging(
     }
     ok.then_some(Logging {
         managed,
+        destinations,
+        s3_prefix,
         role_name,
         log_group,
         retention_days,
