@@ -568,3 +568,49 @@ fn verify_before_any_apply_names_the_missing_log_group() {
         r.stderr
     );
 }
+
+#[test]
+fn doctor_finds_each_librechat_mismatch() {
+    let _turn = turn();
+    let spec = guide_spec().replace(
+        "[librechat]\n",
+        "[librechat]\ntitle_model = \"us.meta.llama3-2-1b-instruct-v1:0\"\n",
+    );
+    let dir = project(Some(&spec));
+    apply(dir.path());
+    let clean = run(dir.path(), &["doctor"]);
+    for ok in [
+        "ok    every modelSpecs entry of the bedrock endpoint names a listed model",
+        "ok    titleModel us.meta.llama3-2-1b-instruct-v1:0 can be called in the region LibreChat uses",
+        "ok    every profile ARN LibreChat uses is in BEDROCK_AWS_DEFAULT_REGION (us-east-1)",
+        "ok    BEDROCK_AWS_BEARER_TOKEN is not set in .env",
+    ] {
+        assert!(clean.stdout.contains(ok), "{ok}:\n{}", clean.stdout);
+    }
+    // A removed profile's model still in modelSpecs, and an API key in .env.
+    let yaml = dir.path().join("librechat.yaml");
+    let text = std::fs::read_to_string(&yaml).unwrap();
+    std::fs::write(
+        &yaml,
+        format!("{text}modelSpecs:\n  list:\n    - name: old-claude\n      label: Old Claude\n      preset:\n        endpoint: bedrock\n        model: us.anthropic.claude-3-5-sonnet-20240620-v1:0\n"),
+    )
+    .unwrap();
+    let env = dir.path().join(".env");
+    let mut text = std::fs::read_to_string(&env).unwrap();
+    text.push_str("BEDROCK_AWS_BEARER_TOKEN=bedrock-api-key-example\n");
+    std::fs::write(&env, text).unwrap();
+    let r = run(dir.path(), &["doctor"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    for failed in [
+        "FAIL  every modelSpecs entry of the bedrock endpoint names a listed model",
+        "old-claude -> \"us.anthropic.claude-3-5-sonnet-20240620-v1:0\"",
+        "FAIL  BEDROCK_AWS_BEARER_TOKEN is not set in .env",
+    ] {
+        assert!(r.stdout.contains(failed), "{failed}:\n{}", r.stdout);
+    }
+    assert!(
+        !r.stdout.contains("bedrock-api-key-example"),
+        "{}",
+        r.stdout
+    );
+}

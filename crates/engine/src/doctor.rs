@@ -2,8 +2,9 @@
 //! over the files LibreChat reads (librechat.yaml, .env) and the live account. Each check
 //! passes or fails with what to do; exit 1 when one fails.
 
+use crate::librechat_checks::{file_checks, inference_profiles, variables};
 use crate::{Error, Stack};
-use bedrock_plan::{policy_doc, BucketState, Suggest};
+use bedrock_plan::{policy_doc, BucketState};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -48,140 +49,18 @@ impl fmt::Display for DoctorReport {
     }
 }
 
-fn pass(name: &str) -> Check {
+pub(crate) fn pass(name: &str) -> Check {
     Check {
         name: name.into(),
         failure: None,
     }
 }
 
-fn fail(name: &str, what: impl Into<String>, fix: impl Into<String>) -> Check {
+pub(crate) fn fail(name: &str, what: impl Into<String>, fix: impl Into<String>) -> Check {
     Check {
         name: name.into(),
         failure: Some((what.into(), fix.into())),
     }
-}
-
-/// The `${VAR}` names in a text.
-fn variables(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        out.push(after[..end].to_string());
-        rest = &after[end + 1..];
-    }
-    out
-}
-
-fn strings_in(v: &Value, out: &mut Vec<String>) {
-    match v {
-        Value::String(s) => out.push(s.clone()),
-        Value::Array(items) => items.iter().for_each(|i| strings_in(i, out)),
-        Value::Object(map) => map.values().for_each(|i| strings_in(i, out)),
-        _ => {}
-    }
-}
-
-/// `endpoints.bedrock.inferenceProfiles`: model id -> value.
-fn inference_profiles(bedrock: &Value) -> BTreeMap<String, String> {
-    bedrock
-        .get("inferenceProfiles")
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The checks that need only the two files: the first three rows of the guide's table.
-pub fn file_checks(
-    bedrock: &Value,
-    env: &BTreeMap<String, String>,
-    configured_models: &[String],
-    suggest: &Suggest,
-) -> Vec<Check> {
-    let offline = suggest.offline("generate --offline");
-    let generate = suggest.command("generate");
-    let mut checks = Vec::new();
-    let models: Vec<String> = bedrock
-        .get("models")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    let profiles = inference_profiles(bedrock);
-
-    let name = "every configured model is in endpoints.bedrock.models (\"Model not recognized\")";
-    let missing: Vec<&String> = configured_models
-        .iter()
-        .filter(|m| !models.contains(m))
-        .collect();
-    checks.push(if missing.is_empty() {
-        pass(name)
-    } else {
-        fail(
-            name,
-            format!(
-                "not listed: {}",
-                missing
-                    .iter()
-                    .map(|m| format!("{m:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            format!(
-                "run `{offline}` (or add them to models in librechat.yaml), then restart LibreChat"
-            ),
-        )
-    });
-
-    let name = "every inferenceProfiles key matches a listed model exactly, case included (\"ARN not being used\")";
-    let unmatched: Vec<String> = profiles
-        .keys()
-        .filter(|k| !models.contains(k))
-        .map(
-            |k| match models.iter().find(|m| m.eq_ignore_ascii_case(k)) {
-                Some(m) => format!("{k:?} (differs from {m:?} in case)"),
-                None => format!("{k:?}"),
-            },
-        )
-        .collect();
-    checks.push(if unmatched.is_empty() {
-        pass(name)
-    } else {
-        fail(name, format!("keys that are not listed models: {}", unmatched.join(", ")), format!("make each key exactly a model id of models (`{offline}` writes them so), then restart LibreChat"))
-    });
-
-    let name = "every ${VAR} in endpoints.bedrock is set in .env (\"Env variable not resolved\")";
-    let mut strings = Vec::new();
-    strings_in(bedrock, &mut strings);
-    let mut unset: Vec<String> = strings
-        .iter()
-        .flat_map(|s| variables(s))
-        .filter(|v| env.get(v).is_none_or(|value| value.is_empty()))
-        .collect();
-    unset.sort();
-    unset.dedup();
-    checks.push(if unset.is_empty() {
-        pass(name)
-    } else {
-        fail(
-            name,
-            format!("not set: {}", unset.join(", ")),
-            format!(
-                "run `{generate}` (it writes every profile ARN into .env), then restart LibreChat"
-            ),
-        )
-    });
-    checks
 }
 
 fn read_env(path: &Path) -> BTreeMap<String, String> {
@@ -282,15 +161,18 @@ impl Stack {
         let mut checks = Vec::new();
 
         let yaml_path = out_dir.join("librechat.yaml");
+        let mut whole = Value::Null;
         let bedrock = match std::fs::read_to_string(&yaml_path)
             .map_err(|e| e.to_string())
             .and_then(|t| bedrock_librechat::load(&t))
         {
-            Ok(doc) => doc
-                .get("endpoints")
-                .and_then(|e| e.get("bedrock"))
-                .cloned()
-                .unwrap_or(Value::Null),
+            Ok(doc) => {
+                whole = doc.clone();
+                doc.get("endpoints")
+                    .and_then(|e| e.get("bedrock"))
+                    .cloned()
+                    .unwrap_or(Value::Null)
+            }
             Err(e) => {
                 checks.push(fail(
                     "librechat.yaml can be read",
@@ -311,6 +193,26 @@ impl Stack {
         let (desired, observed) = self.observe(None)?;
         let region = &spec.stack.region;
         checks.extend(self.access_checks(&desired, &observed, &bedrock)?);
+        // Whether the region offers titleModel by id, when the stack's desired state names it.
+        let title_offered = spec.librechat.title_model.as_ref().and_then(|title| {
+            desired
+                .direct
+                .iter()
+                .find(|(arn, _)| arn.ends_with(&format!("/{title}")))
+                .map(|(arn, _)| {
+                    matches!(
+                        observed.sources.get(arn),
+                        Some(bedrock_plan::SourceState::Routes { .. })
+                    )
+                })
+        });
+        checks.extend(crate::librechat_checks::librechat_checks(
+            &whole,
+            &bedrock,
+            &env,
+            title_offered,
+            &suggest.offline("generate --offline"),
+        ));
         let name = format!(
             ".env's BEDROCK_AWS_DEFAULT_REGION is the stack's region {region} (\"Profile not found\")"
         );
@@ -530,46 +432,9 @@ impl Stack {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
-    fn the_file_rows_of_the_troubleshooting_table() {
-        let bedrock = json!({
-            "models": ["us.a.b-v1:0", "us.c.d-v1:0"],
-            "inferenceProfiles": {"us.a.b-v1:0": "${A}", "US.c.d-v1:0": "${C}", "x.y": "arn:x"}
-        });
-        let env = BTreeMap::from([
-            ("A".to_string(), "arn:a".to_string()),
-            ("C".to_string(), String::new()),
-        ]);
-        let checks = file_checks(
-            &bedrock,
-            &env,
-            &["us.a.b-v1:0".into(), "us.e.f-v1:0".into()],
-            &Suggest::default(),
-        );
-        let failures: Vec<String> = checks
-            .iter()
-            .filter_map(|c| c.failure.as_ref().map(|f| f.0.clone()))
-            .collect();
-        assert_eq!(failures.len(), 3, "{failures:?}");
-        assert!(failures[0].contains("us.e.f-v1:0"));
-        assert!(
-            failures[1].contains("differs from \"us.c.d-v1:0\" in case")
-                && failures[1].contains("\"x.y\"")
-        );
-        assert!(failures[2].contains("not set: C"));
-        let good = json!({"models": ["us.a.b-v1:0"], "inferenceProfiles": {"us.a.b-v1:0": "${A}"}});
-        assert!(
-            file_checks(&good, &env, &["us.a.b-v1:0".into()], &Suggest::default())
-                .iter()
-                .all(|c| c.failure.is_none())
-        );
-    }
-
-    #[test]
-    fn variables_and_foundation_ids() {
-        assert_eq!(variables("${A} and ${B_2}"), ["A", "B_2"]);
+    fn foundation_ids() {
         assert_eq!(
             foundation_id("us.anthropic.claude-x:0"),
             "anthropic.claude-x:0"

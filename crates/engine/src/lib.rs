@@ -7,6 +7,7 @@
 mod doctor;
 mod error;
 mod files;
+mod librechat_checks;
 mod records;
 mod reports;
 mod verify;
