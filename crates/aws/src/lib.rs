@@ -25,6 +25,7 @@ pub use recorder::{Call, CallStats, Recorder};
 pub use resources::guardrail::guardrail_version;
 pub use resources::inference_profile::{read_profile, LiveProfile};
 pub use resources::logging_role::decode_policy;
+pub use resources::monitoring::{profile_figures, Figures};
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -111,6 +112,12 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub s3: aws_sdk_s3::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
+    /// Cost Explorer: one endpoint for the partition (us-east-1 for aws).
+    pub ce: aws_sdk_costexplorer::Client,
+    /// AWS Organizations: global, served from us-east-1.
+    pub organizations: aws_sdk_organizations::Client,
     pub sts: aws_sdk_sts::Client,
     pub tagging: aws_sdk_resourcegroupstagging::Client,
     pub recorder: Recorder,
@@ -146,6 +153,8 @@ impl Clients {
     }
 
     fn build(config: &SdkConfig, path_style: bool, recorder: Recorder) -> Self {
+        // The services with one endpoint per partition.
+        let global = config.to_builder().region(Region::new("us-east-1")).build();
         let s3 = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(path_style)
             .interceptor(recorder.clone())
@@ -155,6 +164,10 @@ impl Clients {
             iam: client!(aws_sdk_iam, config, recorder),
             s3: aws_sdk_s3::Client::from_conf(s3),
             logs: client!(aws_sdk_cloudwatchlogs, config, recorder),
+            cloudwatch: client!(aws_sdk_cloudwatch, config, recorder),
+            sns: client!(aws_sdk_sns, config, recorder),
+            ce: client!(aws_sdk_costexplorer, &global, recorder),
+            organizations: client!(aws_sdk_organizations, &global, recorder),
             sts: client!(aws_sdk_sts, config, recorder),
             tagging: client!(aws_sdk_resourcegroupstagging, config, recorder),
             recorder,

@@ -12,7 +12,7 @@ pub const REQUIREMENTS: &str = include_str!("../python/requirements.txt");
 
 /// The extension's sources, written next to each running instance so that the server always
 /// runs the code this binary was built with.
-pub const SOURCES: [(&str, &str); 16] = [
+pub const SOURCES: [(&str, &str); 18] = [
     (
         "__init__.py",
         include_str!("../python/bedrock_emulator/__init__.py"),
@@ -36,6 +36,14 @@ pub const SOURCES: [(&str, &str); 16] = [
     (
         "controls.py",
         include_str!("../python/bedrock_emulator/controls.py"),
+    ),
+    (
+        "cbor_bridge.py",
+        include_str!("../python/bedrock_emulator/cbor_bridge.py"),
+    ),
+    (
+        "cost.py",
+        include_str!("../python/bedrock_emulator/cost.py"),
     ),
     (
         "errors.py",

@@ -74,6 +74,20 @@ pub struct ModelUsage {
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub inference_regions: BTreeMap<String, u64>,
+    /// What CloudWatch's `AWS/Bedrock` metrics say of the profile over the same window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics: Option<Figures>,
+}
+
+/// A profile's CloudWatch figures over the window.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Figures {
+    pub invocations: f64,
+    pub input_tokens: f64,
+    pub output_tokens: f64,
+    pub latency_ms: Option<f64>,
+    pub throttles: f64,
+    pub errors: f64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -178,6 +192,35 @@ pub fn parse_since(since: &str) -> Result<Duration, Error> {
 }
 
 /// The report for people.
+/// The metric figures of the profiles, as a second table (empty when none was read).
+pub fn render_figures(report: &Report, since: &str) -> String {
+    let rows: Vec<(&str, &Figures)> = report
+        .models
+        .iter()
+        .filter_map(|m| Some((m.profile.as_deref()?, m.metrics.as_ref()?)))
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "\nCloudWatch metrics (AWS/Bedrock) in the last {since}:\n{:<30} {:>11} {:>9} {:>10} {:>10} {:>9} {:>7}\n",
+        "profile", "invocations", "tokens in", "tokens out", "latency ms", "throttles", "errors"
+    );
+    for (profile, f) in rows {
+        out.push_str(&format!(
+            "{:<30} {:>11} {:>9} {:>10} {:>10} {:>9} {:>7}\n",
+            profile,
+            f.invocations,
+            f.input_tokens,
+            f.output_tokens,
+            f.latency_ms.map_or("-".to_string(), |l| format!("{l:.0}")),
+            f.throttles,
+            f.errors
+        ));
+    }
+    out
+}
+
 pub fn render(report: &Report, since: &str) -> String {
     let mut out = format!(
         "Invocation records in the last {since}: {}\n\n",

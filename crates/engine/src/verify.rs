@@ -23,6 +23,9 @@ pub struct VerifyReport {
     pub s3: Option<String>,
     #[serde(skip)]
     source: Source,
+    /// Why the CloudWatch figures are missing, when they could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_note: Option<String>,
     pub report: Report,
     /// What is wrong, each with its fix.
     pub problems: Vec<String>,
@@ -38,6 +41,10 @@ pub struct VerifyReport {
 impl fmt::Display for VerifyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&render(&self.report, &self.since))?;
+        f.write_str(&crate::records::render_figures(&self.report, &self.since))?;
+        if let Some(note) = &self.metrics_note {
+            writeln!(f, "\n{note}")?;
+        }
         if self.problems.is_empty() && self.report.models.iter().any(|m| m.via_profile > 0) {
             writeln!(
                 f,
@@ -191,7 +198,8 @@ impl Stack {
             .iter()
             .filter_map(|e| Record::parse(&e.message))
             .collect();
-        let report = classify(&records, &configured);
+        let mut report = classify(&records, &configured);
+        let metrics_note = self.add_figures(&mut report, since_ms);
         let mut problems = problems(
             &report,
             &configured,
@@ -210,6 +218,7 @@ impl Stack {
                 _ => None,
             },
             source,
+            metrics_note,
             report,
             problems,
             configured,
@@ -243,6 +252,40 @@ impl Stack {
                 })
             })
             .collect()
+    }
+
+    /// Each profile's CloudWatch figures over the window, into the report; what kept them
+    /// from being read, for people, when they could not be (verify goes on without them).
+    fn add_figures(&self, report: &mut Report, since_ms: i64) -> Option<String> {
+        let profiles: Vec<(String, String)> = report
+            .models
+            .iter()
+            .filter_map(|m| Some((m.profile.clone()?, m.profile_arn.clone()?)))
+            .collect();
+        if profiles.is_empty() {
+            return None;
+        }
+        let figures = match self.runtime.block_on(bedrock_aws::profile_figures(
+            &self.clients,
+            &profiles,
+            since_ms,
+        )) {
+            Ok(f) => f,
+            Err(e) => return Some(format!("CloudWatch metrics not read: {e}")),
+        };
+        for m in &mut report.models {
+            if let Some(f) = m.profile.as_ref().and_then(|p| figures.get(p)) {
+                m.metrics = Some(crate::records::Figures {
+                    invocations: f.invocations,
+                    input_tokens: f.input_tokens,
+                    output_tokens: f.output_tokens,
+                    latency_ms: f.latency_ms,
+                    throttles: f.throttles,
+                    errors: f.errors,
+                });
+            }
+        }
+        None
     }
 
     fn read_records(

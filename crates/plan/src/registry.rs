@@ -5,8 +5,8 @@
 use crate::change::Kind;
 use crate::plan::Planner;
 use crate::resources::{
-    bucket, files, guardrail, inference_profile, log_group, logging_config, logging_role,
-    model_access, runtime_policy,
+    bucket, cost_tags, files, guardrail, inference_profile, log_group, logging_config,
+    logging_role, model_access, monitoring, runtime_policy,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -27,7 +27,9 @@ pub const KINDS: &[KindPlanner] = &[
     logging_config::PLANNER,
     inference_profile::PLANNER,
     guardrail::PLANNER,
+    cost_tags::PLANNER,
     runtime_policy::PLANNER,
+    monitoring::PLANNER,
     files::PLANNER,
 ];
 
@@ -56,6 +58,9 @@ pub struct DesiredState {
     pub access: model_access::Desired,
     /// The guardrail LibreChat applies (`[librechat] guardrail`).
     pub librechat_guardrail: Option<GuardrailUse>,
+    /// Tag keys to activate as cost allocation tags.
+    pub cost_tags: cost_tags::Desired,
+    pub monitoring: monitoring::Desired,
     /// LibreChat's role, when the spec names one.
     #[serde(skip)]
     pub runtime: Option<runtime_policy::Desired>,
@@ -92,6 +97,10 @@ pub struct ObservedState {
     pub guardrails: Vec<guardrail::Observed>,
     /// Whether the account may invoke each model the stack uses.
     pub access: model_access::Observed,
+    /// Billing's cost allocation tags, for the keys `[cost]` names.
+    pub cost_tags: cost_tags::Observed,
+    /// The stack's dashboard, alarms and alarm topic.
+    pub monitoring: monitoring::Observed,
     /// LibreChat's role (`[librechat] runtime_role`), when the spec names one and it exists.
     pub runtime_role: Option<runtime_policy::Observed>,
     /// The generated files as they are on disk.
@@ -137,6 +146,8 @@ steps! {
     InferenceProfile(inference_profile),
     Guardrail(guardrail),
     ModelAccess(model_access),
+    CostTags(cost_tags),
+    Monitoring(monitoring),
     RuntimePolicy(runtime_policy),
     File(files),
 }
@@ -198,6 +209,8 @@ impl DesiredState {
             profiles: inference_profile::desired(&inputs),
             guardrails: guardrail::desired(&inputs),
             access: model_access::desired(&inputs),
+            cost_tags: cost_tags::desired(&inputs),
+            monitoring: monitoring::desired(&inputs),
             librechat_guardrail: spec.librechat.guardrail.as_ref().map(|g| match &g.target {
                 bedrock_spec::GuardrailTarget::Managed { name } => {
                     GuardrailUse::Managed(name.clone())

@@ -14,8 +14,9 @@ pub mod rules;
 pub use decode::check;
 pub use diagnostic::{Diagnostic, Report, Severity};
 pub use model::{
-    Access, Destination, Guardrail, GuardrailSpec, GuardrailTarget, LibreChat, Logging, Profile,
-    Spec, Stack, Topic, UseCase, ACCOUNT_PLACEHOLDER, MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG,
+    Access, Cost, Destination, Guardrail, GuardrailSpec, GuardrailTarget, LibreChat, Logging,
+    Monitoring, Profile, Spec, Stack, Topic, UseCase, ACCOUNT_PLACEHOLDER, MANAGED_BY_TAG,
+    MANAGED_BY_VALUE, STACK_TAG,
 };
 
 use std::ops::Range;

@@ -22,6 +22,32 @@ pub struct Spec {
     pub access: Access,
     /// `[[guardrails]]`: Bedrock guardrails this stack manages.
     pub guardrails: Vec<GuardrailSpec>,
+    /// `[cost]`: tag keys to activate as cost allocation tags.
+    pub cost: Cost,
+    /// `[monitoring]`: the stack's dashboard and alarms.
+    pub monitoring: Monitoring,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Cost {
+    /// Tag keys of the stack's resources to activate in Billing.
+    pub activate_tags: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Monitoring {
+    pub dashboard: bool,
+    /// The address alarms go to, through an SNS topic the stack makes.
+    pub alarm_email: Option<String>,
+    /// A topic of the user's that alarms go to.
+    pub alarm_topic_arn: Option<String>,
+}
+
+impl Monitoring {
+    /// Whether the stack has alarms: only when they go somewhere.
+    pub fn alarms(&self) -> bool {
+        self.alarm_email.is_some() || self.alarm_topic_arn.is_some()
+    }
 }
 
 /// `[access]`. Both parts are opt-in: the form speaks for the company, and agreements

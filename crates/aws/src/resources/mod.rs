@@ -2,12 +2,14 @@
 //! This file is the AWS layer's registry: the one place that lists them.
 
 pub mod bucket;
+pub mod cost_tags;
 pub mod guardrail;
 pub mod inference_profile;
 pub mod log_group;
 pub mod logging_config;
 pub mod logging_role;
 pub mod model_access;
+pub mod monitoring;
 pub mod runtime_policy;
 
 use crate::error::AwsError;
@@ -24,7 +26,18 @@ pub(crate) async fn observe(
     // Logging left to another stack or team: its resources are not this stack's to read
     // (the configuration is still read, for what points where).
     let managed = desired.logging_managed;
-    let (log_group, bucket, role, logging, profiles, sources, runtime_role, guardrails) = tokio::join!(
+    let (
+        log_group,
+        bucket,
+        role,
+        logging,
+        profiles,
+        sources,
+        runtime_role,
+        guardrails,
+        cost_tags,
+        monitoring,
+    ) = tokio::join!(
         async {
             if managed {
                 log_group::read(c, &desired.log_group).await
@@ -65,6 +78,8 @@ pub(crate) async fn observe(
             // Only a stack with guardrails, or one that may have had some, reads them.
             guardrail::read(c, &desired.guardrails, &desired.managed_tags).await
         },
+        cost_tags::read(c, &desired.cost_tags),
+        monitoring::read(c, &desired.monitoring),
     );
     let (sources, access) = sources?;
     let (logging, logging_owner) = logging?;
@@ -98,6 +113,8 @@ pub(crate) async fn observe(
         sources,
         access,
         guardrails: guardrails?,
+        cost_tags: cost_tags?,
+        monitoring: monitoring?,
         runtime_role: runtime_role?,
         files: Default::default(),
         elsewhere,
@@ -159,6 +176,8 @@ pub(crate) async fn execute(
         Step::InferenceProfile(s) => inference_profile::execute(c, s).await,
         Step::Guardrail(s) => guardrail::execute(c, s, outputs).await,
         Step::ModelAccess(s) => model_access::execute(c, s).await,
+        Step::CostTags(s) => cost_tags::execute(c, s).await,
+        Step::Monitoring(s) => monitoring::execute(c, s, outputs).await,
         Step::RuntimePolicy(s) => runtime_policy::execute(c, s, outputs).await,
         Step::File(s) => Err(AwsError::local(
             s.describe(),

@@ -16,7 +16,7 @@ import time
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from . import access, catalog, controls, guardrails, logging_config, profiles, runtime, s3_fidelity, server, tls
+from . import access, catalog, controls, cost, guardrails, logging_config, profiles, runtime, s3_fidelity, server, tls
 
 
 def main(argv=None) -> None:
@@ -57,6 +57,7 @@ def main(argv=None) -> None:
     runtime.install()
     guardrails.install()
     access.install()
+    cost.install()
     controls.settings["latency_ms"] = args.latency_ms
     logging_config.settings["propagation_delay_seconds"] = args.propagation_delay
 

@@ -29,7 +29,7 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from . import access, logging_config, validation
+from . import access, cbor_bridge, cost, logging_config, validation
 
 _lock = threading.Lock()
 settings = {"latency_ms": 0.0}
@@ -201,6 +201,7 @@ class Controls:
 
             moto_api_backend.reset()
             access.reset(bool(data.get("new_account")))
+            cost.reset()
             with _lock:
                 faults.clear()
                 settings["latency_ms"] = 0.0
@@ -239,6 +240,8 @@ class Controls:
                     return []
                 status, headers, text = _error_response(service, fault["error"])
                 return _respond(start_response, status, headers, text)
+        if cbor_bridge.is_cbor(environ):
+            return cbor_bridge.serve(self.app, environ, start_response, body)
         if not environ.get("HTTP_AUTHORIZATION") and "X-Amz-Signature" not in environ.get("QUERY_STRING", ""):
             if validation.check_path(environ):
                 # AWS's answer to a request with no signature at all.

@@ -34,6 +34,7 @@ from moto.bedrock.models import bedrock_backends
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
 from moto.bedrockruntime.responses import BedrockRuntimeResponse
+from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 
@@ -294,6 +295,11 @@ def _record(self, call, response_body=None, input_tokens=0, output_tokens=0, cac
     s3_config = config.get("s3Config") or {}
     to_cloudwatch = bool(cloudwatch) and logging_config.can_deliver_cloudwatch(self, cloudwatch)
     to_s3 = bool(s3_config) and logging_config.can_deliver_s3(self, s3_config)
+    # What delivery Bedrock reports in CloudWatch: a record it could not deliver is counted.
+    if cloudwatch:
+        _publish(self, {f"ModelInvocationLogsCloudWatchDelivery{'Success' if to_cloudwatch else 'Failure'}": 1})
+    if s3_config:
+        _publish(self, {f"ModelInvocationLogsS3Delivery{'Success' if to_s3 else 'Failure'}": 1})
     if not to_cloudwatch and not to_s3:
         return
     # Large bodies go to the large-data bucket of a CloudWatch destination, or under the S3
@@ -335,6 +341,21 @@ def _log_path(self, prefix, now) -> str:
     return "/".join(p for p in parts if p)
 
 
+METRICS_NAMESPACE = "AWS/Bedrock"
+
+
+def _publish(self, values: dict, model_id=None) -> None:
+    """Bedrock's CloudWatch metrics (namespace AWS/Bedrock): a runtime call's, with the
+    dimension ModelId as the call named the model; a log delivery's, with none."""
+    backend = cloudwatch_backends[self.current_account][self.region]
+    dimensions = [{"Name": "ModelId", "Value": model_id}] if model_id else []
+    for name, value in values.items():
+        unit = "Milliseconds" if name.endswith("Latency") else "Count"
+        # Appended as the service does: PutMetricData refuses AWS/ namespaces to callers.
+        # moto keeps its datapoints' times naive UTC: its own "now".
+        backend.metric_data.append(MetricDatum(namespace=METRICS_NAMESPACE, name=name, value=float(value), dimensions=dimensions, timestamp=None, unit=unit))
+
+
 def _model_id(self) -> str:
     raw = self.uri_match.get("modelId") if self.uri_match else None
     if not raw:
@@ -362,9 +383,18 @@ def _serve(self, operation: str, action: str, run):
     except BedrockError as error:
         if call["request"] is not None:
             _record(self, call, error=error.error_type)
+        kind = "InvocationThrottles" if error.error_type == "ThrottlingException" else (
+            "InvocationServerErrors" if getattr(error, "code", 400) >= 500 else "InvocationClientErrors")
+        _publish(self, {"Invocations": 1, kind: 1}, call["model_id"])
         error.request_id = call["request_id"]
         raise
     _record(self, call, logged, tokens_in, tokens_out, cache)
+    metrics = {"Invocations": 1, "InvocationLatency": 42, "InputTokenCount": tokens_in, "OutputTokenCount": tokens_out}
+    if cache[0]:
+        metrics["CacheReadInputTokens"] = cache[0]
+    if cache[1]:
+        metrics["CacheWriteInputTokens"] = cache[1]
+    _publish(self, metrics, call["model_id"])
     headers["x-amzn-RequestId"] = call["request_id"]
     return body, headers
 

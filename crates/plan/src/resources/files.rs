@@ -288,7 +288,12 @@ fn plan_file(pl: &mut Planner, path: &Path, contents: Contents, mode: u32, priva
     let shown = match contents.shown() {
         Ok(s) => s,
         Err(e) => {
-            pl.problems.push(format!("{name}: {e}"));
+            // The merge names the file itself.
+            if e.starts_with(&format!("{name}:")) {
+                pl.problems.push(e);
+            } else {
+                pl.problems.push(format!("{name}: {e}"));
+            }
             return;
         }
     };

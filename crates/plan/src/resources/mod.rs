@@ -2,6 +2,7 @@
 //! it, how it is planned and how it is destroyed. The registry lists them.
 
 pub mod bucket;
+pub mod cost_tags;
 pub mod files;
 pub mod guardrail;
 pub mod inference_profile;
@@ -9,4 +10,5 @@ pub mod log_group;
 pub mod logging_config;
 pub mod logging_role;
 pub mod model_access;
+pub mod monitoring;
 pub mod runtime_policy;

@@ -12,18 +12,20 @@ mod cx;
 mod guardrails;
 mod librechat;
 mod logging;
+mod operations;
 mod profiles;
 mod stack;
 mod table;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Access, LibreChat, Spec, Stack};
+use crate::model::{Access, Cost, LibreChat, Monitoring, Spec, Stack};
 use crate::Checked;
 use access::decode_access;
 use cx::{problem, Cx};
 use guardrails::decode_guardrails;
 use librechat::decode_librechat;
 use logging::decode_logging;
+use operations::{decode_cost, decode_monitoring};
 use profiles::decode_profiles;
 use stack::decode_stack;
 use table::Table;
@@ -119,6 +121,30 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
         None => Some(Access::default()),
     };
 
+    let cost = match top.table(cx, "cost") {
+        Some(mut t) => {
+            let c = decode_cost(
+                cx,
+                &mut t,
+                profiles.as_deref().unwrap_or(&[]),
+                guardrails.as_deref().unwrap_or(&[]),
+            );
+            t.finish(cx);
+            c
+        }
+        None if top.table.iter().any(|(k, _)| k.get_ref() == "cost") => None,
+        None => Some(Cost::default()),
+    };
+    let monitoring = match top.table(cx, "monitoring") {
+        Some(mut t) => {
+            let m = decode_monitoring(cx, &mut t);
+            t.finish(cx);
+            m
+        }
+        None if top.table.iter().any(|(k, _)| k.get_ref() == "monitoring") => None,
+        None => Some(Monitoring::default()),
+    };
+
     let librechat = match top.table(cx, "librechat") {
         Some(mut t) => {
             let l = decode_librechat(
@@ -142,6 +168,8 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
         librechat: librechat?,
         access: access?,
         guardrails: guardrails?,
+        cost: cost?,
+        monitoring: monitoring?,
     })
 }
 

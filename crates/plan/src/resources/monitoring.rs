@@ -1,0 +1,632 @@
+//! Monitoring (`[monitoring]`): the stack's CloudWatch dashboard (per profile: invocations,
+//! input and output tokens, latency, throttles and errors, from Bedrock's `AWS/Bedrock`
+//! metrics), alarms on failed invocation-log delivery and on throttling, and where alarms go:
+//! an SNS topic the stack makes with an email subscription (`alarm_email`), or the user's
+//! topic (`alarm_topic_arn`). Dashboards and topics are named for the stack and region; alarms
+//! and topics are tagged. Every part planned, drifted and destroyed like every resource.
+//!
+//! Bedrock publishes its runtime metrics with the dimension `ModelId`; whether it holds an
+//! application profile's id or its ARN is not documented, so each widget and alarm reads both
+//! (a metric that does not exist adds nothing).
+
+use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::plan::Planner;
+use crate::refs::{ArnRef, Outputs};
+use crate::registry::{Inputs, KindPlanner};
+use crate::resources::inference_profile;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub const KIND: Kind = Kind {
+    id: "monitoring",
+    label: "monitoring",
+    spec_key: "[monitoring]",
+};
+
+pub const PLANNER: KindPlanner = KindPlanner {
+    kind: KIND,
+    plan,
+    destroy,
+};
+
+pub const NAMESPACE: &str = "AWS/Bedrock";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Desired {
+    /// `librechat-bedrock-<stack>-<region>`: the dashboard's, the alarms' and the topic's
+    /// names start with it.
+    pub prefix: String,
+    pub dashboard: bool,
+    pub alarm_email: Option<String>,
+    pub alarm_topic_arn: Option<String>,
+    /// Which delivery-failure alarms apply: the destinations logging has.
+    pub cloudwatch_delivery: bool,
+    pub s3_delivery: bool,
+    pub region: String,
+}
+
+pub fn desired(i: &Inputs) -> Desired {
+    let m = &i.spec.monitoring;
+    let logging = &i.spec.logging;
+    Desired {
+        prefix: format!(
+            "librechat-bedrock-{}-{}",
+            i.spec.stack.name, i.spec.stack.region
+        ),
+        dashboard: m.dashboard,
+        alarm_email: m.alarm_email.clone(),
+        alarm_topic_arn: m.alarm_topic_arn.clone(),
+        cloudwatch_delivery: logging.managed && logging.to_cloudwatch(),
+        s3_delivery: logging.managed && logging.to_s3(),
+        region: i.spec.stack.region.clone(),
+    }
+}
+
+impl Desired {
+    pub fn dashboard_name(&self) -> String {
+        self.prefix.clone()
+    }
+
+    pub fn topic_name(&self) -> String {
+        format!("{}-alarms", self.prefix)
+    }
+
+    fn alarms(&self) -> bool {
+        self.alarm_email.is_some() || self.alarm_topic_arn.is_some()
+    }
+}
+
+/// A profile as the dashboard and alarms name it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Watched {
+    pub name: String,
+    pub arn: ArnRef,
+}
+
+/// The dashboard's body, over profiles some of which apply may make.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    pub region: String,
+    pub profiles: Vec<Watched>,
+}
+
+/// A profile's metric queries: its `ModelId` as an id and as an ARN.
+fn model_ids(arn: &str) -> [String; 2] {
+    let id = arn.rsplit('/').next().unwrap_or(arn).to_string();
+    [id, arn.to_string()]
+}
+
+/// A SEARCH over one metric of one profile, either form of its `ModelId`.
+fn search(metric: &str, stat: &str, arn: &str) -> String {
+    let [id, arn] = model_ids(arn);
+    format!(
+        "SEARCH('{{{NAMESPACE},ModelId}} MetricName=\"{metric}\" (ModelId=\"{id}\" OR ModelId=\"{arn}\")', '{stat}', 300)"
+    )
+}
+
+impl Dashboard {
+    /// The body, with each profile's ARN as `arn` gives it.
+    pub fn body(&self, arn: &dyn Fn(&ArnRef) -> Result<String, String>) -> Result<Value, String> {
+        let panels = [
+            ("Invocations", &["Invocations"][..], "Sum"),
+            (
+                "Tokens",
+                &["InputTokenCount", "OutputTokenCount"][..],
+                "Sum",
+            ),
+            ("Latency (ms)", &["InvocationLatency"][..], "Average"),
+            (
+                "Throttles and errors",
+                &[
+                    "InvocationThrottles",
+                    "InvocationClientErrors",
+                    "InvocationServerErrors",
+                ][..],
+                "Sum",
+            ),
+        ];
+        let mut widgets = Vec::new();
+        for (row, p) in self.profiles.iter().enumerate() {
+            let profile_arn = arn(&p.arn)?;
+            for (col, (title, metrics, stat)) in panels.iter().enumerate() {
+                let queries: Vec<Value> = metrics
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| {
+                        json!({ "expression": search(m, stat, &profile_arn), "id": format!("q{i}"), "label": m })
+                    })
+                    .collect();
+                widgets.push(json!({
+                    "type": "metric",
+                    "x": col * 6, "y": row * 6, "width": 6, "height": 6,
+                    "properties": {
+                        "title": format!("{}: {title}", p.name),
+                        "region": self.region,
+                        "view": "timeSeries",
+                        "stat": stat,
+                        "period": 300,
+                        "metrics": queries.iter().map(|q| json!([q])).collect::<Vec<_>>(),
+                    }
+                }));
+            }
+        }
+        Ok(json!({ "widgets": widgets }))
+    }
+
+    pub fn is_known(&self) -> bool {
+        self.profiles
+            .iter()
+            .all(|p| matches!(p.arn, ArnRef::Known(_)))
+    }
+}
+
+/// An alarm as PutMetricAlarm takes it: one metric, or the sum of a profile's two forms.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alarm {
+    pub name: String,
+    pub description: String,
+    pub metric: String,
+    /// For a profile's alarm, the profile: its ARN's two `ModelId` forms are summed.
+    pub profile: Option<ArnRef>,
+    pub period: u32,
+    pub evaluation_periods: u32,
+    pub datapoints: u32,
+    pub threshold: f64,
+    /// Where the alarm goes: the stack's topic (made by this apply, perhaps) or the user's.
+    pub topic: ArnRef,
+}
+
+/// What an alarm is, as compared with the live one (profile and topic resolved).
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct AlarmState {
+    pub metric: String,
+    /// The `ModelId` values it reads (none for the delivery metrics).
+    pub model_ids: Vec<String>,
+    pub period: u32,
+    pub evaluation_periods: u32,
+    pub datapoints: u32,
+    pub threshold: f64,
+    pub actions: Vec<String>,
+}
+
+impl Alarm {
+    pub fn state(
+        &self,
+        arn: &dyn Fn(&ArnRef) -> Result<String, String>,
+    ) -> Result<AlarmState, String> {
+        let model_ids = match &self.profile {
+            Some(p) => model_ids(&arn(p)?).to_vec(),
+            None => Vec::new(),
+        };
+        Ok(AlarmState {
+            metric: self.metric.clone(),
+            model_ids,
+            period: self.period,
+            evaluation_periods: self.evaluation_periods,
+            datapoints: self.datapoints,
+            threshold: self.threshold,
+            actions: vec![arn(&self.topic)?],
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservedAlarm {
+    pub name: String,
+    pub state: AlarmState,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ObservedTopic {
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    /// Email endpoints subscribed (pending confirmation or not).
+    pub emails: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Observed {
+    /// The dashboard's body, when it exists.
+    pub dashboard: Option<Value>,
+    /// Every alarm whose name starts with the stack's prefix.
+    pub alarms: Vec<ObservedAlarm>,
+    /// The stack's topic, when it exists.
+    pub topic: Option<ObservedTopic>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Step {
+    PutDashboard {
+        name: String,
+        body: Dashboard,
+    },
+    DeleteDashboard {
+        name: String,
+    },
+    CreateTopic {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    TagTopic {
+        arn: String,
+        tags: BTreeMap<String, String>,
+    },
+    Subscribe {
+        topic: ArnRef,
+        email: String,
+    },
+    DeleteTopic {
+        arn: String,
+    },
+    PutAlarm {
+        alarm: Alarm,
+        tags: BTreeMap<String, String>,
+    },
+    DeleteAlarms {
+        names: Vec<String>,
+    },
+}
+
+impl Step {
+    pub fn describe(&self) -> String {
+        match self {
+            Step::PutDashboard { name, .. } => format!("put dashboard {name}"),
+            Step::DeleteDashboard { name } => format!("delete dashboard {name}"),
+            Step::CreateTopic { name, .. } => format!("create SNS topic {name}"),
+            Step::TagTopic { arn, .. } => format!("tag SNS topic {arn}"),
+            Step::Subscribe { email, .. } => format!("subscribe {email} to the alarms"),
+            Step::DeleteTopic { arn } => format!("delete SNS topic {arn}"),
+            Step::PutAlarm { alarm, .. } => format!("put alarm {}", alarm.name),
+            Step::DeleteAlarms { names } => format!("delete alarms {}", names.join(", ")),
+        }
+    }
+}
+
+/// The topic's ARN once this plan is applied.
+fn topic_after(p: &Planner) -> Option<ArnRef> {
+    let d = &p.desired.monitoring;
+    if let Some(arn) = &d.alarm_topic_arn {
+        return Some(ArnRef::Known(arn.clone()));
+    }
+    d.alarm_email.as_ref()?;
+    Some(match &p.observed.monitoring.topic {
+        Some(t) => ArnRef::Known(t.arn.clone()),
+        None => ArnRef::created(KIND, &d.topic_name()),
+    })
+}
+
+/// The alarms the spec asks for.
+fn alarms(p: &Planner, topic: &ArnRef) -> Vec<Alarm> {
+    let d = &p.desired.monitoring;
+    let delivery = |suffix: &str, metric: &str, what: &str| Alarm {
+        name: format!("{}-{suffix}", d.prefix),
+        description: format!(
+            "Bedrock could not deliver {what} in {} (stack {}).",
+            d.region, p.desired.stack
+        ),
+        metric: metric.to_string(),
+        profile: None,
+        period: 300,
+        evaluation_periods: 1,
+        datapoints: 1,
+        threshold: 0.0,
+        topic: topic.clone(),
+    };
+    let mut out = Vec::new();
+    if d.cloudwatch_delivery {
+        out.push(delivery(
+            "log-delivery-cloudwatch",
+            "ModelInvocationLogsCloudWatchDeliveryFailure",
+            "invocation logs to CloudWatch Logs",
+        ));
+        out.push(delivery(
+            "log-delivery-large-data",
+            "ModelInvocationLargeDataS3DeliveryFailure",
+            "large invocation payloads to S3",
+        ));
+    }
+    if d.s3_delivery {
+        out.push(delivery(
+            "log-delivery-s3",
+            "ModelInvocationLogsS3DeliveryFailure",
+            "invocation logs to S3",
+        ));
+    }
+    for (profile, arn) in inference_profile::arns_after(p) {
+        let Some(arn) = arn else { continue };
+        out.push(Alarm {
+            name: format!("{}-throttles-{}", d.prefix, profile.name),
+            description: format!(
+                "Bedrock throttled calls through profile {} (stack {}).",
+                profile.name, p.desired.stack
+            ),
+            metric: "InvocationThrottles".into(),
+            profile: Some(arn),
+            period: 300,
+            evaluation_periods: 3,
+            datapoints: 2,
+            threshold: 0.0,
+            topic: topic.clone(),
+        });
+    }
+    out
+}
+
+fn plan(p: &mut Planner) {
+    let d = p.desired.monitoring.clone();
+    let o = p.observed.monitoring.clone();
+    let tags = p.desired.managed_tags.clone();
+    let topic = topic_after(p);
+
+    // The stack's topic and its subscription.
+    if let Some(email) = &d.alarm_email {
+        let name = d.topic_name();
+        match &o.topic {
+            None => {
+                let steps = vec![Chain {
+                    phase: Phase::Settings,
+                    steps: vec![
+                        Step::CreateTopic {
+                            name: name.clone(),
+                            tags: tags.clone(),
+                        }
+                        .into(),
+                        Step::Subscribe {
+                            topic: ArnRef::created(KIND, &name),
+                            email: email.clone(),
+                        }
+                        .into(),
+                    ],
+                }];
+                p.push(
+                    KIND,
+                    &format!("topic {name}"),
+                    Action::Create,
+                    format!("alarms go to {email} through it (the address confirms the subscription from the mail AWS sends)"),
+                    vec![FieldDiff::new("subscription", Value::Null, json!(email))],
+                    steps,
+                );
+            }
+            Some(t) => {
+                let mut diffs = Vec::new();
+                let mut steps = Vec::new();
+                let Some(action) = p.ownership(
+                    KIND,
+                    &format!("topic {name}"),
+                    &t.tags,
+                    Step::TagTopic {
+                        arn: t.arn.clone(),
+                        tags: tags.clone(),
+                    }
+                    .into(),
+                    &mut diffs,
+                    &mut steps,
+                ) else {
+                    return;
+                };
+                if !t.emails.contains(email) {
+                    diffs.push(FieldDiff::new(
+                        "subscription",
+                        json!(t.emails),
+                        json!(email),
+                    ));
+                    steps.push(Chain::one(
+                        Phase::Settings,
+                        Step::Subscribe {
+                            topic: ArnRef::Known(t.arn.clone()),
+                            email: email.clone(),
+                        },
+                    ));
+                }
+                p.settle(
+                    KIND,
+                    &format!("topic {name}"),
+                    action,
+                    "the subscription differs from the spec",
+                    diffs,
+                    steps,
+                );
+            }
+        }
+    } else if let Some(t) = o.topic.clone().filter(|t| p.owns(&t.tags)) {
+        delete_topic(
+            p,
+            &d,
+            &t,
+            Phase::Retire,
+            "no longer in the spec ([monitoring] alarm_email)",
+        );
+    }
+
+    // The dashboard.
+    let name = d.dashboard_name();
+    if d.dashboard {
+        let profiles: Vec<Watched> = inference_profile::arns_after(p)
+            .into_iter()
+            .filter_map(|(profile, arn)| {
+                arn.map(|arn| Watched {
+                    name: profile.name,
+                    arn,
+                })
+            })
+            .collect();
+        let body = Dashboard {
+            region: d.region.clone(),
+            profiles,
+        };
+        let known = body
+            .is_known()
+            .then(|| body.body(&|r| Ok(r.shown())))
+            .and_then(Result::ok);
+        if known.is_some() && known == o.dashboard {
+            p.push(
+                KIND,
+                &format!("dashboard {name}"),
+                Action::NoOp,
+                "as specified",
+                vec![],
+                vec![],
+            );
+        } else {
+            let shown = body.body(&|r| Ok(r.shown())).unwrap_or(Value::Null);
+            let profiles: Vec<&str> = body.profiles.iter().map(|w| w.name.as_str()).collect();
+            let (action, reason) = match &o.dashboard {
+                None => (Action::Create, "does not exist".to_string()),
+                Some(_) => (
+                    Action::Update,
+                    "its widgets differ from the stack's profiles".to_string(),
+                ),
+            };
+            let lines = match &o.dashboard {
+                Some(before) => crate::policy_doc::diff_lines(before, &shown),
+                None => Vec::new(),
+            };
+            p.push(
+                KIND,
+                &format!("dashboard {name}"),
+                action,
+                reason,
+                vec![FieldDiff {
+                    lines,
+                    ..FieldDiff::new("profiles", Value::Null, json!(profiles))
+                }],
+                vec![Chain::one(
+                    Phase::Access,
+                    Step::PutDashboard {
+                        name: name.clone(),
+                        body,
+                    },
+                )],
+            );
+        }
+    } else if o.dashboard.is_some() {
+        p.delete(
+            KIND,
+            &format!("dashboard {name}"),
+            "no longer in the spec ([monitoring] dashboard)",
+            vec![],
+            vec![Chain::one(Phase::Retire, Step::DeleteDashboard { name })],
+        );
+    }
+
+    // The alarms.
+    let wanted = match &topic {
+        Some(topic) if d.alarms() => alarms(p, topic),
+        _ => Vec::new(),
+    };
+    let resolve = |r: &ArnRef| -> Result<String, String> { Ok(r.shown()) };
+    for alarm in &wanted {
+        let name = format!("alarm {}", alarm.name);
+        let live = o.alarms.iter().find(|a| a.name == alarm.name);
+        let desired_state = alarm.state(&resolve).unwrap_or_default();
+        let put = vec![Chain::one(
+            Phase::Access,
+            Step::PutAlarm {
+                alarm: alarm.clone(),
+                tags: tags.clone(),
+            },
+        )];
+        match live {
+            None => p.push(
+                KIND,
+                &name,
+                Action::Create,
+                "does not exist",
+                vec![FieldDiff::new("metric", Value::Null, json!(alarm.metric))],
+                put,
+            ),
+            Some(l) => {
+                if !p.owns(&l.tags) && !p.foreign(KIND, &name, &l.tags) {
+                    continue;
+                }
+                if l.state == desired_state {
+                    p.push(KIND, &name, Action::NoOp, "as specified", vec![], vec![]);
+                } else {
+                    let before = serde_json::to_value(&l.state).unwrap_or(Value::Null);
+                    let after = serde_json::to_value(&desired_state).unwrap_or(Value::Null);
+                    p.push(
+                        KIND,
+                        &name,
+                        Action::Update,
+                        "differs from the spec",
+                        vec![FieldDiff::new("alarm", before, after)],
+                        put,
+                    );
+                }
+            }
+        }
+    }
+    let stale: Vec<String> = o
+        .alarms
+        .iter()
+        .filter(|a| p.owns(&a.tags) && !wanted.iter().any(|w| w.name == a.name))
+        .map(|a| a.name.clone())
+        .collect();
+    if !stale.is_empty() {
+        p.delete(
+            KIND,
+            &format!("alarms {}", stale.join(", ")),
+            "no longer in the spec ([monitoring], or a removed profile)",
+            vec![],
+            vec![Chain::one(
+                Phase::Retire,
+                Step::DeleteAlarms { names: stale },
+            )],
+        );
+    }
+}
+
+fn delete_topic(p: &mut Planner, d: &Desired, t: &ObservedTopic, phase: Phase, reason: &str) {
+    p.delete(
+        KIND,
+        &format!("topic {}", d.topic_name()),
+        reason,
+        vec![FieldDiff::new("arn", json!(t.arn), Value::Null)],
+        vec![Chain::one(phase, Step::DeleteTopic { arn: t.arn.clone() })],
+    );
+}
+
+fn destroy(p: &mut Planner) {
+    let d = p.desired.monitoring.clone();
+    let o = p.observed.monitoring.clone();
+    let owned: Vec<String> = o
+        .alarms
+        .iter()
+        .filter(|a| p.owns(&a.tags))
+        .map(|a| a.name.clone())
+        .collect();
+    if !owned.is_empty() {
+        p.delete(
+            KIND,
+            &format!("alarms {}", owned.join(", ")),
+            "managed by this stack",
+            vec![],
+            vec![Chain::one(
+                Phase::Access,
+                Step::DeleteAlarms { names: owned },
+            )],
+        );
+    }
+    // A dashboard cannot be tagged: the one of the stack's name is the stack's.
+    if o.dashboard.is_some() {
+        let name = d.dashboard_name();
+        p.delete(
+            KIND,
+            &format!("dashboard {name}"),
+            "the stack's (named for it)",
+            vec![],
+            vec![Chain::one(Phase::Access, Step::DeleteDashboard { name })],
+        );
+    }
+    if let Some(t) = o.topic.filter(|t| p.owns(&t.tags)) {
+        delete_topic(p, &d, &t, Phase::Settings, "managed by this stack");
+    }
+}
+
+/// The ARN references of a step resolved: the dashboard's body, an alarm's definition.
+pub fn resolve_body(body: &Dashboard, outputs: &Outputs) -> Result<Value, String> {
+    body.body(&|r| outputs.resolve(r).map_err(|e| e.to_string()))
+}
