@@ -62,6 +62,18 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "operations.toml",
+        &[
+            "logging.destinations[1]: \"kinesis\" is not a logging destination",
+            "logging.destinations[2]: \"cloudwatch\" is listed twice",
+            "cost.activate_tags[1]: \"CostCenter\" is not a tag key of this stack's resources",
+            "cost.activate_tags[2]",
+            "monitoring.dashboard",
+            "monitoring.alarm_email",
+            "monitoring.alarm_topic_arn",
+        ],
+    ),
+    (
         "syntax-error.toml",
         &["invalid TOML", "syntax-error.toml:3:"],
     ),
