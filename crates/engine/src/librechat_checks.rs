@@ -51,16 +51,7 @@ pub fn file_checks(
     let offline = suggest.offline("generate --offline");
     let generate = suggest.command("generate");
     let mut checks = Vec::new();
-    let models: Vec<String> = bedrock
-        .get("models")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let models = models_of(bedrock);
     let profiles = inference_profiles(bedrock);
 
     let name = "every configured model is in endpoints.bedrock.models (\"Model not recognized\")";

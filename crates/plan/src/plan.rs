@@ -244,6 +244,24 @@ impl Planner<'_> {
         self.push(kind, name, Action::Delete, reason, diffs, steps);
     }
 
+    /// The change that deletes the resource `name` of ARN `arn` with `step`, in `phase`.
+    pub fn delete_arn(
+        &mut self,
+        kind: Kind,
+        name: &str,
+        arn: &str,
+        reason: &str,
+        (phase, step): (Phase, Step),
+    ) {
+        self.delete(
+            kind,
+            name,
+            reason,
+            vec![FieldDiff::new("arn", json!(arn), Value::Null)],
+            vec![Chain::one(phase, step)],
+        );
+    }
+
     /// Destroy of a resource that holds data (the log group, the bucket): kept unless it is
     /// this stack's and `--delete-data` says so. `holds` says what for people ("the
     /// invocation logs"), `contents` what deleting it deletes ("every log event in it").

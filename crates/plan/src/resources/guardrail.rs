@@ -391,19 +391,11 @@ fn empty() -> Policy {
 }
 
 fn delete(pl: &mut Planner, o: &Observed, reason: &str, phase: Phase) {
-    pl.delete(
-        KIND,
-        &o.name,
-        reason,
-        vec![FieldDiff::new("arn", json!(o.arn), Value::Null)],
-        vec![Chain::one(
-            phase,
-            Step::DeleteGuardrail {
-                name: o.name.clone(),
-                arn: o.arn.clone(),
-            },
-        )],
-    );
+    let step = Step::DeleteGuardrail {
+        name: o.name.clone(),
+        arn: o.arn.clone(),
+    };
+    pl.delete_arn(KIND, &o.name, &o.arn, reason, (phase, step.into()));
 }
 
 fn destroy(pl: &mut Planner) {
