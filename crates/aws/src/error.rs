@@ -42,10 +42,10 @@ impl AwsError {
             return Some("sign in (`aws sso login --profile NAME`), set AWS_PROFILE to a profile of ~/.aws/config, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (an AWS-compatible endpoint needs them too: the values it accepts); `--local` uses the embedded emulator's own");
         }
         if self.message.contains("timeout") || self.message.contains("timed out") {
-            return Some("the endpoint did not answer in time: check the network, the endpoint (AWS_ENDPOINT_URL, --endpoint-url) and `cargo xtask local status` for the emulator; BEDROCK_XTASK_TIMEOUT_SECONDS sets how long one call may take (default 60)");
+            return Some("the endpoint did not answer in time: check the network, the endpoint (AWS_ENDPOINT_URL, --endpoint-url) and the emulator's `local status`; BEDROCK_XTASK_TIMEOUT_SECONDS sets how long one call may take (default 60)");
         }
         if self.message.contains("dispatch failure") || self.message.contains("connection") {
-            return Some("the endpoint could not be reached: check the network, AWS_ENDPOINT_URL, or `cargo xtask local status` for the emulator");
+            return Some("the endpoint could not be reached: check the network, AWS_ENDPOINT_URL, or the emulator's `local status`");
         }
         None
     }

@@ -17,8 +17,9 @@ mod resources;
 mod retry;
 mod tags;
 
-pub use apply::{apply, WRITE_CONCURRENCY};
+pub use apply::{apply, Progress, ProgressFn, WRITE_CONCURRENCY};
 pub use error::AwsError;
+
 pub use logs::{read_events, read_s3_records, LogEvent};
 pub use observe::{caller_account, observe};
 pub use recorder::{Call, CallStats, Recorder};
@@ -45,6 +46,52 @@ pub struct Endpoint {
 pub struct StaticCredentials {
     pub access_key_id: String,
     pub secret_access_key: String,
+    /// A role session's token.
+    pub session_token: Option<String>,
+}
+
+/// A role to assume, in the account its ARN names (`--assume-role`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    pub role_arn: String,
+    pub external_id: Option<String>,
+    /// What CloudTrail shows the session as: this tool and its command.
+    pub session_name: String,
+}
+
+/// Assume `role` with the credentials of `endpoint` (STS AssumeRole, one call): the same
+/// endpoint with the session's credentials, valid for an hour (the most AWS grants a chained
+/// role session). The error is STS's, with what was being done.
+pub async fn assume_role(
+    endpoint: &Endpoint,
+    region: &str,
+    role: &AssumeRole,
+) -> Result<Endpoint, AwsError> {
+    let config = sdk_config(endpoint, region).await;
+    let sts = aws_sdk_sts::Client::new(&config);
+    let out = sts
+        .assume_role()
+        .role_arn(&role.role_arn)
+        .role_session_name(&role.session_name)
+        .set_external_id(role.external_id.clone())
+        .send()
+        .await
+        .map_err(error::context(format!("assuming role {}", role.role_arn)))?;
+    let Some(c) = out.credentials() else {
+        return Err(AwsError {
+            context: format!("assuming role {}", role.role_arn),
+            code: None,
+            message: "STS answered without credentials".into(),
+        });
+    };
+    Ok(Endpoint {
+        url: endpoint.url.clone(),
+        credentials: Some(StaticCredentials {
+            access_key_id: c.access_key_id().to_string(),
+            secret_access_key: c.secret_access_key().to_string(),
+            session_token: Some(c.session_token().to_string()),
+        }),
+    })
 }
 
 impl Endpoint {
@@ -97,7 +144,7 @@ pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
         loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
             &c.access_key_id,
             &c.secret_access_key,
-            None,
+            c.session_token.clone(),
             None,
             "static",
         ));

@@ -1,8 +1,9 @@
 //! `verify` and `doctor`: the guide's verification and troubleshooting, as the engine
 //! reports them.
 
-use crate::output::{note, out, print_json, Exit};
-use crate::stack_args::StackArgs;
+use crate::accounts::Outcome;
+use crate::output::{json_text, Exit};
+use crate::stack_args::{finish, StackArgs};
 use bedrock_engine::Error;
 use clap::Args;
 
@@ -26,34 +27,49 @@ impl VerifyArgs {
     pub fn run(self) -> Result<Exit, Error> {
         // A malformed duration is refused before anything else.
         bedrock_engine::parse_since(&self.since)?;
-        let stack = self.stack.connect(self.stack.spec()?)?;
-        let report = stack.verify(&self.since)?;
-        if self.json {
-            print_json(&report);
-        } else {
-            out(&report);
-        }
-        for p in &report.problems {
-            note(format!("error: {p}"));
-        }
-        if self.follow {
-            out(format_args!(
-                "\nfollowing {} (Ctrl-C to stop)\n",
-                report.log_group
+        if self.follow && self.stack.assume_role.len() > 1 {
+            return Err(Error::other(
+                "--follow reads one account's records as they arrive, and --assume-role names several accounts",
+                "follow one account at a time (one --assume-role), or leave out --follow",
             ));
-            stack.follow(&report, &mut |line| {
-                match line {
-                    Ok(l) => out(format_args!("{l}\n")),
-                    Err(e) => note(format!("error: {e}")),
-                }
-                true
-            });
         }
-        Ok(if report.problems.is_empty() {
-            Exit::Success
-        } else {
-            Exit::Error
-        })
+        let spec = self.stack.spec()?;
+        let (targets, results) =
+            self.stack
+                .run_each(&spec, "verify", self.json, |stack, sink| {
+                    let report = stack.verify(&self.since)?;
+                    if self.json {
+                        sink.out(json_text(&report));
+                    } else {
+                        sink.out(&report);
+                    }
+                    for p in &report.problems {
+                        sink.note(format!("error: {p}"));
+                    }
+                    if self.follow {
+                        sink.out(format_args!(
+                            "\nfollowing {} (Ctrl-C to stop)\n",
+                            report.log_group
+                        ));
+                        stack.follow(&report, &mut |line| {
+                            match line {
+                                Ok(l) => sink.out(format_args!("{l}\n")),
+                                Err(e) => sink.note(format!("error: {e}")),
+                            }
+                            true
+                        });
+                    }
+                    let n = report.problems.len();
+                    Ok(if n == 0 {
+                        Outcome::new(Exit::Success, "verified")
+                    } else {
+                        Outcome::new(
+                            Exit::Error,
+                            format!("{n} problem{}", if n == 1 { "" } else { "s" }),
+                        )
+                    })
+                })?;
+        finish(&targets, results, self.json)
     }
 }
 
@@ -66,17 +82,21 @@ pub struct DoctorArgs {
 
 impl DoctorArgs {
     pub fn run(self) -> Result<Exit, Error> {
-        let stack = self.stack.connect(self.stack.spec()?)?;
-        let report = stack.doctor()?;
-        out(&report);
-        let failed = report.failed();
-        if failed > 0 {
-            note(format!(
-                "error: {failed} check{} failed",
-                if failed == 1 { "" } else { "s" }
-            ));
-            return Ok(Exit::Error);
-        }
-        Ok(Exit::Success)
+        let spec = self.stack.spec()?;
+        let (targets, results) = self.stack.run_each(&spec, "doctor", false, |stack, sink| {
+            let report = stack.doctor()?;
+            sink.out(&report);
+            let failed = report.failed();
+            if failed > 0 {
+                let checks = format!(
+                    "{failed} check{} failed",
+                    if failed == 1 { "" } else { "s" }
+                );
+                sink.note(format!("error: {checks}"));
+                return Ok(Outcome::new(Exit::Error, checks));
+            }
+            Ok(Outcome::new(Exit::Success, "every check passed"))
+        })?;
+        finish(&targets, results, false)
     }
 }

@@ -1,8 +1,9 @@
 //! `generate`: write (or with `--check`, compare) the generated files; with AWS, `.env` and
 //! LibreChat's policy from the live ARNs too.
 
+use crate::accounts::Outcome;
 use crate::output::{note, out, Exit};
-use crate::stack_args::StackArgs;
+use crate::stack_args::{finish, StackArgs};
 use bedrock_engine::Error;
 use bedrock_spec::ACCOUNT_PLACEHOLDER;
 use clap::Args;
@@ -13,7 +14,7 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub stack: StackArgs,
     /// Use the spec alone: no AWS call (writes no .env).
-    #[arg(long, conflicts_with_all = ["local", "endpoint_url"])]
+    #[arg(long, conflicts_with_all = ["local", "endpoint_url", "assume_role"])]
     pub offline: bool,
     /// Write nothing; exit 2 and name each file that is out of date.
     #[arg(long)]
@@ -23,19 +24,36 @@ pub struct GenerateArgs {
 impl GenerateArgs {
     pub fn run(self) -> Result<Exit, Error> {
         let spec = self.stack.spec()?;
-        let report = if self.offline {
-            bedrock_engine::generate_offline(
-                &spec,
-                &self.stack.paths(),
-                &self.stack.suggest(),
-                self.check,
-            )?
-        } else {
-            self.stack.connect(spec)?.generate(self.check)?
-        };
-        if report.placeholder_account && self.offline && !self.check {
+        if !self.offline {
+            let (targets, results) = self.stack.run_each(&spec, "generate", false, |s, sink| {
+                let report = s.generate(self.check)?;
+                sink.out(&report);
+                let stale = report.stale();
+                Ok(if self.check && stale > 0 {
+                    Outcome::new(
+                        Exit::Changes,
+                        format!(
+                            "{stale} file{} out of date",
+                            if stale == 1 { "" } else { "s" }
+                        ),
+                    )
+                } else if self.check {
+                    Outcome::new(Exit::Success, "files current")
+                } else {
+                    Outcome::new(Exit::Success, "files written")
+                })
+            })?;
+            return finish(&targets, results, false);
+        }
+        let report = bedrock_engine::generate_offline(
+            &spec,
+            &self.stack.paths(),
+            &self.stack.suggest(),
+            self.check,
+        )?;
+        if report.placeholder_account && !self.check {
             note(format!(
-                "note: [stack] account_id is not set: the rendered policies use the placeholder account {ACCOUNT_PLACEHOLDER}"
+                "note: [stack] account_id does not name one account: the rendered policies use the placeholder account {ACCOUNT_PLACEHOLDER}"
             ));
         }
         out(&report);

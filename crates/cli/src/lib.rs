@@ -3,24 +3,32 @@
 //! `--json`) and returns the exit code of the contract: 0 success, 1 error, 2 changes or
 //! drift found. Errors are printed once, here.
 
+mod accounts;
+mod completions;
 mod diagnose;
 mod generate;
+mod init;
 mod local;
 mod output;
+mod progress;
 mod stack;
 mod stack_args;
 mod validate;
 
+pub use completions::CompletionsArgs;
 pub use diagnose::{DoctorArgs, VerifyArgs};
 pub use generate::GenerateArgs;
+pub use init::InitArgs;
 pub use local::{LocalAction, LocalArgs, LocalAt};
 pub use output::Exit;
-pub use stack::{ApplyArgs, DestroyArgs, DriftArgs, PlanArgs};
+pub use stack::{ApplyArgs, DestroyArgs, DriftArgs, OutputsArgs, PlanArgs};
 pub use stack_args::StackArgs;
 pub use validate::ValidateArgs;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::ffi::OsString;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 /// Provision AWS Bedrock for LibreChat from one declarative spec.
 #[derive(Parser, Debug)]
@@ -45,7 +53,10 @@ pub enum Command {
     Destroy(DestroyArgs),
     Verify(VerifyArgs),
     Doctor(DoctorArgs),
+    Outputs(OutputsArgs),
     Local(LocalArgs),
+    Init(InitArgs),
+    Completions(CompletionsArgs),
 }
 
 impl Command {
@@ -59,14 +70,52 @@ impl Command {
             Command::Destroy(c) => c.run(),
             Command::Verify(c) => c.run(),
             Command::Doctor(c) => c.run(),
+            Command::Outputs(c) => c.run(),
             Command::Local(c) => c.run(),
+            Command::Init(c) => c.run(),
+            Command::Completions(c) => c.run(),
         }
     }
 }
 
-/// Parse the arguments, run the command, print its error (once), exit.
+static PROGRAM: OnceLock<String> = OnceLock::new();
+
+/// How the user runs this tool (`cargo xtask`, `librechat-bedrock`, `cargo xtask bedrock`):
+/// the commands it suggests start with it.
+pub(crate) fn program() -> &'static str {
+    PROGRAM.get().map_or("cargo xtask", String::as_str)
+}
+
+/// `cargo xtask`: this repository's own entry.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    run("cargo xtask", std::env::args_os().skip(1))
+}
+
+/// Run one command as `program` (how the user invokes it, named in help and in every command
+/// this tool suggests), `args` being what follows it: the command and its flags. Parses,
+/// runs, prints its error (once), returns the exit code of the contract.
+///
+/// A user's own xtask crate dispatches `cargo xtask bedrock <command>` here:
+///
+/// ```no_run
+/// let args = std::env::args_os().skip(2); // after `xtask bedrock`
+/// let code = bedrock_cli::run("cargo xtask bedrock", args);
+/// ```
+pub fn run<I, T>(program: &str, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let _ = PROGRAM.set(program.to_string());
+    bedrock_emulator::set_program(program);
+    let argv = std::iter::once(OsString::from(program)).chain(args.into_iter().map(Into::into));
+    // Named as first set: one process is one program.
+    let parsed = Cli::command()
+        .name(crate::program())
+        .bin_name(crate::program())
+        .try_get_matches_from(argv)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             // --help and --version are not errors; a usage error is exit 1 (2 means drift).

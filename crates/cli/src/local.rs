@@ -33,7 +33,7 @@ pub enum LocalAction {
         #[arg(long, value_name = "PORT", requires = "tls")]
         tls_port: Option<u16>,
     },
-    /// Stop the emulator this checkout started (and nothing else).
+    /// Stop the emulator started from the emulator directory (and nothing else).
     Stop {
         #[command(flatten)]
         at: LocalAt,
@@ -156,7 +156,10 @@ type Outcome = Result<Exit, bedrock_emulator::EmulatorError>;
 
 fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
     let instance = at.instance();
-    let s = instance.start(start, &mut |line| note(line))?;
+    let mut starting = crate::progress::Starting::new();
+    let s = instance.start(start, &mut |line| starting.line(line));
+    drop(starting);
+    let s = s?;
     let pid = s.pid.map_or_else(
         || " (started from elsewhere)".into(),
         |p| format!(" (pid {p})"),
@@ -383,11 +386,12 @@ fn local_catalog(
         format!(" --into {}", dir.display())
     };
     let served = if at.shared {
-        "every emulator started from this checkout reads this directory, and a running one sees it at once"
+        "every emulator started from the emulator directory reads this directory, and a running one sees it at once"
             .to_string()
     } else {
         format!(
-            "no emulator started by `cargo xtask local start` reads {} (they read {}); a test's private emulator reads its own",
+            "no emulator started by `{} local start` reads {} (they read {}); a test's private emulator reads its own",
+            bedrock_emulator::program(),
             dir.display(),
             Instance::new(
                 &bedrock_emulator::default_dir(),
@@ -458,7 +462,8 @@ fn local_catalog(
     let read = bedrock_emulator::account_catalogs(dir);
     if read.is_empty() {
         out(format_args!(
-            "every region is served from the emulator's built-in catalog\n  `cargo xtask local catalog --from-aws --region REGION{into}` makes one match your account\n"
+            "every region is served from the emulator's built-in catalog\n  `{} local catalog --from-aws --region REGION{into}` makes one match your account\n",
+            bedrock_emulator::program()
         ));
     }
     for (region, path) in read {

@@ -45,16 +45,49 @@ pub(crate) fn out(text: impl std::fmt::Display) {
     }
 }
 
-/// A line to stderr (progress, notes, the calls line); a closed stderr is ignored.
+/// A line to stderr (progress, notes, the calls line), above any progress bar; a closed
+/// stderr is ignored.
 pub(crate) fn note(text: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr(), "{text}");
+    match crate::progress::active() {
+        Some(bars) => {
+            let _ = bars.println(text.to_string());
+        }
+        None => {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        }
+    }
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) {
-    out(format_args!(
+    out(json_text(value));
+}
+
+/// A value as the `--json` output prints it.
+pub(crate) fn json_text(value: &impl serde::Serialize) -> String {
+    format!(
         "{}\n",
         serde_json::to_string_pretty(value).unwrap_or_default()
-    ));
+    )
+}
+
+/// Write `text` to `path` whole or not at all (a temporary file beside it, renamed).
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    let fail = |e: std::io::Error| {
+        Error::other(
+            format!("cannot write {}: {e}", path.display()),
+            "check that its directory exists and is writable",
+        )
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    std::fs::write(&partial, text).map_err(fail)?;
+    std::fs::rename(&partial, path).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        fail(e)
+    })
 }
 
 /// Ask on a terminal; refuse without one. `plan` is the command that shows the changes.

@@ -1,34 +1,39 @@
-//! `plan`, `apply`, `drift`, `destroy`: the engine plans and applies; these parse flags,
-//! show the plan, ask, and map the outcome to an exit code.
+//! `plan`, `apply`, `drift`, `destroy`, `outputs`: the engine plans and applies; these parse
+//! flags, show the plan, ask, and map the outcome to an exit code, in one account or in each
+//! of several (`--assume-role`).
 
-use crate::output::{confirm, note, out, print_json, stdout_color, Exit};
-use crate::stack_args::{with_stack, StackArgs};
+use crate::accounts::{self, Outcome, Sink};
+use crate::output::{confirm, json_text, note, stdout_color, Exit};
+use crate::stack_args::{finish, StackArgs};
 use bedrock_engine::{Error, Planned, Stack};
-use bedrock_plan::{render_plan, Mode};
+use bedrock_plan::{render_plan, Mode, Plan, SavedPlan};
 use clap::Args;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
 
-/// Show a plan; when it changes anything, ask (or take `--yes`), run it, show the report.
-/// `review` is the `plan` command that shows the same plan.
-fn review_and_apply(
-    stack: &Stack,
-    planned: &Planned,
-    review: &str,
-    yes: bool,
-    question: &str,
-) -> Result<(), Error> {
-    let plan = &planned.plan;
-    out(render_plan(plan, stdout_color()));
-    if !plan.has_changes() && plan.mode == Mode::Destroy {
-        return Ok(());
+/// The version a saved plan must come from.
+const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// "2 to add, 1 to change", or "no changes".
+fn changes_of(plan: &Plan) -> String {
+    let s = plan.summary();
+    if !plan.has_changes() {
+        return "no changes".into();
     }
-    if plan.has_changes() {
-        confirm(question, yes, review)?;
+    let parts: Vec<String> = [
+        (s.add, "to add"),
+        (s.change, "to change"),
+        (s.replace, "to replace"),
+        (s.destroy, "to destroy"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect();
+    if parts.is_empty() {
+        "files to write".into()
+    } else {
+        parts.join(", ")
     }
-    let progress: Arc<dyn Fn(&str) + Send + Sync> =
-        Arc::new(|line: &str| note(format!("  done: {line}")));
-    out(stack.apply(planned, progress)?);
-    Ok(())
 }
 
 /// Show what `apply` (or `destroy`) would change (reads AWS and the generated files, changes nothing).
@@ -51,6 +56,10 @@ pub struct PlanArgs {
     /// With --destroy: plan to delete the log group and the bucket too, with their data.
     #[arg(long, requires = "destroy")]
     pub delete_data: bool,
+    /// Also write the plan to FILE, with a fingerprint of what it was computed from, for
+    /// `apply --plan FILE` to carry out exactly (and refuse once it is stale).
+    #[arg(long, value_name = "FILE")]
+    pub save: Option<PathBuf>,
 }
 
 /// The `plan` command that shows what `apply` (with `adopt`) would do.
@@ -70,25 +79,81 @@ fn destroy_review(args: &StackArgs, delete_data: bool) -> String {
 
 impl PlanArgs {
     pub fn run(self) -> Result<Exit, Error> {
-        let stack = self.stack.connect(self.stack.spec()?)?;
-        let planned = with_stack(&stack, "plan", |s| {
-            if self.destroy {
-                s.destroy_plan(self.delete_data)
+        let spec = self.stack.spec()?;
+        let (targets, results) = self.stack.run_each(&spec, "plan", self.json, |s, sink| {
+            let planned = if self.destroy {
+                s.destroy_plan(self.delete_data)?
             } else {
-                s.plan(self.adopt)
+                s.plan(self.adopt)?
+            };
+            if self.json {
+                sink.out(json_text(&planned.plan));
+            } else {
+                sink.out(render_plan(&planned.plan, stdout_color()));
             }
+            Ok(planned)
         })?;
-        let plan = &planned.plan;
-        if self.json {
-            print_json(plan);
+        let saved = self
+            .save
+            .as_ref()
+            .map(|file| self.save_plan(&spec.stack.name, file, &results));
+        let outcomes = results
+            .into_iter()
+            .map(|(r, text)| {
+                let r = r.map(|p| {
+                    let exit = if self.detailed_exitcode && p.plan.has_changes() {
+                        Exit::Changes
+                    } else {
+                        Exit::Success
+                    };
+                    Outcome::new(exit, changes_of(&p.plan))
+                });
+                (r, text)
+            })
+            .collect();
+        let exit = finish(&targets, outcomes, self.json)?;
+        saved.transpose()?;
+        Ok(exit)
+    }
+
+    /// Write every account's plan to `file`, whole or not at all; none when one failed.
+    fn save_plan(
+        &self,
+        stack: &str,
+        file: &Path,
+        results: &[accounts::Ran<Planned>],
+    ) -> Result<(), Error> {
+        let mode = if self.destroy {
+            Mode::Destroy
         } else {
-            out(render_plan(plan, stdout_color()));
+            Mode::Apply
+        };
+        let mut saved = SavedPlan::new(stack, TOOL_VERSION, mode, self.adopt, self.delete_data);
+        for (result, _) in results {
+            match result {
+                Ok(p) => saved.add(&p.plan, p.fingerprint.clone()),
+                Err(_) => {
+                    return Err(Error::other(
+                        format!(
+                            "{} was not written: the plan failed in an account",
+                            file.display()
+                        ),
+                        "fix what is said above, then plan again",
+                    ))
+                }
+            }
         }
-        Ok(if self.detailed_exitcode && plan.has_changes() {
-            Exit::Changes
-        } else {
-            Exit::Success
-        })
+        let text = serde_json::to_string_pretty(&saved).unwrap_or_default() + "\n";
+        crate::output::write_atomically(file, &text)?;
+        let apply = self
+            .stack
+            .suggest()
+            .command(&format!("apply --plan {}", file.display()));
+        note(format!(
+            "saved the plan to {}: `{apply}` carries out exactly this plan (and refuses once the spec or AWS no longer match it)",
+            file.display()
+        ));
+        Ok(())
     }
 }
 
@@ -101,24 +166,187 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub yes: bool,
     /// Take over same-named resources that lack this stack's tags.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "plan")]
     pub adopt: bool,
+    /// Carry out exactly the plan `plan --save FILE` wrote (an apply or a destroy plan);
+    /// refused, naming what changed, when the spec, the policy templates, the generated
+    /// files or AWS no longer give that plan.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
 }
 
 impl ApplyArgs {
     pub fn run(self) -> Result<Exit, Error> {
-        let stack = self.stack.connect(self.stack.spec()?)?;
-        with_stack(&stack, "apply", |s| {
-            let planned = s.plan(self.adopt)?;
-            let question = format!(
-                "\nApply these changes to account {} in {}?",
-                planned.plan.account_id, planned.plan.region
-            );
-            let review = apply_review(&self.stack, self.adopt);
-            review_and_apply(s, &planned, &review, self.yes, &question)
-        })?;
-        Ok(Exit::Success)
+        let spec = self.stack.spec()?;
+        let saved = match &self.plan {
+            Some(file) => Some(read_saved(file, &spec.stack.name)?),
+            None => None,
+        };
+        let file = self.plan.as_ref().map(|f| f.display().to_string());
+        let (mode, review) = match &saved {
+            Some(s) if s.mode() == Mode::Destroy => {
+                (Mode::Destroy, destroy_review(&self.stack, s.delete_data))
+            }
+            Some(s) => (Mode::Apply, apply_review(&self.stack, s.adopt)),
+            None => (Mode::Apply, apply_review(&self.stack, self.adopt)),
+        };
+        let review = match &file {
+            Some(f) => format!("{review} --save {f}"),
+            None => review,
+        };
+        converge(
+            &self.stack,
+            &spec,
+            "apply",
+            self.yes,
+            &review,
+            |s| match (&saved, &file) {
+                (Some(saved), Some(file)) => s.plan_saved(saved, file, &review),
+                _ => s.plan(self.adopt),
+            },
+            |accounts| match mode {
+                Mode::Destroy => format!("\nDestroy these resources in {accounts}?"),
+                Mode::Apply => format!("\nApply these changes to {accounts}?"),
+            },
+        )
     }
+}
+
+/// Read a saved plan, refusing what is not one (or another stack's, or another version's).
+fn read_saved(file: &Path, stack: &str) -> Result<SavedPlan, Error> {
+    let shown = file.display().to_string();
+    let text = std::fs::read_to_string(file).map_err(|e| {
+        Error::other(
+            format!("cannot read the saved plan {shown}: {e}"),
+            "name the file `plan --save FILE` wrote",
+        )
+    })?;
+    SavedPlan::parse(&text, &shown, TOOL_VERSION, stack).map_err(|message| {
+        Error::other(
+            format!("{message}; nothing was changed"),
+            "save a plan with this tool and this spec (`plan --save FILE`), review it, then `apply --plan FILE`",
+        )
+    })
+}
+
+/// The accounts a question names: "account 111111111111 in us-east-1", or "3 accounts
+/// (111111111111, ...) in us-east-1".
+fn accounts_named(plans: &[&Plan]) -> String {
+    let region = plans.first().map_or("", |p| p.region.as_str());
+    match plans {
+        [one] => format!("account {} in {region}", one.account_id),
+        many => format!(
+            "{} accounts ({}) in {region}",
+            many.len(),
+            many.iter()
+                .map(|p| p.account_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Plan in each account, show each plan, ask once, then run the plans that change something.
+fn converge(
+    args: &StackArgs,
+    spec: &bedrock_spec::Spec,
+    command: &str,
+    yes: bool,
+    review: &str,
+    plan: impl Fn(&Stack) -> Result<Planned, Error> + Sync,
+    question: impl Fn(&str) -> String,
+) -> Result<Exit, Error> {
+    let (targets, planned) = args.connect_each(spec, command, false, |stack, sink| {
+        let result = plan(&stack);
+        match result {
+            Ok(p) => {
+                sink.out(render_plan(&p.plan, stdout_color()));
+                Ok((stack, p))
+            }
+            Err(e) => {
+                sink.note(format!("{command}: {}", stack.calls()));
+                Err(e)
+            }
+        }
+    })?;
+    let changing: Vec<&Plan> = planned
+        .iter()
+        .filter_map(|(r, _)| r.as_ref().ok())
+        .map(|(_, p)| &p.plan)
+        .filter(|p| p.has_changes())
+        .collect();
+    // A destroy with nothing to remove has nothing more to say; an apply without changes
+    // still writes the files.
+    let asked = if changing.is_empty() {
+        Ok(())
+    } else {
+        confirm(&question(&accounts_named(&changing)), yes, review)
+    };
+    if let Err(e) = asked {
+        for (r, _) in &planned {
+            if let Ok((stack, _)) = r {
+                note(format!("{command}: {}", stack.calls()));
+            }
+        }
+        return Err(e);
+    }
+    // The second phase runs in the accounts whose plan was made; the others keep their
+    // error for the summary.
+    let several = targets.len() > 1;
+    let ready: Vec<usize> = (0..targets.len())
+        .filter(|&i| planned[i].0.is_ok())
+        .collect();
+    let ready_targets: Vec<_> = ready.iter().map(|&i| targets[i].clone()).collect();
+    let mut applied = accounts::each(
+        &ready_targets,
+        several,
+        args.parallel.into(),
+        false,
+        |j, _, sink| {
+            let Ok((stack, p)) = &planned[ready[j]].0 else {
+                return Err(Error::Reported);
+            };
+            let result = run_plan(stack, p, sink, several);
+            sink.note(format!("{command}: {}", stack.calls()));
+            result.map(|()| Outcome::new(Exit::Success, changes_of(&p.plan)))
+        },
+    )
+    .into_iter();
+    let results = planned
+        .into_iter()
+        .map(|(first, text)| match first {
+            Err(e) => (Err(e), text),
+            Ok(_) => applied
+                .next()
+                .unwrap_or((Err(Error::Reported), String::new())),
+        })
+        .collect();
+    finish(&targets, results, false)
+}
+
+/// Run one account's plan (when it changes anything, or writes files), print its report.
+fn run_plan(stack: &Stack, planned: &Planned, sink: &Sink, several: bool) -> Result<(), Error> {
+    let plan = &planned.plan;
+    if !plan.has_changes() && plan.mode == Mode::Destroy {
+        return Ok(());
+    }
+    let prefix = if several {
+        format!("[{}] ", plan.account_id)
+    } else {
+        String::new()
+    };
+    let steps = plan
+        .phases()
+        .into_iter()
+        .filter(|p| p.phase.is_aws())
+        .flat_map(|p| p.chains)
+        .map(|chain| chain.len())
+        .sum();
+    let bar = crate::progress::steps(steps, &prefix);
+    let result = stack.apply(planned, crate::progress::apply(bar.clone(), prefix));
+    bar.finish_and_clear();
+    sink.out(result?);
+    Ok(())
 }
 
 /// Compare live resources and generated files with the spec: exit 0 clean, 2 drift.
@@ -129,22 +357,33 @@ pub struct DriftArgs {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Leave out the files that live only where LibreChat runs and are not committed (.env,
+    /// LibreChat's rendered policy): for CI, whose checkout has no copy of them.
+    #[arg(long)]
+    pub skip_local_files: bool,
 }
 
 impl DriftArgs {
     pub fn run(self) -> Result<Exit, Error> {
-        let stack = self.stack.connect(self.stack.spec()?)?;
-        let report = with_stack(&stack, "drift", |s| s.drift())?;
-        if self.json {
-            print_json(&report);
-        } else {
-            out(report.render(stdout_color()));
-        }
-        Ok(if report.drift {
-            Exit::Changes
-        } else {
-            Exit::Success
-        })
+        let spec = self.stack.spec()?;
+        let (targets, results) = self.stack.run_each(&spec, "drift", self.json, |s, sink| {
+            let report = s.drift(!self.skip_local_files)?;
+            if self.json {
+                sink.out(json_text(&report));
+            } else {
+                sink.out(report.render(stdout_color()));
+            }
+            Ok(if report.drift {
+                let n = report.resources.len() + report.files.len();
+                Outcome::new(
+                    Exit::Changes,
+                    format!("drift: {n} resource{}", if n == 1 { "" } else { "s" }),
+                )
+            } else {
+                Outcome::new(Exit::Success, "no drift")
+            })
+        })?;
+        finish(&targets, results, self.json)
     }
 }
 
@@ -163,18 +402,70 @@ pub struct DestroyArgs {
 
 impl DestroyArgs {
     pub fn run(self) -> Result<Exit, Error> {
-        let stack = self.stack.connect(self.stack.spec()?)?;
-        with_stack(&stack, "destroy", |s| {
-            let planned = s.destroy_plan(self.delete_data)?;
-            let account = &planned.plan.account_id;
-            let question = if self.delete_data {
-                format!("\nDestroy these resources in account {account}, INCLUDING THE LOGS AND PAYLOADS THEY HOLD?")
-            } else {
-                format!("\nDestroy these resources in account {account}?")
-            };
-            let review = destroy_review(&self.stack, self.delete_data);
-            review_and_apply(s, &planned, &review, self.yes, &question)
-        })?;
-        Ok(Exit::Success)
+        let spec = self.stack.spec()?;
+        let review = destroy_review(&self.stack, self.delete_data);
+        let delete_data = self.delete_data;
+        converge(
+            &self.stack,
+            &spec,
+            "destroy",
+            self.yes,
+            &review,
+            |s| s.destroy_plan(delete_data),
+            |accounts| {
+                if delete_data {
+                    format!("\nDestroy these resources in {accounts}, INCLUDING THE LOGS AND PAYLOADS THEY HOLD?")
+                } else {
+                    format!("\nDestroy these resources in {accounts}?")
+                }
+            },
+        )
+    }
+}
+
+/// Print the stack's ARNs and names (profiles, roles, log group, bucket, guardrails,
+/// monitoring) as they exist, for other tools; reads AWS, changes nothing.
+#[derive(Args, Debug)]
+pub struct OutputsArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// Print them as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl OutputsArgs {
+    pub fn run(self) -> Result<Exit, Error> {
+        let spec = self.stack.spec()?;
+        let (targets, results) = self
+            .stack
+            .run_each(&spec, "outputs", self.json, |s, sink| {
+                let outputs = s.outputs()?;
+                if self.json {
+                    sink.out(json_text(&outputs));
+                } else {
+                    sink.out(&outputs);
+                }
+                if !outputs.missing.is_empty() && !self.json {
+                    sink.note(format!(
+                        "`{}` makes what is not there yet",
+                        s.suggest().command("apply")
+                    ));
+                }
+                let n = outputs.resources.len();
+                Ok(Outcome::new(
+                    Exit::Success,
+                    format!(
+                        "{n} resource{}{}",
+                        if n == 1 { "" } else { "s" },
+                        if outputs.missing.is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} missing", outputs.missing.len())
+                        }
+                    ),
+                ))
+            })?;
+        finish(&targets, results, self.json)
     }
 }

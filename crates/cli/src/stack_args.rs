@@ -2,8 +2,9 @@
 //! go, and where AWS is. Resolving `--local` (starting the embedded emulator) happens here,
 //! in the command layer; the AWS layer is only given an endpoint and credentials.
 
-use crate::output::{load_spec, note};
-use bedrock_aws::{Endpoint, StaticCredentials};
+use crate::accounts::{self, Outcome, Ran, Sink, Target};
+use crate::output::{load_spec, note, Exit};
+use bedrock_aws::{AssumeRole, Endpoint, StaticCredentials};
 use bedrock_emulator::{Instance, StartOptions};
 use bedrock_engine::{Error, Paths, Stack};
 use bedrock_plan::Suggest;
@@ -28,17 +29,43 @@ pub struct StackArgs {
     /// Send every AWS call to this AWS-compatible endpoint.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Work in the account of this IAM role, assumed with your credentials. Repeat it to run
+    /// the command once per account, concurrently, with one summary (the exit code is the
+    /// worst); each account's generated files then go to <out>/<account id>/.
+    #[arg(long = "assume-role", value_name = "ARN")]
+    pub assume_role: Vec<String>,
+    /// The external id the roles' trust policies ask for (sts:ExternalId).
+    #[arg(long, value_name = "ID", requires = "assume_role")]
+    pub external_id: Option<String>,
+    /// With several --assume-role: how many accounts run at once.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
 }
 
 impl StackArgs {
     /// The flags as the user gave them, for the commands this run suggests.
     pub fn suggest(&self) -> Suggest {
+        self.suggest_for(None)
+    }
+
+    /// The same in one account of several: its role, so that the command reaches it.
+    pub fn suggest_for(&self, role: Option<&str>) -> Suggest {
         let mut endpoint = Vec::new();
         if self.local {
             endpoint.push("--local".to_string());
         }
         if let Some(url) = &self.endpoint_url {
             endpoint.push(format!("--endpoint-url {url}"));
+        }
+        let roles: Vec<&str> = match role {
+            Some(role) => vec![role],
+            None => self.assume_role.iter().map(String::as_str).collect(),
+        };
+        for role in roles {
+            endpoint.push(format!("--assume-role {role}"));
+        }
+        if let (Some(id), false) = (&self.external_id, self.assume_role.is_empty()) {
+            endpoint.push(format!("--external-id {id}"));
         }
         let mut files = Vec::new();
         if self.config.as_os_str() != DEFAULT_CONFIG {
@@ -47,7 +74,7 @@ impl StackArgs {
         if let Some(out) = &self.out {
             files.push(format!("--out {}", out.display()));
         }
-        Suggest::new(&endpoint, &files)
+        Suggest::new(crate::program(), &endpoint, &files)
     }
 
     pub fn paths(&self) -> Paths {
@@ -60,17 +87,17 @@ impl StackArgs {
     }
 
     /// Where AWS is, said in one line first; the embedded emulator started when needed.
-    pub fn connect(&self, spec: Spec) -> Result<Stack, Error> {
-        let region = spec.stack.region.clone();
+    fn endpoint(&self, region: &str) -> Result<Endpoint, Error> {
         let endpoint = if self.local {
             let instance = local_instance();
             note(format!(
                 "using the embedded AWS emulator at {} (not AWS), region {region}",
                 instance.endpoint()
             ));
-            let started = instance
-                .start(&StartOptions::default(), &mut |line| note(line))
-                .map_err(|e| Error::other(e.message, e.help))?;
+            let mut starting = crate::progress::Starting::new();
+            let started = instance.start(&StartOptions::default(), &mut |line| starting.line(line));
+            drop(starting);
+            let started = started.map_err(|e| Error::other(e.message, e.help))?;
             if started.new {
                 note(format!(
                     "started the embedded AWS emulator (pid {}) at {}; `{}` ends it",
@@ -84,6 +111,7 @@ impl StackArgs {
                 Some(StaticCredentials {
                     access_key_id: bedrock_emulator::ACCESS_KEY_ID.into(),
                     secret_access_key: bedrock_emulator::SECRET_ACCESS_KEY.into(),
+                    session_token: None,
                 }),
             )
         } else if let Some(url) = &self.endpoint_url {
@@ -107,7 +135,66 @@ impl StackArgs {
             note(format!("using AWS in {region} (standard credential chain)"));
             Endpoint::aws()
         };
-        Stack::connect(spec, self.paths(), &endpoint, self.suggest())
+        Ok(endpoint)
+    }
+
+    /// Connect to each account (the credentials as they are, or each `--assume-role`) and
+    /// run `body` there, concurrently when there are several; then say how many AWS calls
+    /// each made. `json`: several accounts' output is returned for one document.
+    pub fn run_each<T: Send>(
+        &self,
+        spec: &Spec,
+        command: &str,
+        json: bool,
+        body: impl Fn(&Stack, &Sink) -> Result<T, Error> + Sync,
+    ) -> Result<(Vec<Target>, Vec<Ran<T>>), Error> {
+        self.connect_each(spec, command, json, |stack, sink| {
+            let result = body(&stack, sink);
+            sink.note(format!("{command}: {}", stack.calls()));
+            result
+        })
+    }
+
+    /// The same, handing `body` the connected stack to keep (for a second phase).
+    pub fn connect_each<T: Send>(
+        &self,
+        spec: &Spec,
+        command: &str,
+        json: bool,
+        body: impl Fn(Stack, &Sink) -> Result<T, Error> + Sync,
+    ) -> Result<(Vec<Target>, Vec<Ran<T>>), Error> {
+        let targets = accounts::targets(&self.assume_role)?;
+        let endpoint = self.endpoint(&spec.stack.region)?;
+        let several = targets.len() > 1;
+        let results = accounts::each(
+            &targets,
+            several,
+            self.parallel.into(),
+            json,
+            |_, target, sink| {
+                let paths = match (&target.account, several) {
+                    (Some(account), true) => {
+                        let out = self.paths().out_dir.join(account);
+                        Paths::new(&self.config, Some(&out))
+                    }
+                    _ => self.paths(),
+                };
+                let suggest = self.suggest_for(target.role.as_deref());
+                let stack = match (&target.role, &target.account) {
+                    (Some(role), Some(account)) => {
+                        let role = AssumeRole {
+                            role_arn: role.clone(),
+                            external_id: self.external_id.clone(),
+                            session_name: format!("librechat-bedrock-{command}"),
+                        };
+                        Stack::connect_as(spec.clone(), paths, &endpoint, &role, account, suggest)?
+                    }
+                    _ => Stack::connect(spec.clone(), paths, &endpoint, suggest)?,
+                };
+                body(stack, sink)
+            },
+        );
+        Ok((targets, results))
     }
 }
 
@@ -187,14 +274,46 @@ fn local_instance() -> Instance {
     )
 }
 
-/// Run `body` on the connected stack, then say how many AWS calls it made, whatever the
-/// outcome (a refused apply shows its zero writes too).
-pub fn with_stack<T>(
-    stack: &Stack,
-    command: &str,
-    body: impl FnOnce(&Stack) -> Result<T, Error>,
-) -> Result<T, Error> {
-    let result = body(stack);
-    note(format!("{command}: {}", stack.calls()));
-    result
+/// The exit code of a run: one account's own (its error returned as is, for the caller to
+/// print), or over several the summary (on stdout, or on stderr after the `--json` document)
+/// and the worst code.
+pub fn finish(targets: &[Target], results: Vec<Ran<Outcome>>, json: bool) -> Result<Exit, Error> {
+    if targets.len() == 1 {
+        let (result, _) = results
+            .into_iter()
+            .next()
+            .unwrap_or((Err(Error::Reported), String::new()));
+        return result.map(|o| o.exit);
+    }
+    let mut rows = Vec::new();
+    let mut documents = Vec::new();
+    for (target, (result, text)) in targets.iter().zip(results) {
+        let (exit, changes, outcome) = match &result {
+            Ok(o) => (o.exit, o.changes.clone(), "ok".to_string()),
+            Err(e) => (Exit::Error, "-".to_string(), accounts::first_line(e)),
+        };
+        if json {
+            let mut doc = serde_json::json!({
+                "account_id": target.account,
+                "role_arn": target.role,
+                "exit_code": exit as u8,
+            });
+            match &result {
+                Ok(_) => {
+                    doc["result"] = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+                }
+                Err(e) => doc["error"] = e.to_string().into(),
+            }
+            documents.push(doc);
+        }
+        rows.push((exit, changes, outcome));
+    }
+    let (summary, exit) = accounts::summary(targets, &rows);
+    if json {
+        crate::output::print_json(&serde_json::json!({ "accounts": documents }));
+        note(summary.trim_start());
+    } else {
+        crate::output::out(summary);
+    }
+    Ok(exit)
 }

@@ -12,7 +12,7 @@ pub const REQUIREMENTS: &str = include_str!("../python/requirements.txt");
 
 /// The extension's sources, written next to each running instance so that the server always
 /// runs the code this binary was built with.
-pub const SOURCES: [(&str, &str); 18] = [
+pub const SOURCES: [(&str, &str); 19] = [
     (
         "__init__.py",
         include_str!("../python/bedrock_emulator/__init__.py"),
@@ -76,6 +76,10 @@ pub const SOURCES: [(&str, &str); 18] = [
     (
         "server.py",
         include_str!("../python/bedrock_emulator/server.py"),
+    ),
+    (
+        "sts_fidelity.py",
+        include_str!("../python/bedrock_emulator/sts_fidelity.py"),
     ),
     ("tls.py", include_str!("../python/bedrock_emulator/tls.py")),
     (
@@ -168,7 +172,7 @@ impl Installation {
         std::fs::create_dir_all(parent).map_err(|e| {
             EmulatorError::new(
                 format!("cannot create {}: {e}", parent.display()),
-                "check that the target directory is writable",
+                "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
             )
         })?;
         let lock = File::create(parent.join("install.lock")).map_err(|e| {
@@ -177,7 +181,7 @@ impl Installation {
                     "cannot create the install lock in {}: {e}",
                     parent.display()
                 ),
-                "check that the target directory is writable",
+                "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
             )
         })?;
         // Another process may be installing: wait for it, then look again.
@@ -265,7 +269,7 @@ impl Installation {
                     "installing the emulator's Python packages failed:\n{}",
                     tail(&String::from_utf8_lossy(&out.stderr), 15)
                 ),
-                "the packages come from PyPI: check the network or the pip configuration (PIP_INDEX_URL), then run `cargo xtask local start` again",
+                "the packages come from PyPI: check the network or the pip configuration (PIP_INDEX_URL), then start the emulator again (`local start`)",
             ));
         }
         std::fs::write(self.marker(), REQUIREMENTS).map_err(|e| {

@@ -1,6 +1,7 @@
 //! The embedded AWS emulator: moto's server (pinned, from PyPI) with this project's Bedrock
-//! extension (`python/bedrock_emulator`), installed into a virtualenv under `target/` and run
-//! in the background on loopback.
+//! extension (`python/bedrock_emulator`), installed into a virtualenv in the user's cache
+//! directory (see [`default_dir`]) and run in the background on loopback. The extension's
+//! sources travel inside the binary.
 //!
 //! Nothing here talks the AWS protocols: that is the SDK's job against [`Instance::endpoint`].
 //! This crate installs, starts, stops and resets the server, and drives its control API
@@ -48,22 +49,33 @@ impl fmt::Display for EmulatorError {
 
 impl std::error::Error for EmulatorError {}
 
-/// The directory everything of the emulator lives in: `<target>/emulator`, where `<target>`
-/// is the cargo target directory this binary was built into (`cargo xtask` runs
-/// `target/debug/xtask`), or `CARGO_TARGET_DIR`, or `./target`.
+/// Where the emulator's virtualenv, state and logs live: `BEDROCK_EMULATOR_DIR` when set,
+/// else `librechat-bedrock/emulator` in the user's cache directory (`$XDG_CACHE_HOME` or
+/// `~/.cache` on Linux, `~/Library/Caches` on macOS), else in the system's temporary
+/// directory: never in the current directory. This repository's own `cargo xtask` sets
+/// `BEDROCK_EMULATOR_DIR` to its `target/emulator` (`.cargo/config.toml`).
 pub fn default_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Path::new(&dir).join("emulator");
+    if let Some(dir) = std::env::var_os("BEDROCK_EMULATOR_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
     }
-    let from_exe = std::env::current_exe().ok().and_then(|exe| {
-        // target/<profile>/xtask, or target/<profile>/deps/<test binary>
-        exe.ancestors()
-            .find(|p| p.file_name().is_some_and(|n| n == "target"))
-            .map(Path::to_path_buf)
-    });
-    from_exe
-        .unwrap_or_else(|| PathBuf::from("target"))
+    dirs::cache_dir()
+        .filter(|d| d.is_absolute())
+        .unwrap_or_else(std::env::temp_dir)
+        .join("librechat-bedrock")
         .join("emulator")
+}
+
+static PROGRAM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Name the program the user runs (`librechat-bedrock`, `cargo xtask bedrock`), for the
+/// commands this crate suggests. Set once, by the command layer; `cargo xtask` otherwise.
+pub fn set_program(program: &str) {
+    let _ = PROGRAM.set(program.to_string());
+}
+
+/// The program the suggested commands start with.
+pub fn program() -> &'static str {
+    PROGRAM.get().map_or("cargo xtask", String::as_str)
 }
 
 /// Write what an account offers in `region` (see `bedrock_engine::read_catalog`) into
@@ -138,10 +150,10 @@ impl FaultKind {
     }
 }
 
-/// `cargo xtask local <action>` for the emulator at `host:port`, with `--host` and `--port`
+/// `<program> local <action>` for the emulator at `host:port`, with `--host` and `--port`
 /// when they are not the defaults, so that the command reaches the same emulator.
 pub fn local_command(action: &str, host: &str, port: u16) -> String {
-    let mut command = format!("cargo xtask local {action}");
+    let mut command = format!("{} local {action}", program());
     if host != DEFAULT_HOST {
         command.push_str(&format!(" --host {host}"));
     }

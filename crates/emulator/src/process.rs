@@ -171,7 +171,7 @@ impl Instance {
         if self.taken(self.port)? {
             return Err(EmulatorError::new(
                 format!("something else is listening on {}:{}", self.host, self.port),
-                format!("stop it, or use another port for the emulator: `BEDROCK_EMULATOR_PORT={} cargo xtask local start` (and the same BEDROCK_EMULATOR_PORT for the other commands)", self.port + 2),
+                format!("stop it, or use another port for the emulator: `BEDROCK_EMULATOR_PORT={} {} local start` (and the same BEDROCK_EMULATOR_PORT for the other commands)", self.port + 2, crate::program()),
             ));
         }
         if let Some(tls) = options.tls_port {
@@ -205,7 +205,7 @@ impl Instance {
             .map_err(|e| {
                 EmulatorError::new(
                     format!("cannot open {}: {e}", self.log_file().display()),
-                    "check that the target directory is writable",
+                    "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
                 )
             })?;
         let log_err = log.try_clone().map_err(|e| {
@@ -280,7 +280,7 @@ impl Instance {
         std::fs::create_dir_all(&package).map_err(|e| {
             EmulatorError::new(
                 format!("cannot create {}: {e}", package.display()),
-                "check that the target directory is writable",
+                "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
             )
         })?;
         for (name, text) in SOURCES {

@@ -10,8 +10,10 @@ mod files;
 mod librechat_checks;
 mod records;
 mod reports;
+mod saved;
 mod verify;
 
+pub use bedrock_aws::{Progress, ProgressFn};
 pub use doctor::{Check, DoctorReport};
 pub use error::Error;
 pub use files::Scope;
@@ -23,7 +25,6 @@ use bedrock_aws::{CallStats, Clients, Endpoint};
 use bedrock_plan::{DesiredState, ObservedState, Plan, PlanOptions, Suggest};
 use bedrock_spec::Spec;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Where the spec is and where the generated files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,9 +64,14 @@ pub struct Stack {
     runtime: tokio::runtime::Runtime,
 }
 
+/// The policy templates a plan used: (file name, text).
+type Templates = Vec<(String, String)>;
+
 /// What a plan was made from, kept for applying it.
 pub struct Planned {
     pub plan: Plan,
+    /// What the plan was computed from (`plan --save`, `apply --plan`).
+    pub fingerprint: bedrock_plan::Fingerprint,
     desired: DesiredState,
     /// The command that makes this plan and applies it again (after a failure).
     rerun: String,
@@ -116,12 +122,51 @@ impl Stack {
         })
     }
 
+    /// Connect as `role` (assumed with the credentials of `endpoint`, one STS call now), in
+    /// the account its ARN names; `account` is that account, for the error.
+    pub fn connect_as(
+        spec: Spec,
+        paths: Paths,
+        endpoint: &Endpoint,
+        role: &bedrock_aws::AssumeRole,
+        account: &str,
+        suggest: Suggest,
+    ) -> Result<Self, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                Error::other(
+                    format!("cannot start the async runtime: {e}"),
+                    "check the process's thread limits",
+                )
+            })?;
+        let assumed = runtime
+            .block_on(bedrock_aws::assume_role(endpoint, &spec.stack.region, role))
+            .map_err(|e| {
+                let answer = match &e.code {
+                    Some(code) => format!("{code}: {}", e.message),
+                    None => e.message.clone(),
+                };
+                Error::other(
+                    format!("account {account}: cannot assume role {}: {answer}; nothing was read or changed in that account", role.role_arn),
+                    format!("the role must exist in account {account} and its trust policy must let the credentials you run with assume it{}; check the ARN, the trust policy, and that your credentials may call sts:AssumeRole on it", if role.external_id.is_some() { " with this --external-id" } else { " (with the --external-id it requires, if any)" }),
+                )
+            })?;
+        Stack::connect(spec, paths, &assumed, suggest)
+    }
+
     pub fn spec(&self) -> &Spec {
         &self.spec
     }
 
     pub fn paths(&self) -> &Paths {
         &self.paths
+    }
+
+    /// How the commands this stack suggests are spelled.
+    pub fn suggest(&self) -> &Suggest {
+        &self.suggest
     }
 
     /// Every AWS call made so far.
@@ -141,16 +186,22 @@ impl Stack {
     /// `scope` (none without). The account guard is checked right after the caller
     /// identity: a wrong account reads nothing else.
     fn observe(&self, scope: Option<Scope>) -> Result<(DesiredState, ObservedState), Error> {
+        self.observe_with_templates(scope).map(|(d, o, _)| (d, o))
+    }
+
+    /// The same, with the policy templates it used (file name, text).
+    fn observe_with_templates(
+        &self,
+        scope: Option<Scope>,
+    ) -> Result<(DesiredState, ObservedState, Templates), Error> {
         let account = self
             .runtime
             .block_on(bedrock_aws::caller_account(&self.clients))?;
-        if let Some(guard) = &self.spec.stack.account_id {
-            if *guard != account {
-                return Err(Error::other(
-                    format!("the credentials are for account {account}, but [stack] account_id is {guard}: nothing was read further and nothing was changed"),
-                    format!("use credentials for account {guard} (AWS_PROFILE), or change account_id if this account is the right one"),
-                ));
-            }
+        if let Some(problem) = bedrock_plan::guard_refusal(&self.spec.stack.account_ids, &account) {
+            let (message, help) = problem
+                .split_once("\n  help: ")
+                .unwrap_or((problem.as_str(), ""));
+            return Err(Error::other(message, help));
         }
         let templates = self.paths.spec_dir.join("policies");
         let loaded = bedrock_policy::load_templates(&templates)?;
@@ -175,18 +226,49 @@ impl Stack {
             self.runtime
                 .block_on(bedrock_aws::observe(&self.clients, &desired, &account))?;
         observed.files = files::observe(&desired.files)?;
-        Ok((desired, observed))
+        let mut used: Vec<(String, String)> = loaded
+            .iter()
+            .map(|t| (t.kind.template_file().to_string(), t.text.clone()))
+            .collect();
+        if let Some(rt) = &desired.runtime {
+            let t = &rt.template;
+            used.push((t.kind.template_file().to_string(), t.text.clone()));
+        }
+        Ok((desired, observed, used))
+    }
+
+    /// The fingerprint of a plan made from these.
+    fn fingerprint(
+        &self,
+        templates: &[(String, String)],
+        observed: &ObservedState,
+        plan: &Plan,
+    ) -> Result<bedrock_plan::Fingerprint, Error> {
+        let spec = std::fs::read(&self.paths.config).map_err(|e| {
+            Error::other(
+                format!("cannot read {}: {e}", self.paths.config.display()),
+                "check that the spec is still there",
+            )
+        })?;
+        Ok(bedrock_plan::Fingerprint::new(
+            &spec,
+            templates,
+            &observed.files,
+            plan,
+        ))
     }
 
     /// What `apply` would change, generated files included.
     pub fn plan(&self, adopt: bool) -> Result<Planned, Error> {
-        let (desired, observed) = self.observe(Some(Scope::Live))?;
+        let (desired, observed, templates) = self.observe_with_templates(Some(Scope::Live))?;
         let plan = bedrock_plan::plan(&desired, &observed, &self.options(adopt, false))?;
+        let fingerprint = self.fingerprint(&templates, &observed, &plan)?;
         let rerun = self
             .suggest
             .command(if adopt { "apply --adopt" } else { "apply" });
         Ok(Planned {
             plan,
+            fingerprint,
             desired,
             rerun,
         })
@@ -194,9 +276,10 @@ impl Stack {
 
     /// What `destroy` would remove.
     pub fn destroy_plan(&self, delete_data: bool) -> Result<Planned, Error> {
-        let (desired, observed) = self.observe(Some(Scope::Live))?;
+        let (desired, observed, templates) = self.observe_with_templates(Some(Scope::Live))?;
         let plan =
             bedrock_plan::plan_destroy(&desired, &observed, &self.options(false, delete_data))?;
+        let fingerprint = self.fingerprint(&templates, &observed, &plan)?;
         let rerun = self.suggest.command(if delete_data {
             "destroy --delete-data"
         } else {
@@ -204,6 +287,7 @@ impl Stack {
         });
         Ok(Planned {
             plan,
+            fingerprint,
             desired,
             rerun,
         })
@@ -214,7 +298,7 @@ impl Stack {
     pub fn apply(
         &self,
         planned: &Planned,
-        progress: Arc<dyn Fn(&str) + Send + Sync>,
+        progress: bedrock_aws::ProgressFn,
     ) -> Result<ApplyReport, Error> {
         let plan = &planned.plan;
         files::check_writable(plan)?;
@@ -251,9 +335,30 @@ impl Stack {
         })
     }
 
+    /// The stack's ARNs and names as they exist (no files read).
+    pub fn outputs(&self) -> Result<bedrock_plan::StackOutputs, Error> {
+        let (desired, observed) = self.observe(None)?;
+        Ok(bedrock_plan::outputs(&desired, &observed))
+    }
+
     /// Live resources and generated files against the spec.
-    pub fn drift(&self) -> Result<DriftReport, Error> {
-        let planned = self.plan(false)?;
+    /// `local_files` false leaves out the files that live only where LibreChat runs and are
+    /// not committed (`.env`, LibreChat's rendered policy): CI has no copy of them.
+    pub fn drift(&self, local_files: bool) -> Result<DriftReport, Error> {
+        let mut planned = self.plan(false)?;
+        if !local_files {
+            let f = &planned.desired.files;
+            let local: Vec<String> = f
+                .env
+                .iter()
+                .map(|e| &e.path)
+                .chain(f.invoke.iter().map(|i| &i.path))
+                .map(|p| f.out_dir.join(p).display().to_string())
+                .collect();
+            planned.plan.changes.retain(|c| {
+                c.kind != bedrock_plan::resources::files::KIND || !local.contains(&c.name)
+            });
+        }
         Ok(DriftReport::new(
             planned.plan,
             self.suggest.command("apply"),
@@ -367,6 +472,6 @@ fn finish_generate(
         ),
         spec: paths.config.display().to_string(),
         fix,
-        placeholder_account: spec.stack.account_id.is_none(),
+        placeholder_account: spec.stack.account_ids.len() != 1,
     })
 }

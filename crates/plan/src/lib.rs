@@ -6,6 +6,7 @@
 //! Nothing here does I/O, so every decision is tested without a network.
 
 mod change;
+mod outputs;
 mod plan;
 pub mod policy_doc;
 mod refs;
@@ -13,15 +14,18 @@ pub mod regions;
 mod registry;
 mod render;
 pub mod resources;
+mod saved;
 
 pub use change::{Action, Chain, Change, FieldDiff, Kept, Kind, Phase};
+pub use outputs::{outputs, Output, StackOutputs};
 pub use plan::{
-    plan, plan_destroy, plan_files, Mode, PhaseSteps, Plan, PlanError, PlanOptions, Planner,
-    Suggest, Summary, PLAN_FORMAT_VERSION,
+    guard_refusal, plan, plan_destroy, plan_files, Mode, PhaseSteps, Plan, PlanError, PlanOptions,
+    Planner, Suggest, Summary, PLAN_FORMAT_VERSION,
 };
 pub use refs::{ArnRef, Created, Outputs, Unresolved};
 pub use registry::{DesiredState, GuardrailUse, Inputs, KindPlanner, ObservedState, Step, KINDS};
 pub use render::render_plan;
+pub use saved::{digest, Fingerprint, SavedAccount, SavedPlan, SavedSummary};
 
 // The state of each kind under the names the layers around the plan use.
 pub use resources::bucket::{

@@ -110,35 +110,46 @@ impl Plan {
     }
 }
 
-/// How to spell a suggested command so that it goes where the user's did: the same
-/// `--local` (or `--endpoint-url`), `--config`, `--out`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// How to spell a suggested command so that it goes where the user's did: the same program
+/// (`cargo xtask`, `librechat-bedrock`, `cargo xtask bedrock`), the same `--local` (or
+/// `--endpoint-url`), `--config`, `--out`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggest {
+    /// How the user runs this tool.
+    program: String,
     /// Where AWS is: `--local`, `--endpoint-url URL`.
     endpoint: String,
     /// Where the files are: `--config PATH`, `--out DIR`.
     files: String,
 }
 
+impl Default for Suggest {
+    fn default() -> Self {
+        Suggest::new("cargo xtask", &[], &[])
+    }
+}
+
 impl Suggest {
-    /// The flags as the user gave them, e.g. `["--local"]` and `["--config x.toml"]`.
-    pub fn new(endpoint: &[String], files: &[String]) -> Self {
+    /// The program as the user runs it, and the flags as the user gave them, e.g.
+    /// `["--local"]` and `["--config x.toml"]`.
+    pub fn new(program: &str, endpoint: &[String], files: &[String]) -> Self {
         let joined = |flags: &[String]| flags.iter().map(|f| format!(" {f}")).collect();
         Suggest {
+            program: program.to_string(),
             endpoint: joined(endpoint),
             files: joined(files),
         }
     }
 
-    /// `cargo xtask <args> <the user's flags>`.
+    /// `<program> <args> <the user's flags>`.
     pub fn command(&self, args: &str) -> String {
-        format!("cargo xtask {args}{}{}", self.endpoint, self.files)
+        format!("{} {args}{}{}", self.program, self.endpoint, self.files)
     }
 
     /// The same for a command that calls no AWS (`generate --offline`): without the
     /// endpoint flags, which it refuses.
     pub fn offline(&self, args: &str) -> String {
-        format!("cargo xtask {args}{}", self.files)
+        format!("{} {args}{}", self.program, self.files)
     }
 }
 
@@ -366,15 +377,29 @@ impl Planner<'_> {
 }
 
 fn check_account(desired: &DesiredState, observed: &ObservedState) -> Result<(), PlanError> {
-    match &desired.account_guard {
-        Some(guard) if *guard != observed.account_id => Err(PlanError {
-            problems: vec![format!(
-                "the credentials are for account {}, but [stack] account_id is {guard}: nothing was read further and nothing was changed\n  help: use credentials for account {guard} (AWS_PROFILE), or change account_id if this account is the right one",
-                observed.account_id
-            )],
+    match guard_refusal(&desired.account_guard, &observed.account_id) {
+        Some(problem) => Err(PlanError {
+            problems: vec![problem],
         }),
-        _ => Ok(()),
+        None => Ok(()),
     }
+}
+
+/// Why the account guard (`[stack] account_id`, one account or a list) refuses `account`,
+/// if it does.
+pub fn guard_refusal(guard: &[String], account: &str) -> Option<String> {
+    if guard.is_empty() || guard.iter().any(|g| g == account) {
+        return None;
+    }
+    Some(match guard {
+        [one] => format!(
+            "the credentials are for account {account}, but [stack] account_id is {one}: nothing was read further and nothing was changed\n  help: use credentials for account {one} (AWS_PROFILE, --assume-role), or change account_id if this account is the right one"
+        ),
+        many => format!(
+            "the credentials are for account {account}, which [stack] account_id does not list ({}): nothing was read further and nothing was changed\n  help: use credentials for one of them (AWS_PROFILE, --assume-role), or add {account} to account_id if it is one of this stack's",
+            many.join(", ")
+        ),
+    })
 }
 
 fn walk(

@@ -1,6 +1,6 @@
 //! The one list of resource kinds. A kind is a module of `resources/` (its desired and
 //! observed state, its steps, how it plans and how it is destroyed) and a line in each of
-//! the four lists below; nothing else in the crate names it.
+//! the lists below; nothing else in the crate names it.
 
 use crate::change::Kind;
 use crate::plan::Planner;
@@ -17,6 +17,8 @@ pub struct KindPlanner {
     pub kind: Kind,
     pub plan: fn(&mut Planner),
     pub destroy: fn(&mut Planner),
+    /// What `outputs` shows of it: its ARNs and names, when it exists and is this stack's.
+    pub outputs: fn(&DesiredState, &ObservedState, &mut crate::outputs::StackOutputs),
 }
 
 pub const KINDS: &[KindPlanner] = &[
@@ -39,8 +41,8 @@ pub struct DesiredState {
     pub stack: String,
     pub region: String,
     pub account_id: String,
-    /// The spec's account guard, if set.
-    pub account_guard: Option<String>,
+    /// The spec's account guard: the accounts it may touch (none: any).
+    pub account_guard: Vec<String>,
     pub managed_tags: BTreeMap<String, String>,
     /// False (`[logging] managed = false`): the log group, bucket, role and logging
     /// configuration are another stack's or team's; their kinds plan nothing.
@@ -198,7 +200,7 @@ impl DesiredState {
             stack: spec.stack.name.clone(),
             region: spec.stack.region.clone(),
             account_id: account_id.to_string(),
-            account_guard: spec.stack.account_id.clone(),
+            account_guard: spec.stack.account_ids.clone(),
             managed_tags: spec.managed_tags(),
             logging_managed: spec.logging.managed,
             logging_to_cloudwatch: spec.logging.to_cloudwatch(),

@@ -104,8 +104,9 @@ pub struct Topic {
 pub struct Stack {
     pub name: String,
     pub region: String,
-    /// Optional guard: refuse to touch any other account.
-    pub account_id: Option<String>,
+    /// Optional guard: refuse to touch any other account. `account_id = "..."`, or a list
+    /// for a stack deployed to several accounts (`--assume-role`).
+    pub account_ids: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -197,12 +198,13 @@ pub enum GuardrailTarget {
 }
 
 impl Spec {
-    /// The account to render for: the spec's guard when set, else the all-zero placeholder.
+    /// The account to render for: the spec's guard when it names one account, else the
+    /// all-zero placeholder.
     pub fn account_or_placeholder(&self) -> &str {
-        self.stack
-            .account_id
-            .as_deref()
-            .unwrap_or(ACCOUNT_PLACEHOLDER)
+        match self.stack.account_ids.as_slice() {
+            [one] => one,
+            _ => ACCOUNT_PLACEHOLDER,
+        }
     }
 
     /// The bucket name with `{account_id}` and `{region}` substituted.

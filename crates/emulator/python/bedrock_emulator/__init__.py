@@ -7,6 +7,8 @@ botocore service model and AWS do.
   answers for log groups and buckets as AWS does (profiles.py, "Resource Groups Tagging API").
 - PutModelInvocationLoggingConfiguration checks what AWS checks: the log group, the role, its
   trust policy and permissions, the bucket.
+- STS AssumeRole issues credentials only for a role that exists and trusts the caller
+  (sts_fidelity.py); other accounts are Organizations members with OrganizationAccountAccessRole.
 - A control API under /_emulator/ for latency, fault injection and IAM propagation delay.
 
 Everything is loaded into moto's own server process, so it shares moto's accounts, regions and

@@ -16,7 +16,7 @@ import time
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
-from . import access, catalog, controls, cost, guardrails, logging_config, profiles, runtime, s3_fidelity, server, tls
+from . import access, catalog, controls, cost, guardrails, logging_config, profiles, runtime, s3_fidelity, server, sts_fidelity, tls
 
 
 def main(argv=None) -> None:
@@ -54,6 +54,7 @@ def main(argv=None) -> None:
     profiles.install_resource_groups_tagging()
     logging_config.install()
     s3_fidelity.install()
+    sts_fidelity.install()
     runtime.install()
     guardrails.install()
     access.install()

@@ -4,8 +4,10 @@
 //! logs. It holds data: destroy keeps it unless `--delete-data`.
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::{value_of, Planner};
 use crate::policy_doc;
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -21,6 +23,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 /// The bucket lifecycle rule this tool owns: large payloads expire with the log events that
@@ -363,4 +366,24 @@ fn destroy(p: &mut Planner) {
     let delete = Step::EmptyAndDeleteBucket { name: name.clone() };
     let what = ("the large payloads", "every object in it");
     p.destroy_data(KIND, &name, &o.tags, what, delete.into());
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    if !d.logging_managed {
+        return;
+    }
+    let b = &d.bucket;
+    let partition = d.log_group.arn.split(':').nth(1).unwrap_or("aws");
+    let output = match &o.bucket {
+        Observed::Present(live) if d.owns(&live.tags) => Some(
+            Output::new(
+                KIND.id,
+                &b.name,
+                Some(&format!("arn:{partition}:s3:::{}", b.name)),
+            )
+            .with("region", &b.region),
+        ),
+        _ => None,
+    };
+    out.found(&KIND, &b.name, output);
 }

@@ -21,6 +21,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs: crate::outputs::none,
 };
 
 /// The keys to activate.

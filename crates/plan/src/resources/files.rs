@@ -24,6 +24,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs: crate::outputs::none,
 };
 
 /// What a masked `.env` value reads as.

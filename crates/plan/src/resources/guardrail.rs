@@ -4,8 +4,10 @@
 //! guardrail is deleted. Compared field by field through [`Policy`], the spec's terms.
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
 use crate::refs::ArnRef;
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -29,6 +31,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -440,4 +443,21 @@ pub fn after(pl: &Planner, name: &str) -> Option<(ArnRef, ArnRef)> {
         ArnRef::Known(o?.latest.as_ref()?.0.clone())
     };
     Some((arn, version))
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    for g in &d.guardrails {
+        let live = o
+            .guardrails
+            .iter()
+            .find(|l| l.name == g.name && d.owns(&l.tags));
+        let output = live.map(|l| {
+            let output = Output::new(KIND.id, &g.name, Some(&l.arn)).with("id", &l.id);
+            match &l.latest {
+                Some((version, _)) => output.with("version", version),
+                None => output,
+            }
+        });
+        out.found(&KIND, &g.name, output);
+    }
 }

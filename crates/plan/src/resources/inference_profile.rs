@@ -4,8 +4,10 @@
 //! ARN, which `.env` and LibreChat's policy follow).
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
 use crate::registry::{DesiredState, Inputs, KindPlanner};
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -21,6 +23,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -384,4 +387,19 @@ pub fn arns_after(pl: &Planner) -> Vec<(Desired, Option<crate::refs::ArnRef>)> {
             (p.clone(), arn)
         })
         .collect()
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    for p in &d.profiles {
+        let live = o
+            .profiles
+            .iter()
+            .find(|l| l.name == p.name && d.owns(&l.tags));
+        let output = live.map(|l| {
+            Output::new(KIND.id, &p.name, Some(&l.arn))
+                .with("model", &p.model)
+                .with("env", &p.env)
+        });
+        out.found(&KIND, &p.name, output);
+    }
 }

@@ -2,7 +2,9 @@
 //! keeps it unless `--delete-data`.
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::{value_of, Planner};
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
 use serde::Serialize;
 use serde_json::Value;
@@ -18,6 +20,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -176,4 +179,14 @@ fn destroy(p: &mut Planner) {
         ("the invocation logs", "every log event in it"),
         delete.into(),
     );
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    if !d.logging_managed || !d.logging_to_cloudwatch {
+        return;
+    }
+    let g = &d.log_group;
+    let live = o.log_group.as_ref().filter(|l| d.owns(&l.tags));
+    let output = live.map(|_| Output::new(KIND.id, &g.name, Some(&g.arn)));
+    out.found(&KIND, &g.name, output);
 }

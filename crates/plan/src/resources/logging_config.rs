@@ -3,7 +3,9 @@
 //! any other alone.
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -18,6 +20,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 /// The parts of a logging configuration this tool manages, in one comparable shape: what the
@@ -233,4 +236,31 @@ fn destroy(p: &mut Planner) {
         let reason = format!("not this stack's: it points at {}", destinations(&o));
         p.keep(KIND, &name, reason);
     }
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    if !d.logging_managed {
+        return;
+    }
+    // The account's configuration is the stack's when it is what the spec asks for.
+    let ours = o.logging.as_ref().filter(|l| {
+        l.log_group == d.logging.log_group
+            && l.role_arn == d.logging.role_arn
+            && l.s3_destination == d.logging.s3_destination
+    });
+    let output = ours.map(|l| {
+        let mut output = Output::new(KIND.id, &d.region, None);
+        for (key, value) in [
+            ("log_group", &l.log_group),
+            ("role_arn", &l.role_arn),
+            ("large_data_bucket", &l.large_data_bucket),
+            ("s3_destination", &l.s3_destination),
+        ] {
+            if let Some(v) = value {
+                output = output.with(key, v);
+            }
+        }
+        output
+    });
+    out.found(&KIND, &d.region, output);
 }

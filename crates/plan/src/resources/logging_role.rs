@@ -4,9 +4,11 @@
 //! documents are the union of each region's rendering, and destroy keeps it for them.
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
 use crate::policy_doc;
 use crate::regions;
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
 use crate::resources::logging_config::LoggingSettings;
 use serde::Serialize;
@@ -23,6 +25,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -437,4 +440,14 @@ fn release(p: &mut Planner, phase: Phase, reason: &str) {
     }));
     steps.push(Step::DeleteRole { name: role.clone() }.into());
     p.delete(KIND, &role, reason, vec![], vec![Chain { phase, steps }]);
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    if !d.logging_managed || !d.logging_to_cloudwatch {
+        return;
+    }
+    let r = &d.role;
+    let live = o.role.as_ref().filter(|l| d.owns(&l.tags));
+    let output = live.map(|l| Output::new(KIND.id, &r.name, Some(&l.arn)));
+    out.found(&KIND, &r.name, output);
 }

@@ -26,6 +26,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs: crate::outputs::none,
 };
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]

@@ -10,8 +10,10 @@
 //! (a metric that does not exist adds nothing).
 
 use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
 use crate::refs::{ArnRef, Outputs};
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
 use crate::resources::inference_profile;
 use serde::Serialize;
@@ -28,6 +30,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 pub const NAMESPACE: &str = "AWS/Bedrock";
@@ -629,4 +632,45 @@ fn destroy(p: &mut Planner) {
 /// The ARN references of a step resolved: the dashboard's body, an alarm's definition.
 pub fn resolve_body(body: &Dashboard, outputs: &Outputs) -> Result<Value, String> {
     body.body(&|r| outputs.resolve(r).map_err(|e| e.to_string()))
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    let m = &d.monitoring;
+    let partition = d.log_group.arn.split(':').nth(1).unwrap_or("aws");
+    if m.dashboard {
+        let name = m.dashboard_name();
+        let arn = format!(
+            "arn:{partition}:cloudwatch::{}:dashboard/{name}",
+            d.account_id
+        );
+        let output = o
+            .monitoring
+            .dashboard
+            .as_ref()
+            .map(|_| Output::new("dashboard", &name, Some(&arn)));
+        out.found(&KIND, &name, output);
+    }
+    for alarm in o.monitoring.alarms.iter().filter(|a| d.owns(&a.tags)) {
+        let arn = format!(
+            "arn:{partition}:cloudwatch:{}:{}:alarm:{}",
+            d.region, d.account_id, alarm.name
+        );
+        out.resources
+            .push(Output::new("alarm", &alarm.name, Some(&arn)));
+    }
+    if m.alarm_email.is_some() {
+        let name = m.topic_name();
+        let live = o.monitoring.topic.as_ref().filter(|t| d.owns(&t.tags));
+        let output = live.map(|t| Output::new("alarm_topic", &name, Some(&t.arn)));
+        out.found(&KIND, &name, output);
+    } else if let Some(arn) = &m.alarm_topic_arn {
+        out.resources.push(
+            Output::new(
+                "alarm_topic",
+                arn.rsplit(':').next().unwrap_or(arn),
+                Some(arn),
+            )
+            .with("owner", "yours ([monitoring] alarm_topic_arn)"),
+        );
+    }
 }

@@ -4,9 +4,11 @@
 //! holds typed references, rendered once apply knows them.
 
 use crate::change::{Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
 use crate::policy_doc;
 use crate::refs::{ArnRef, Outputs};
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{GuardrailUse, KindPlanner};
 use crate::resources::{inference_profile, logging_role};
 use serde::{Serialize, Serializer};
@@ -23,6 +25,7 @@ pub const PLANNER: KindPlanner = KindPlanner {
     kind: KIND,
     plan,
     destroy,
+    outputs,
 };
 
 /// The name earlier versions gave the policy, for every region at once.
@@ -328,4 +331,24 @@ fn destroy(pl: &mut Planner) {
         names.join(", ")
     );
     pl.delete(KIND, &role, &reason, vec![], steps);
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    let Some(rt) = &d.runtime else {
+        return;
+    };
+    let partition = d.log_group.arn.split(':').nth(1).unwrap_or("aws");
+    let live = o.runtime_role.as_ref().filter(|l| l.policy.is_some());
+    let output = live.map(|_| {
+        Output::new(
+            KIND.id,
+            &rt.policy,
+            Some(&format!(
+                "arn:{partition}:iam::{}:role/{}",
+                d.account_id, rt.role
+            )),
+        )
+        .with("role", &rt.role)
+    });
+    out.found(&KIND, &rt.policy, output);
 }

@@ -91,7 +91,10 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
     let bucket_region = bucket_region.as_deref().unwrap_or("us-east-1");
     let account = stack
         .as_ref()
-        .and_then(|s| s.account_id.clone())
+        .and_then(|s| match s.account_ids.as_slice() {
+            [one] => Some(one.clone()),
+            _ => None,
+        })
         .unwrap_or_else(|| crate::ACCOUNT_PLACEHOLDER.into());
 
     let logging = match top.table(cx, "logging") {

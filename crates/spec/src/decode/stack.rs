@@ -15,33 +15,65 @@ pub(super) fn decode_stack(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Sta
     let region_ok = region
         .as_ref()
         .is_some_and(|(r, span)| cx.rule("stack.region", span, rules::region(r)));
-    let account_id = match t.lookup(cx, "account_id") {
-        None => Some(None),
+    let account_ids = match t.lookup(cx, "account_id") {
+        None => Some(Vec::new()),
         Some(v) => match v.get_ref() {
             DeValue::String(s) => cx
                 .rule("stack.account_id", &v.span(), rules::account_id(s))
-                .then(|| Some(s.to_string())),
+                .then(|| vec![s.to_string()]),
             DeValue::Integer(i) => {
-                cx.error(
-                    "stack.account_id",
-                    v.span(),
-                    problem(
-                        "expected a string, found an integer",
-                        format!(
-                            "quote it, so that leading zeros survive: account_id = \"{:0>12}\"",
-                            i.as_str()
-                        ),
-                    ),
-                );
+                quote_account(cx, "stack.account_id", v.span(), i.as_str());
                 None
+            }
+            DeValue::Array(items) if !items.is_empty() => {
+                let mut ids = Vec::new();
+                let mut ok = true;
+                for (n, item) in items.iter().enumerate() {
+                    let path = format!("stack.account_id[{}]", n + 1);
+                    match item.get_ref() {
+                        DeValue::String(s) => {
+                            if ids.contains(&s.to_string()) {
+                                cx.error(
+                                    &path,
+                                    item.span(),
+                                    problem(
+                                        format!("account {s} is listed twice"),
+                                        "list each account once",
+                                    ),
+                                );
+                                ok = false;
+                            } else if cx.rule(&path, &item.span(), rules::account_id(s)) {
+                                ids.push(s.to_string());
+                            } else {
+                                ok = false;
+                            }
+                        }
+                        DeValue::Integer(i) => {
+                            quote_account(cx, &path, item.span(), i.as_str());
+                            ok = false;
+                        }
+                        _ => {
+                            cx.error(
+                                &path,
+                                item.span(),
+                                problem(
+                                    "expected an account id string",
+                                    "write account_id = [\"111111111111\", \"222222222222\"]",
+                                ),
+                            );
+                            ok = false;
+                        }
+                    }
+                }
+                ok.then_some(ids)
             }
             _ => {
                 t.wrong_type(
                     cx,
                     "account_id",
                     v,
-                    "a string",
-                    "write account_id = \"123456789012\"",
+                    "a string, or a non-empty list of strings",
+                    "write account_id = \"123456789012\", or a list for several accounts",
                 );
                 None
             }
@@ -53,6 +85,18 @@ pub(super) fn decode_stack(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Sta
     Some(Stack {
         name: name?.0,
         region: region?.0,
-        account_id: account_id?,
+        account_ids: account_ids?,
     })
+}
+
+/// An account id written as a number: quoting keeps its leading zeros.
+fn quote_account(cx: &mut Cx, path: &str, span: std::ops::Range<usize>, digits: &str) {
+    cx.error(
+        path,
+        span,
+        problem(
+            "expected a string, found an integer",
+            format!("quote it, so that leading zeros survive: account_id = \"{digits:0>12}\""),
+        ),
+    );
 }

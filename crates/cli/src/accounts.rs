@@ -1,0 +1,342 @@
+//! Many accounts: `--assume-role ARN`, repeatable. Every stack command then runs once per
+//! account, concurrently with a bound (`--parallel`), each account's output kept together,
+//! then one summary (account, changes, result); the exit code is the worst of them.
+//! With no `--assume-role`, the one run prints as it goes, as it always has.
+
+use crate::output::{note, out, Exit};
+use bedrock_engine::Error;
+use std::fmt::Display;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// One account a command runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The role assumed into it; None: the credentials as they are.
+    pub role: Option<String>,
+    /// The account the role's ARN names.
+    pub account: Option<String>,
+}
+
+impl Target {
+    /// How the summary and the output blocks name it.
+    pub fn label(&self) -> String {
+        match (&self.account, &self.role) {
+            (Some(account), Some(role)) => format!("account {account} ({role})"),
+            _ => "the current credentials".to_string(),
+        }
+    }
+}
+
+/// The account a role ARN names: `arn:<partition>:iam::<12 digits>:role/<path/name>`.
+pub fn role_account(arn: &str) -> Result<String, Error> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let valid = parts.len() == 6
+        && parts[0] == "arn"
+        && !parts[1].is_empty()
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].bytes().all(|b| b.is_ascii_digit())
+        && parts[5]
+            .strip_prefix("role/")
+            .is_some_and(|name| !name.is_empty() && !name.ends_with('/'));
+    if valid {
+        return Ok(parts[4].to_string());
+    }
+    let shown: String = arn.chars().take(120).collect();
+    Err(Error::other(
+        format!("--assume-role {shown:?} is not an IAM role ARN; nothing was called"),
+        "write it as arn:aws:iam::111111111111:role/NAME (the role in the account to work in)",
+    ))
+}
+
+/// The accounts of `roles` (all of them checked before any call), or the current
+/// credentials alone.
+pub fn targets(roles: &[String]) -> Result<Vec<Target>, Error> {
+    if roles.is_empty() {
+        return Ok(vec![Target {
+            role: None,
+            account: None,
+        }]);
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    for role in roles {
+        let account = role_account(role)?;
+        if let Some(same) = targets
+            .iter()
+            .find(|t| t.account.as_deref() == Some(&account))
+        {
+            return Err(Error::other(
+                format!(
+                    "--assume-role names account {account} twice ({} and {role}); nothing was called",
+                    same.role.as_deref().unwrap_or_default()
+                ),
+                "give one role per account: each account runs once",
+            ));
+        }
+        targets.push(Target {
+            role: Some(role.clone()),
+            account: Some(account),
+        });
+    }
+    Ok(targets)
+}
+
+/// Where one account's output goes: straight out (one account), or kept for its block
+/// (several), with its notes prefixed by the account as they happen.
+pub struct Sink {
+    prefix: Option<String>,
+    kept: Option<Mutex<String>>,
+}
+
+impl Sink {
+    pub fn direct() -> Self {
+        Sink {
+            prefix: None,
+            kept: None,
+        }
+    }
+
+    fn kept(target: &Target) -> Self {
+        Sink {
+            prefix: target.account.clone(),
+            kept: Some(Mutex::new(String::new())),
+        }
+    }
+
+    /// What the command prints on stdout.
+    pub fn out(&self, text: impl Display) {
+        match &self.kept {
+            Some(kept) => {
+                if let Ok(mut k) = kept.lock() {
+                    k.push_str(&text.to_string());
+                }
+            }
+            None => out(text),
+        }
+    }
+
+    /// A line for stderr (progress, notes), now.
+    pub fn note(&self, text: impl Display) {
+        match &self.prefix {
+            Some(account) => {
+                for line in text.to_string().lines() {
+                    note(format!("[{account}] {line}"));
+                }
+            }
+            None => note(text),
+        }
+    }
+
+    /// Whether output is kept per account (several accounts).
+    pub fn is_kept(&self) -> bool {
+        self.kept.is_some()
+    }
+
+    fn take(&self) -> String {
+        self.kept
+            .as_ref()
+            .and_then(|k| k.lock().ok().map(|mut k| std::mem::take(&mut *k)))
+            .unwrap_or_default()
+    }
+}
+
+/// How one account's run ended.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub exit: Exit,
+    /// What it found or did, in a few words ("2 to add, 1 to change", "no drift").
+    pub changes: String,
+}
+
+impl Outcome {
+    pub fn new(exit: Exit, changes: impl Into<String>) -> Self {
+        Outcome {
+            exit,
+            changes: changes.into(),
+        }
+    }
+}
+
+/// The worse of two exit codes: an error over changes over success.
+pub fn worst(a: Exit, b: Exit) -> Exit {
+    let rank = |e: Exit| match e {
+        Exit::Success => 0,
+        Exit::Changes => 1,
+        Exit::Error => 2,
+    };
+    if rank(b) > rank(a) {
+        b
+    } else {
+        a
+    }
+}
+
+/// One account's result, and (several accounts, `--json`) the JSON it printed.
+pub type Ran<T> = (Result<T, Error>, String);
+
+/// Run `body` for each target, at most `parallel` at once; results in the targets' order.
+/// Unless `several`, the one target runs here, printing as it goes; with `several`, each
+/// keeps its output, printed as a block when the account is done, or with `json` returned
+/// for one document.
+pub fn each<T: Send>(
+    targets: &[Target],
+    several: bool,
+    parallel: usize,
+    json: bool,
+    body: impl Fn(usize, &Target, &Sink) -> Result<T, Error> + Sync,
+) -> Vec<Ran<T>> {
+    match (targets, several) {
+        ([], _) => return Vec::new(),
+        ([one], false) => return vec![(body(0, one, &Sink::direct()), String::new())],
+        _ => {}
+    }
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Ran<T>>>> = Mutex::new(targets.iter().map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..parallel.clamp(1, targets.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(target) = targets.get(i) else {
+                    break;
+                };
+                let sink = Sink::kept(target);
+                let result = body(i, target, &sink);
+                let mut text = sink.take();
+                if !json {
+                    print_block(target, &text, result.as_ref().err());
+                    text.clear();
+                }
+                if let Ok(mut r) = results.lock() {
+                    r[i] = Some((result, text));
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|r| r.unwrap_or((Err(Error::Reported), String::new())))
+        .collect()
+}
+
+/// One account's output, whole: a header, what it printed, its error.
+fn print_block(target: &Target, text: &str, error: Option<&Error>) {
+    let mut block = format!("\n=== {} ===\n{text}", target.label());
+    if !block.ends_with('\n') {
+        block.push('\n');
+    }
+    if let Some(e) = error {
+        if !matches!(e, Error::Reported) {
+            block.push_str(&format!("error: {e}\n"));
+        }
+    }
+    out(block);
+}
+
+/// The summary of a run over several accounts, and its exit code (the worst).
+pub fn summary(targets: &[Target], rows: &[(Exit, String, String)]) -> (String, Exit) {
+    let mut exit = Exit::Success;
+    let width = rows
+        .iter()
+        .map(|(_, changes, _)| changes.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("changes".len());
+    let mut text = format!(
+        "\nSummary: {} accounts\n  {:<12}  {:<width$}  result\n",
+        targets.len(),
+        "account",
+        "changes"
+    );
+    for (target, (code, changes, result)) in targets.iter().zip(rows) {
+        exit = worst(exit, *code);
+        text.push_str(&format!(
+            "  {:<12}  {:<width$}  {result}\n",
+            target.account.as_deref().unwrap_or("-"),
+            changes
+        ));
+    }
+    (text, exit)
+}
+
+/// The first line of an error, for the summary's result column.
+pub fn first_line(e: &Error) -> String {
+    let text = e.to_string();
+    let line = text.lines().next().unwrap_or_default();
+    let short: String = line.chars().take(100).collect();
+    if short.len() < line.len() {
+        format!("error: {short}...")
+    } else {
+        format!("error: {short}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_arns_name_their_account_and_anything_else_is_refused() {
+        assert_eq!(
+            role_account("arn:aws:iam::111111111111:role/Provisioner").unwrap(),
+            "111111111111"
+        );
+        assert_eq!(
+            role_account("arn:aws-us-gov:iam::222222222222:role/path/to/R").unwrap(),
+            "222222222222"
+        );
+        for bad in [
+            "111111111111",
+            "arn:aws:iam::11111111111:role/R",
+            "arn:aws:iam::111111111111:user/R",
+            "arn:aws:sts::111111111111:role/R",
+            "arn:aws:iam::111111111111:role/",
+            "arn:aws:iam:us-east-1:111111111111:role/R",
+        ] {
+            let e = role_account(bad).unwrap_err().to_string();
+            assert!(e.contains("is not an IAM role ARN"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn one_role_per_account() {
+        let e = targets(&[
+            "arn:aws:iam::111111111111:role/A".into(),
+            "arn:aws:iam::111111111111:role/B".into(),
+        ])
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("names account 111111111111 twice"),
+            "{e}"
+        );
+        assert_eq!(targets(&[]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_worst_exit_code_wins() {
+        assert_eq!(worst(Exit::Success, Exit::Changes), Exit::Changes);
+        assert_eq!(worst(Exit::Error, Exit::Changes), Exit::Error);
+        assert_eq!(worst(Exit::Changes, Exit::Success), Exit::Changes);
+        let t = targets(&[
+            "arn:aws:iam::111111111111:role/A".into(),
+            "arn:aws:iam::222222222222:role/A".into(),
+        ])
+        .unwrap();
+        let (text, exit) = summary(
+            &t,
+            &[
+                (Exit::Changes, "2 to add".into(), "planned".into()),
+                (Exit::Error, "-".into(), "error: denied".into()),
+            ],
+        );
+        assert_eq!(exit, Exit::Error);
+        assert!(text.contains("111111111111  2 to add  planned"), "{text}");
+        assert!(
+            text.contains("222222222222  -         error: denied"),
+            "{text}"
+        );
+    }
+}

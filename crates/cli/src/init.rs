@@ -1,0 +1,349 @@
+//! `init [--xtask]`: set up an existing repository: a commented `bedrock.toml`, `.env` in
+//! `.gitignore`, the drift workflow; with `--xtask`, an xtask crate and the `cargo xtask`
+//! alias. It never overwrites: an existing file is reported and left alone.
+
+use crate::output::{note, out, Exit};
+use bedrock_engine::Error;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+const SPEC: &str = include_str!("../templates/bedrock.toml");
+const WORKFLOW: &str = include_str!("../templates/drift.yml");
+const XTASK_MANIFEST: &str = include_str!("../templates/xtask-Cargo.toml");
+const XTASK_MAIN: &str = include_str!("../templates/xtask-main.rs");
+const CARGO_CONFIG: &str = include_str!("../templates/cargo-config.toml");
+
+/// Where the project's sources are, for a dependency by git (`--dependency-git`).
+const REPOSITORY: &str = env!("CARGO_PKG_REPOSITORY");
+/// The package a user's xtask crate depends on.
+const PACKAGE: &str = "librechat-bedrock";
+
+/// Set up this repository: bedrock.toml, .env in .gitignore, the drift workflow.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// The repository's root.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// Also write an xtask crate and the `cargo xtask` alias, so that `cargo xtask bedrock
+    /// <command>` runs this tool in the repository.
+    #[arg(long)]
+    pub xtask: bool,
+    /// With --xtask: depend on the tool at this path (this project's checkout, or its
+    /// crates/librechat-bedrock) instead of by git.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "xtask",
+        conflicts_with = "dependency_git"
+    )]
+    pub dependency_path: Option<PathBuf>,
+    /// With --xtask: depend on the tool from this git repository.
+    #[arg(long, value_name = "URL", requires = "xtask", default_value = REPOSITORY)]
+    pub dependency_git: String,
+}
+
+/// What happened to one file.
+enum Done {
+    Wrote,
+    Kept,
+    Added(Vec<String>),
+    Current,
+}
+
+impl InitArgs {
+    pub fn run(self) -> Result<Exit, Error> {
+        let root = &self.dir;
+        if !root.is_dir() {
+            return Err(Error::other(
+                format!("{} is not a directory; nothing was written", root.display()),
+                "run init in your repository's root, or name it with --dir",
+            ));
+        }
+        // Everything is decided before anything is written: a bad --dependency-path writes
+        // nothing.
+        let dependency = if self.xtask {
+            Some(self.dependency(root)?)
+        } else {
+            None
+        };
+        let program = crate::program();
+        let generator = format!("{program} init");
+        let region = region();
+        let command = if self.xtask {
+            "cargo xtask bedrock".to_string()
+        } else {
+            PACKAGE.to_string()
+        };
+        let install = if self.xtask {
+            String::new()
+        } else {
+            format!(
+                "      - name: Install {PACKAGE}\n        run: cargo install --locked --git {} {PACKAGE}\n",
+                self.dependency_git
+            )
+        };
+        let mut files: Vec<(PathBuf, String)> = vec![
+            (
+                root.join("bedrock.toml"),
+                SPEC.replace("{{generator}}", &generator)
+                    .replace("{{region}}", &region),
+            ),
+            (
+                root.join(".github/workflows/bedrock-drift.yml"),
+                WORKFLOW
+                    .replace("{{install}}\n", &install)
+                    .replace("{{generator}}", &generator)
+                    .replace("{{command}}", &command),
+            ),
+        ];
+        let mut ignored = vec![".env", "policies/librechat-invoke.rendered.json"];
+        if let Some(dependency) = &dependency {
+            files.push((
+                root.join("xtask/Cargo.toml"),
+                XTASK_MANIFEST.replace("{{dependency}}", dependency),
+            ));
+            files.push((root.join("xtask/src/main.rs"), XTASK_MAIN.to_string()));
+            ignored.push("/xtask/target");
+        }
+        let mut report = Vec::new();
+        for (path, text) in &files {
+            report.push((path.clone(), write_new(path, text)?));
+        }
+        report.push((root.join(".gitignore"), ignore(root, &ignored)?));
+        if self.xtask {
+            report.push((root.join(".cargo/config.toml"), alias(root)?));
+        }
+        for (path, done) in &report {
+            let shown = path.strip_prefix(".").unwrap_or(path).display();
+            match done {
+                Done::Wrote => out(format_args!("wrote    {shown}\n")),
+                Done::Kept => out(format_args!(
+                    "kept     {shown} (it exists: left as it is)\n"
+                )),
+                Done::Added(lines) => {
+                    out(format_args!("added    {} to {shown}\n", lines.join(", ")))
+                }
+                Done::Current => out(format_args!("current  {shown}\n")),
+            }
+        }
+        if !root.join(".git").exists() {
+            note(format!(
+                "note: {} is not the root of a git repository (no .git): the workflow and .gitignore take effect once it is",
+                root.display()
+            ));
+        }
+        let run = if self.xtask {
+            "cargo xtask bedrock"
+        } else {
+            program
+        };
+        let wrote_spec = matches!(report.first(), Some((_, Done::Wrote)));
+        let edit = if wrote_spec {
+            format!("edit bedrock.toml (region {region})")
+        } else {
+            "edit bedrock.toml".to_string()
+        };
+        out(format_args!(
+            "\nNext: {edit}, then\n  {run} validate          checks it, without AWS\n  {run} apply --local     tries it on the embedded AWS emulator\n  {run} plan              shows what it would change in your account\n"
+        ));
+        if report
+            .iter()
+            .any(|(p, d)| matches!(d, Done::Kept) && p.ends_with(".cargo/config.toml"))
+        {
+            note(
+                "note: .cargo/config.toml exists and has no xtask alias: add\n  [alias]\n  xtask = \"run --manifest-path xtask/Cargo.toml --\"",
+            );
+        }
+        Ok(Exit::Success)
+    }
+
+    /// The xtask crate's dependency line.
+    fn dependency(&self, root: &Path) -> Result<String, Error> {
+        let Some(path) = &self.dependency_path else {
+            return Ok(format!(
+                "{PACKAGE} = {{ git = \"{}\" }}",
+                self.dependency_git
+            ));
+        };
+        let crate_dir = [path.clone(), path.join("crates").join(PACKAGE)]
+            .into_iter()
+            .find(|dir| {
+                std::fs::read_to_string(dir.join("Cargo.toml"))
+                    .is_ok_and(|m| m.lines().any(|l| l.trim() == format!("name = \"{PACKAGE}\"")))
+            })
+            .ok_or_else(|| {
+                Error::other(
+                    format!(
+                        "--dependency-path {}: no {PACKAGE} crate there, nor in its crates/{PACKAGE}; nothing was written",
+                        path.display()
+                    ),
+                    "name a checkout of this project, or its crates/librechat-bedrock",
+                )
+            })?;
+        let absolute = crate_dir
+            .canonicalize()
+            .or_else(|_| std::path::absolute(&crate_dir))
+            .unwrap_or(crate_dir);
+        let root = root
+            .canonicalize()
+            .or_else(|_| std::path::absolute(root))
+            .unwrap_or_else(|_| root.to_path_buf());
+        // Inside the repository, relative to xtask/ (the repository moves with it); outside,
+        // absolute.
+        let shown = if absolute.starts_with(&root) {
+            relative(&absolute, &root.join("xtask")).unwrap_or(absolute)
+        } else {
+            absolute
+        };
+        let shown = shown.display().to_string().replace('\\', "/");
+        Ok(format!("{PACKAGE} = {{ path = {shown:?} }}"))
+    }
+}
+
+/// The region for the new spec: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1.
+fn region() -> String {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .iter()
+        .filter_map(|v| std::env::var(v).ok())
+        .map(|r| r.trim().to_string())
+        .find(|r| {
+            !r.is_empty()
+                && r.len() <= 30
+                && r.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+        .unwrap_or_else(|| "us-east-1".to_string())
+}
+
+/// `to` relative to `from`, when both are absolute and share a root.
+fn relative(to: &Path, from: &Path) -> Option<PathBuf> {
+    let to: Vec<_> = to.components().collect();
+    let from: Vec<_> = from.components().collect();
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    if common == 0 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    Some(out)
+}
+
+/// Write `text` to `path` unless something is there.
+fn write_new(path: &Path, text: &str) -> Result<Done, Error> {
+    if path.exists() || path.is_symlink() {
+        return Ok(Done::Kept);
+    }
+    let fail = |e: std::io::Error| {
+        Error::other(
+            format!("cannot write {}: {e}", path.display()),
+            "check that the directory is writable",
+        )
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(fail)?;
+    }
+    // create_new: never over a file that appeared since the check.
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(fail)?;
+    file.write_all(text.as_bytes()).map_err(fail)?;
+    Ok(Done::Wrote)
+}
+
+/// Add the lines `.gitignore` lacks (at its end, the rest untouched).
+fn ignore(root: &Path, lines: &[&str]) -> Result<Done, Error> {
+    let path = root.join(".gitignore");
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(Error::other(
+                format!("cannot read {}: {e}", path.display()),
+                "check its permissions",
+            ))
+        }
+    };
+    let text = existing.clone().unwrap_or_default();
+    let has = |line: &str| {
+        let bare = line.trim_start_matches('/');
+        text.lines().any(|l| {
+            let l = l.trim();
+            l == line || l == bare || l == format!("/{bare}") || l == format!("{bare}/")
+        })
+    };
+    let missing: Vec<String> = lines
+        .iter()
+        .filter(|l| !has(l))
+        .map(|l| l.to_string())
+        .collect();
+    if missing.is_empty() {
+        return Ok(Done::Current);
+    }
+    let mut new = text.clone();
+    if !new.is_empty() && !new.ends_with('\n') {
+        new.push('\n');
+    }
+    new.push_str("# LibreChat's secrets and the tool's local files (librechat-bedrock init)\n");
+    for l in &missing {
+        new.push_str(l);
+        new.push('\n');
+    }
+    crate::output::write_atomically(&path, &new)?;
+    if existing.is_none() {
+        return Ok(Done::Wrote);
+    }
+    Ok(Done::Added(missing))
+}
+
+/// The `cargo xtask` alias in `.cargo/config.toml`: written when the file is not there; an
+/// existing file is left alone.
+fn alias(root: &Path) -> Result<Done, Error> {
+    let path = root.join(".cargo/config.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.lines().any(|l| l.trim_start().starts_with("xtask")) => Ok(Done::Current),
+        Ok(_) => Ok(Done::Kept),
+        Err(_) => write_new(&path, CARGO_CONFIG),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_written_relative_to_the_xtask_crate() {
+        assert_eq!(
+            relative(Path::new("/src/tool/crates/x"), Path::new("/repo/xtask")),
+            Some(PathBuf::from("../../src/tool/crates/x"))
+        );
+        assert_eq!(
+            relative(Path::new("/repo/vendor/x"), Path::new("/repo/xtask")),
+            Some(PathBuf::from("../vendor/x"))
+        );
+    }
+
+    #[test]
+    fn the_templates_have_no_placeholder_left_once_filled() {
+        let spec = SPEC
+            .replace("{{generator}}", "g")
+            .replace("{{region}}", "us-east-1");
+        let flow = WORKFLOW
+            .replace("{{install}}\n", "")
+            .replace("{{generator}}", "g")
+            .replace("{{command}}", "c");
+        let manifest = XTASK_MANIFEST.replace("{{dependency}}", "x = 1");
+        for text in [spec, manifest] {
+            assert!(!text.contains("{{"), "{text}");
+        }
+        // GitHub's own expressions stay: `${{ ... }}`.
+        assert!(!flow.replace("${{ ", "").contains("{{"), "{flow}");
+    }
+}

@@ -1,0 +1,265 @@
+//! Reviewed plans: `plan --save FILE` writes a plan with a fingerprint of what it was
+//! computed from; `apply --plan FILE` computes the plan again, and carries it out only when
+//! the fingerprints match, naming what changed otherwise.
+//!
+//! The fingerprint covers the spec file, every policy template (built-in ones too: another
+//! tool version may render differently), the generated files on disk, and each change of the
+//! plan (its action, reason, field differences and calls: the live state the plan acts on).
+//! Live state that changes no step of the plan (another stack's profile, say) does not make a
+//! saved plan stale: what would be carried out is still exactly what was reviewed.
+
+use crate::plan::{Mode, Plan, Summary};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+/// What the file says it is, so that any other JSON is refused for what it is.
+pub const SAVED_FORMAT: &str = "librechat-bedrock saved plan";
+/// The layout of the file; another layout is refused.
+pub const SAVED_FORMAT_VERSION: u32 = 1;
+
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What a plan was computed from, part by part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// The spec file's bytes.
+    pub spec: String,
+    /// Each policy template's text, by file name.
+    pub templates: BTreeMap<String, String>,
+    /// Each generated file as it is on disk (`absent` when it is not there), by path.
+    pub files: BTreeMap<String, String>,
+    /// Each change of the plan, by `kind name`.
+    pub changes: BTreeMap<String, String>,
+    /// This stack in other regions: what the plan found and does there.
+    pub other_regions: String,
+}
+
+impl Fingerprint {
+    /// `spec` is the spec file's bytes, `templates` (file name, text), `files` the generated
+    /// files as read from disk.
+    pub fn new(
+        spec: &[u8],
+        templates: &[(String, String)],
+        files: &BTreeMap<PathBuf, Option<String>>,
+        plan: &Plan,
+    ) -> Self {
+        Fingerprint {
+            spec: digest(spec),
+            templates: templates
+                .iter()
+                .map(|(name, text)| (name.clone(), digest(text.as_bytes())))
+                .collect(),
+            files: files
+                .iter()
+                .map(|(path, text)| {
+                    let state = text
+                        .as_ref()
+                        .map_or_else(|| "absent".to_string(), |t| digest(t.as_bytes()));
+                    (path.display().to_string(), state)
+                })
+                .collect(),
+            changes: plan
+                .changes
+                .iter()
+                .map(|c| (format!("{} {}", c.kind.label, c.name), json_digest(c)))
+                .collect(),
+            other_regions: json_digest(&plan.other_regions),
+        }
+    }
+
+    /// What differs from `saved` (this one being now), one line each, as people read it.
+    pub fn differences(&self, saved: &Fingerprint, spec_name: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        if self.spec != saved.spec {
+            lines.push(format!("the spec {spec_name} changed"));
+        }
+        lines.extend(
+            changed_keys(&saved.templates, &self.templates)
+                .map(|(name, how)| format!("the policy template {name} {how}")),
+        );
+        lines.extend(
+            changed_keys(&saved.files, &self.files)
+                .map(|(path, how)| format!("the generated file {path} {how}")),
+        );
+        for (name, how) in changed_keys(&saved.changes, &self.changes) {
+            let how = match how {
+                "appeared" => "is now in the plan",
+                "disappeared" => "is no longer in the plan",
+                _ => "is planned differently now (the live resource or the spec changed)",
+            };
+            lines.push(format!("{name} {how}"));
+        }
+        if self.other_regions != saved.other_regions {
+            lines.push("this stack in other regions changed".to_string());
+        }
+        lines
+    }
+}
+
+/// The keys whose values differ between `before` and `after`, with how.
+fn changed_keys<'a>(
+    before: &'a BTreeMap<String, String>,
+    after: &'a BTreeMap<String, String>,
+) -> impl Iterator<Item = (&'a str, &'static str)> {
+    let keys: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    keys.into_iter().filter_map(move |k| {
+        let how = match (before.get(k), after.get(k)) {
+            (Some(a), Some(b)) if a == b => return None,
+            (Some(a), Some(b)) if a == "absent" && b != "absent" => "appeared",
+            (Some(a), Some(b)) if a != "absent" && b == "absent" => "disappeared",
+            (Some(_), Some(_)) => "changed",
+            (None, Some(_)) => "appeared",
+            (Some(_), None) => "disappeared",
+            (None, None) => return None,
+        };
+        Some((k.as_str(), how))
+    })
+}
+
+/// A saved plan: what it is, what made it, and, per account, the plan with its fingerprint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedPlan {
+    pub format: String,
+    pub format_version: u32,
+    /// The version of the tool that saved it: another version may plan differently.
+    pub tool_version: String,
+    pub stack: String,
+    /// `apply` or `destroy`.
+    pub mode: String,
+    pub adopt: bool,
+    pub delete_data: bool,
+    pub accounts: Vec<SavedAccount>,
+}
+
+/// One account's plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedAccount {
+    pub account_id: String,
+    pub region: String,
+    pub fingerprint: Fingerprint,
+    pub summary: SavedSummary,
+    /// The plan as `plan --json` prints it, for people and tools to review.
+    pub plan: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSummary {
+    pub add: usize,
+    pub change: usize,
+    pub replace: usize,
+    pub destroy: usize,
+}
+
+impl From<Summary> for SavedSummary {
+    fn from(s: Summary) -> Self {
+        SavedSummary {
+            add: s.add,
+            change: s.change,
+            replace: s.replace,
+            destroy: s.destroy,
+        }
+    }
+}
+
+impl SavedPlan {
+    pub fn new(
+        stack: &str,
+        tool_version: &str,
+        mode: Mode,
+        adopt: bool,
+        delete_data: bool,
+    ) -> Self {
+        SavedPlan {
+            format: SAVED_FORMAT.to_string(),
+            format_version: SAVED_FORMAT_VERSION,
+            tool_version: tool_version.to_string(),
+            stack: stack.to_string(),
+            mode: mode_name(mode).to_string(),
+            adopt,
+            delete_data,
+            accounts: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, plan: &Plan, fingerprint: Fingerprint) {
+        self.accounts.retain(|a| a.account_id != plan.account_id);
+        self.accounts.push(SavedAccount {
+            account_id: plan.account_id.clone(),
+            region: plan.region.clone(),
+            fingerprint,
+            summary: plan.summary().into(),
+            plan: serde_json::to_value(plan).unwrap_or_default(),
+        });
+        self.accounts
+            .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    }
+
+    /// Read a saved plan from `text`, refusing what is not one, or one of another tool version
+    /// or stack, with the reason. `file` names it in the messages.
+    pub fn parse(text: &str, file: &str, tool_version: &str, stack: &str) -> Result<Self, String> {
+        let value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| format!("{file} is not a saved plan: it is not JSON ({e})"))?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(SAVED_FORMAT) {
+            return Err(format!(
+                "{file} is not a saved plan of this tool (no \"format\": \"{SAVED_FORMAT}\"); `plan --json` output cannot be applied, `plan --save FILE` writes one that can"
+            ));
+        }
+        let version = value.get("format_version").and_then(|v| v.as_u64());
+        if version != Some(u64::from(SAVED_FORMAT_VERSION)) {
+            return Err(format!(
+                "{file} is a saved plan of format version {}, this tool reads version {SAVED_FORMAT_VERSION}",
+                version.map_or_else(|| "(none)".to_string(), |v| v.to_string())
+            ));
+        }
+        let saved: SavedPlan = serde_json::from_value(value)
+            .map_err(|e| format!("{file} is a damaged saved plan: {e}"))?;
+        if saved.tool_version != tool_version {
+            return Err(format!(
+                "{file} was saved by version {} of this tool, and this is version {tool_version}: another version may plan differently",
+                saved.tool_version
+            ));
+        }
+        if saved.stack != stack {
+            return Err(format!(
+                "{file} is a plan of stack {:?}, and the spec is stack {stack:?}",
+                saved.stack
+            ));
+        }
+        if saved.mode != mode_name(Mode::Apply) && saved.mode != mode_name(Mode::Destroy) {
+            return Err(format!("{file} has an unknown mode {:?}", saved.mode));
+        }
+        Ok(saved)
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.mode == mode_name(Mode::Destroy) {
+            Mode::Destroy
+        } else {
+            Mode::Apply
+        }
+    }
+
+    pub fn account(&self, account_id: &str) -> Option<&SavedAccount> {
+        self.accounts.iter().find(|a| a.account_id == account_id)
+    }
+}
+
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Apply => "apply",
+        Mode::Destroy => "destroy",
+    }
+}
+
+/// The digest of a value's JSON.
+fn json_digest<T: Serialize>(value: &T) -> String {
+    digest(serde_json::to_string(value).unwrap_or_default().as_bytes())
+}
