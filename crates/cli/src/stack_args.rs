@@ -38,7 +38,7 @@ pub struct StackArgs {
     #[arg(long, value_name = "ID", requires = "assume_role")]
     pub external_id: Option<String>,
     /// With several --assume-role: how many accounts run at once.
-    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "assume_role", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
 }
 

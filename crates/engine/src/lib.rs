@@ -77,19 +77,25 @@ pub struct Planned {
     rerun: String,
 }
 
+/// An async runtime: on this thread alone, or `multi` (a stack's, for concurrent calls).
+fn runtime(multi: bool) -> Result<tokio::runtime::Runtime, Error> {
+    let mut builder = if multi {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().map_err(|e| {
+        Error::other(
+            format!("cannot start the async runtime: {e}"),
+            "check the process's thread limits",
+        )
+    })
+}
+
 /// What the account behind `endpoint` offers in `region` (its foundation models and
 /// system-defined inference profiles), as JSON for the embedded emulator's catalog.
 pub fn read_catalog(endpoint: &Endpoint, region: &str) -> Result<serde_json::Value, Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            Error::other(
-                format!("cannot start the async runtime: {e}"),
-                "check the process's thread limits",
-            )
-        })?;
-    runtime.block_on(async {
+    runtime(false)?.block_on(async {
         let clients = Clients::connect(endpoint, region).await;
         Ok(bedrock_aws::catalog::read(&clients, region).await?)
     })
@@ -103,15 +109,7 @@ impl Stack {
         endpoint: &Endpoint,
         suggest: Suggest,
     ) -> Result<Self, Error> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::other(
-                    format!("cannot start the async runtime: {e}"),
-                    "check the process's thread limits",
-                )
-            })?;
+        let runtime = runtime(true)?;
         let clients = runtime.block_on(Clients::connect(endpoint, &spec.stack.region));
         Ok(Stack {
             spec,
@@ -132,16 +130,7 @@ impl Stack {
         account: &str,
         suggest: Suggest,
     ) -> Result<Self, Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                Error::other(
-                    format!("cannot start the async runtime: {e}"),
-                    "check the process's thread limits",
-                )
-            })?;
-        let assumed = runtime
+        let assumed = runtime(false)?
             .block_on(bedrock_aws::assume_role(endpoint, &spec.stack.region, role))
             .map_err(|e| {
                 let answer = match &e.code {

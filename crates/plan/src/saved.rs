@@ -263,3 +263,67 @@ fn mode_name(mode: Mode) -> &'static str {
 fn json_digest<T: Serialize>(value: &T) -> String {
     digest(serde_json::to_string(value).unwrap_or_default().as_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved() -> String {
+        serde_json::to_string(&SavedPlan::new("s", "1.0.0", Mode::Apply, false, false)).unwrap()
+    }
+
+    #[test]
+    fn what_is_not_a_saved_plan_of_this_stack_and_version_is_refused_with_the_reason() {
+        assert!(SavedPlan::parse(&saved(), "f", "1.0.0", "s").is_ok());
+        let refused = |text: &str, version: &str, stack: &str| {
+            SavedPlan::parse(text, "f", version, stack).unwrap_err()
+        };
+        assert!(
+            refused("not json", "1.0.0", "s").starts_with("f is not a saved plan: it is not JSON")
+        );
+        assert!(refused("{}", "1.0.0", "s").starts_with("f is not a saved plan of this tool"));
+        let later = saved().replace("\"format_version\":1", "\"format_version\":7");
+        assert_eq!(
+            refused(&later, "1.0.0", "s"),
+            "f is a saved plan of format version 7, this tool reads version 1"
+        );
+        let broken = saved().replace("\"accounts\":[]", "\"accounts\":3");
+        assert!(refused(&broken, "1.0.0", "s").starts_with("f is a damaged saved plan"));
+        assert!(refused(&saved(), "1.1.0", "s").starts_with("f was saved by version 1.0.0"));
+        assert!(refused(&saved(), "1.0.0", "t").starts_with("f is a plan of stack \"s\""));
+    }
+
+    #[test]
+    fn differences_name_each_part_that_changed() {
+        let base = Fingerprint {
+            spec: "a".into(),
+            templates: [("t.json".to_string(), "1".to_string())].into(),
+            files: [(".env".to_string(), "absent".to_string())].into(),
+            changes: [
+                ("log group g".to_string(), "x".to_string()),
+                ("inference profile p".to_string(), "y".to_string()),
+            ]
+            .into(),
+            other_regions: "r".into(),
+        };
+        assert!(base.differences(&base, "bedrock.toml").is_empty());
+        let mut now = base.clone();
+        now.spec = "b".into();
+        now.templates.insert("t.json".into(), "2".into());
+        now.files.insert(".env".into(), "d".into());
+        now.changes.remove("log group g");
+        now.changes.insert("inference profile p".into(), "z".into());
+        now.changes.insert("guardrail q".into(), "w".into());
+        assert_eq!(
+            now.differences(&base, "bedrock.toml"),
+            [
+                "the spec bedrock.toml changed",
+                "the policy template t.json changed",
+                "the generated file .env appeared",
+                "guardrail q is now in the plan",
+                "inference profile p is planned differently now (the live resource or the spec changed)",
+                "log group g is no longer in the plan",
+            ]
+        );
+    }
+}
