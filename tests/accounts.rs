@@ -47,6 +47,54 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
     assert_eq!(doc["accounts"][0]["account_id"], ACCOUNT);
     assert_eq!(doc["accounts"][0]["summary"]["add"], 12);
 
+    // What the file shows is what its fingerprint was taken of: an edited plan is refused.
+    let text = std::fs::read_to_string(path.join("reviewed.plan.json")).unwrap();
+    assert!(text.contains("\"after\": 90"), "{text}");
+    std::fs::write(
+        path.join("edited.plan.json"),
+        text.replacen("\"after\": 90", "\"after\": 3653", 1),
+    )
+    .unwrap();
+    let edited = run(path, &["apply", "--plan", "edited.plan.json", "--yes"]);
+    assert_eq!(edited.code, 1, "{}", edited.stderr);
+    assert!(
+        edited.stderr.contains(
+            "edited.plan.json was edited after it was saved: the plan it shows for account 123456789012 is not the one its fingerprint was taken of"
+        ),
+        "{}",
+        edited.stderr
+    );
+
+    // --save never writes over the spec, or over a file that is not a saved plan.
+    let spec_before = std::fs::read_to_string(path.join("bedrock.toml")).unwrap();
+    let over_spec = run(path, &["plan", "--save", "bedrock.toml"]);
+    assert_eq!(over_spec.code, 1);
+    assert!(
+        over_spec.stderr.contains(
+            "--save bedrock.toml is the spec itself: not overwritten; nothing was called"
+        ),
+        "{}",
+        over_spec.stderr
+    );
+    std::fs::write(path.join("notes.txt"), "mine\n").unwrap();
+    let over_notes = run(path, &["plan", "--save", "notes.txt"]);
+    assert_eq!(over_notes.code, 1);
+    assert!(
+        over_notes
+            .stderr
+            .contains("--save notes.txt exists and is not a saved plan: it is not overwritten"),
+        "{}",
+        over_notes.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(path.join("bedrock.toml")).unwrap(),
+        spec_before
+    );
+    assert_eq!(
+        std::fs::read_to_string(path.join("notes.txt")).unwrap(),
+        "mine\n"
+    );
+
     // Nothing changed since: the reviewed plan is carried out.
     let applied = run(path, &["apply", "--plan", "reviewed.plan.json", "--yes"]);
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
@@ -67,6 +115,13 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
         again
             .stderr
             .contains("inference profile LibreChat-Claude-Sonnet-4-5 is planned differently now"),
+        "{}",
+        again.stderr
+    );
+    assert!(
+        again
+            .stderr
+            .contains("nothing is left to do now: this plan was applied already"),
         "{}",
         again.stderr
     );
@@ -281,6 +336,9 @@ fn the_account_guard_applies_per_account() {
         "{}",
         r.stdout
     );
+    // Offline there is no account to guard: the files the spec alone decides are written.
+    let offline = common::xtask_in(dir.path(), &["generate", "--offline"]);
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
 }
 
 #[test]
@@ -309,5 +367,22 @@ fn flags_for_many_accounts_are_checked_before_any_call() {
         let r = common::xtask_in(dir.path(), &args);
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
         assert!(r.stderr.contains(expected), "{args:?}: {}", r.stderr);
+    }
+    // A mistyped port never reaches another emulator.
+    for port in ["abc", "0", "70000"] {
+        let r = common::xtask_env(
+            dir.path(),
+            &["plan", "--local"],
+            &[("BEDROCK_EMULATOR_PORT", port)],
+        );
+        assert_eq!(r.code, 1, "{port}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "BEDROCK_EMULATOR_PORT=\"{port}\" is not a port; nothing was called"
+            )),
+            "{port}: {}",
+            r.stderr
+        );
+        assert!(!r.stderr.contains("using the embedded"), "{}", r.stderr);
     }
 }

@@ -124,9 +124,10 @@ fn the_installed_binary_sets_up_a_repository_and_runs_there_with_its_own_emulato
         workflow.contains("cargo install --locked --git"),
         "{workflow}"
     );
+    assert!(!workflow.contains("workspaces: xtask"), "{workflow}");
     assert_eq!(
         std::fs::read_to_string(repo.join(".gitignore")).unwrap(),
-        "node_modules/\n# LibreChat's secrets and the tool's local files (librechat-bedrock init)\n.env\npolicies/librechat-invoke.rendered.json\n"
+        "node_modules/\n# LibreChat's secrets and the tool's local files (librechat-bedrock init)\n.env\n**/policies/librechat-invoke.rendered.json\n"
     );
 
     // A second init writes nothing: every file is reported and left alone.
@@ -228,6 +229,17 @@ fn init_xtask_makes_cargo_xtask_bedrock_work_in_the_repository() {
         "{workflow}"
     );
     assert!(!workflow.contains("cargo install"), "{workflow}");
+    assert!(
+        workflow.contains("workspaces: xtask -> target"),
+        "{workflow}"
+    );
+    // The checkout is outside the repository: said, since GitHub could not build that.
+    assert!(
+        init.stderr
+            .contains("xtask/Cargo.toml depends on the tool by a path outside this repository"),
+        "{}",
+        init.stderr
+    );
 
     // This checkout's lock: the same versions as the build above, nothing to download.
     std::fs::copy(root().join("Cargo.lock"), repo.join("xtask/Cargo.lock")).unwrap();

@@ -24,7 +24,7 @@ pub struct Call {
 impl Call {
     /// Reads never change anything: Get, List, Describe, Head.
     pub fn is_write(&self) -> bool {
-        !["Get", "List", "Describe", "Head"]
+        !["Get", "List", "Describe", "Head", "Filter"]
             .iter()
             .any(|p| self.operation.starts_with(p))
     }

@@ -40,7 +40,7 @@ impl GenerateArgs {
                 } else if self.check {
                     Outcome::new(Exit::Success, "files current")
                 } else {
-                    Outcome::new(Exit::Success, "files written")
+                    Outcome::new(Exit::Success, "files generated")
                 })
             })?;
             return finish(&targets, results, false);

@@ -54,8 +54,13 @@ impl InitArgs {
     pub fn run(self) -> Result<Exit, Error> {
         let root = &self.dir;
         if !root.is_dir() {
+            let what = if root.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            };
             return Err(Error::other(
-                format!("{} is not a directory; nothing was written", root.display()),
+                format!("{} {what}; nothing was written", root.display()),
                 "run init in your repository's root, or name it with --dir",
             ));
         }
@@ -82,21 +87,26 @@ impl InitArgs {
                 self.dependency_git
             )
         };
+        let (spec, models_fit) = spec_for(&region);
+        let workflow = WORKFLOW
+            .replace("{{install}}\n", &install)
+            .replace("{{generator}}", &generator)
+            .replace("{{command}}", &command);
+        // Installed: rust-cache keeps ~/.cargo/bin, and there is no xtask/ to cache.
+        let workflow = if self.xtask {
+            workflow
+        } else {
+            workflow.replace("          workspaces: xtask -> target\n", "")
+        };
         let mut files: Vec<(PathBuf, String)> = vec![
             (
                 root.join("bedrock.toml"),
-                SPEC.replace("{{generator}}", &generator)
-                    .replace("{{region}}", &region),
+                spec.replace("{{generator}}", &generator),
             ),
-            (
-                root.join(".github/workflows/bedrock-drift.yml"),
-                WORKFLOW
-                    .replace("{{install}}\n", &install)
-                    .replace("{{generator}}", &generator)
-                    .replace("{{command}}", &command),
-            ),
+            (root.join(".github/workflows/bedrock-drift.yml"), workflow),
         ];
-        let mut ignored = vec![".env", "policies/librechat-invoke.rendered.json"];
+        // Anywhere: --out and --assume-role put these files in other directories too.
+        let mut ignored = vec![".env", "**/policies/librechat-invoke.rendered.json"];
         if let Some(dependency) = &dependency {
             files.push((
                 root.join("xtask/Cargo.toml"),
@@ -126,11 +136,35 @@ impl InitArgs {
                 Done::Current => out(format_args!("current  {shown}\n")),
             }
         }
-        if !root.join(".git").exists() {
-            note(format!(
-                "note: {} is not the root of a git repository (no .git): the workflow and .gitignore take effect once it is",
+        match git_root(root) {
+            Some(top) if !same_dir(&top, root) => note(format!(
+                "note: {} is inside the git repository {}, not its root: GitHub runs workflows only from the root's .github/workflows; run `{program} init --dir {}` there, or move the workflow",
+                root.display(),
+                top.display(),
+                top.display()
+            )),
+            Some(_) => {}
+            None => note(format!(
+                "note: {} is not in a git repository: the workflow and .gitignore take effect once it is",
                 root.display()
+            )),
+        }
+        if !models_fit && matches!(report.first(), Some((_, Done::Wrote))) {
+            note(format!(
+                "note: the example's models are US, EU and Asia Pacific inference profiles: in {region}, change them to ones the region offers (`global.` profiles serve every commercial region); `{program} plan` names each one it does not"
             ));
+        }
+        if let Some(path) = &self.dependency_path {
+            if std::path::absolute(path)
+                .ok()
+                .zip(std::path::absolute(root).ok())
+                .is_some_and(|(p, r)| !p.starts_with(r))
+            {
+                note(format!(
+                    "note: xtask/Cargo.toml depends on the tool by a path outside this repository ({}): the drift workflow cannot build it on GitHub; use --dependency-git for that, or keep the tool inside the repository",
+                    path.display()
+                ));
+            }
         }
         let run = if self.xtask {
             "cargo xtask bedrock"
@@ -198,6 +232,41 @@ impl InitArgs {
         let shown = shown.display().to_string().replace('\\', "/");
         Ok(format!("{PACKAGE} = {{ path = {shown:?} }}"))
     }
+}
+
+/// The spec for `region`, its models the region's own inference profiles (US, EU, Asia
+/// Pacific), and whether they fit it.
+fn spec_for(region: &str) -> (String, bool) {
+    let spec = SPEC.replace("{{region}}", region);
+    const SONNET_37: &str = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
+    const SONNET_45: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
+    const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
+    let geo = match region.split('-').next() {
+        Some("us") => return (spec, true),
+        Some("eu") => ["eu.", "eu.", "eu."],
+        // Asia Pacific has no apac. Sonnet 4.5: the global profile serves it.
+        Some("ap") => ["apac.", "global.", "apac."],
+        _ => return (spec, false),
+    };
+    let spec = [SONNET_37, SONNET_45, NOVA_PRO]
+        .iter()
+        .zip(geo)
+        .fold(spec, |spec, (id, prefix)| {
+            spec.replace(id, &format!("{prefix}{}", &id["us.".len()..]))
+        });
+    (spec, true)
+}
+
+/// The root of the git repository `dir` is in, if any.
+fn git_root(dir: &Path) -> Option<PathBuf> {
+    let dir = dir.canonicalize().ok()?;
+    dir.ancestors()
+        .find(|d| d.join(".git").exists())
+        .map(Path::to_path_buf)
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a.canonicalize().ok() == b.canonicalize().ok()
 }
 
 /// The region for the new spec: AWS_REGION, AWS_DEFAULT_REGION, or us-east-1.

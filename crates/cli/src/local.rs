@@ -86,7 +86,7 @@ pub struct LocalAt {
     #[arg(long, default_value = bedrock_emulator::DEFAULT_HOST)]
     host: String,
     /// The port the emulator listens on.
-    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_emulator::DEFAULT_PORT)]
+    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_emulator::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
     port: u16,
 }
 

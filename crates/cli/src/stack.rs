@@ -80,6 +80,11 @@ fn destroy_review(args: &StackArgs, delete_data: bool) -> String {
 impl PlanArgs {
     pub fn run(self) -> Result<Exit, Error> {
         let spec = self.stack.spec()?;
+        // Where the plan goes is checked before anything is read.
+        let existing = match &self.save {
+            Some(file) => self.save_target(file, &spec.stack.name)?,
+            None => None,
+        };
         let (targets, results) = self.stack.run_each(&spec, "plan", self.json, |s, sink| {
             let planned = if self.destroy {
                 s.destroy_plan(self.delete_data)?
@@ -96,7 +101,7 @@ impl PlanArgs {
         let saved = self
             .save
             .as_ref()
-            .map(|file| self.save_plan(&spec.stack.name, file, &results));
+            .map(|file| self.save_plan(&spec.stack.name, file, existing, &results));
         let outcomes = results
             .into_iter()
             .map(|(r, text)| {
@@ -116,19 +121,105 @@ impl PlanArgs {
         Ok(exit)
     }
 
-    /// Write every account's plan to `file`, whole or not at all; none when one failed.
+    fn mode(&self) -> Mode {
+        if self.destroy {
+            Mode::Destroy
+        } else {
+            Mode::Apply
+        }
+    }
+
+    /// Where `--save` may write: a new file, or a saved plan of this stack. One of the same
+    /// kind (mode, flags, tool version) is returned: the accounts planned now replace theirs
+    /// and the others stay, so accounts can be planned a few at a time into one file.
+    fn save_target(&self, file: &Path, stack: &str) -> Result<Option<SavedPlan>, Error> {
+        let shown = file.display();
+        let refuse = |why: String, help: &str| Err(Error::other(why, help.to_string()));
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        if same(file, &self.stack.config) {
+            return refuse(
+                format!("--save {shown} is the spec itself: not overwritten; nothing was called"),
+                "name a file of its own for the plan, e.g. --save bedrock.plan.json",
+            );
+        }
+        if file.is_dir() {
+            return refuse(
+                format!("--save {shown} is a directory; nothing was called"),
+                "name a file, e.g. --save bedrock.plan.json",
+            );
+        }
+        if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return refuse(
+                    format!(
+                        "--save {shown}: the directory {} does not exist; nothing was called",
+                        parent.display()
+                    ),
+                    "create it, or name a file in an existing directory",
+                );
+            }
+        }
+        let text = match std::fs::read(file) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => {
+                return refuse(
+                    format!(
+                        "--save {shown} cannot be read ({e}): not overwritten; nothing was called"
+                    ),
+                    "name a new file for the plan",
+                )
+            }
+        };
+        let not_a_plan = || {
+            Error::other(
+                format!("--save {shown} exists and is not a saved plan: it is not overwritten; nothing was called"),
+                "name a new file for the plan (e.g. bedrock.plan.json), or remove that one first if it is yours to lose",
+            )
+        };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|_| not_a_plan())?;
+        if value.get("format").and_then(|f| f.as_str()) != Some(bedrock_plan::SAVED_FORMAT) {
+            return Err(not_a_plan());
+        }
+        if value.get("stack").and_then(|f| f.as_str()) != Some(stack) {
+            return refuse(
+                format!("--save {shown} is a saved plan of another stack: not overwritten; nothing was called"),
+                "name a file of this stack's own",
+            );
+        }
+        Ok(serde_json::from_value::<SavedPlan>(value).ok().filter(|s| {
+            s.takes(
+                stack,
+                TOOL_VERSION,
+                self.mode(),
+                self.adopt,
+                self.delete_data,
+            )
+        }))
+    }
+
+    /// Write every account's plan to `file` (beside the other accounts of `existing`), whole
+    /// or not at all; nothing when one failed.
     fn save_plan(
         &self,
         stack: &str,
         file: &Path,
+        existing: Option<SavedPlan>,
         results: &[accounts::Ran<Planned>],
     ) -> Result<(), Error> {
-        let mode = if self.destroy {
-            Mode::Destroy
-        } else {
-            Mode::Apply
-        };
-        let mut saved = SavedPlan::new(stack, TOOL_VERSION, mode, self.adopt, self.delete_data);
+        let kept = existing.as_ref().map_or(0, |e| e.accounts.len());
+        let mut saved = existing.unwrap_or_else(|| {
+            SavedPlan::new(
+                stack,
+                TOOL_VERSION,
+                self.mode(),
+                self.adopt,
+                self.delete_data,
+            )
+        });
         for (result, _) in results {
             match result {
                 Ok(p) => saved.add(&p.plan, p.fingerprint.clone()),
@@ -145,6 +236,13 @@ impl PlanArgs {
         }
         let text = serde_json::to_string_pretty(&saved).unwrap_or_default() + "\n";
         crate::output::write_atomically(file, &text)?;
+        if kept > 0 && saved.accounts.len() > 1 {
+            note(format!(
+                "{} holds the plans of {} accounts: those planned now replaced theirs, the others were kept",
+                file.display(),
+                saved.accounts.len()
+            ));
+        }
         let apply = self
             .stack
             .suggest()

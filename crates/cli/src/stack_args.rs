@@ -31,7 +31,7 @@ pub struct StackArgs {
     pub endpoint_url: Option<String>,
     /// Work in the account of this IAM role, assumed with your credentials. Repeat it to run
     /// the command once per account, concurrently, with one summary (the exit code is the
-    /// worst); each account's generated files then go to <out>/<account id>/.
+    /// worst); each account's generated files go to <out>/<account id>/.
     #[arg(long = "assume-role", value_name = "ARN")]
     pub assume_role: Vec<String>,
     /// The external id the roles' trust policies ask for (sts:ExternalId).
@@ -89,7 +89,7 @@ impl StackArgs {
     /// Where AWS is, said in one line first; the embedded emulator started when needed.
     fn endpoint(&self, region: &str) -> Result<Endpoint, Error> {
         let endpoint = if self.local {
-            let instance = local_instance();
+            let instance = local_instance()?;
             note(format!(
                 "using the embedded AWS emulator at {} (not AWS), region {region}",
                 instance.endpoint()
@@ -172,8 +172,9 @@ impl StackArgs {
             self.parallel.into(),
             json,
             |_, target, sink| {
-                let paths = match (&target.account, several) {
-                    (Some(account), true) => {
+                // With --assume-role (one or several), each account's files are its own.
+                let paths = match &target.account {
+                    Some(account) => {
                         let out = self.paths().out_dir.join(account);
                         Paths::new(&self.config, Some(&out))
                     }
@@ -261,17 +262,31 @@ pub(crate) fn check_profile() -> Result<(), Error> {
     ))
 }
 
-/// The embedded emulator `--local` means: this checkout's, on BEDROCK_EMULATOR_PORT.
-fn local_instance() -> Instance {
-    let port = std::env::var("BEDROCK_EMULATOR_PORT")
-        .ok()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or(bedrock_emulator::DEFAULT_PORT);
-    Instance::new(
+/// The embedded emulator `--local` means: the emulator directory's, on BEDROCK_EMULATOR_PORT
+/// (refused when it is not a port: a typo must not reach another emulator).
+fn local_instance() -> Result<Instance, Error> {
+    let port = match std::env::var("BEDROCK_EMULATOR_PORT") {
+        Err(_) => bedrock_emulator::DEFAULT_PORT,
+        Ok(v) if v.trim().is_empty() => bedrock_emulator::DEFAULT_PORT,
+        Ok(v) => match v.trim().parse::<u16>() {
+            Ok(port) if port > 0 => port,
+            _ => {
+                let shown: String = v.chars().take(40).collect();
+                return Err(Error::other(
+                    format!("BEDROCK_EMULATOR_PORT={shown:?} is not a port; nothing was called"),
+                    format!(
+                        "set it to a port from 1 to 65535 (the emulator's default is {}), or unset it",
+                        bedrock_emulator::DEFAULT_PORT
+                    ),
+                ));
+            }
+        },
+    };
+    Ok(Instance::new(
         &bedrock_emulator::default_dir(),
         bedrock_emulator::DEFAULT_HOST,
         port,
-    )
+    ))
 }
 
 /// The exit code of a run: one account's own (its error returned as is, for the caller to

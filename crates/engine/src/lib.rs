@@ -414,12 +414,10 @@ pub fn generate_offline(
     check: bool,
 ) -> Result<GenerateReport, Error> {
     let account = spec.account_or_placeholder();
-    let desired = DesiredState::new(spec, account, &[]).with_files(files::desired(
-        spec,
-        paths,
-        account,
-        Scope::Offline,
-    )?);
+    let mut desired = DesiredState::new(spec, account, &[]);
+    // No credentials, no account: the guard has nothing to check.
+    desired.account_guard.clear();
+    let desired = desired.with_files(files::desired(spec, paths, account, Scope::Offline)?);
     let observed = ObservedState {
         account_id: account.to_string(),
         files: files::observe(&desired.files)?,

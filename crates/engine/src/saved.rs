@@ -48,9 +48,18 @@ impl Stack {
                 format!("review a new plan: `{review}`"),
             ));
         }
-        let changed = planned
+        let mut changed = planned
             .fingerprint
             .differences(&entry.fingerprint, &self.paths.spec_name);
+        let s = entry.summary;
+        if !changed.is_empty()
+            && !plan.has_changes()
+            && s.add + s.change + s.replace + s.destroy > 0
+        {
+            changed.push(
+                "nothing is left to do now: this plan was applied already, or the same changes were made another way".into(),
+            );
+        }
         if !changed.is_empty() {
             return Err(Error::other(
                 format!(

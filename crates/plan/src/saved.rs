@@ -36,7 +36,7 @@ pub struct Fingerprint {
     pub templates: BTreeMap<String, String>,
     /// Each generated file as it is on disk (`absent` when it is not there), by path.
     pub files: BTreeMap<String, String>,
-    /// Each change of the plan, by `kind name`.
+    /// Each change of the plan, by `kind name` (the kind as JSON names it).
     pub changes: BTreeMap<String, String>,
     /// This stack in other regions: what the plan found and does there.
     pub other_regions: String,
@@ -69,7 +69,7 @@ impl Fingerprint {
             changes: plan
                 .changes
                 .iter()
-                .map(|c| (format!("{} {}", c.kind.label, c.name), json_digest(c)))
+                .map(|c| (format!("{} {}", c.kind.id, c.name), json_digest(c)))
                 .collect(),
             other_regions: json_digest(&plan.other_regions),
         }
@@ -89,19 +89,30 @@ impl Fingerprint {
             changed_keys(&saved.files, &self.files)
                 .map(|(path, how)| format!("the generated file {path} {how}")),
         );
-        for (name, how) in changed_keys(&saved.changes, &self.changes) {
+        for (key, how) in changed_keys(&saved.changes, &self.changes) {
+            let (kind, name) = key.split_once(' ').unwrap_or((key, ""));
+            let file = kind == crate::resources::files::KIND.id;
             let how = match how {
                 "appeared" => "is now in the plan",
                 "disappeared" => "is no longer in the plan",
+                _ if file => "is planned differently now (the file on disk or the spec changed)",
                 _ => "is planned differently now (the live resource or the spec changed)",
             };
-            lines.push(format!("{name} {how}"));
+            lines.push(format!("{} {name} {how}", label(kind)));
         }
         if self.other_regions != saved.other_regions {
             lines.push("this stack in other regions changed".to_string());
         }
         lines
     }
+}
+
+/// The kind as people read it (`log group`), from its JSON name.
+fn label(id: &str) -> &str {
+    crate::registry::KINDS
+        .iter()
+        .find(|k| k.kind.id == id)
+        .map_or(id, |k| k.kind.label)
 }
 
 /// The keys whose values differ between `before` and `after`, with how.
@@ -236,7 +247,59 @@ impl SavedPlan {
         if saved.mode != mode_name(Mode::Apply) && saved.mode != mode_name(Mode::Destroy) {
             return Err(format!("{file} has an unknown mode {:?}", saved.mode));
         }
+        saved.check_body(file)?;
         Ok(saved)
+    }
+
+    /// Whether each account's plan, as the file shows it, is the one its fingerprint was
+    /// taken of: a plan edited after it was saved (what a reviewer reads) is refused.
+    pub fn check_body(&self, file: &str) -> Result<(), String> {
+        for a in &self.accounts {
+            let changes = a.plan.get("changes").and_then(|c| c.as_array());
+            let shown: BTreeMap<String, String> = changes
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let key = format!(
+                        "{} {}",
+                        c.get("kind").and_then(|k| k.as_str()).unwrap_or_default(),
+                        c.get("name").and_then(|n| n.as_str()).unwrap_or_default()
+                    );
+                    (key, json_digest(c))
+                })
+                .collect();
+            let regions = a
+                .plan
+                .get("other_regions")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!([]));
+            if shown != a.fingerprint.changes
+                || json_digest(&regions) != a.fingerprint.other_regions
+            {
+                return Err(format!(
+                    "{file} was edited after it was saved: the plan it shows for account {} is not the one its fingerprint was taken of",
+                    a.account_id
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a plan of `stack` in this mode may be added to this file (the accounts planned
+    /// now replacing theirs).
+    pub fn takes(
+        &self,
+        stack: &str,
+        tool_version: &str,
+        mode: Mode,
+        adopt: bool,
+        delete_data: bool,
+    ) -> bool {
+        self.stack == stack
+            && self.tool_version == tool_version
+            && self.mode == mode_name(mode)
+            && self.adopt == adopt
+            && self.delete_data == delete_data
     }
 
     pub fn mode(&self) -> Mode {
@@ -259,9 +322,11 @@ fn mode_name(mode: Mode) -> &'static str {
     }
 }
 
-/// The digest of a value's JSON.
+/// The digest of a value's JSON, in one canonical form (as a `serde_json::Value` prints),
+/// so that a plan read back from its file digests as it did when it was saved.
 fn json_digest<T: Serialize>(value: &T) -> String {
-    digest(serde_json::to_string(value).unwrap_or_default().as_bytes())
+    let canonical = serde_json::to_value(value).unwrap_or_default();
+    digest(canonical.to_string().as_bytes())
 }
 
 #[cfg(test)]
@@ -300,8 +365,9 @@ mod tests {
             templates: [("t.json".to_string(), "1".to_string())].into(),
             files: [(".env".to_string(), "absent".to_string())].into(),
             changes: [
-                ("log group g".to_string(), "x".to_string()),
-                ("inference profile p".to_string(), "y".to_string()),
+                ("log_group g".to_string(), "x".to_string()),
+                ("inference_profile p".to_string(), "y".to_string()),
+                ("file .env".to_string(), "v".to_string()),
             ]
             .into(),
             other_regions: "r".into(),
@@ -311,15 +377,17 @@ mod tests {
         now.spec = "b".into();
         now.templates.insert("t.json".into(), "2".into());
         now.files.insert(".env".into(), "d".into());
-        now.changes.remove("log group g");
-        now.changes.insert("inference profile p".into(), "z".into());
+        now.changes.remove("log_group g");
+        now.changes.insert("inference_profile p".into(), "z".into());
         now.changes.insert("guardrail q".into(), "w".into());
+        now.changes.insert("file .env".into(), "u".into());
         assert_eq!(
             now.differences(&base, "bedrock.toml"),
             [
                 "the spec bedrock.toml changed",
                 "the policy template t.json changed",
                 "the generated file .env appeared",
+                "file .env is planned differently now (the file on disk or the spec changed)",
                 "guardrail q is now in the plan",
                 "inference profile p is planned differently now (the live resource or the spec changed)",
                 "log group g is no longer in the plan",

@@ -76,7 +76,7 @@ pub fn load(path: &Path) -> Result<Loaded, ReadError> {
         path: path.to_path_buf(),
         message: match e.kind() {
             std::io::ErrorKind::NotFound => {
-                "no such file (check the path, pass --config PATH for another spec, or create this one: the README has a complete example)".to_string()
+                "no such file (check the path, pass --config PATH for another spec, or create this one: the `init` command writes a commented example)".to_string()
             }
             _ => e.to_string(),
         },

@@ -121,6 +121,21 @@ pub struct LifecycleRule {
     pub expiration_days: Option<u32>,
 }
 
+impl LifecycleRule {
+    /// The rule as the plan shows it: "expire large-data/* after 90 days".
+    pub fn describe(&self) -> String {
+        let what = match self.expiration_days {
+            Some(days) => format!("expire {}* after {days} days", self.prefix),
+            None => format!("keep {}* (no expiration)", self.prefix),
+        };
+        if self.enabled {
+            what
+        } else {
+            format!("{what}, disabled")
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "call", rename_all = "snake_case")]
 pub enum Step {
@@ -345,9 +360,11 @@ fn plan(p: &mut Planner) {
             Step::PutBucketPolicy { policy, .. } => {
                 FieldDiff::policy("policy", o.policy.as_ref(), policy)
             }
-            Step::PutBucketLifecycle { rule, .. } => {
-                FieldDiff::new("lifecycle", before, value_of(rule))
-            }
+            Step::PutBucketLifecycle { rule, .. } => FieldDiff::new(
+                "lifecycle",
+                theirs.as_ref().map_or(Value::Null, |r| json!(r.describe())),
+                json!(rule.describe()),
+            ),
             _ => FieldDiff { before, ..diff },
         });
         steps.push(Chain::one(Phase::Settings, step));
