@@ -59,7 +59,7 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
     assert_eq!(edited.code, 1, "{}", edited.stderr);
     assert!(
         edited.stderr.contains(
-            "edited.plan.json was edited after it was saved: the plan it shows for account 123456789012 is not the one its fingerprint was taken of"
+            "edited.plan.json was edited after it was saved: it is not the plan that was saved"
         ),
         "{}",
         edited.stderr

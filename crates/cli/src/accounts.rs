@@ -265,8 +265,14 @@ pub fn summary(targets: &[Target], rows: &[(Exit, String, String)]) -> (String, 
 /// The first line of an error, for the summary's result column.
 pub fn first_line(e: &Error) -> String {
     let text = e.to_string();
-    let line = text.lines().next().unwrap_or_default();
-    let short: String = line.chars().take(100).collect();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    // "...: " followed by a list: the first item says why.
+    let line = match (first.ends_with(':'), lines.next()) {
+        (true, Some(next)) => format!("{first} {}", next.trim().trim_start_matches("- ")),
+        _ => first.to_string(),
+    };
+    let short: String = line.chars().take(160).collect();
     if short.len() < line.len() {
         format!("error: {short}...")
     } else {

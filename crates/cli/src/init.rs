@@ -185,7 +185,7 @@ impl InitArgs {
             .any(|(p, d)| matches!(d, Done::Kept) && p.ends_with(".cargo/config.toml"))
         {
             note(
-                "note: .cargo/config.toml exists and has no xtask alias: add\n  [alias]\n  xtask = \"run --manifest-path xtask/Cargo.toml --\"",
+                "note: .cargo/config.toml exists and has no alias that runs xtask/Cargo.toml: add (or change yours to)\n  [alias]\n  xtask = \"run --manifest-path xtask/Cargo.toml --\"",
             );
         }
         Ok(Exit::Success)
@@ -241,6 +241,10 @@ fn spec_for(region: &str) -> (String, bool) {
     const SONNET_37: &str = "us.anthropic.claude-3-7-sonnet-20250219-v1:0";
     const SONNET_45: &str = "us.anthropic.claude-sonnet-4-5-20250929-v1:0";
     const NOVA_PRO: &str = "us.amazon.nova-pro-v1:0";
+    if region.starts_with("us-gov-") || region.starts_with("cn-") || region.starts_with("us-iso") {
+        // Other partitions: other model ids, which the example cannot know.
+        return (spec, false);
+    }
     let geo = match region.split('-').next() {
         Some("us") => return (spec, true),
         Some("eu") => ["eu.", "eu.", "eu."],
@@ -275,11 +279,15 @@ fn region() -> String {
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         .map(|r| r.trim().to_string())
-        .find(|r| {
-            !r.is_empty()
-                && r.len() <= 30
-                && r.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        .find(|r| !r.is_empty())
+        .filter(|r| {
+            let valid = bedrock_spec::rules::region(r).is_ok();
+            if !valid {
+                note(format!(
+                    "note: the region in the environment, {r:?}, is not an AWS region code: the spec says us-east-1"
+                ));
+            }
+            valid
         })
         .unwrap_or_else(|| "us-east-1".to_string())
 }
@@ -377,7 +385,15 @@ fn ignore(root: &Path, lines: &[&str]) -> Result<Done, Error> {
 fn alias(root: &Path) -> Result<Done, Error> {
     let path = root.join(".cargo/config.toml");
     match std::fs::read_to_string(&path) {
-        Ok(text) if text.lines().any(|l| l.trim_start().starts_with("xtask")) => Ok(Done::Current),
+        // Current only when the alias runs this crate.
+        Ok(text)
+            if text.lines().any(|l| {
+                let l = l.trim_start();
+                l.starts_with("xtask") && l.contains("xtask/Cargo.toml")
+            }) =>
+        {
+            Ok(Done::Current)
+        }
         Ok(_) => Ok(Done::Kept),
         Err(_) => write_new(&path, CARGO_CONFIG),
     }

@@ -86,7 +86,7 @@ pub struct LocalAt {
     #[arg(long, default_value = bedrock_emulator::DEFAULT_HOST)]
     host: String,
     /// The port the emulator listens on.
-    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_emulator::DEFAULT_PORT, value_parser = clap::value_parser!(u16).range(1..))]
+    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_emulator::DEFAULT_PORT, value_parser = crate::stack_args::parse_port)]
     port: u16,
 }
 
@@ -254,7 +254,7 @@ fn local_stop(at: &LocalAt) -> Outcome {
         None if instance.control().state().is_ok() => {
             return Err(bedrock_emulator::EmulatorError {
                 message: format!(
-                    "an emulator answers at {} but was not started from this checkout ({}); not stopping it",
+                    "an emulator answers at {} but was not started from this emulator directory ({}); not stopping it",
                     instance.endpoint(),
                     instance.dir.display()
                 ),

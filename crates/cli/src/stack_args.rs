@@ -88,6 +88,7 @@ impl StackArgs {
 
     /// Where AWS is, said in one line first; the embedded emulator started when needed.
     fn endpoint(&self, region: &str) -> Result<Endpoint, Error> {
+        check_timeout()?;
         let endpoint = if self.local {
             let instance = local_instance()?;
             note(format!(
@@ -262,31 +263,60 @@ pub(crate) fn check_profile() -> Result<(), Error> {
     ))
 }
 
-/// The embedded emulator `--local` means: the emulator directory's, on BEDROCK_EMULATOR_PORT
-/// (refused when it is not a port: a typo must not reach another emulator).
+/// A port of the emulator, from `--port` or BEDROCK_EMULATOR_PORT: 1 to 65535, nothing else
+/// (a typo must never reach another emulator).
+pub(crate) fn parse_port(value: &str) -> Result<u16, String> {
+    match value.parse::<u16>() {
+        Ok(port) if port > 0 => Ok(port),
+        _ => Err(format!(
+            "not a port (1 to 65535), from --port or BEDROCK_EMULATOR_PORT; the emulator's default is {}",
+            bedrock_emulator::DEFAULT_PORT
+        )),
+    }
+}
+
+/// The embedded emulator `--local` means: the emulator directory's, on BEDROCK_EMULATOR_PORT.
 fn local_instance() -> Result<Instance, Error> {
     let port = match std::env::var("BEDROCK_EMULATOR_PORT") {
-        Err(_) => bedrock_emulator::DEFAULT_PORT,
-        Ok(v) if v.trim().is_empty() => bedrock_emulator::DEFAULT_PORT,
-        Ok(v) => match v.trim().parse::<u16>() {
-            Ok(port) if port > 0 => port,
-            _ => {
-                let shown: String = v.chars().take(40).collect();
-                return Err(Error::other(
-                    format!("BEDROCK_EMULATOR_PORT={shown:?} is not a port; nothing was called"),
-                    format!(
-                        "set it to a port from 1 to 65535 (the emulator's default is {}), or unset it",
-                        bedrock_emulator::DEFAULT_PORT
-                    ),
-                ));
-            }
-        },
+        Err(std::env::VarError::NotPresent) => bedrock_emulator::DEFAULT_PORT,
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err(Error::other(
+                "BEDROCK_EMULATOR_PORT is not a port; nothing was called",
+                "set it to a port from 1 to 65535, or unset it",
+            ))
+        }
+        Ok(v) => parse_port(&v).map_err(|_| {
+            let shown: String = v.chars().take(40).collect();
+            Error::other(
+                format!("BEDROCK_EMULATOR_PORT={shown:?} is not a port; nothing was called"),
+                format!(
+                    "set it to a port from 1 to 65535 (the emulator's default is {}), or unset it",
+                    bedrock_emulator::DEFAULT_PORT
+                ),
+            )
+        })?,
     };
     Ok(Instance::new(
         &bedrock_emulator::default_dir(),
         bedrock_emulator::DEFAULT_HOST,
         port,
     ))
+}
+
+/// BEDROCK_XTASK_TIMEOUT_SECONDS, when set, is a whole number of seconds above zero: a typo
+/// must not leave calls to wait the default minute.
+fn check_timeout() -> Result<(), Error> {
+    match std::env::var("BEDROCK_XTASK_TIMEOUT_SECONDS") {
+        Err(std::env::VarError::NotPresent) => Ok(()),
+        Ok(v) if v.parse::<u64>().is_ok_and(|s| s > 0) => Ok(()),
+        other => {
+            let shown: String = other.unwrap_or_default().chars().take(40).collect();
+            Err(Error::other(
+                format!("BEDROCK_XTASK_TIMEOUT_SECONDS={shown:?} is not a number of seconds; nothing was called"),
+                "set it to a whole number of seconds above 0 (how long one AWS call may take, retries included; default 60), or unset it",
+            ))
+        }
+    }
 }
 
 /// The exit code of a run: one account's own (its error returned as is, for the caller to

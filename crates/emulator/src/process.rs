@@ -149,6 +149,36 @@ impl Instance {
         options: &StartOptions,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Started, EmulatorError> {
+        // Two starts at once (two shells, a `local start` beside a `--local` command) take
+        // turns: the second finds the first's emulator running, instead of racing it for the
+        // port, the pid file and the log.
+        std::fs::create_dir_all(&self.dir).map_err(|e| {
+            EmulatorError::new(
+                format!("cannot create {}: {e}", self.dir.display()),
+                "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
+            )
+        })?;
+        let lock_path = self.dir.join(format!("emulator-{}.start.lock", self.port));
+        let lock = std::fs::File::create(&lock_path).map_err(|e| {
+            EmulatorError::new(
+                format!("cannot create {}: {e}", lock_path.display()),
+                "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
+            )
+        })?;
+        lock.lock().map_err(|e| {
+            EmulatorError::new(
+                format!("cannot lock {}: {e}", lock_path.display()),
+                "try again",
+            )
+        })?;
+        self.start_locked(options, progress)
+    }
+
+    fn start_locked(
+        &self,
+        options: &StartOptions,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Started, EmulatorError> {
         if let Some(pid) = self.our_pid() {
             let log_start = std::fs::metadata(self.log_file()).map_or(0, |m| m.len());
             if self.wait_ready(pid, log_start).is_ok() {

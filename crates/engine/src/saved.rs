@@ -56,7 +56,8 @@ impl Stack {
             && !plan.has_changes()
             && s.add + s.change + s.replace + s.destroy > 0
         {
-            changed.push(
+            changed.insert(
+                0,
                 "nothing is left to do now: this plan was applied already, or the same changes were made another way".into(),
             );
         }

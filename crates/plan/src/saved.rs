@@ -147,7 +147,11 @@ pub struct SavedPlan {
     pub mode: String,
     pub adopt: bool,
     pub delete_data: bool,
+    /// Where the generated files were (`--out` as given; empty: the spec's directory).
+    pub out: String,
     pub accounts: Vec<SavedAccount>,
+    /// The digest of everything else in the file, as saved: any edit to it shows.
+    pub integrity: String,
 }
 
 /// One account's plan.
@@ -187,6 +191,7 @@ impl SavedPlan {
         mode: Mode,
         adopt: bool,
         delete_data: bool,
+        out: &str,
     ) -> Self {
         SavedPlan {
             format: SAVED_FORMAT.to_string(),
@@ -196,8 +201,22 @@ impl SavedPlan {
             mode: mode_name(mode).to_string(),
             adopt,
             delete_data,
+            out: out.to_string(),
             accounts: Vec::new(),
+            integrity: String::new(),
         }
+    }
+
+    /// The digest of the file's content but its own.
+    fn content_digest(&self) -> String {
+        let mut unsealed = self.clone();
+        unsealed.integrity.clear();
+        json_digest(&unsealed)
+    }
+
+    /// Seal the content, once complete (before writing it).
+    pub fn seal(&mut self) {
+        self.integrity = self.content_digest();
     }
 
     pub fn add(&mut self, plan: &Plan, fingerprint: Fingerprint) {
@@ -254,6 +273,11 @@ impl SavedPlan {
     /// Whether each account's plan, as the file shows it, is the one its fingerprint was
     /// taken of: a plan edited after it was saved (what a reviewer reads) is refused.
     pub fn check_body(&self, file: &str) -> Result<(), String> {
+        if self.integrity != self.content_digest() {
+            return Err(format!(
+                "{file} was edited after it was saved: it is not the plan that was saved (its mode, flags, accounts or plans differ)"
+            ));
+        }
         for a in &self.accounts {
             let changes = a.plan.get("changes").and_then(|c| c.as_array());
             let shown: BTreeMap<String, String> = changes
@@ -294,12 +318,39 @@ impl SavedPlan {
         mode: Mode,
         adopt: bool,
         delete_data: bool,
+        out: &str,
     ) -> bool {
         self.stack == stack
             && self.tool_version == tool_version
             && self.mode == mode_name(mode)
             && self.adopt == adopt
             && self.delete_data == delete_data
+            && self.out == out
+    }
+
+    /// What kind of plan it is, as people read it: "an apply plan", "a destroy plan with
+    /// --delete-data".
+    pub fn kind(&self) -> String {
+        let mut flags = Vec::new();
+        if self.adopt {
+            flags.push("--adopt");
+        }
+        if self.delete_data {
+            flags.push("--delete-data");
+        }
+        let article = if self.mode.starts_with('a') {
+            "an"
+        } else {
+            "a"
+        };
+        let mut text = format!("{article} {} plan", self.mode);
+        if !flags.is_empty() {
+            text.push_str(&format!(" with {}", flags.join(" ")));
+        }
+        if !self.out.is_empty() {
+            text.push_str(&format!(" for --out {}", self.out));
+        }
+        text
     }
 
     pub fn mode(&self) -> Mode {
@@ -334,7 +385,9 @@ mod tests {
     use super::*;
 
     fn saved() -> String {
-        serde_json::to_string(&SavedPlan::new("s", "1.0.0", Mode::Apply, false, false)).unwrap()
+        let mut plan = SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "");
+        plan.seal();
+        serde_json::to_string(&plan).unwrap()
     }
 
     #[test]
@@ -354,6 +407,8 @@ mod tests {
         );
         let broken = saved().replace("\"accounts\":[]", "\"accounts\":3");
         assert!(refused(&broken, "1.0.0", "s").starts_with("f is a damaged saved plan"));
+        let adopting = saved().replace("\"adopt\":false", "\"adopt\":true");
+        assert!(refused(&adopting, "1.0.0", "s").starts_with("f was edited after it was saved"));
         assert!(refused(&saved(), "1.1.0", "s").starts_with("f was saved by version 1.0.0"));
         assert!(refused(&saved(), "1.0.0", "t").starts_with("f is a plan of stack \"s\""));
     }
