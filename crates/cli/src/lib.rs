@@ -11,6 +11,7 @@ mod init;
 mod local;
 mod output;
 mod progress;
+mod saved_plan;
 mod stack;
 mod stack_args;
 mod validate;
