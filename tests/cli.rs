@@ -190,6 +190,26 @@ fn usage_errors_exit_1_and_help_exits_0() {
 }
 
 #[test]
+fn a_window_no_record_can_be_in_is_refused_before_any_call() {
+    for (since, reason) in [
+        ("0s", "is an empty window"),
+        ("99999999999999999d", "is not a duration"),
+        ("100000d", "reaches back before 1970"),
+        ("fortnight", "is not a duration"),
+    ] {
+        let run = xtask(&["verify", "--local", "--since", since]);
+        assert_eq!(run.code, 1, "{since}: {}", run.stderr);
+        assert!(run.stderr.contains(reason), "{since}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("--since 15m"),
+            "{since}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("panicked"), "{since}: {}", run.stderr);
+    }
+}
+
+#[test]
 fn flags_may_come_in_any_order_after_the_command() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();

@@ -171,24 +171,38 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
             .unwrap_or(text.len()),
     );
     let n: u64 = number.parse().ok()?;
-    let seconds = match unit {
-        "" | "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
+    let unit: u64 = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
         _ => return None,
     };
-    Some(Duration::from_secs(seconds))
+    n.checked_mul(unit).map(Duration::from_secs)
 }
 
-/// `--since`'s value, or what is wrong with it.
+/// `--since`'s value, or what is wrong with it: a window that holds no time, or reaches
+/// back before 1970, is not one a record can be in.
 pub fn parse_since(since: &str) -> Result<Duration, Error> {
-    parse_duration(since).ok_or_else(|| {
-        Error::other(
-            format!("--since {since:?} is not a duration"),
-            "write a number with s, m, h or d, e.g. --since 15m",
-        )
-    })
+    let how = "write a number with s, m, h or d, e.g. --since 15m";
+    let window = parse_duration(since)
+        .ok_or_else(|| Error::other(format!("--since {since:?} is not a duration"), how))?;
+    if window.is_zero() {
+        return Err(Error::other(
+            format!("--since {since:?} is an empty window: no record can be in it"),
+            how,
+        ));
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    if window > now {
+        return Err(Error::other(
+            format!("--since {since:?} reaches back before 1970"),
+            how,
+        ));
+    }
+    Ok(window)
 }
 
 /// The report for people.
@@ -403,5 +417,10 @@ mod tests {
         assert_eq!(parse_duration("2h"), Some(Duration::from_secs(7200)));
         assert_eq!(parse_duration("90"), Some(Duration::from_secs(90)));
         assert_eq!(parse_duration("fortnight"), None);
+        assert_eq!(parse_duration("99999999999999999d"), None);
+        assert!(parse_since("1d").is_ok());
+        for refused in ["0s", "0", "99999999999999999d", "100000d", "soon"] {
+            assert!(parse_since(refused).is_err(), "{refused}");
+        }
     }
 }
