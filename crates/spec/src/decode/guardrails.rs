@@ -15,37 +15,18 @@ pub(super) fn decode_guardrails(
     cx: &mut Cx<'_>,
     top: &mut Table<'_, '_>,
 ) -> Option<Vec<GuardrailSpec>> {
-    let Some(v) = top.lookup(cx, "guardrails") else {
-        return Some(Vec::new());
-    };
-    let DeValue::Array(items) = v.get_ref() else {
-        top.wrong_type(
-            cx,
-            "guardrails",
-            v,
-            "an array of tables",
-            "write each guardrail as its own [[guardrails]] section (two brackets)",
-        );
-        return None;
-    };
+    let list = top.tables(
+        cx,
+        "guardrails",
+        "write each guardrail as its own [[guardrails]] section (two brackets)",
+    )?;
     let mut out = Vec::new();
     let mut ok = true;
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("guardrails[{i}]");
-        let DeValue::Table(table) = item.get_ref() else {
-            cx.error(
-                &path,
-                item.span(),
-                problem(
-                    format!("expected a table, found {}", kind(item.get_ref())),
-                    "write each guardrail as a [[guardrails]] section with name and the blocked messages",
-                ),
-            );
-            ok = false;
-            continue;
-        };
-        let mut t = Table::new(path.clone(), table, item.span());
+    let help =
+        "write each guardrail as a [[guardrails]] section with name and the blocked messages";
+    for (i, mut t) in list.read(cx, help, &mut ok) {
+        let (path, item_span) = (t.path.clone(), t.span.clone());
         let guardrail = decode_guardrail(cx, &mut t);
         t.finish(cx);
         match guardrail {
@@ -54,7 +35,7 @@ pub(super) fn decode_guardrails(
                     let span = cx.spans.get(&format!("{path}.name")).cloned();
                     cx.error(
                         &format!("{path}.name"),
-                        span.unwrap_or(item.span()),
+                        span.unwrap_or(item_span),
                         problem(
                             format!(
                                 "the guardrail name {:?} is already used by guardrails[{first}]",
@@ -261,29 +242,21 @@ fn content_filters(
 }
 
 fn topics(cx: &mut Cx<'_>, t: &mut Table<'_, '_>, ok: &mut bool) -> Vec<Topic> {
-    let Some(v) = t.lookup(cx, "denied_topics") else {
-        return Vec::new();
-    };
     let path = join(&t.path, "denied_topics");
-    let DeValue::Array(items) = v.get_ref() else {
-        t.wrong_type(
-            cx,
-            "denied_topics",
-            v,
-            "an array of tables",
-            "write denied_topics = [{ name = \"...\", definition = \"...\", examples = [\"...\"] }]",
-        );
+    let help =
+        "write denied_topics = [{ name = \"...\", definition = \"...\", examples = [\"...\"] }]";
+    let Some(list) = t.tables(cx, "denied_topics", help) else {
         *ok = false;
         return Vec::new();
     };
-    if items.len() > g::TOPICS {
+    if list.len() > g::TOPICS {
         cx.error(
             &path,
-            v.span(),
+            list.span.clone(),
             problem(
                 format!(
                     "{} denied topics; Bedrock takes at most {}",
-                    items.len(),
+                    list.len(),
                     g::TOPICS
                 ),
                 "merge related topics",
@@ -292,21 +265,9 @@ fn topics(cx: &mut Cx<'_>, t: &mut Table<'_, '_>, ok: &mut bool) -> Vec<Topic> {
         *ok = false;
     }
     let mut out: Vec<Topic> = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let ipath = format!("{path}[{i}]");
-        let DeValue::Table(table) = item.get_ref() else {
-            cx.error(
-                &ipath,
-                item.span(),
-                problem(
-                    format!("expected a table, found {}", kind(item.get_ref())),
-                    "write { name = \"...\", definition = \"...\", examples = [\"...\"] }",
-                ),
-            );
-            *ok = false;
-            continue;
-        };
-        let mut tt = Table::new(ipath.clone(), table, item.span());
+    let help = "write { name = \"...\", definition = \"...\", examples = [\"...\"] }";
+    for (_, mut tt) in list.read(cx, help, ok) {
+        let ipath = tt.path.clone();
         let name = tt.required_string(cx, "name", "name = \"Investment advice\"");
         let definition = tt.required_string(
             cx,

@@ -46,19 +46,11 @@ pub(super) fn decode_profiles(
     top: &mut Table<'_, '_>,
     region: Option<&str>,
 ) -> Option<Vec<Profile>> {
-    let Some(v) = top.lookup(cx, "profiles") else {
-        return Some(Vec::new());
-    };
-    let DeValue::Array(items) = v.get_ref() else {
-        top.wrong_type(
-            cx,
-            "profiles",
-            v,
-            "an array of tables",
-            "write each profile as its own [[profiles]] section (two brackets)",
-        );
-        return None;
-    };
+    let list = top.tables(
+        cx,
+        "profiles",
+        "write each profile as its own [[profiles]] section (two brackets)",
+    )?;
     let mut names = Seen {
         source_of: BTreeMap::new(),
         what: "profile name",
@@ -73,21 +65,8 @@ pub(super) fn decode_profiles(
     };
     let mut out = Vec::new();
     let mut ok = true;
-    for (i, item) in items.iter().enumerate() {
-        let path = format!("profiles[{i}]");
-        let DeValue::Table(table) = item.get_ref() else {
-            cx.error(
-                &path,
-                item.span(),
-                problem(
-                    format!("expected a table, found {}", kind(item.get_ref())),
-                    "write each profile as a [[profiles]] section with name, model and env",
-                ),
-            );
-            ok = false;
-            continue;
-        };
-        let mut t = Table::new(path.clone(), table, item.span());
+    let help = "write each profile as a [[profiles]] section with name, model and env";
+    for (_, mut t) in list.read(cx, help, &mut ok) {
         let profile = decode_profile(cx, &mut t, region, &mut names, &mut models, &mut envs);
         t.finish(cx);
         match profile {

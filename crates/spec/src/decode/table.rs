@@ -238,6 +238,33 @@ impl<'a, 'i> Table<'a, 'i> {
         }
     }
 
+    /// The array of tables under `key` (`[[key]]` sections, or `key = [{ ... }]`); empty when
+    /// the key is absent, `None` (reported, with `help`) when it is not an array.
+    pub(super) fn tables(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+        help: &str,
+    ) -> Option<Tables<'a, 'i>> {
+        let path = join(&self.path, key);
+        let Some(v) = self.lookup(cx, key) else {
+            return Some(Tables {
+                path,
+                items: &[],
+                span: self.span.clone(),
+            });
+        };
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(cx, key, v, "an array of tables", help);
+            return None;
+        };
+        Some(Tables {
+            path,
+            items: &items[..],
+            span: v.span(),
+        })
+    }
+
     /// Every key not asked for is unknown: report each, with the nearest known key.
     pub(super) fn finish(self, cx: &mut Cx<'_>) {
         for (k, v) in self.table.iter() {
@@ -270,6 +297,49 @@ impl<'a, 'i> Table<'a, 'i> {
                 problem(format!("unknown key `{key}`"), help),
             );
         }
+    }
+}
+
+/// An array of tables, as written.
+pub(super) struct Tables<'a, 'i> {
+    path: String,
+    items: &'a [Value<'i>],
+    /// The array's span.
+    pub(super) span: Range<usize>,
+}
+
+impl<'a, 'i> Tables<'a, 'i> {
+    /// How many items the array has, tables or not.
+    pub(super) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Each item that is a table, with its index, as a Table at `key[i]`; each other item is
+    /// reported (with `help`) and leaves `ok` false.
+    pub(super) fn read(
+        &self,
+        cx: &mut Cx<'_>,
+        help: &str,
+        ok: &mut bool,
+    ) -> Vec<(usize, Table<'a, 'i>)> {
+        let mut out = Vec::new();
+        for (i, item) in self.items.iter().enumerate() {
+            let path = format!("{}[{i}]", self.path);
+            let DeValue::Table(table) = item.get_ref() else {
+                cx.error(
+                    &path,
+                    item.span(),
+                    problem(
+                        format!("expected a table, found {}", kind(item.get_ref())),
+                        help,
+                    ),
+                );
+                *ok = false;
+                continue;
+            };
+            out.push((i, Table::new(path, table, item.span())));
+        }
+        out
     }
 }
 
