@@ -43,6 +43,7 @@ const INVALID: &[(&str, &[&str])] = &[
             "guardrails[0].denied_topics[0].name",
             "guardrails[0].denied_topics[0].definition",
             "guardrails[0].denied_topics[0].examples",
+            "missing required key `definition` in each [[guardrails.denied_topics]] entry",
             "did you mean EMAIL?",
             "guardrails[0].pii.PHONE",
             "guardrails[0].words[1]",

@@ -30,8 +30,15 @@ impl<'a, 'i> Table<'a, 'i> {
     fn header(&self) -> String {
         if self.path.is_empty() {
             "the top level".to_string()
-        } else if let Some(array) = self.path.strip_suffix(']').and_then(|p| p.split_once('[')) {
-            format!("each [[{}]] entry", array.0)
+        } else if let Some((array, _)) =
+            self.path.strip_suffix(']').and_then(|p| p.rsplit_once('['))
+        {
+            // `guardrails[0].denied_topics[1]` is an entry of [[guardrails.denied_topics]].
+            let mut name = String::new();
+            for part in array.split('[') {
+                name.push_str(part.split_once(']').map_or(part, |(_, rest)| rest));
+            }
+            format!("each [[{name}]] entry")
         } else {
             format!("[{}]", self.path)
         }
