@@ -609,8 +609,6 @@ fn a_same_named_foreign_resource_needs_adopt() {
 fn plan_reads_in_constant_depth_whatever_the_number_of_profiles() {
     let _turn = turn();
     let control = emulator().instance.control();
-    // A round trip's worth of latency makes concurrent reads overlap, as they do with AWS.
-    control.set_latency_ms(100.0).unwrap();
     let models = [
         "anthropic.claude-3-haiku-20240307-v1:0",
         "anthropic.claude-3-5-haiku-20241022-v1:0",
@@ -642,15 +640,27 @@ fn plan_reads_in_constant_depth_whatever_the_number_of_profiles() {
         }
         s
     };
+    // The depth is read from when calls started and ended. A busy machine can only delay a
+    // call's start, which can lengthen a chain but never shorten one, so the least of a few
+    // runs is the plan's depth; the injected latency (a round trip's worth, as with AWS) makes
+    // a delay that long unlikely in the first place.
     let mut depths = Vec::new();
     for n in [2, 20] {
         let dir = project(Some(&spec(n)));
         apply(dir.path());
-        let plan = run(dir.path(), &["plan"]);
-        assert_eq!(plan.code, 0, "{}", plan.stderr);
-        depths.push(round_trips(&plan));
+        control.set_latency_ms(300.0).unwrap();
+        let mut least = usize::MAX;
+        for _ in 0..3 {
+            let plan = run(dir.path(), &["plan"]);
+            assert_eq!(plan.code, 0, "{}", plan.stderr);
+            least = least.min(round_trips(&plan));
+            if least <= 3 {
+                break;
+            }
+        }
+        control.set_latency_ms(0.0).unwrap();
+        depths.push(least);
     }
-    control.set_latency_ms(0.0).unwrap();
     assert_eq!(
         depths[0], depths[1],
         "plan's sequential round trips grew with the profiles: {depths:?}"
