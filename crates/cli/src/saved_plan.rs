@@ -94,15 +94,7 @@ impl PlanArgs {
         let Some(existing) = value.and_then(|v| serde_json::from_value::<SavedPlan>(v).ok()) else {
             return Ok(None);
         };
-        let out = self.out();
-        if existing.takes(
-            stack,
-            TOOL_VERSION,
-            self.mode(),
-            self.adopt,
-            self.delete_data,
-            &out,
-        ) {
+        if existing.takes(&self.new_saved_plan(stack)) {
             return Ok(Some(existing));
         }
         note(format!(
@@ -116,6 +108,18 @@ impl PlanArgs {
             }
         ));
         Ok(None)
+    }
+
+    /// An empty saved plan of `stack` as these flags make it.
+    fn new_saved_plan(&self, stack: &str) -> SavedPlan {
+        SavedPlan::new(
+            stack,
+            TOOL_VERSION,
+            self.mode(),
+            self.adopt,
+            self.delete_data,
+            &self.out(),
+        )
     }
 
     /// `--out` as given (empty: the spec's directory), as a saved plan records it.
@@ -137,16 +141,7 @@ impl PlanArgs {
         results: &[accounts::Ran<Planned>],
     ) -> Result<(), Error> {
         let kept = existing.as_ref().map_or(0, |e| e.accounts.len());
-        let mut saved = existing.unwrap_or_else(|| {
-            SavedPlan::new(
-                stack,
-                TOOL_VERSION,
-                self.mode(),
-                self.adopt,
-                self.delete_data,
-                &self.out(),
-            )
-        });
+        let mut saved = existing.unwrap_or_else(|| self.new_saved_plan(stack));
         for (result, _) in results {
             match result {
                 Ok(p) => saved.add(&p.plan, p.fingerprint.clone()),

@@ -309,23 +309,16 @@ impl SavedPlan {
         Ok(())
     }
 
-    /// Whether a plan of `stack` in this mode may be added to this file (the accounts planned
-    /// now replacing theirs).
-    pub fn takes(
-        &self,
-        stack: &str,
-        tool_version: &str,
-        mode: Mode,
-        adopt: bool,
-        delete_data: bool,
-        out: &str,
-    ) -> bool {
-        self.stack == stack
-            && self.tool_version == tool_version
-            && self.mode == mode_name(mode)
-            && self.adopt == adopt
-            && self.delete_data == delete_data
-            && self.out == out
+    /// Whether the accounts of `fresh` (a new plan of the same header) may be added to this
+    /// file, the accounts planned now replacing theirs: the same stack, tool version, mode,
+    /// flags and output directory.
+    pub fn takes(&self, fresh: &SavedPlan) -> bool {
+        self.stack == fresh.stack
+            && self.tool_version == fresh.tool_version
+            && self.mode == fresh.mode
+            && self.adopt == fresh.adopt
+            && self.delete_data == fresh.delete_data
+            && self.out == fresh.out
     }
 
     /// What kind of plan it is, as people read it: "an apply plan", "a destroy plan with
@@ -388,6 +381,22 @@ mod tests {
         let mut plan = SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "");
         plan.seal();
         serde_json::to_string(&plan).unwrap()
+    }
+
+    #[test]
+    fn only_a_plan_of_the_same_stack_version_mode_flags_and_out_joins_a_saved_file() {
+        let file = SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "");
+        assert!(file.takes(&SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "")));
+        for other in [
+            SavedPlan::new("t", "1.0.0", Mode::Apply, false, false, ""),
+            SavedPlan::new("s", "1.0.1", Mode::Apply, false, false, ""),
+            SavedPlan::new("s", "1.0.0", Mode::Destroy, false, false, ""),
+            SavedPlan::new("s", "1.0.0", Mode::Apply, true, false, ""),
+            SavedPlan::new("s", "1.0.0", Mode::Apply, false, true, ""),
+            SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "out"),
+        ] {
+            assert!(!file.takes(&other), "{other:?}");
+        }
     }
 
     #[test]
