@@ -16,6 +16,7 @@ mod recorder;
 mod resources;
 mod retry;
 mod tags;
+mod tokens;
 
 pub use apply::{apply, Progress, ProgressFn, WRITE_CONCURRENCY};
 pub use error::AwsError;

@@ -91,6 +91,9 @@ pub struct ObservedState {
     /// When that configuration points at another role than this stack's: the stack whose
     /// tags that role carries, if a stack of this tool made it.
     pub logging_owner: Option<String>,
+    /// That role, when it is this stack's: the one the spec's `[logging] role_name` replaced,
+    /// retired once the configuration points at the new one.
+    pub previous_role: Option<(String, logging_role::Observed)>,
     /// Every application inference profile in the region.
     pub profiles: Vec<inference_profile::Observed>,
     /// What each source the spec copies from routes to, by source ARN.
@@ -105,6 +108,9 @@ pub struct ObservedState {
     pub monitoring: monitoring::Observed,
     /// LibreChat's role (`[librechat] runtime_role`), when the spec names one and it exists.
     pub runtime_role: Option<runtime_policy::Observed>,
+    /// Other roles tagged for this stack that carry its Bedrock policy for the region (a
+    /// `runtime_role` the spec dropped or renamed): the policy is retired from them.
+    pub runtime_elsewhere: runtime_policy::Elsewhere,
     /// The generated files as they are on disk.
     #[serde(skip)]
     pub files: files::Observed,

@@ -2,6 +2,7 @@
 //! publish a version, tag, delete.
 
 use crate::error::{build_failed, context, is_code, AwsError};
+use crate::tokens::create_fresh;
 use crate::Clients;
 use aws_sdk_bedrock::operation::get_guardrail::GetGuardrailOutput;
 use aws_sdk_bedrock::types::{
@@ -371,30 +372,45 @@ pub(crate) async fn execute(
                 .map(|(k, v)| Tag::builder().key(k).value(v).build())
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(build_failed(&what))?;
-            let made = c
-                .bedrock
-                .create_guardrail()
-                .name(name)
-                .set_description(policy.description.clone())
-                .blocked_input_messaging(&policy.blocked_input_message)
-                .blocked_outputs_messaging(&policy.blocked_output_message)
-                .set_content_policy_config(k.content)
-                .set_topic_policy_config(k.topics)
-                .set_word_policy_config(k.words)
-                .set_sensitive_information_policy_config(k.sensitive)
-                .set_contextual_grounding_policy_config(k.grounding)
-                .set_tags(Some(tags))
-                .client_request_token(token)
-                .send()
-                .await;
-            let arn = match made {
-                Ok(out) => out.guardrail_arn().to_string(),
-                // Made by an earlier, interrupted apply under another token: find it.
-                Err(e) if is_code(&e, &["ConflictException"]) => arn_by_name(c, name)
-                    .await?
-                    .ok_or_else(|| context(what.clone())(e))?,
-                Err(e) => return Err(context(what)(e)),
-            };
+            // A reused token may be answered with a guardrail deleted since: made again
+            // under a fresh one (`tokens`).
+            let arn = create_fresh(
+                &what,
+                token,
+                |token| {
+                    let create = c
+                        .bedrock
+                        .create_guardrail()
+                        .name(name)
+                        .set_description(policy.description.clone())
+                        .blocked_input_messaging(&policy.blocked_input_message)
+                        .blocked_outputs_messaging(&policy.blocked_output_message)
+                        .set_content_policy_config(k.content.clone())
+                        .set_topic_policy_config(k.topics.clone())
+                        .set_word_policy_config(k.words.clone())
+                        .set_sensitive_information_policy_config(k.sensitive.clone())
+                        .set_contextual_grounding_policy_config(k.grounding.clone())
+                        .set_tags(Some(tags.clone()))
+                        .client_request_token(token);
+                    let what = what.clone();
+                    async move {
+                        match create.send().await {
+                            Ok(out) => Ok(out.guardrail_arn().to_string()),
+                            // Made by an earlier, interrupted apply under another token: find
+                            // it.
+                            Err(e) if is_code(&e, &["ConflictException"]) => arn_by_name(c, name)
+                                .await?
+                                .ok_or_else(|| context(what.clone())(e)),
+                            Err(e) => Err(context(what)(e)),
+                        }
+                    }
+                },
+                |arn| {
+                    let arn = arn.clone();
+                    async move { exists(c, &arn, None).await }
+                },
+            )
+            .await?;
             return Ok(Some(Created {
                 kind: KIND,
                 name: name.clone(),
@@ -419,22 +435,51 @@ pub(crate) async fn execute(
                 .await
                 .map_err(context(what))?;
         }
-        Step::PublishVersion { name, arn, token } => {
+        Step::PublishVersion {
+            name,
+            arn,
+            after,
+            token,
+        } => {
             let arn = outputs
                 .resolve(arn)
                 .map_err(|e| AwsError::local(what.clone(), e.to_string()))?;
-            let out = c
-                .bedrock
-                .create_guardrail_version()
-                .guardrail_identifier(&arn)
-                .client_request_token(token)
-                .send()
-                .await
-                .map_err(context(what))?;
+            // A version is new when it follows the one the plan saw, and exists: a token
+            // reused by an earlier publish is answered with that publish's old version.
+            let after = after.as_deref().and_then(|v| v.parse::<u64>().ok());
+            let version = create_fresh(
+                &what,
+                token,
+                |token| {
+                    let publish = c
+                        .bedrock
+                        .create_guardrail_version()
+                        .guardrail_identifier(&arn)
+                        .client_request_token(token);
+                    let what = what.clone();
+                    async move {
+                        let out = publish.send().await.map_err(context(what))?;
+                        Ok(out.version().to_string())
+                    }
+                },
+                |version| {
+                    let version = version.clone();
+                    let arn = arn.clone();
+                    async move {
+                        let newer = match (version.parse::<u64>().ok(), after) {
+                            (Some(v), Some(a)) => v > a,
+                            (Some(_), None) => true,
+                            (None, _) => false,
+                        };
+                        Ok(newer && exists(c, &arn, Some(&version)).await?)
+                    }
+                },
+            )
+            .await?;
             return Ok(Some(Created {
                 kind: VERSION,
                 name: name.clone(),
-                arn: out.version().to_string(),
+                arn: version,
             }));
         }
         Step::TagGuardrail { arn, tags } => {
@@ -475,6 +520,22 @@ pub(crate) async fn execute(
         }
     }
     Ok(None)
+}
+
+/// Whether the guardrail `arn` (at `version`, else its draft) exists.
+async fn exists(c: &Clients, arn: &str, version: Option<&str>) -> Result<bool, AwsError> {
+    let read = c
+        .bedrock
+        .get_guardrail()
+        .guardrail_identifier(arn)
+        .set_guardrail_version(version.map(str::to_string))
+        .send()
+        .await;
+    match read {
+        Ok(_) => Ok(true),
+        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => Ok(false),
+        Err(e) => Err(context(format!("reading guardrail {arn}"))(e)),
+    }
 }
 
 async fn arn_by_name(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {

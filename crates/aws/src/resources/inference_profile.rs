@@ -5,6 +5,7 @@
 use crate::error::{build_failed, context, done_if, is_code, join_error, AwsError};
 use crate::retry::patiently;
 use crate::tags::tags_by_arn;
+use crate::tokens::create_fresh;
 use crate::Clients;
 use aws_sdk_bedrock::types::{
     InferenceProfileModelSource, InferenceProfileStatus, InferenceProfileType,
@@ -199,48 +200,53 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
             token,
         } => {
             let tags = bedrock_tags(&what, tags)?;
-            // The plan's token makes a retried create safe: the SDK resends it, and Bedrock
-            // answers with the same profile. But a token already used for a profile deleted
-            // since (a destroy, an out-of-band delete) is answered with that dead profile's ARN:
-            // then create once more under a token never used before. That create cannot
-            // duplicate a profile either: its own retries resend its token, and a profile of
-            // this name that exists is refused (names are unique per account and region).
-            for token in [token.clone(), unique_token(token)] {
-                // A replaced profile's name is not free at once: Bedrock answers
-                // ConflictException until it is.
-                let out = patiently(
-                    |e| e.code_is("ConflictException"),
-                    || {
-                        let create = c
-                            .bedrock
-                            .create_inference_profile()
-                            .inference_profile_name(name)
-                            .model_source(InferenceProfileModelSource::CopyFrom(source_arn.clone()))
-                            .set_description(description.clone())
-                            .set_tags(Some(tags.clone()))
-                            .client_request_token(token.clone());
-                        let what = what.clone();
-                        async move { create.send().await.map_err(context(what)) }
-                    },
-                )
-                .await?;
-                let arn = out.inference_profile_arn().to_string();
-                match wait_active(c, &arn).await {
-                    Ok(()) => {
-                        return Ok(Some(Created {
-                            kind: KIND,
-                            name: name.clone(),
-                            arn,
-                        }))
+            // A dead profile answered for a reused token is made again under a fresh one
+            // (`tokens`); a profile is live once ACTIVE.
+            let arn = create_fresh(
+                &what,
+                token,
+                |token| {
+                    let (what, tags) = (what.clone(), tags.clone());
+                    // A replaced profile's name is not free at once: Bedrock answers
+                    // ConflictException until it is.
+                    patiently(
+                        |e| e.code_is("ConflictException"),
+                        move || {
+                            let create = c
+                                .bedrock
+                                .create_inference_profile()
+                                .inference_profile_name(name)
+                                .model_source(InferenceProfileModelSource::CopyFrom(
+                                    source_arn.clone(),
+                                ))
+                                .set_description(description.clone())
+                                .set_tags(Some(tags.clone()))
+                                .client_request_token(token.clone());
+                            let what = what.clone();
+                            async move {
+                                let out = create.send().await.map_err(context(what))?;
+                                Ok(out.inference_profile_arn().to_string())
+                            }
+                        },
+                    )
+                },
+                |arn| {
+                    let arn = arn.clone();
+                    async move {
+                        match wait_active(c, &arn).await {
+                            Ok(()) => Ok(true),
+                            Err(e) if e.code_is("ResourceNotFoundException") => Ok(false),
+                            Err(e) => Err(e),
+                        }
                     }
-                    Err(e) if e.code_is("ResourceNotFoundException") => continue,
-                    Err(e) => return Err(e),
-                }
-            }
-            Err(AwsError::local(
-                what,
-                "Bedrock answered a create under a new token with a profile that does not exist",
-            ))
+                },
+            )
+            .await?;
+            Ok(Some(Created {
+                kind: KIND,
+                name: name.clone(),
+                arn,
+            }))
         }
         Step::DeleteProfile { arn, .. } => {
             let deleted = c
@@ -273,15 +279,6 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
             Ok(None)
         }
     }
-}
-
-/// A token no create has used: the plan's, with this moment and this process appended
-/// (within Bedrock's pattern `[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?`).
-fn unique_token(token: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    format!("{token}-{nanos:x}-{:x}", std::process::id())
 }
 
 /// A created profile is usable once ACTIVE.

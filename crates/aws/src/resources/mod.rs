@@ -63,7 +63,20 @@ pub(crate) async fn observe(
             let logging = logging_config::read(c).await?;
             let ours = desired.logging.role_arn.as_deref().unwrap_or_default();
             let owner = logging_config::owner(c, logging.as_ref(), ours).await?;
-            Ok::<_, AwsError>((logging, owner))
+            // The stack's own role under an earlier name: read whole, to retire it.
+            let mut previous = None;
+            if managed && owner.as_deref() == Some(desired.stack.as_str()) {
+                let arn = logging.as_ref().and_then(|l| l.role_arn.clone());
+                let name = arn.as_deref().and_then(|a| a.rsplit('/').next());
+                if let Some(name) = name {
+                    let mut role = desired.role.clone();
+                    role.name = name.to_string();
+                    previous = logging_role::read(c, &role)
+                        .await?
+                        .map(|r| (name.to_string(), r));
+                }
+            }
+            Ok::<_, AwsError>((logging, owner, previous))
         },
         inference_profile::read(c, desired),
         // Then whether the account may invoke what those sources route to.
@@ -73,7 +86,12 @@ pub(crate) async fn observe(
             let access = model_access::read(c, used.into_keys().collect()).await?;
             Ok::<_, AwsError>((sources, access))
         },
-        runtime_policy::read(c, desired.runtime.as_ref()),
+        async {
+            tokio::try_join!(
+                runtime_policy::read(c, desired.runtime.as_ref()),
+                runtime_policy::read_elsewhere(c, desired),
+            )
+        },
         async {
             // Only a stack with guardrails, or one that may have had some, reads them.
             guardrail::read(c, &desired.guardrails, &desired.managed_tags).await
@@ -82,8 +100,9 @@ pub(crate) async fn observe(
         monitoring::read(c, &desired.monitoring),
     );
     let (sources, access) = sources?;
-    let (logging, logging_owner) = logging?;
+    let (logging, logging_owner, previous_role) = logging?;
     let role = role?;
+    let (runtime_role, runtime_elsewhere) = runtime_role?;
     // The stack in other regions: those the role serves, and LibreChat's; read at once.
     let reads: Vec<_> = bedrock_plan::regions::candidates(desired, role.as_ref())
         .into_iter()
@@ -109,13 +128,15 @@ pub(crate) async fn observe(
         role,
         logging,
         logging_owner,
+        previous_role,
         profiles: profiles?,
         sources,
         access,
         guardrails: guardrails?,
         cost_tags: cost_tags?,
         monitoring: monitoring?,
-        runtime_role: runtime_role?,
+        runtime_role,
+        runtime_elsewhere,
         files: Default::default(),
         elsewhere,
     })

@@ -4,8 +4,12 @@
 use crate::error::{context, is_code, AwsError};
 use crate::resources::logging_role::{decode_policy, put_role_policy, role_tags};
 use crate::Clients;
-use bedrock_plan::resources::runtime_policy::{legacy_policy_name, Desired, Observed, Step};
+use bedrock_plan::resources::runtime_policy::{
+    legacy_policy_name, policy_name, Desired, Elsewhere, Observed, Step,
+};
+use bedrock_plan::DesiredState;
 use bedrock_plan::{Created, Outputs};
+use std::collections::BTreeMap;
 
 pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Observed>, AwsError> {
     let Some(d) = d else {
@@ -54,6 +58,66 @@ pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Obse
         policy,
         legacy,
     }))
+}
+
+/// Roles other than the spec's `runtime_role` that carry this stack's policy for the region:
+/// IAM finds roles by tag nowhere (the tagging API lists none), so one listing of the
+/// account's roles with their tags and inline policy names (GetAccountAuthorizationDetails,
+/// 1,000 roles a page) says which. A refused listing is a state, not an error.
+pub(crate) async fn read_elsewhere(c: &Clients, d: &DesiredState) -> Result<Elsewhere, AwsError> {
+    let names = [policy_name(&d.region), legacy_policy_name().to_string()];
+    let ours = d.runtime.as_ref().map(|r| r.role.as_str());
+    let mut found = BTreeMap::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = c
+            .iam
+            .get_account_authorization_details()
+            .filter(aws_sdk_iam::types::EntityType::Role)
+            .max_items(1000)
+            .set_marker(marker.clone())
+            .send()
+            .await;
+        let page = match page {
+            Ok(p) => p,
+            Err(e) if crate::error::is_code(&e, &["AccessDenied", "AccessDeniedException"]) => {
+                let e = context("listing the account's roles")(e);
+                return Ok(Elsewhere::Unreadable(e.to_string()));
+            }
+            Err(e) => return Err(context("listing the account's roles")(e)),
+        };
+        for role in page.role_detail_list() {
+            let Some(name) = role.role_name() else {
+                continue;
+            };
+            if Some(name) == ours {
+                continue;
+            }
+            let tags: BTreeMap<&str, &str> =
+                role.tags().iter().map(|t| (t.key(), t.value())).collect();
+            if !d
+                .managed_tags
+                .iter()
+                .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()))
+            {
+                continue;
+            }
+            let carried: Vec<String> = role
+                .role_policy_list()
+                .iter()
+                .filter_map(|p| p.policy_name())
+                .filter(|p| names.iter().any(|n| n == p))
+                .map(str::to_string)
+                .collect();
+            if !carried.is_empty() {
+                found.insert(name.to_string(), carried);
+            }
+        }
+        marker = page.marker().map(str::to_string);
+        if !page.is_truncated() || marker.is_none() {
+            return Ok(Elsewhere::Found(found));
+        }
+    }
 }
 
 pub(crate) async fn execute(

@@ -162,7 +162,12 @@ pub enum Step {
     PublishVersion {
         name: String,
         arn: ArnRef,
-        /// Names the policy the version holds, so that a retried publish makes no second one.
+        /// The latest version when the plan was made (none for a guardrail apply creates): a
+        /// publish answered with this version or an earlier one was a reused token's, not a
+        /// new version.
+        after: Option<String>,
+        /// Names the policy, the guardrail and the version it follows, so that a retried
+        /// publish makes no second version and a later publish never reuses it.
         token: String,
     },
     TagGuardrail {
@@ -209,9 +214,15 @@ fn token(parts: &[&str]) -> String {
         .collect()
 }
 
-fn policy_token(stack: &str, name: &str, policy: &Policy, arn: &str) -> String {
+fn policy_token(
+    stack: &str,
+    name: &str,
+    policy: &Policy,
+    arn: &str,
+    after: Option<&str>,
+) -> String {
     let text = serde_json::to_string(policy).unwrap_or_default();
-    token(&[stack, name, &text, arn])
+    token(&[stack, name, &text, arn, after.unwrap_or("none")])
 }
 
 fn plan(pl: &mut Planner) {
@@ -236,7 +247,8 @@ fn plan(pl: &mut Planner) {
                 Step::PublishVersion {
                     name: d.name.clone(),
                     arn,
-                    token: policy_token(&pl.desired.stack, &d.name, &d.policy, "new"),
+                    after: None,
+                    token: policy_token(&pl.desired.stack, &d.name, &d.policy, "new", None),
                 }
                 .into(),
             ];
@@ -296,11 +308,19 @@ fn plan(pl: &mut Planner) {
                 json!(o.latest.as_ref().map(|(v, _)| v)),
                 json!(next),
             ));
+            let after = o.latest.as_ref().map(|(v, _)| v.clone());
             chain.push(
                 Step::PublishVersion {
                     name: d.name.clone(),
                     arn: ArnRef::Known(o.arn.clone()),
-                    token: policy_token(&pl.desired.stack, &d.name, &d.policy, &o.arn),
+                    token: policy_token(
+                        &pl.desired.stack,
+                        &d.name,
+                        &d.policy,
+                        &o.arn,
+                        after.as_deref(),
+                    ),
+                    after,
                 }
                 .into(),
             );

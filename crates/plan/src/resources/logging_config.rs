@@ -98,11 +98,14 @@ fn diffs(o: Option<&LoggingSettings>, d: &LoggingSettings) -> Vec<FieldDiff> {
 /// Whether a configuration is this stack's. It cannot be tagged: it is owned by what it
 /// points at, this stack's role and its log group or bucket. Anything else was set by
 /// someone else (often a security team, for the whole account) and is foreign.
-fn is_ours(o: &LoggingSettings, d: &crate::registry::DesiredState) -> bool {
+fn is_ours(o: &LoggingSettings, p: &Planner) -> bool {
+    let d = p.desired;
     let bucket = d.bucket.name.as_str();
     let large = o.large_data_bucket.as_deref() == Some(bucket);
-    let through_role = o.role_arn.as_deref() == Some(d.role.arn.as_str())
-        && (o.log_group.as_deref() == Some(d.log_group.name.as_str()) || large);
+    // The stack's role, or its role under the name the spec had before (tagged for it).
+    let role = o.role_arn.as_deref() == Some(d.role.arn.as_str())
+        || p.observed.logging_owner.as_deref() == Some(d.stack.as_str());
+    let through_role = role && (o.log_group.as_deref() == Some(d.log_group.name.as_str()) || large);
     // S3 alone names no role: the stack's bucket as its destination is what makes it ours.
     let to_bucket = o.role_arn.is_none() && o.s3_destination.as_deref() == Some(bucket);
     through_role || to_bucket
@@ -169,7 +172,7 @@ fn plan(p: &mut Planner) {
     };
     if o == d {
         p.push(KIND, &name, Action::NoOp, "as specified", vec![], vec![]);
-    } else if is_ours(&o, p.desired) {
+    } else if is_ours(&o, p) {
         let diffs = diffs(Some(&o), &d);
         p.push(
             KIND,
@@ -212,7 +215,7 @@ fn destroy(p: &mut Planner) {
     };
     let name = p.desired.region.clone();
     // The configuration is the account's: delete it only when it is this stack's.
-    if is_ours(&o, p.desired) {
+    if is_ours(&o, p) {
         let others = other_stacks(p);
         let reason = if others.is_empty() {
             format!("this stack's: {}", destinations(&o))

@@ -275,6 +275,11 @@ fn plan(p: &mut Planner) {
     if !p.desired.logging_managed {
         return;
     }
+    retire_previous(
+        p,
+        Phase::Retire,
+        "the spec's [logging] role_name replaced it: deleted once the configuration points at the new role",
+    );
     if !p.desired.logging_to_cloudwatch {
         // S3 alone needs no role: this region stops using it, after the configuration no
         // longer names it.
@@ -383,6 +388,53 @@ fn destroy(p: &mut Planner) {
         return;
     }
     release(p, Phase::Foundations, "managed by this stack");
+    retire_previous(
+        p,
+        Phase::Foundations,
+        "managed by this stack (under the role_name the spec had before)",
+    );
+}
+
+/// The stack's role under an earlier name, which the configuration still points at: deleted
+/// (its policies first) in `phase`, after the configuration is repointed or deleted.
+fn retire_previous(p: &mut Planner, phase: Phase, reason: &str) {
+    let Some((name, o)) = p.observed.previous_role.clone() else {
+        return;
+    };
+    if name == p.desired.role.name || !p.owns(&o.tags) {
+        return;
+    }
+    let steps = deletion(&name, &o);
+    p.delete(KIND, &name, reason, vec![], vec![Chain { phase, steps }]);
+}
+
+/// IAM deletes a role only once it holds no policy: its policies go first, in one chain.
+fn deletion(role: &str, o: &Observed) -> Vec<crate::registry::Step> {
+    let mut steps: Vec<crate::registry::Step> = o
+        .inline
+        .keys()
+        .map(|name| {
+            Step::DeleteRolePolicy {
+                role: role.to_string(),
+                name: name.clone(),
+            }
+            .into()
+        })
+        .collect();
+    steps.extend(o.attached.iter().map(|arn| {
+        Step::DetachRolePolicy {
+            role: role.to_string(),
+            arn: arn.clone(),
+        }
+        .into()
+    }));
+    steps.push(
+        Step::DeleteRole {
+            name: role.to_string(),
+        }
+        .into(),
+    );
+    steps
 }
 
 /// This region stops using the role: it stays, trusting only the other regions that still
@@ -419,26 +471,7 @@ fn release(p: &mut Planner, phase: Phase, reason: &str) {
         }
         return;
     }
-    // IAM deletes a role only once it holds no policy: its policies go first, in one chain.
-    let mut steps: Vec<_> = o
-        .inline
-        .keys()
-        .map(|name| {
-            Step::DeleteRolePolicy {
-                role: role.clone(),
-                name: name.clone(),
-            }
-            .into()
-        })
-        .collect();
-    steps.extend(o.attached.iter().map(|arn| {
-        Step::DetachRolePolicy {
-            role: role.clone(),
-            arn: arn.clone(),
-        }
-        .into()
-    }));
-    steps.push(Step::DeleteRole { name: role.clone() }.into());
+    let steps = deletion(&role, &o);
     p.delete(KIND, &role, reason, vec![], vec![Chain { phase, steps }]);
 }
 

@@ -42,6 +42,24 @@ pub fn policy_name(region: &str) -> String {
     format!("{}-{region}", legacy_policy_name())
 }
 
+/// Roles other than the spec's `runtime_role` that are tagged for this stack and carry its
+/// policy for the region (or the policy of earlier versions), found by one listing of the
+/// account's roles; or why they could not be listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Elsewhere {
+    /// Role name -> the stack's policy names on it.
+    Found(BTreeMap<String, Vec<String>>),
+    /// The listing was refused (`iam:GetAccountAuthorizationDetails`): nothing is retired.
+    Unreadable(String),
+}
+
+impl Default for Elsewhere {
+    fn default() -> Self {
+        Elsewhere::Found(BTreeMap::new())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Desired {
     pub role: String,
@@ -228,7 +246,40 @@ impl Step {
     }
 }
 
+/// The stack's policy on roles the spec no longer names comes off them in `phase`: after the
+/// new role's policy is in place.
+fn retire_elsewhere(pl: &mut Planner, phase: Phase, reason: &str) {
+    match pl.observed.runtime_elsewhere.clone() {
+        Elsewhere::Found(roles) => {
+            for (role, names) in roles {
+                let steps = names
+                    .iter()
+                    .map(|name| {
+                        Chain::one(
+                            phase,
+                            logging_role::Step::DeleteRolePolicy {
+                                role: role.clone(),
+                                name: name.clone(),
+                            },
+                        )
+                    })
+                    .collect();
+                let reason = format!("{reason}: policy {} comes off it", names.join(", "));
+                pl.delete(KIND, &role, &reason, vec![], steps);
+            }
+        }
+        Elsewhere::Unreadable(why) => pl.warnings.push(format!(
+            "the stack's Bedrock policy was not looked for on roles the spec does not name ({why}): a runtime_role dropped from the spec keeps it; allow iam:GetAccountAuthorizationDetails to retire it"
+        )),
+    }
+}
+
 fn plan(pl: &mut Planner) {
+    retire_elsewhere(
+        pl,
+        Phase::Retire,
+        "tagged for this stack, and no longer [librechat] runtime_role",
+    );
     let Some(rt) = pl.desired.runtime.clone() else {
         return;
     };
@@ -299,6 +350,11 @@ fn plan(pl: &mut Planner) {
 }
 
 fn destroy(pl: &mut Planner) {
+    retire_elsewhere(
+        pl,
+        Phase::Access,
+        "tagged for this stack, under a runtime_role the spec had before",
+    );
     let (Some(rt), Some(o)) = (&pl.desired.runtime, &pl.observed.runtime_role) else {
         return;
     };
