@@ -87,6 +87,22 @@ impl FieldDiff {
         }
     }
 
+    /// The members of two objects that differ, one diff each, in `after`'s order; values that
+    /// are not objects are one diff named `field`.
+    pub fn members(field: &str, before: &Value, after: &Value) -> Vec<FieldDiff> {
+        let (Value::Object(b), Value::Object(a)) = (before, after) else {
+            return if before == after {
+                Vec::new()
+            } else {
+                vec![FieldDiff::new(field, before.clone(), after.clone())]
+            };
+        };
+        a.iter()
+            .filter(|(k, v)| b.get(*k) != Some(*v))
+            .map(|(k, v)| FieldDiff::new(k, b.get(k).cloned().unwrap_or(Value::Null), v.clone()))
+            .collect()
+    }
+
     /// A policy document's change: both documents, and the changed lines of their canonical
     /// JSON.
     pub fn policy(field: &str, before: Option<&Value>, after: &Value) -> Self {

@@ -15,6 +15,7 @@ mod registry;
 mod render;
 pub mod resources;
 mod saved;
+pub mod tagging;
 
 pub use change::{Action, Chain, Change, FieldDiff, Kept, Kind, Phase};
 pub use outputs::{outputs, Output, StackOutputs};

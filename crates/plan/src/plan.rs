@@ -302,14 +302,14 @@ impl Planner<'_> {
     }
 
     /// Ownership of an existing resource: `Update` when it carries this stack's tags; with
-    /// `--adopt`, `Adopt` and the step that tags it; otherwise the problem is recorded and
-    /// there is nothing to plan (None).
+    /// `--adopt`, `Adopt` and the step that tags it (beside the tags it has); otherwise the
+    /// problem is recorded and there is nothing to plan (None).
     pub fn ownership(
         &mut self,
         kind: Kind,
         name: &str,
         tags: &BTreeMap<String, String>,
-        tag_step: Step,
+        resource: crate::tagging::Tagged,
         diffs: &mut Vec<FieldDiff>,
         steps: &mut Vec<Chain>,
     ) -> Option<Action> {
@@ -319,15 +319,14 @@ impl Planner<'_> {
         if !self.foreign(kind, name, tags) {
             return None;
         }
-        diffs.push(FieldDiff::new(
-            "tags",
-            json!(tags),
-            json!(self.desired.managed_tags),
-        ));
-        steps.push(Chain {
-            phase: Phase::Foundations,
-            steps: vec![tag_step],
-        });
+        let managed = self.desired.managed_tags.clone();
+        let scope = crate::tagging::Scope::Stack;
+        if let Some((diff, chain)) =
+            crate::tagging::retag(resource, tags, &managed, scope, Phase::Foundations)
+        {
+            diffs.push(diff);
+            steps.push(chain);
+        }
         Some(Action::Adopt)
     }
 
@@ -409,6 +408,9 @@ fn walk(
     mode: Mode,
     kinds: &[KindPlanner],
 ) -> Result<Plan, PlanError> {
+    // The generated files are planned after every kind (they name what the kinds make), and
+    // in a destroy before them, so that its changes read in the order they run.
+    let files = &crate::resources::files::PLANNER;
     check_account(desired, observed)?;
     let mut planner = Planner {
         desired,
@@ -421,8 +423,14 @@ fn walk(
     };
     // Destroy walks the kinds in reverse, so that its changes read in the order it runs.
     match mode {
-        Mode::Apply => kinds.iter().for_each(|k| (k.plan)(&mut planner)),
-        Mode::Destroy => kinds.iter().rev().for_each(|k| (k.destroy)(&mut planner)),
+        Mode::Apply => {
+            kinds.iter().for_each(|k| (k.plan)(&mut planner));
+            (files.plan)(&mut planner);
+        }
+        Mode::Destroy => {
+            (files.destroy)(&mut planner);
+            kinds.iter().rev().for_each(|k| (k.destroy)(&mut planner));
+        }
     }
     let other_regions = crate::regions::report(&mut planner, mode);
     // Two kinds may find the same problem (LibreChat's policy and its rendered file): once.
@@ -467,14 +475,7 @@ pub fn plan_destroy(
 
 /// Only the generated files, against the disk (`generate --offline`: no account, no AWS).
 pub fn plan_files(desired: &DesiredState, observed: &ObservedState) -> Result<Plan, PlanError> {
-    let only_files = std::slice::from_ref(&crate::resources::files::PLANNER);
-    walk(
-        desired,
-        observed,
-        &PlanOptions::default(),
-        Mode::Apply,
-        only_files,
-    )
+    walk(desired, observed, &PlanOptions::default(), Mode::Apply, &[])
 }
 
 /// A value for a diff: JSON null when absent.

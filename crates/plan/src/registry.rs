@@ -1,8 +1,10 @@
-//! The one list of resource kinds. A kind is a module of `resources/` (its desired and
-//! observed state, its steps, how it plans and how it is destroyed) and a line in each of
-//! the lists below; nothing else in the crate names it.
+//! The one list of resource kinds. A kind is a module of `resources/` here (its desired and
+//! observed state, its steps, how it plans and how it is destroyed) and one of the AWS
+//! layer's `resources/` (how it is read and how its steps run), and one line in
+//! [`for_each_kind!`]: from that line follow the plan's registry ([`KINDS`]), the step enum
+//! ([`Step`]), and the AWS layer's observe and execute. The generated files are not a kind:
+//! they are planned after every kind, and written by the engine, never by the AWS layer.
 
-use crate::change::Kind;
 use crate::plan::Planner;
 use crate::resources::{
     bucket, cost_tags, files, guardrail, inference_profile, log_group, logging_config,
@@ -11,29 +13,87 @@ use crate::resources::{
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// How one kind plans: the walk calls `plan` in this list's order (a later kind may read an
-/// earlier one's changes) and `destroy` in reverse.
+/// The one list: every resource kind as `module => Variant`, in the order the walk plans
+/// them (a later kind may read an earlier one's changes; destroy walks them in reverse).
+/// `for_each_kind!(callback)` expands to `callback! { module => Variant, ... }`: the plan's
+/// registry below and the AWS layer's dispatch are generated from it, so a kind without a
+/// line here is planned, read and executed nowhere, and a line without its modules does not
+/// compile.
+#[macro_export]
+macro_rules! for_each_kind {
+    ($callback:ident) => {
+        $callback! {
+            model_access => ModelAccess,
+            log_group => LogGroup,
+            bucket => Bucket,
+            logging_role => LoggingRole,
+            logging_config => LoggingConfig,
+            inference_profile => InferenceProfile,
+            guardrail => Guardrail,
+            cost_tags => CostTags,
+            runtime_policy => RuntimePolicy,
+            monitoring => Monitoring,
+        }
+    };
+}
+
+/// How one kind plans: the walk calls `plan` in the list's order and `destroy` in reverse.
 pub struct KindPlanner {
-    pub kind: Kind,
+    pub kind: crate::change::Kind,
     pub plan: fn(&mut Planner),
     pub destroy: fn(&mut Planner),
     /// What `outputs` shows of it: its ARNs and names, when it exists and is this stack's.
     pub outputs: fn(&DesiredState, &ObservedState, &mut crate::outputs::StackOutputs),
 }
 
-pub const KINDS: &[KindPlanner] = &[
-    model_access::PLANNER,
-    log_group::PLANNER,
-    bucket::PLANNER,
-    logging_role::PLANNER,
-    logging_config::PLANNER,
-    inference_profile::PLANNER,
-    guardrail::PLANNER,
-    cost_tags::PLANNER,
-    runtime_policy::PLANNER,
-    monitoring::PLANNER,
-    files::PLANNER,
-];
+macro_rules! registry {
+    ($($module:ident => $variant:ident),* $(,)?) => {
+        /// Every resource kind's planner, in the list's order.
+        pub const KINDS: &[KindPlanner] = &[$($module::PLANNER),*];
+
+        /// One call apply makes: a kind's step, or a generated file's (the engine's). In
+        /// JSON, each step as it is (`{"call": ...}`).
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Step {
+            $($variant($module::Step),)*
+            /// Any kind's tags (`tagging`).
+            Tags(crate::tagging::Step),
+            File(files::Step),
+        }
+
+        impl Step {
+            /// A short description for progress lines.
+            pub fn describe(&self) -> String {
+                match self {
+                    $(Step::$variant(s) => s.describe(),)*
+                    Step::Tags(s) => s.describe(),
+                    Step::File(s) => s.describe(),
+                }
+            }
+        }
+
+        $(impl From<$module::Step> for Step {
+            fn from(s: $module::Step) -> Self {
+                Step::$variant(s)
+            }
+        })*
+
+        impl From<crate::tagging::Step> for Step {
+            fn from(s: crate::tagging::Step) -> Self {
+                Step::Tags(s)
+            }
+        }
+
+        impl From<files::Step> for Step {
+            fn from(s: files::Step) -> Self {
+                Step::File(s)
+            }
+        }
+    };
+}
+
+for_each_kind!(registry);
 
 /// What should exist: the spec, with the account filled in and the policies rendered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,48 +176,6 @@ pub struct ObservedState {
     pub files: files::Observed,
     /// This stack in other regions (`regions::candidates`).
     pub elsewhere: Vec<crate::regions::Elsewhere>,
-}
-
-/// One step's type per kind: the steps of the plan, executed by the layer that owns them
-/// (the AWS layer, or the files for `File`).
-macro_rules! steps {
-    ($($variant:ident($module:ident)),* $(,)?) => {
-        /// One call apply makes. In JSON, each kind's step as it is (`{"call": ...}`).
-        #[derive(Debug, Clone, PartialEq, Serialize)]
-        #[serde(untagged)]
-        pub enum Step {
-            $($variant($module::Step),)*
-        }
-
-        impl Step {
-            /// A short description for progress lines.
-            pub fn describe(&self) -> String {
-                match self {
-                    $(Step::$variant(s) => s.describe(),)*
-                }
-            }
-        }
-
-        $(impl From<$module::Step> for Step {
-            fn from(s: $module::Step) -> Self {
-                Step::$variant(s)
-            }
-        })*
-    };
-}
-
-steps! {
-    LogGroup(log_group),
-    Bucket(bucket),
-    LoggingRole(logging_role),
-    LoggingConfig(logging_config),
-    InferenceProfile(inference_profile),
-    Guardrail(guardrail),
-    ModelAccess(model_access),
-    CostTags(cost_tags),
-    Monitoring(monitoring),
-    RuntimePolicy(runtime_policy),
-    File(files),
 }
 
 /// The guardrail `[librechat] guardrail` names.

@@ -111,8 +111,10 @@ impl Fingerprint {
 fn label(id: &str) -> &str {
     crate::registry::KINDS
         .iter()
-        .find(|k| k.kind.id == id)
-        .map_or(id, |k| k.kind.label)
+        .map(|k| &k.kind)
+        .chain([&crate::resources::files::KIND])
+        .find(|k| k.id == id)
+        .map_or(id, |k| k.label)
 }
 
 /// The keys whose values differ between `before` and `after`, with how.

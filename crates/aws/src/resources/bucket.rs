@@ -2,12 +2,14 @@
 
 use crate::error::{build_failed, context, done_if, is_code, status_of, AwsError};
 use crate::resources::logging_role::decode_policy;
+use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_s3::types as s3;
 use bedrock_plan::resources::bucket::{
     Desired, LifecycleRule, Observed, ObservedBucket, PublicAccessBlock, Step,
 };
 use bedrock_plan::Created;
+use bedrock_plan::DesiredState;
 use std::collections::BTreeMap;
 
 /// The codes S3 answers with for a setting that is not there (or a bucket that is not).
@@ -30,6 +32,16 @@ macro_rules! absent_or {
             Err(e) => return Err(context($what)(e)),
         }
     };
+}
+
+/// The stack's bucket, when the stack manages logging.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let bucket = if d.logging_managed {
+        read(c, &d.bucket).await?
+    } else {
+        Default::default()
+    };
+    Ok(Box::new(move |o| o.bucket = bucket))
 }
 
 pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Observed, AwsError> {
@@ -183,7 +195,11 @@ fn tag_set(what: &str, tags: &BTreeMap<String, String>) -> Result<Vec<s3::Tag>, 
         .map_err(build_failed(what))
 }
 
-pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    _: &bedrock_plan::Outputs,
+) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
     let build_error = build_failed(&what);
     match step {
@@ -203,18 +219,6 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
                     .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
                     .create_bucket_configuration(configuration.build());
             done_if(create.send().await, &["BucketAlreadyOwnedByYou"], what)?;
-        }
-        Step::PutBucketTagging { name, tags } => {
-            let tagging = s3::Tagging::builder()
-                .set_tag_set(Some(tag_set(&what, tags)?))
-                .build()
-                .map_err(build_error)?;
-            c.s3.put_bucket_tagging()
-                .bucket(name)
-                .tagging(tagging)
-                .send()
-                .await
-                .map_err(context(what))?;
         }
         Step::PutPublicAccessBlock { name, block } => {
             c.s3.put_public_access_block()

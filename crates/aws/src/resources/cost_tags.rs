@@ -2,10 +2,18 @@
 //! account may manage them (a member account of an Organization may not), activating them.
 
 use crate::error::{context, is_code, AwsError};
+use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_costexplorer::types::{CostAllocationTagStatus, CostAllocationTagStatusEntry};
 use bedrock_plan::resources::cost_tags::{Observed, Step};
 use bedrock_plan::Created;
+use bedrock_plan::DesiredState;
+
+/// Billing's status of the keys `[cost]` names.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let tags = read(c, &d.cost_tags).await?;
+    Ok(Box::new(move |o| o.cost_tags = tags))
+}
 
 pub(crate) async fn read(c: &Clients, keys: &[String]) -> Result<Observed, AwsError> {
     if keys.is_empty() {
@@ -59,7 +67,11 @@ async fn management_account(c: &Clients) -> String {
     }
 }
 
-pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    _: &bedrock_plan::Outputs,
+) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
     match step {
         Step::ActivateTags { keys } => {

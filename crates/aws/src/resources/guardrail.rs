@@ -2,6 +2,7 @@
 //! publish a version, tag, delete.
 
 use crate::error::{build_failed, context, is_code, AwsError};
+use crate::resources::Observation;
 use crate::tokens::create_fresh;
 use crate::Clients;
 use aws_sdk_bedrock::operation::get_guardrail::GetGuardrailOutput;
@@ -17,6 +18,7 @@ use aws_sdk_bedrock::types::{
 use bedrock_plan::resources::guardrail::{
     ContentFilter, Desired, Observed, Policy, Step, Topic, KIND, VERSION,
 };
+use bedrock_plan::DesiredState;
 use bedrock_plan::{Created, Outputs};
 use std::collections::BTreeMap;
 
@@ -29,6 +31,12 @@ const CATEGORIES: [&str; 6] = [
     "MISCONDUCT",
     "PROMPT_ATTACK",
 ];
+
+/// Every guardrail the spec names or this stack tagged.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let guardrails = read(c, &d.guardrails, &d.managed_tags).await?;
+    Ok(Box::new(move |o| o.guardrails = guardrails))
+}
 
 /// Every guardrail the spec names, and every one tagged for this stack.
 pub(crate) async fn read(
@@ -481,29 +489,6 @@ pub(crate) async fn execute(
                 name: name.clone(),
                 arn: version,
             }));
-        }
-        Step::TagGuardrail { arn, tags } => {
-            let tags = tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(build_failed(&what))?;
-            c.bedrock
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(context(what))?;
-        }
-        Step::UntagGuardrail { arn, keys } => {
-            c.bedrock
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(keys.clone()))
-                .send()
-                .await
-                .map_err(context(what))?;
         }
         Step::DeleteGuardrail { arn, .. } => {
             let deleted = c

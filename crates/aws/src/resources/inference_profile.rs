@@ -3,6 +3,7 @@
 //! ACTIVE), delete, tag, untag.
 
 use crate::error::{build_failed, context, done_if, is_code, join_error, AwsError};
+use crate::resources::Observation;
 use crate::retry::patiently;
 use crate::tags::tags_by_arn;
 use crate::tokens::create_fresh;
@@ -16,6 +17,12 @@ use std::collections::BTreeMap;
 
 /// The tagging API's name for application inference profiles.
 const RESOURCE_TYPE: &str = "bedrock:application-inference-profile";
+
+/// Every application inference profile of the region.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let profiles = read(c, d).await?;
+    Ok(Box::new(move |o| o.profiles = profiles))
+}
 
 pub(crate) async fn read(c: &Clients, d: &DesiredState) -> Result<Vec<Observed>, AwsError> {
     let (summaries, tags) = tokio::join!(
@@ -189,7 +196,11 @@ fn bedrock_tags(
         .map_err(build_failed(what))
 }
 
-pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    _: &bedrock_plan::Outputs,
+) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
     match step {
         Step::CreateProfile {
@@ -256,26 +267,6 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
                 .send()
                 .await;
             done_if(deleted, &["ResourceNotFoundException"], what)?;
-            Ok(None)
-        }
-        Step::TagProfile { arn, tags } => {
-            c.bedrock
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(bedrock_tags(&what, tags)?))
-                .send()
-                .await
-                .map_err(context(what))?;
-            Ok(None)
-        }
-        Step::UntagProfile { arn, keys } => {
-            c.bedrock
-                .untag_resource()
-                .resource_arn(arn)
-                .set_tag_keys(Some(keys.clone()))
-                .send()
-                .await
-                .map_err(context(what))?;
             Ok(None)
         }
     }

@@ -1,10 +1,22 @@
 //! The log group: read (with its tags), create, tag, retention, delete.
 
 use crate::error::{context, done_if, is_code, AwsError};
+use crate::resources::Observation;
 use crate::Clients;
 use bedrock_plan::resources::log_group::{Desired, Observed, Step};
 use bedrock_plan::Created;
+use bedrock_plan::DesiredState;
 use std::collections::BTreeMap;
+
+/// The stack's log group, when the stack manages logging.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let group = if d.logging_managed {
+        read(c, &d.log_group).await?
+    } else {
+        None
+    };
+    Ok(Box::new(move |o| o.log_group = group))
+}
 
 pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, AwsError> {
     let name = &d.name;
@@ -37,7 +49,11 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, A
     }))
 }
 
-pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    _: &bedrock_plan::Outputs,
+) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
     match step {
         Step::CreateLogGroup { name, tags } => {
@@ -50,15 +66,6 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
                 .await;
             // Created by an earlier, interrupted apply: done.
             done_if(created, &["ResourceAlreadyExistsException"], what)?;
-        }
-        Step::TagLogGroup { arn, tags } => {
-            c.logs
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(tags.clone().into_iter().collect()))
-                .send()
-                .await
-                .map_err(context(what))?;
         }
         Step::PutRetentionPolicy { name, days } => {
             c.logs

@@ -1,11 +1,38 @@
 //! Model invocation logging: read, put (patiently, while a fresh role propagates), delete.
 
 use crate::error::{context, AwsError};
+use crate::resources::Observation;
 use crate::retry::patiently;
 use crate::Clients;
 use aws_sdk_bedrock::types::{CloudWatchConfig, LoggingConfig, S3Config};
 use bedrock_plan::resources::logging_config::{LoggingSettings, Step};
 use bedrock_plan::Created;
+use bedrock_plan::DesiredState;
+
+/// The account's configuration in the region (read even when logging is another's, for what
+/// points where); the stack that owns the role it points at; and that role, when it is this
+/// stack's under an earlier name (read whole, to retire it).
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let logging = read(c).await?;
+    let ours = d.logging.role_arn.as_deref().unwrap_or_default();
+    let owner = owner(c, logging.as_ref(), ours).await?;
+    let mut previous = None;
+    if d.logging_managed && owner.as_deref() == Some(d.stack.as_str()) {
+        let arn = logging.as_ref().and_then(|l| l.role_arn.clone());
+        if let Some(name) = arn.as_deref().and_then(|a| a.rsplit('/').next()) {
+            let mut role = d.role.clone();
+            role.name = name.to_string();
+            previous = crate::resources::logging_role::read(c, &role)
+                .await?
+                .map(|r| (name.to_string(), r));
+        }
+    }
+    Ok(Box::new(move |o| {
+        o.logging = logging;
+        o.logging_owner = owner;
+        o.previous_role = previous;
+    }))
+}
 
 pub(crate) async fn read(c: &Clients) -> Result<Option<LoggingSettings>, AwsError> {
     let out = c
@@ -112,7 +139,11 @@ fn role_not_yet_usable(e: &AwsError) -> bool {
     e.code_is("ValidationException") && e.message.contains("Failed to validate permissions")
 }
 
-pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    _: &bedrock_plan::Outputs,
+) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
     match step {
         Step::PutLogging { settings } => {

@@ -2,9 +2,11 @@
 //! the role steps, which LibreChat's role shares (tag, put and delete an inline policy).
 
 use crate::error::{build_failed, context, done_if, is_code, join_error, AwsError};
+use crate::resources::Observation;
 use crate::Clients;
 use bedrock_plan::resources::logging_role::{Desired, Observed, Step};
 use bedrock_plan::Created;
+use bedrock_plan::DesiredState;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -39,6 +41,16 @@ pub(crate) async fn role_tags(
         Err(e) if is_code(&e, &["NoSuchEntity"]) => Ok(BTreeMap::new()),
         Err(e) => Err(context(format!("reading the tags of role {name}"))(e)),
     }
+}
+
+/// The stack's logging role, when the stack manages logging.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let role = if d.logging_managed {
+        read(c, &d.role).await?
+    } else {
+        None
+    };
+    Ok(Box::new(move |o| o.role = role))
 }
 
 pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, AwsError> {
@@ -140,7 +152,11 @@ pub(crate) async fn put_role_policy(
     Ok(())
 }
 
-pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    _: &bedrock_plan::Outputs,
+) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
     let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
     match step {
@@ -170,15 +186,6 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>,
                 }
                 Err(e) => return Err(context(what)(e)),
             }
-        }
-        Step::TagRole { name, tags } => {
-            c.iam
-                .tag_role()
-                .role_name(name)
-                .set_tags(Some(iam_tags(&what, tags)?))
-                .send()
-                .await
-                .map_err(context(what))?;
         }
         Step::UpdateTrust { name, trust } => {
             c.iam

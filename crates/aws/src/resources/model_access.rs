@@ -4,11 +4,25 @@
 //! form and accepting agreements.
 
 use crate::error::{context, is_code, AwsError};
+use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_bedrock::primitives::Blob;
 use aws_smithy_types::date_time::Format;
 use bedrock_plan::resources::model_access::{Lifecycle, ModelState, Observed, Offer, Step};
 use bedrock_plan::Created;
+use bedrock_plan::DesiredState;
+
+/// What each source the spec copies from routes to, then whether the account may invoke
+/// those models.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let sources = crate::resources::inference_profile::read_sources(c, d).await?;
+    let used = bedrock_plan::resources::model_access::used_models(d, &sources);
+    let access = read(c, used.into_keys().collect()).await?;
+    Ok(Box::new(move |o| {
+        o.sources = sources;
+        o.access = access;
+    }))
+}
 
 /// `models`: (foundation model id, region) pairs; `region` is the stack's.
 pub(crate) async fn read(c: &Clients, models: Vec<(String, String)>) -> Result<Observed, AwsError> {
@@ -141,7 +155,11 @@ async fn read_model(c: &Clients, model: String, region: String) -> Result<ModelS
     })
 }
 
-pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<Option<Created>, AwsError> {
+pub(crate) async fn execute(
+    c: &Clients,
+    step: &Step,
+    _: &bedrock_plan::Outputs,
+) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
     match step {
         Step::SubmitUseCase { form } => {

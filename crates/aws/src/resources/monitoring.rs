@@ -1,6 +1,7 @@
 //! Monitoring: the stack's dashboard, alarms and alarm topic; read, put, delete.
 
 use crate::error::{build_failed, context, is_code, AwsError};
+use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
@@ -9,8 +10,15 @@ use bedrock_plan::resources::monitoring::{
     resolve_body, Alarm, AlarmState, Desired, Observed, ObservedAlarm, ObservedTopic, Step, KIND,
     NAMESPACE,
 };
+use bedrock_plan::DesiredState;
 use bedrock_plan::{Created, Outputs};
 use std::collections::BTreeMap;
+
+/// The stack's dashboard, alarms and topic.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let monitoring = read(c, &d.monitoring).await?;
+    Ok(Box::new(move |o| o.monitoring = monitoring))
+}
 
 pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Observed, AwsError> {
     let (dashboard_name, topic_name) = (d.dashboard_name(), d.topic_name());
@@ -289,20 +297,6 @@ pub(crate) async fn execute(
                 name: name.clone(),
                 arn: out.topic_arn().unwrap_or_default().to_string(),
             }));
-        }
-        Step::TagTopic { arn, tags } => {
-            let tags = tags
-                .iter()
-                .map(|(k, v)| aws_sdk_sns::types::Tag::builder().key(k).value(v).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(build_failed(&what))?;
-            c.sns
-                .tag_resource()
-                .resource_arn(arn)
-                .set_tags(Some(tags))
-                .send()
-                .await
-                .map_err(context(what))?;
         }
         Step::Subscribe { topic, email } => {
             let arn = outputs

@@ -3,6 +3,7 @@
 
 use crate::error::{context, is_code, AwsError};
 use crate::resources::logging_role::{decode_policy, put_role_policy, role_tags};
+use crate::resources::Observation;
 use crate::Clients;
 use bedrock_plan::resources::runtime_policy::{
     legacy_policy_name, policy_name, Desired, Elsewhere, Observed, Step,
@@ -10,6 +11,16 @@ use bedrock_plan::resources::runtime_policy::{
 use bedrock_plan::DesiredState;
 use bedrock_plan::{Created, Outputs};
 use std::collections::BTreeMap;
+
+/// LibreChat's role with the stack's policy on it, and the other roles of the stack's that
+/// still carry it.
+pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
+    let (role, elsewhere) = tokio::try_join!(read(c, d.runtime.as_ref()), read_elsewhere(c, d))?;
+    Ok(Box::new(move |o| {
+        o.runtime_role = role;
+        o.runtime_elsewhere = elsewhere;
+    }))
+}
 
 pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Observed>, AwsError> {
     let Some(d) = d else {

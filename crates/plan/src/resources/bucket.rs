@@ -9,6 +9,7 @@ use crate::plan::{value_of, Planner};
 use crate::policy_doc;
 use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
+use crate::tagging::Tagged;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -145,11 +146,6 @@ pub enum Step {
         region: String,
         tags: BTreeMap<String, String>,
     },
-    /// The bucket's whole tag set (S3 replaces it).
-    PutBucketTagging {
-        name: String,
-        tags: BTreeMap<String, String>,
-    },
     PutPublicAccessBlock {
         name: String,
         block: PublicAccessBlock,
@@ -181,7 +177,6 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::CreateBucket { name, .. } => format!("create bucket {name}"),
-            Step::PutBucketTagging { name, .. } => format!("tag bucket {name}"),
             Step::PutPublicAccessBlock { name, .. } => {
                 format!("block public access to bucket {name}")
             }
@@ -307,24 +302,12 @@ fn plan(p: &mut Planner) {
     };
     let mut diffs = Vec::new();
     let mut steps = Vec::new();
-    let mut action = Action::Update;
-    if !p.owns(&o.tags) {
-        if !p.foreign(KIND, &d.name, &o.tags) {
-            return;
-        }
-        action = Action::Adopt;
-        // S3 replaces the whole tag set: keep the bucket's own tags beside the stack's.
-        let mut tags = o.tags.clone();
-        tags.extend(p.desired.managed_tags.clone());
-        diffs.push(FieldDiff::new("tags", json!(o.tags), json!(tags)));
-        steps.push(Chain::one(
-            Phase::Foundations,
-            Step::PutBucketTagging {
-                name: d.name.clone(),
-                tags,
-            },
-        ));
-    }
+    let tagged = Tagged::Bucket {
+        name: d.name.clone(),
+    };
+    let Some(action) = p.ownership(KIND, &d.name, &o.tags, tagged, &mut diffs, &mut steps) else {
+        return;
+    };
     // SSE-KMS is stronger than the SSE-S3 default: keep it when someone chose it.
     let encrypted = o
         .encryption

@@ -9,6 +9,7 @@ use crate::plan::Planner;
 use crate::refs::ArnRef;
 use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
+use crate::tagging::{retag, Scope, Tagged};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -69,18 +70,8 @@ pub struct Policy {
 impl Policy {
     /// The fields that differ from `other`, as the plan shows them.
     pub fn diffs(&self, other: &Policy) -> Vec<FieldDiff> {
-        let a = serde_json::to_value(other).unwrap_or(Value::Null);
-        let b = serde_json::to_value(self).unwrap_or(Value::Null);
-        let (Value::Object(before), Value::Object(after)) = (a, b) else {
-            return Vec::new();
-        };
-        after
-            .iter()
-            .filter(|(k, v)| before.get(*k) != Some(*v))
-            .map(|(k, v)| {
-                FieldDiff::new(k, before.get(k).cloned().unwrap_or(Value::Null), v.clone())
-            })
-            .collect()
+        let value = |p: &Policy| serde_json::to_value(p).unwrap_or(Value::Null);
+        FieldDiff::members("policy", &value(other), &value(self))
     }
 }
 
@@ -170,19 +161,8 @@ pub enum Step {
         /// publish makes no second version and a later publish never reuses it.
         token: String,
     },
-    TagGuardrail {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
-    UntagGuardrail {
-        arn: String,
-        keys: Vec<String>,
-    },
     /// Deletes the guardrail and every version of it.
-    DeleteGuardrail {
-        name: String,
-        arn: String,
-    },
+    DeleteGuardrail { name: String, arn: String },
 }
 
 impl Step {
@@ -191,8 +171,6 @@ impl Step {
             Step::CreateGuardrail { name, .. } => format!("create guardrail {name}"),
             Step::UpdateGuardrail { name, .. } => format!("update guardrail {name}"),
             Step::PublishVersion { name, .. } => format!("publish a version of guardrail {name}"),
-            Step::TagGuardrail { arn, .. } => format!("tag guardrail {arn}"),
-            Step::UntagGuardrail { arn, .. } => format!("untag guardrail {arn}"),
             Step::DeleteGuardrail { name, .. } => format!("delete guardrail {name}"),
         }
     }
@@ -325,40 +303,9 @@ fn plan(pl: &mut Planner) {
                 .into(),
             );
         }
-        let add: BTreeMap<String, String> = d
-            .tags
-            .iter()
-            .filter(|(k, v)| o.tags.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let remove: Vec<String> = o
-            .tags
-            .keys()
-            .filter(|k| !d.tags.contains_key(*k))
-            .cloned()
-            .collect();
-        if !add.is_empty() || !remove.is_empty() {
-            diffs.push(FieldDiff::new("tags", json!(o.tags), json!(d.tags)));
-            if !remove.is_empty() {
-                chain.push(
-                    Step::UntagGuardrail {
-                        arn: o.arn.clone(),
-                        keys: remove,
-                    }
-                    .into(),
-                );
-            }
-            if !add.is_empty() {
-                chain.push(
-                    Step::TagGuardrail {
-                        arn: o.arn.clone(),
-                        tags: add,
-                    }
-                    .into(),
-                );
-            }
-        }
-        let steps = if chain.is_empty() {
+        let tagged = Tagged::Bedrock { arn: o.arn.clone() };
+        let retagged = retag(tagged, &o.tags, &d.tags, Scope::Exact, Phase::Profiles);
+        let mut steps = if chain.is_empty() {
             Vec::new()
         } else {
             vec![Chain {
@@ -366,6 +313,10 @@ fn plan(pl: &mut Planner) {
                 steps: chain,
             }]
         };
+        if let Some((diff, chain)) = retagged {
+            diffs.push(diff);
+            steps.push(chain);
+        }
         let action = if owned { Action::Update } else { Action::Adopt };
         pl.settle(KIND, &d.name, action, &reason, diffs, steps);
     }

@@ -8,6 +8,7 @@ use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
 use crate::registry::{DesiredState, Inputs, KindPlanner};
 use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
+use crate::tagging::{retag, Scope, Tagged};
 use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -89,14 +90,6 @@ pub enum Step {
         name: String,
         arn: String,
     },
-    TagProfile {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
-    UntagProfile {
-        arn: String,
-        keys: Vec<String>,
-    },
 }
 
 impl Step {
@@ -104,8 +97,6 @@ impl Step {
         match self {
             Step::CreateProfile { name, .. } => format!("create inference profile {name}"),
             Step::DeleteProfile { name, .. } => format!("delete inference profile {name}"),
-            Step::TagProfile { arn, .. } => format!("tag inference profile {arn}"),
-            Step::UntagProfile { arn, .. } => format!("untag inference profile {arn}"),
         }
     }
 }
@@ -279,45 +270,13 @@ fn plan(pl: &mut Planner) {
             );
             continue;
         }
-        let add: BTreeMap<String, String> = p
-            .tags
-            .iter()
-            .filter(|(k, v)| o.tags.get(*k) != Some(*v))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let remove: Vec<String> = o
-            .tags
-            .keys()
-            .filter(|k| !p.tags.contains_key(*k))
-            .cloned()
-            .collect();
         let mut diffs = Vec::new();
         let mut steps = Vec::new();
-        if !add.is_empty() || !remove.is_empty() {
-            diffs.push(FieldDiff::new("tags", json!(o.tags), json!(p.tags)));
-            let mut chain = Vec::new();
-            if !remove.is_empty() {
-                chain.push(
-                    Step::UntagProfile {
-                        arn: o.arn.clone(),
-                        keys: remove,
-                    }
-                    .into(),
-                );
-            }
-            if !add.is_empty() {
-                chain.push(
-                    Step::TagProfile {
-                        arn: o.arn.clone(),
-                        tags: add,
-                    }
-                    .into(),
-                );
-            }
-            steps.push(Chain {
-                phase: Phase::Profiles,
-                steps: chain,
-            });
+        let tagged = Tagged::Bedrock { arn: o.arn.clone() };
+        if let Some((diff, chain)) = retag(tagged, &o.tags, &p.tags, Scope::Exact, Phase::Profiles)
+        {
+            diffs.push(diff);
+            steps.push(chain);
         }
         let action = if owned { Action::Update } else { Action::Adopt };
         pl.settle(

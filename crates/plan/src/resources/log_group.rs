@@ -6,6 +6,7 @@ use crate::outputs::{Output, StackOutputs};
 use crate::plan::{value_of, Planner};
 use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
+use crate::tagging::Tagged;
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -58,10 +59,6 @@ pub enum Step {
         name: String,
         tags: BTreeMap<String, String>,
     },
-    TagLogGroup {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
     PutRetentionPolicy {
         name: String,
         days: u32,
@@ -76,7 +73,6 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::CreateLogGroup { name, .. } => format!("create log group {name}"),
-            Step::TagLogGroup { arn, .. } => format!("tag log group {arn}"),
             Step::PutRetentionPolicy { name, days } => {
                 format!("set retention of {name} to {days} days")
             }
@@ -143,12 +139,8 @@ fn plan(p: &mut Planner) {
     };
     let mut diffs = Vec::new();
     let mut steps = Vec::new();
-    let tag = Step::TagLogGroup {
-        arn: d.arn.clone(),
-        tags: p.desired.managed_tags.clone(),
-    };
-    let Some(action) = p.ownership(KIND, &d.name, &o.tags, tag.into(), &mut diffs, &mut steps)
-    else {
+    let tagged = Tagged::LogGroup { arn: d.arn.clone() };
+    let Some(action) = p.ownership(KIND, &d.name, &o.tags, tagged, &mut diffs, &mut steps) else {
         return;
     };
     if o.retention_days != Some(d.retention_days) {

@@ -11,6 +11,7 @@ use crate::regions;
 use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
 use crate::resources::logging_config::LoggingSettings;
+use crate::tagging::Tagged;
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -218,10 +219,6 @@ pub enum Step {
         trust: Value,
         tags: BTreeMap<String, String>,
     },
-    TagRole {
-        name: String,
-        tags: BTreeMap<String, String>,
-    },
     UpdateTrust {
         name: String,
         trust: Value,
@@ -248,7 +245,6 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::CreateRole { name, .. } => format!("create role {name}"),
-            Step::TagRole { name, .. } => format!("tag role {name}"),
             Step::UpdateTrust { name, .. } => format!("update the trust policy of role {name}"),
             Step::PutRolePolicy { role, name, .. } => format!("put policy {name} on role {role}"),
             Step::DeleteRolePolicy { role, name } => {
@@ -323,12 +319,10 @@ fn plan(p: &mut Planner) {
     };
     let mut diffs = Vec::new();
     let mut steps = Vec::new();
-    let tag = Step::TagRole {
+    let tagged = Tagged::Role {
         name: d.name.clone(),
-        tags: p.desired.managed_tags.clone(),
     };
-    let Some(action) = p.ownership(KIND, &d.name, &o.tags, tag.into(), &mut diffs, &mut steps)
-    else {
+    let Some(action) = p.ownership(KIND, &d.name, &o.tags, tagged, &mut diffs, &mut steps) else {
         return;
     };
     converge(&d, &o, &mut diffs, &mut steps);

@@ -178,10 +178,6 @@ pub enum Step {
         name: String,
         tags: BTreeMap<String, String>,
     },
-    TagTopic {
-        arn: String,
-        tags: BTreeMap<String, String>,
-    },
     Subscribe {
         topic: ArnRef,
         email: String,
@@ -204,7 +200,6 @@ impl Step {
             Step::PutDashboard { name, .. } => format!("put dashboard {name}"),
             Step::DeleteDashboard { name } => format!("delete dashboard {name}"),
             Step::CreateTopic { name, .. } => format!("create SNS topic {name}"),
-            Step::TagTopic { arn, .. } => format!("tag SNS topic {arn}"),
             Step::Subscribe { email, .. } => format!("subscribe {email} to the alarms"),
             Step::DeleteTopic { arn } => format!("delete SNS topic {arn}"),
             Step::PutAlarm { alarm, .. } => format!("put alarm {}", alarm.name),
@@ -321,15 +316,12 @@ fn plan(p: &mut Planner) {
             Some(t) => {
                 let mut diffs = Vec::new();
                 let mut steps = Vec::new();
+                let tagged = crate::tagging::Tagged::Topic { arn: t.arn.clone() };
                 let Some(action) = p.ownership(
                     KIND,
                     &format!("topic {name}"),
                     &t.tags,
-                    Step::TagTopic {
-                        arn: t.arn.clone(),
-                        tags: tags.clone(),
-                    }
-                    .into(),
+                    tagged,
                     &mut diffs,
                     &mut steps,
                 ) else {
@@ -480,7 +472,7 @@ fn plan(p: &mut Planner) {
                         &name,
                         Action::Update,
                         "differs from the spec",
-                        vec![FieldDiff::new("alarm", before, after)],
+                        FieldDiff::members("alarm", &before, &after),
                         put,
                     );
                 }

@@ -292,12 +292,10 @@ fn plan(pl: &mut Planner) {
     };
     let mut steps = Vec::new();
     let mut diffs = Vec::new();
-    let tag = logging_role::Step::TagRole {
+    let tagged = crate::tagging::Tagged::Role {
         name: rt.role.clone(),
-        tags: pl.desired.managed_tags.clone(),
     };
-    let Some(action) = pl.ownership(KIND, &rt.role, &o.tags, tag.into(), &mut diffs, &mut steps)
-    else {
+    let Some(action) = pl.ownership(KIND, &rt.role, &o.tags, tagged, &mut diffs, &mut steps) else {
         return;
     };
     let Some(document) = invoke_policy(pl, &rt.template, &rt.values) else {
