@@ -9,6 +9,9 @@ pub struct AwsError {
     /// The service's error code, when it sent one.
     pub code: Option<String>,
     pub message: String,
+    /// What the service's modelled error means, when the call's error was read as one
+    /// ([`failed`]).
+    pub(crate) class: Option<Class>,
 }
 
 impl fmt::Display for AwsError {
@@ -71,12 +74,14 @@ where
                 context: what,
                 code: Some(NO_CREDENTIALS.into()),
                 message: "no usable AWS credentials: none in the environment, the profile, SSO, web identity, the container or the instance".into(),
+                class: None,
             };
         }
         AwsError {
             context: what,
             code,
             message: shorten(&message),
+            class: None,
         }
     }
 }
@@ -119,20 +124,18 @@ impl AwsError {
             context: context.into(),
             code: None,
             message: message.into(),
+            class: None,
         }
     }
 
     pub(crate) fn code_is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }
-}
 
-/// Whether an SDK error carries one of these codes (the service answered "not there").
-pub(crate) fn is_code<E: aws_sdk_bedrock::error::ProvideErrorMetadata>(
-    e: &E,
-    codes: &[&str],
-) -> bool {
-    e.code().is_some_and(|c| codes.contains(&c))
+    /// Whether the service's modelled error was of `class`.
+    pub(crate) fn is(&self, class: Class) -> bool {
+        self.class == Some(class)
+    }
 }
 
 /// The HTTP status of a service's answer, when there was one.
@@ -152,19 +155,153 @@ pub(crate) fn join_error(e: tokio::task::JoinError) -> AwsError {
     AwsError::local("a concurrent call", e.to_string())
 }
 
-/// A call whose failure may only mean it is already done ("already exists" for a create
-/// repeated after an interruption, "no such entity" for a delete): done, not an error.
-pub(crate) fn done_if<T, E>(
-    result: Result<T, E>,
-    already: &[&str],
-    what: impl Into<String>,
-) -> Result<(), AwsError>
-where
-    E: aws_sdk_bedrock::error::ProvideErrorMetadata + std::error::Error + 'static,
+/// What a service's answer means to this layer, read from the type of its modelled error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// The resource (or the setting) is not there.
+    NotFound,
+    /// A create found it made already.
+    AlreadyExists,
+    /// Another change of it is under way, or its name is not free yet.
+    Conflict,
+    /// Too many requests: the SDK's retry waits, then this.
+    Throttling,
+    /// The caller may not.
+    AccessDenied,
+    /// Anything else, or no answer of the service's (a transport failure).
+    Other,
+}
+
+/// A service's error enum (`aws_sdk_bedrock::Error`, ...): every operation's error of the
+/// service converts into it, and its variants are the service's modelled errors. Each
+/// service says once which of them mean what ([`Class`]).
+pub(crate) trait Modelled:
+    aws_sdk_bedrock::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static
 {
+    fn class(&self) -> Class;
+
+    fn is(&self, class: Class) -> bool {
+        self.class() == class
+    }
+}
+
+/// Each service's classification of its modelled errors, and a function that turns an
+/// operation's result into the service's error enum (`from_bedrock(result)`). Codes AWS sends
+/// that the service model does not model (S3's "no such configuration" answers, the common
+/// AccessDenied) are classed by code, in brackets, once, here.
+macro_rules! modelled {
+    ($(
+        $function:ident: $sdk:ident { $($variant:ident => $class:ident),* $(,)? }
+        $([ $($code:literal => $code_class:ident),* $(,)? ])?;
+    )*) => {$(
+        impl Modelled for $sdk::Error {
+            #[allow(deprecated)]
+            fn class(&self) -> Class {
+                match self {
+                    $($sdk::Error::$variant(_) => Class::$class,)*
+                    _ => {
+                        use aws_sdk_bedrock::error::ProvideErrorMetadata;
+                        match self.code() {
+                            $($(Some($code) => Class::$code_class,)*)?
+                            Some(c) if c.starts_with("AccessDenied") => Class::AccessDenied,
+                            Some("ThrottlingException" | "Throttling" | "TooManyRequestsException") => Class::Throttling,
+                            _ => Class::Other,
+                        }
+                    }
+                }
+            }
+        }
+
+        /// The result of a call of this service, its error as the service's modelled one
+        /// (matched at once by the caller, never carried: its size does not matter).
+        #[allow(dead_code, clippy::result_large_err)]
+        pub(crate) fn $function<T, E>(result: Result<T, E>) -> Result<T, $sdk::Error>
+        where
+            $sdk::Error: From<E>,
+        {
+            result.map_err($sdk::Error::from)
+        }
+    )*};
+}
+
+modelled! {
+    from_bedrock: aws_sdk_bedrock {
+        ResourceNotFoundException => NotFound,
+        ConflictException => Conflict,
+        ThrottlingException => Throttling,
+        AccessDeniedException => AccessDenied,
+    };
+    from_iam: aws_sdk_iam {
+        NoSuchEntityException => NotFound,
+        EntityAlreadyExistsException => AlreadyExists,
+        ConcurrentModificationException => Conflict,
+    };
+    from_logs: aws_sdk_cloudwatchlogs {
+        ResourceNotFoundException => NotFound,
+        ResourceAlreadyExistsException => AlreadyExists,
+        OperationAbortedException => Conflict,
+        ConflictException => Conflict,
+        ThrottlingException => Throttling,
+        AccessDeniedException => AccessDenied,
+    };
+    from_s3: aws_sdk_s3 {
+        NoSuchBucket => NotFound,
+        NotFound => NotFound,
+        NoSuchKey => NotFound,
+        BucketAlreadyOwnedByYou => AlreadyExists,
+        AccessDenied => AccessDenied,
+    } [
+        "NoSuchPublicAccessBlockConfiguration" => NotFound,
+        "ServerSideEncryptionConfigurationNotFoundError" => NotFound,
+        "OwnershipControlsNotFoundError" => NotFound,
+        "NoSuchBucketPolicy" => NotFound,
+        "NoSuchLifecycleConfiguration" => NotFound,
+        "NoSuchTagSet" => NotFound,
+        "NoSuchTagSetError" => NotFound,
+        "OperationAborted" => Conflict,
+        "SlowDown" => Throttling,
+    ];
+    from_cloudwatch: aws_sdk_cloudwatch {
+        ResourceNotFound => NotFound,
+        ResourceNotFoundException => NotFound,
+        DashboardNotFoundError => NotFound,
+        ConcurrentModificationException => Conflict,
+        ConflictException => Conflict,
+    };
+    from_sns: aws_sdk_sns {
+        NotFoundException => NotFound,
+        ResourceNotFoundException => NotFound,
+        ConcurrentAccessException => Conflict,
+        ThrottledException => Throttling,
+        AuthorizationErrorException => AccessDenied,
+    };
+    from_ce: aws_sdk_costexplorer {
+        ResourceNotFoundException => NotFound,
+    };
+}
+
+/// A modelled error with what was being done: [`context`], with its class kept.
+pub(crate) fn failed<S: Modelled>(what: impl Into<String>) -> impl FnOnce(S) -> AwsError {
+    let what = what.into();
+    move |e: S| {
+        let class = e.class();
+        AwsError {
+            class: Some(class),
+            ..context(what)(e)
+        }
+    }
+}
+
+/// A modelled answer that only means the call is already done (a create repeated after an
+/// interruption, a delete of what is gone): done, not an error.
+pub(crate) fn done_unless<T, S: Modelled>(
+    result: Result<T, S>,
+    already: Class,
+    what: impl Into<String>,
+) -> Result<(), AwsError> {
     match result {
         Ok(_) => Ok(()),
-        Err(e) if is_code(&e, already) => Ok(()),
-        Err(e) => Err(context(what)(e)),
+        Err(e) if e.is(already) => Ok(()),
+        Err(e) => Err(failed(what)(e)),
     }
 }

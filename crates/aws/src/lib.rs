@@ -83,6 +83,7 @@ pub async fn assume_role(
             context: format!("assuming role {}", role.role_arn),
             code: None,
             message: "STS answered without credentials".into(),
+            class: None,
         });
     };
     Ok(Endpoint {

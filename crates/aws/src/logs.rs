@@ -1,8 +1,7 @@
 //! Reading the model invocation log group.
 
-use crate::error::{context, AwsError};
+use crate::error::{context, from_logs, from_s3, AwsError, Class, Modelled};
 use crate::Clients;
-use aws_sdk_bedrock::error::ProvideErrorMetadata;
 
 /// One log event: CloudWatch's id, its timestamp (ms since the epoch) and the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,17 +20,17 @@ pub async fn read_events(
     let mut events = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let out = match c
+        let read = c
             .logs
             .filter_log_events()
             .log_group_name(group)
             .start_time(since_ms)
             .set_next_token(token.clone())
             .send()
-            .await
-        {
+            .await;
+        let out = match from_logs(read) {
             Ok(o) => o,
-            Err(e) if e.code() == Some("ResourceNotFoundException") => return Ok(events),
+            Err(e) if e.is(Class::NotFound) => return Ok(events),
             Err(e) => {
                 return Err(context(format!("reading the invocation logs in {group}"))(
                     e,
@@ -78,9 +77,9 @@ pub async fn read_s3_records(
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await;
-    let pages = match listed {
+    let pages = match from_s3(listed) {
         Ok(p) => p,
-        Err(e) if e.code() == Some("NoSuchBucket") => return Ok(Vec::new()),
+        Err(e) if e.is(Class::NotFound) => return Ok(Vec::new()),
         Err(e) => {
             return Err(context(format!(
                 "listing the invocation logs in s3://{bucket}/{path}"

@@ -176,7 +176,7 @@ pub(crate) fn write(
     dir: &Path,
 ) -> Result<BTreeMap<String, String>, Error> {
     pause_before_files();
-    let notes = bedrock_generate::with_directory_lock(dir, || {
+    let notes = bedrock_files::with_directory_lock(dir, || {
         let mut texts = Vec::new();
         for chain in plan.changes.iter().flat_map(|c| &c.steps) {
             for step in &chain.steps {
@@ -212,7 +212,7 @@ pub(crate) fn write(
             .map(|(p, ..)| p.display().to_string())
             .collect();
         for (i, (path, text, mode, private)) in texts.into_iter().enumerate() {
-            match bedrock_generate::write_atomic(&path, text.as_bytes(), mode, private) {
+            match bedrock_files::write_atomic(&path, text.as_bytes(), mode, private) {
                 Ok(Some(note)) => {
                     notes.insert(path.display().to_string(), note);
                 }
@@ -251,7 +251,7 @@ pub(crate) fn check_writable(plan: &Plan) -> Result<(), Error> {
             let Step::File(files::Step::WriteFile { path, .. }) = step else {
                 continue;
             };
-            if let Err(e) = bedrock_generate::check_writable(path) {
+            if let Err(e) = bedrock_files::check_writable(path) {
                 problems.push(e.to_string());
             }
         }

@@ -1,6 +1,8 @@
 //! The log bucket: read every setting at once; create, tag, harden, empty and delete.
 
-use crate::error::{build_failed, context, done_if, is_code, status_of, AwsError};
+use crate::error::{
+    build_failed, context, done_unless, from_s3, status_of, AwsError, Class, Modelled,
+};
 use crate::resources::logging_role::decode_policy;
 use crate::resources::Observation;
 use crate::Clients;
@@ -12,23 +14,13 @@ use bedrock_plan::Created;
 use bedrock_plan::DesiredState;
 use std::collections::BTreeMap;
 
-/// The codes S3 answers with for a setting that is not there (or a bucket that is not).
-const ABSENT: &[&str] = &[
-    "NoSuchBucket",
-    "NoSuchPublicAccessBlockConfiguration",
-    "ServerSideEncryptionConfigurationNotFoundError",
-    "OwnershipControlsNotFoundError",
-    "NoSuchBucketPolicy",
-    "NoSuchLifecycleConfiguration",
-    "NoSuchTagSet",
-    "NoSuchTagSetError",
-];
-
+/// A setting's read: None when S3 answers that it is not there (or the bucket is not: the
+/// classes of S3's answers are said once, in `error`).
 macro_rules! absent_or {
     ($result:expr, $what:expr) => {
-        match $result {
+        match from_s3($result) {
             Ok(v) => Some(v),
-            Err(e) if is_code(&e, ABSENT) || status_of(&e) == Some(404) => None,
+            Err(e) if e.is(Class::NotFound) => None,
             Err(e) => return Err(context($what)(e)),
         }
     };
@@ -218,7 +210,7 @@ pub(crate) async fn execute(
                     .bucket(name)
                     .object_ownership(s3::ObjectOwnership::BucketOwnerEnforced)
                     .create_bucket_configuration(configuration.build());
-            done_if(create.send().await, &["BucketAlreadyOwnedByYou"], what)?;
+            done_unless(from_s3(create.send().await), Class::AlreadyExists, what)?;
         }
         Step::PutPublicAccessBlock { name, block } => {
             c.s3.put_public_access_block()
@@ -295,20 +287,19 @@ async fn put_lifecycle(
     rule: &LifecycleRule,
 ) -> Result<(), AwsError> {
     let build_error = build_failed(what);
-    let mut rules: Vec<s3::LifecycleRule> = match c
-        .s3
-        .get_bucket_lifecycle_configuration()
-        .bucket(name)
-        .send()
-        .await
-    {
+    let mut rules: Vec<s3::LifecycleRule> = match from_s3(
+        c.s3.get_bucket_lifecycle_configuration()
+            .bucket(name)
+            .send()
+            .await,
+    ) {
         Ok(out) => out
             .rules()
             .iter()
             .filter(|r| r.id() != Some(rule.id.as_str()))
             .cloned()
             .collect(),
-        Err(e) if is_code(&e, &["NoSuchLifecycleConfiguration"]) => Vec::new(),
+        Err(e) if e.is(Class::NotFound) => Vec::new(),
         Err(e) => {
             return Err(context(format!("reading the lifecycle of bucket {name}"))(
                 e,
@@ -356,16 +347,15 @@ async fn empty_and_delete(c: &Clients, name: &str) -> Result<(), AwsError> {
     let what = format!("emptying bucket {name}");
     let mut previous: Vec<(String, Option<String>)> = Vec::new();
     loop {
-        let listing = match c
-            .s3
-            .list_object_versions()
-            .bucket(name)
-            .max_keys(1000)
-            .send()
-            .await
-        {
+        let listing = match from_s3(
+            c.s3.list_object_versions()
+                .bucket(name)
+                .max_keys(1000)
+                .send()
+                .await,
+        ) {
             Ok(l) => l,
-            Err(e) if is_code(&e, &["NoSuchBucket"]) => return Ok(()),
+            Err(e) if e.is(Class::NotFound) => return Ok(()),
             Err(e) => return Err(context(format!("listing the objects of bucket {name}"))(e)),
         };
         let versions = listing.versions().iter().map(|v| (v.key(), v.version_id()));
@@ -422,9 +412,9 @@ async fn empty_and_delete(c: &Clients, name: &str) -> Result<(), AwsError> {
         previous = listed;
     }
     let deleted = c.s3.delete_bucket().bucket(name).send().await;
-    done_if(
-        deleted,
-        &["NoSuchBucket"],
+    done_unless(
+        from_s3(deleted),
+        Class::NotFound,
         format!("deleting bucket {name}"),
     )
 }

@@ -1,7 +1,7 @@
 //! Cost allocation tags: their status in Billing (Cost Explorer, one endpoint), whether the
 //! account may manage them (a member account of an Organization may not), activating them.
 
-use crate::error::{context, is_code, AwsError};
+use crate::error::{context, from_ce, AwsError, Class, Modelled};
 use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_costexplorer::types::{CostAllocationTagStatus, CostAllocationTagStatusEntry};
@@ -27,10 +27,10 @@ pub(crate) async fn read(c: &Clients, keys: &[String]) -> Result<Observed, AwsEr
             .send()
             .collect::<Result<Vec<_>, _>>()
             .await;
-    let tags = match listed {
+    let tags = match from_ce(listed) {
         Ok(tags) => tags,
         // "Linked account doesn't have access to cost allocation tags."
-        Err(e) if is_code(&e, &["AccessDeniedException"]) && linked(&e) => {
+        Err(e) if e.is(Class::AccessDenied) && linked(&e) => {
             return Ok(Observed {
                 statuses: Default::default(),
                 management_account: Some(management_account(c).await),
@@ -96,6 +96,7 @@ pub(crate) async fn execute(
                     context: what,
                     code: e.code().map(str::to_string),
                     message: e.message().unwrap_or_default().to_string(),
+                    class: None,
                 });
             }
         }

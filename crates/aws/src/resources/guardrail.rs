@@ -1,7 +1,7 @@
 //! Guardrails: read (the draft, the latest published version, the tags), create, update,
 //! publish a version, tag, delete.
 
-use crate::error::{build_failed, context, is_code, AwsError};
+use crate::error::{build_failed, context, from_bedrock, AwsError, Class, Modelled};
 use crate::resources::Observation;
 use crate::tokens::create_fresh;
 use crate::Clients;
@@ -79,19 +79,19 @@ pub(crate) async fn read(
 }
 
 async fn tags_of(c: &Clients, arn: &str) -> Result<BTreeMap<String, String>, AwsError> {
-    match c
-        .bedrock
-        .list_tags_for_resource()
-        .resource_arn(arn)
-        .send()
-        .await
-    {
+    match from_bedrock(
+        c.bedrock
+            .list_tags_for_resource()
+            .resource_arn(arn)
+            .send()
+            .await,
+    ) {
         Ok(t) => Ok(t
             .tags()
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect()),
-        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => Ok(BTreeMap::new()),
+        Err(e) if e.is(Class::NotFound) => Ok(BTreeMap::new()),
         Err(e) => Err(context(format!("reading the tags of guardrail {arn}"))(e)),
     }
 }
@@ -402,11 +402,11 @@ pub(crate) async fn execute(
                         .client_request_token(token);
                     let what = what.clone();
                     async move {
-                        match create.send().await {
+                        match from_bedrock(create.send().await) {
                             Ok(out) => Ok(out.guardrail_arn().to_string()),
                             // Made by an earlier, interrupted apply under another token: find
                             // it.
-                            Err(e) if is_code(&e, &["ConflictException"]) => arn_by_name(c, name)
+                            Err(e) if e.is(Class::Conflict) => arn_by_name(c, name)
                                 .await?
                                 .ok_or_else(|| context(what.clone())(e)),
                             Err(e) => Err(context(what)(e)),
@@ -497,9 +497,9 @@ pub(crate) async fn execute(
                 .guardrail_identifier(arn)
                 .send()
                 .await;
-            match deleted {
+            match from_bedrock(deleted) {
                 Ok(_) => {}
-                Err(e) if is_code(&e, &["ResourceNotFoundException"]) => {}
+                Err(e) if e.is(Class::NotFound) => {}
                 Err(e) => return Err(context(what)(e)),
             }
         }
@@ -516,9 +516,9 @@ async fn exists(c: &Clients, arn: &str, version: Option<&str>) -> Result<bool, A
         .set_guardrail_version(version.map(str::to_string))
         .send()
         .await;
-    match read {
+    match from_bedrock(read) {
         Ok(_) => Ok(true),
-        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => Ok(false),
+        Err(e) if e.is(Class::NotFound) => Ok(false),
         Err(e) => Err(context(format!("reading guardrail {arn}"))(e)),
     }
 }
@@ -553,9 +553,9 @@ pub async fn guardrail_version(
         .guardrail_version(version)
         .send()
         .await;
-    match read {
+    match from_bedrock(read) {
         Ok(g) => Ok(Some(g.name().to_string())),
-        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => Ok(None),
+        Err(e) if e.is(Class::NotFound) => Ok(None),
         Err(e) => Err(context(format!(
             "reading version {version} of guardrail {identifier}"
         ))(e)),

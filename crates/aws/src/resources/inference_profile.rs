@@ -2,7 +2,9 @@
 //! what each source routes to, from two listings; create (idempotently, then wait for
 //! ACTIVE), delete, tag, untag.
 
-use crate::error::{build_failed, context, done_if, is_code, join_error, AwsError};
+use crate::error::{
+    build_failed, context, done_unless, failed, from_bedrock, join_error, AwsError, Class, Modelled,
+};
 use crate::resources::Observation;
 use crate::retry::patiently;
 use crate::tags::tags_by_arn;
@@ -52,14 +54,14 @@ pub(crate) async fn read(c: &Clients, d: &DesiredState) -> Result<Vec<Observed>,
             let bedrock = c.bedrock.clone();
             reads.spawn(async move {
                 let read = bedrock.list_tags_for_resource().resource_arn(&arn).send();
-                let t = match read.await {
+                let t = match from_bedrock(read.await) {
                     Ok(t) => t
                         .tags()
                         .iter()
                         .map(|t| (t.key().to_string(), t.value().to_string()))
                         .collect(),
                     // Deleted since the listing: no tags, and the next run will not see it.
-                    Err(e) if is_code(&e, &["ResourceNotFoundException"]) => BTreeMap::new(),
+                    Err(e) if e.is(Class::NotFound) => BTreeMap::new(),
                     Err(e) => {
                         let what = format!("reading the tags of inference profile {arn}");
                         return Err(context(what)(e));
@@ -221,7 +223,7 @@ pub(crate) async fn execute(
                     // A replaced profile's name is not free at once: Bedrock answers
                     // ConflictException until it is.
                     patiently(
-                        |e| e.code_is("ConflictException"),
+                        |e| e.is(Class::Conflict),
                         move || {
                             let create = c
                                 .bedrock
@@ -235,7 +237,8 @@ pub(crate) async fn execute(
                                 .client_request_token(token.clone());
                             let what = what.clone();
                             async move {
-                                let out = create.send().await.map_err(context(what))?;
+                                let out =
+                                    from_bedrock(create.send().await).map_err(failed(what))?;
                                 Ok(out.inference_profile_arn().to_string())
                             }
                         },
@@ -246,7 +249,7 @@ pub(crate) async fn execute(
                     async move {
                         match wait_active(c, &arn).await {
                             Ok(()) => Ok(true),
-                            Err(e) if e.code_is("ResourceNotFoundException") => Ok(false),
+                            Err(e) if e.is(Class::NotFound) => Ok(false),
                             Err(e) => Err(e),
                         }
                     }
@@ -266,7 +269,7 @@ pub(crate) async fn execute(
                 .inference_profile_identifier(arn)
                 .send()
                 .await;
-            done_if(deleted, &["ResourceNotFoundException"], what)?;
+            done_unless(from_bedrock(deleted), Class::NotFound, what)?;
             Ok(None)
         }
     }
@@ -286,6 +289,7 @@ async fn wait_active(c: &Clients, arn: &str) -> Result<(), AwsError> {
                     context: what.clone(),
                     code: Some("NotActive".into()),
                     message: format!("still {}", p.status),
+                    class: None,
                 })
             }
         },
@@ -304,13 +308,13 @@ pub struct LiveProfile {
 
 /// One profile, by id or ARN (`doctor` checks the ARNs LibreChat is given).
 pub async fn read_profile(c: &Clients, id: &str) -> Result<LiveProfile, AwsError> {
-    let p = c
+    let read = c
         .bedrock
         .get_inference_profile()
         .inference_profile_identifier(id)
         .send()
-        .await
-        .map_err(context(format!("reading inference profile {id}")))?;
+        .await;
+    let p = from_bedrock(read).map_err(failed(format!("reading inference profile {id}")))?;
     Ok(LiveProfile {
         arn: p.inference_profile_arn().to_string(),
         status: p.status().as_str().to_string(),

@@ -1,6 +1,6 @@
 //! The log group: read (with its tags), create, tag, retention, delete.
 
-use crate::error::{context, done_if, is_code, AwsError};
+use crate::error::{context, done_unless, from_logs, AwsError, Class, Modelled};
 use crate::resources::Observation;
 use crate::Clients;
 use bedrock_plan::resources::log_group::{Desired, Observed, Step};
@@ -35,9 +35,9 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, A
     else {
         return Ok(None);
     };
-    let tags = match tags {
+    let tags = match from_logs(tags) {
         Ok(t) => t.tags().cloned().unwrap_or_default().into_iter().collect(),
-        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => BTreeMap::new(),
+        Err(e) if e.is(Class::NotFound) => BTreeMap::new(),
         Err(e) => return Err(context(format!("reading the tags of log group {name}"))(e)),
     };
     Ok(Some(Observed {
@@ -65,7 +65,7 @@ pub(crate) async fn execute(
                 .send()
                 .await;
             // Created by an earlier, interrupted apply: done.
-            done_if(created, &["ResourceAlreadyExistsException"], what)?;
+            done_unless(from_logs(created), Class::AlreadyExists, what)?;
         }
         Step::PutRetentionPolicy { name, days } => {
             c.logs
@@ -78,7 +78,7 @@ pub(crate) async fn execute(
         }
         Step::DeleteLogGroup { name } => {
             let deleted = c.logs.delete_log_group().log_group_name(name).send().await;
-            done_if(deleted, &["ResourceNotFoundException"], what)?;
+            done_unless(from_logs(deleted), Class::NotFound, what)?;
         }
     }
     Ok(None)

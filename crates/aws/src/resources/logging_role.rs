@@ -1,7 +1,9 @@
 //! IAM roles: the logging role read whole (trust, inline and attached policies, tags), and
 //! the role steps, which LibreChat's role shares (tag, put and delete an inline policy).
 
-use crate::error::{build_failed, context, done_if, is_code, join_error, AwsError};
+use crate::error::{
+    build_failed, context, done_unless, from_iam, join_error, AwsError, Class, Modelled,
+};
 use crate::resources::Observation;
 use crate::Clients;
 use bedrock_plan::resources::logging_role::{Desired, Observed, Step};
@@ -32,13 +34,13 @@ pub(crate) async fn role_tags(
     c: &Clients,
     name: &str,
 ) -> Result<BTreeMap<String, String>, AwsError> {
-    match c.iam.list_role_tags().role_name(name).send().await {
+    match from_iam(c.iam.list_role_tags().role_name(name).send().await) {
         Ok(t) => Ok(t
             .tags()
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect()),
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => Ok(BTreeMap::new()),
+        Err(e) if e.is(Class::NotFound) => Ok(BTreeMap::new()),
         Err(e) => Err(context(format!("reading the tags of role {name}"))(e)),
     }
 }
@@ -62,26 +64,26 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, A
         iam.list_attached_role_policies().role_name(name).send(),
         role_tags(c, name),
     );
-    let role = match role {
+    let role = match from_iam(role) {
         Ok(r) => r,
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
+        Err(e) if e.is(Class::NotFound) => return Ok(None),
         Err(e) => return Err(context(format!("reading role {name}"))(e)),
     };
     let Some(role) = role.role() else {
         return Ok(None);
     };
-    let names = match names {
+    let names = match from_iam(names) {
         Ok(n) => n.policy_names().to_vec(),
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => vec![],
+        Err(e) if e.is(Class::NotFound) => vec![],
         Err(e) => return Err(context(format!("listing the policies of role {name}"))(e)),
     };
-    let attached = match attached {
+    let attached = match from_iam(attached) {
         Ok(a) => a
             .attached_policies()
             .iter()
             .filter_map(|p| p.policy_arn().map(str::to_string))
             .collect(),
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => vec![],
+        Err(e) if e.is(Class::NotFound) => vec![],
         Err(e) => {
             return Err(context(format!(
                 "listing the attached policies of role {name}"
@@ -161,7 +163,7 @@ pub(crate) async fn execute(
     let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
     match step {
         Step::CreateRole { name, trust, tags } => {
-            match c
+            match from_iam(c
                 .iam
                 .create_role()
                 .role_name(name)
@@ -172,10 +174,10 @@ pub(crate) async fn execute(
                 .set_tags(Some(iam_tags(&what, tags)?))
                 .send()
                 .await
-            {
+            ) {
                 Ok(_) => {}
                 // Made by an earlier, interrupted apply: make sure of its trust.
-                Err(e) if is_code(&e, &["EntityAlreadyExists"]) => {
+                Err(e) if e.is(Class::AlreadyExists) => {
                     c.iam
                         .update_assume_role_policy()
                         .role_name(name)
@@ -209,7 +211,7 @@ pub(crate) async fn execute(
                 .policy_name(name)
                 .send()
                 .await;
-            done_if(deleted, &["NoSuchEntity"], what)?;
+            done_unless(from_iam(deleted), Class::NotFound, what)?;
         }
         Step::DetachRolePolicy { role, arn } => {
             let detached = c
@@ -219,11 +221,11 @@ pub(crate) async fn execute(
                 .policy_arn(arn)
                 .send()
                 .await;
-            done_if(detached, &["NoSuchEntity"], what)?;
+            done_unless(from_iam(detached), Class::NotFound, what)?;
         }
         Step::DeleteRole { name } => {
             let deleted = c.iam.delete_role().role_name(name).send().await;
-            done_if(deleted, &["NoSuchEntity"], what)?;
+            done_unless(from_iam(deleted), Class::NotFound, what)?;
         }
     }
     Ok(None)

@@ -3,7 +3,7 @@
 //! the agreement is missing); whether Anthropic's use case form is on file; submitting the
 //! form and accepting agreements.
 
-use crate::error::{context, is_code, AwsError};
+use crate::error::{context, from_bedrock, AwsError, Class, Modelled};
 use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_bedrock::primitives::Blob;
@@ -44,9 +44,9 @@ pub(crate) async fn read(c: &Clients, models: Vec<(String, String)>) -> Result<O
         if !anthropic {
             return Ok(None);
         }
-        match c.bedrock.get_use_case_for_model_access().send().await {
+        match from_bedrock(c.bedrock.get_use_case_for_model_access().send().await) {
             Ok(_) => Ok(Some(true)),
-            Err(e) if is_code(&e, &["ResourceNotFoundException"]) => Ok(Some(false)),
+            Err(e) if e.is(Class::NotFound) => Ok(Some(false)),
             Err(e) => Err(context(
                 "reading whether Anthropic's use case form is on file (bedrock:GetUseCaseForModelAccess)",
             )(e)),
@@ -80,10 +80,10 @@ async fn read_model(c: &Clients, model: String, region: String) -> Result<ModelS
             .model_identifier(&model)
             .send(),
     );
-    let availability = match availability {
+    let availability = match from_bedrock(availability) {
         Ok(a) => a,
         // A model the region does not know at all: not offered there.
-        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => {
+        Err(e) if e.is(Class::NotFound) => {
             return Ok(ModelState {
                 model,
                 region,
@@ -101,7 +101,7 @@ async fn read_model(c: &Clients, model: String, region: String) -> Result<ModelS
             ))(e))
         }
     };
-    let lifecycle = match details {
+    let lifecycle = match from_bedrock(details) {
         Ok(d) => d
             .model_details()
             .and_then(|m| m.model_lifecycle())
@@ -110,7 +110,7 @@ async fn read_model(c: &Clients, model: String, region: String) -> Result<ModelS
                 legacy_time: time(l.legacy_time()),
                 end_of_life_time: time(l.end_of_life_time()),
             }),
-        Err(e) if is_code(&e, &["ResourceNotFoundException"]) => None,
+        Err(e) if e.is(Class::NotFound) => None,
         Err(e) => {
             return Err(context(format!(
                 "reading the lifecycle of {model} in {region} (bedrock:GetFoundationModel)"
@@ -182,10 +182,10 @@ pub(crate) async fn execute(
                 .offer_token(offer_token)
                 .send()
                 .await;
-            match made {
+            match from_bedrock(made) {
                 Ok(_) => {}
                 // Accepted by an earlier, interrupted apply.
-                Err(e) if is_code(&e, &["ConflictException"]) => {}
+                Err(e) if e.is(Class::Conflict) => {}
                 Err(e) => return Err(context(what)(e)),
             }
         }

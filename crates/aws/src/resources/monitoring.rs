@@ -1,6 +1,6 @@
 //! Monitoring: the stack's dashboard, alarms and alarm topic; read, put, delete.
 
-use crate::error::{build_failed, context, is_code, AwsError};
+use crate::error::{build_failed, context, from_cloudwatch, AwsError, Class, Modelled};
 use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_cloudwatch::types::{
@@ -35,17 +35,17 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Observed, AwsError>
 }
 
 async fn read_dashboard(c: &Clients, name: &str) -> Result<Option<serde_json::Value>, AwsError> {
-    match c
-        .cloudwatch
-        .get_dashboard()
-        .dashboard_name(name)
-        .send()
-        .await
-    {
+    match from_cloudwatch(
+        c.cloudwatch
+            .get_dashboard()
+            .dashboard_name(name)
+            .send()
+            .await,
+    ) {
         Ok(out) => Ok(out
             .dashboard_body()
             .and_then(|b| serde_json::from_str(b).ok())),
-        Err(e) if is_code(&e, &["ResourceNotFound", "ResourceNotFoundException"]) => Ok(None),
+        Err(e) if e.is(Class::NotFound) => Ok(None),
         Err(e) => Err(context(format!("reading dashboard {name}"))(e)),
     }
 }
@@ -271,9 +271,9 @@ pub(crate) async fn execute(
                 .dashboard_names(name)
                 .send()
                 .await;
-            match deleted {
+            match from_cloudwatch(deleted) {
                 Ok(_) => {}
-                Err(e) if is_code(&e, &["ResourceNotFound", "ResourceNotFoundException"]) => {}
+                Err(e) if e.is(Class::NotFound) => {}
                 Err(e) => return Err(context(what)(e)),
             }
         }

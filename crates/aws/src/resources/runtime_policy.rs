@@ -1,7 +1,7 @@
 //! LibreChat's role: read its tags and this tool's policy on it; put the policy once the
 //! ARNs it names are known.
 
-use crate::error::{context, is_code, AwsError};
+use crate::error::{context, from_iam, AwsError, Class, Modelled};
 use crate::resources::logging_role::{decode_policy, put_role_policy, role_tags};
 use crate::resources::Observation;
 use crate::Clients;
@@ -41,23 +41,23 @@ pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Obse
             .policy_name(legacy_policy_name())
             .send(),
     );
-    match role {
+    match from_iam(role) {
         Ok(_) => {}
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => return Ok(None),
+        Err(e) if e.is(Class::NotFound) => return Ok(None),
         Err(e) => return Err(context(format!("reading LibreChat's role {name}"))(e)),
     }
-    let policy = match policy {
+    let policy = match from_iam(policy) {
         Ok(p) => Some(decode_policy(p.policy_document())),
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => None,
+        Err(e) if e.is(Class::NotFound) => None,
         Err(e) => {
             return Err(context(format!(
                 "reading the Bedrock policy of role {name}"
             ))(e))
         }
     };
-    let legacy = match legacy {
+    let legacy = match from_iam(legacy) {
         Ok(_) => true,
-        Err(e) if is_code(&e, &["NoSuchEntity"]) => false,
+        Err(e) if e.is(Class::NotFound) => false,
         Err(e) => {
             return Err(context(format!(
                 "reading the Bedrock policy of role {name}"
@@ -89,9 +89,9 @@ pub(crate) async fn read_elsewhere(c: &Clients, d: &DesiredState) -> Result<Else
             .set_marker(marker.clone())
             .send()
             .await;
-        let page = match page {
+        let page = match from_iam(page) {
             Ok(p) => p,
-            Err(e) if crate::error::is_code(&e, &["AccessDenied", "AccessDeniedException"]) => {
+            Err(e) if e.is(Class::AccessDenied) => {
                 let e = context("listing the account's roles")(e);
                 return Ok(Elsewhere::Unreadable(e.to_string()));
             }
