@@ -77,36 +77,8 @@ guardrail = { name = "lc-guard", trace = "disabled" }
         )
         .unwrap();
     }),
-    untag: Some(|cx| {
-        let arn = arn(cx);
-        cx.block(
-            cx.c.bedrock
-                .untag_resource()
-                .resource_arn(arn)
-                .tag_keys("stack")
-                .send(),
-        )
-        .unwrap();
-    }),
-    retag: Some(|cx| {
-        let arn = arn(cx);
-        let tag = |k: &str, v: &str| {
-            aws_sdk_bedrock::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-                .unwrap()
-        };
-        cx.block(
-            cx.c.bedrock
-                .tag_resource()
-                .resource_arn(arn)
-                .tags(tag("Team", "changed-by-hand"))
-                .tags(tag("Stray", "x"))
-                .send(),
-        )
-        .unwrap();
-    }),
+    untag: Some(|cx| bedrock_untag(cx, arn(cx))),
+    retag: Some(|cx| bedrock_retag(cx, arn(cx))),
     untaggable: None,
 };
 

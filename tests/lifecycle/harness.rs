@@ -570,3 +570,49 @@ pub fn bedrock_tag(k: &str, v: &str) -> aws_sdk_bedrock::types::Tag {
         .build()
         .unwrap()
 }
+
+/// Takes this stack's `stack` tag off a Bedrock resource.
+pub fn bedrock_untag(cx: &Ctx, arn: String) {
+    let untag =
+        cx.c.bedrock
+            .untag_resource()
+            .resource_arn(arn)
+            .tag_keys("stack");
+    cx.block(untag.send()).unwrap();
+}
+
+/// Changes a Bedrock resource's `Team` tag and adds a stray one.
+pub fn bedrock_retag(cx: &Ctx, arn: String) {
+    let tag =
+        cx.c.bedrock
+            .tag_resource()
+            .resource_arn(arn)
+            .tags(bedrock_tag("Team", "changed-by-hand"))
+            .tags(bedrock_tag("Stray", "x"));
+    cx.block(tag.send()).unwrap();
+}
+
+/// Every inline policy of `role` replaced by `document`, behind the tool's back.
+pub fn put_role_policies(cx: &Ctx, role: &str, document: &str) {
+    for name in role_policies(cx, role) {
+        let put =
+            cx.c.iam
+                .put_role_policy()
+                .role_name(role)
+                .policy_name(name)
+                .policy_document(document);
+        cx.block(put.send()).unwrap();
+    }
+}
+
+/// Every inline policy of `role` deleted, behind the tool's back.
+pub fn delete_role_policies(cx: &Ctx, role: &str) {
+    for name in role_policies(cx, role) {
+        let delete =
+            cx.c.iam
+                .delete_role_policy()
+                .role_name(role)
+                .policy_name(name);
+        cx.block(delete.send()).unwrap();
+    }
+}

@@ -78,29 +78,8 @@ tags = { Team = "<<team>>" }
         )
         .unwrap();
     }),
-    untag: Some(|cx| {
-        let arn = arn(cx);
-        cx.block(
-            cx.c.bedrock
-                .untag_resource()
-                .resource_arn(arn)
-                .tag_keys("stack")
-                .send(),
-        )
-        .unwrap();
-    }),
-    retag: Some(|cx| {
-        let arn = arn(cx);
-        cx.block(
-            cx.c.bedrock
-                .tag_resource()
-                .resource_arn(arn)
-                .tags(bedrock_tag("Team", "changed-by-hand"))
-                .tags(bedrock_tag("Stray", "x"))
-                .send(),
-        )
-        .unwrap();
-    }),
+    untag: Some(|cx| bedrock_untag(cx, arn(cx))),
+    retag: Some(|cx| bedrock_retag(cx, arn(cx))),
     untaggable: None,
 };
 

@@ -20,17 +20,11 @@ pub static ENTRY: Entry = Entry {
         a: "large-data",
         b: "payloads",
         change: Some(|cx| {
-            for name in role_policies(cx, ROLE) {
-                cx.block(
-                    cx.c.iam
-                        .put_role_policy()
-                        .role_name(ROLE)
-                        .policy_name(name)
-                        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"*"}]}"#)
-                        .send(),
-                )
-                .unwrap();
-            }
+            put_role_policies(
+                cx,
+                ROLE,
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"logs:DescribeLogGroups","Resource":"*"}]}"#,
+            );
             let trust = BEDROCK_TRUST.replace("bedrock.amazonaws.com", "ec2.amazonaws.com");
             cx.block(
                 cx.c.iam
@@ -56,16 +50,7 @@ pub static ENTRY: Entry = Entry {
     count: 1,
     delete: Some(|cx| {
         // Behind the tool's back, as the console does it: its policies, then the role.
-        for name in role_policies(cx, ROLE) {
-            cx.block(
-                cx.c.iam
-                    .delete_role_policy()
-                    .role_name(ROLE)
-                    .policy_name(name)
-                    .send(),
-            )
-            .unwrap();
-        }
+        delete_role_policies(cx, ROLE);
         cx.block(cx.c.iam.delete_role().role_name(ROLE).send())
             .unwrap();
     }),

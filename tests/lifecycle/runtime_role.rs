@@ -25,17 +25,11 @@ env = "BEDROCK_LC_RUNTIME"
         a: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
         b: "us.amazon.nova-pro-v1:0",
         change: Some(|cx| {
-            for name in role_policies(cx, "LibreChat") {
-                cx.block(
-                    cx.c.iam
-                        .put_role_policy()
-                        .role_name("LibreChat")
-                        .policy_name(name)
-                        .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}"#)
-                        .send(),
-                )
-                .unwrap();
-            }
+            put_role_policies(
+                cx,
+                "LibreChat",
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}"#,
+            );
         }),
     }],
     name: "LibreChat",
@@ -54,18 +48,7 @@ env = "BEDROCK_LC_RUNTIME"
     },
     live: |cx| role_policies(cx, "LibreChat"),
     count: 1,
-    delete: Some(|cx| {
-        for name in role_policies(cx, "LibreChat") {
-            cx.block(
-                cx.c.iam
-                    .delete_role_policy()
-                    .role_name("LibreChat")
-                    .policy_name(name)
-                    .send(),
-            )
-            .unwrap();
-        }
-    }),
+    delete: Some(|cx| delete_role_policies(cx, "LibreChat")),
     destroy: &["destroy", "--yes"],
     destroy_leaves: 0,
     // No runtime_role: the stack's policy comes off LibreChat's role.

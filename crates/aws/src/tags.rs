@@ -11,6 +11,33 @@ use crate::Clients;
 use bedrock_plan::tagging::{Step, Tagged};
 use std::collections::BTreeMap;
 
+/// Tags as Bedrock's calls take them.
+pub(crate) fn bedrock_tags(
+    what: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<Vec<aws_sdk_bedrock::types::Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| {
+            aws_sdk_bedrock::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(build_failed(what))
+}
+
+/// Tags as IAM's calls take them.
+pub(crate) fn iam_tags(
+    what: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
+    tags.iter()
+        .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(build_failed(what))
+}
+
 /// Make a resource's tags what the step says: tag what is new or changed, then untag what
 /// goes (S3 takes the whole set at once).
 pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<(), AwsError> {
@@ -59,11 +86,7 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<(), AwsError> {
         }
         Tagged::Role { name } => {
             if adding {
-                let tags = add
-                    .iter()
-                    .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build())
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(build_failed(&what))?;
+                let tags = iam_tags(&what, &add)?;
                 let tag = c.iam.tag_role().role_name(name).set_tags(Some(tags));
                 tag.send().await.map_err(context(&what))?;
             }
@@ -78,16 +101,7 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<(), AwsError> {
         }
         Tagged::Bedrock { arn } => {
             if adding {
-                let tags = add
-                    .iter()
-                    .map(|(k, v)| {
-                        aws_sdk_bedrock::types::Tag::builder()
-                            .key(k)
-                            .value(v)
-                            .build()
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(build_failed(&what))?;
+                let tags = bedrock_tags(&what, &add)?;
                 let tag = c
                     .bedrock
                     .tag_resource()

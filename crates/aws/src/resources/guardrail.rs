@@ -13,7 +13,7 @@ use aws_sdk_bedrock::types::{
     GuardrailManagedWordsType, GuardrailPiiEntityConfig, GuardrailPiiEntityType,
     GuardrailSensitiveInformationAction, GuardrailSensitiveInformationPolicyConfig,
     GuardrailTopicConfig, GuardrailTopicPolicyConfig, GuardrailTopicType, GuardrailWordConfig,
-    GuardrailWordPolicyConfig, Tag,
+    GuardrailWordPolicyConfig,
 };
 use bedrock_plan::resources::guardrail::{
     ContentFilter, Desired, Observed, Policy, Step, Topic, KIND, VERSION,
@@ -375,11 +375,7 @@ pub(crate) async fn execute(
             token,
         } => {
             let k = configs(&what, policy)?;
-            let tags = tags
-                .iter()
-                .map(|(k, v)| Tag::builder().key(k).value(v).build())
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(build_failed(&what))?;
+            let tags = crate::tags::bedrock_tags(&what, tags)?;
             // A reused token may be answered with a guardrail deleted since: made again
             // under a fresh one (`tokens`).
             let arn = create_fresh(

@@ -3,7 +3,7 @@
 //! ACTIVE), delete, tag, untag.
 
 use crate::error::{
-    build_failed, context, done_unless, failed, from_bedrock, join_error, AwsError, Class, Modelled,
+    context, done_unless, failed, from_bedrock, join_error, AwsError, Class, Modelled,
 };
 use crate::resources::Observation;
 use crate::retry::patiently;
@@ -183,21 +183,6 @@ pub(crate) async fn read_sources(
         .collect())
 }
 
-fn bedrock_tags(
-    what: &str,
-    tags: &BTreeMap<String, String>,
-) -> Result<Vec<aws_sdk_bedrock::types::Tag>, AwsError> {
-    tags.iter()
-        .map(|(k, v)| {
-            aws_sdk_bedrock::types::Tag::builder()
-                .key(k)
-                .value(v)
-                .build()
-        })
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(build_failed(what))
-}
-
 pub(crate) async fn execute(
     c: &Clients,
     step: &Step,
@@ -212,7 +197,7 @@ pub(crate) async fn execute(
             tags,
             token,
         } => {
-            let tags = bedrock_tags(&what, tags)?;
+            let tags = crate::tags::bedrock_tags(&what, tags)?;
             // A dead profile answered for a reused token is made again under a fresh one
             // (`tokens`); a profile is live once ACTIVE.
             let arn = create_fresh(

@@ -1,9 +1,7 @@
 //! IAM roles: the logging role read whole (trust, inline and attached policies, tags), and
 //! the role steps, which LibreChat's role shares (tag, put and delete an inline policy).
 
-use crate::error::{
-    build_failed, context, done_unless, from_iam, join_error, AwsError, Class, Modelled,
-};
+use crate::error::{context, done_unless, from_iam, join_error, AwsError, Class, Modelled};
 use crate::resources::Observation;
 use crate::Clients;
 use bedrock_plan::resources::logging_role::{Desired, Observed, Step};
@@ -125,16 +123,6 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, A
     }))
 }
 
-fn iam_tags(
-    what: &str,
-    tags: &BTreeMap<String, String>,
-) -> Result<Vec<aws_sdk_iam::types::Tag>, AwsError> {
-    tags.iter()
-        .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(build_failed(what))
-}
-
 /// Put an inline policy (the text as IAM takes it).
 pub(crate) async fn put_role_policy(
     c: &Clients,
@@ -171,7 +159,7 @@ pub(crate) async fn execute(
                 .description(
                     "Lets Amazon Bedrock write model invocation logs (managed by librechat-bedrock)",
                 )
-                .set_tags(Some(iam_tags(&what, tags)?))
+                .set_tags(Some(crate::tags::iam_tags(&what, tags)?))
                 .send()
                 .await
             ) {
