@@ -109,6 +109,10 @@ mod tests {
             "LD_PRELOAD",
             "NODE_OPTIONS",
             "HTTPS_PROXY",
+            // LibreChat's Bedrock code reads these beyond its .env.example.
+            "BEDROCK_AWS_BEARER_TOKEN",
+            "BEDROCK_AWS_PROFILE",
+            "BEDROCK_REVERSE_PROXY",
         ] {
             let problem = env_name(name).expect_err(name);
             assert!(problem.message.starts_with(name), "{}", problem.message);

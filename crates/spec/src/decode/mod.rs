@@ -126,12 +126,7 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
 
     let cost = match top.table(cx, "cost") {
         Some(mut t) => {
-            let c = decode_cost(
-                cx,
-                &mut t,
-                profiles.as_deref().unwrap_or(&[]),
-                guardrails.as_deref().unwrap_or(&[]),
-            );
+            let c = decode_cost(cx, &mut t, profiles.as_deref(), guardrails.as_deref());
             t.finish(cx);
             c
         }
@@ -140,7 +135,7 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
     };
     let monitoring = match top.table(cx, "monitoring") {
         Some(mut t) => {
-            let m = decode_monitoring(cx, &mut t);
+            let m = decode_monitoring(cx, &mut t, region.as_deref());
             t.finish(cx);
             m
         }

@@ -36,14 +36,20 @@ fn stack_tag_keys(profiles: &[Profile], guardrails: &[GuardrailSpec]) -> Vec<Str
     keys
 }
 
+/// `profiles` and `guardrails` are None when they have errors of their own (reported where
+/// they are): then which keys the stack's resources carry is not known, and no key is called
+/// unknown for it.
 pub(super) fn decode_cost(
     cx: &mut Cx<'_>,
     t: &mut Table<'_, '_>,
-    profiles: &[Profile],
-    guardrails: &[GuardrailSpec],
+    profiles: Option<&[Profile]>,
+    guardrails: Option<&[GuardrailSpec]>,
 ) -> Option<Cost> {
     let mut ok = true;
-    let keys = stack_tag_keys(profiles, guardrails);
+    let keys = match (profiles, guardrails) {
+        (Some(p), Some(g)) => Some(stack_tag_keys(p, g)),
+        _ => None,
+    };
     let mut activate: Vec<String> = Vec::new();
     for (i, (key, span)) in t.strings(cx, "activate_tags").into_iter().enumerate() {
         let path = format!("{}[{i}]", join(&t.path, "activate_tags"));
@@ -56,7 +62,7 @@ pub(super) fn decode_cost(
                 problem(format!("{key:?} is listed twice"), "remove the second one"),
             );
             ok = false;
-        } else if !keys.contains(&key) {
+        } else if let Some(keys) = keys.as_ref().filter(|keys| !keys.contains(&key)) {
             cx.error(
                 &path,
                 span,
@@ -75,7 +81,13 @@ pub(super) fn decode_cost(
     })
 }
 
-pub(super) fn decode_monitoring(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Monitoring> {
+/// `region` is the stack's (None when `[stack]` has errors of its own): a topic of the user's
+/// must be there, since CloudWatch sends an alarm only to a topic of its own region.
+pub(super) fn decode_monitoring(
+    cx: &mut Cx<'_>,
+    t: &mut Table<'_, '_>,
+    region: Option<&str>,
+) -> Option<Monitoring> {
     let mut ok = true;
     let dashboard = t.bool(cx, "dashboard").unwrap_or(false);
     let email = t.string(cx, "alarm_email");
@@ -104,6 +116,22 @@ pub(super) fn decode_monitoring(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Optio
                 ),
             );
             ok = false;
+        } else if let Some(region) = region {
+            let mut parts = arn.split(':');
+            let (partition, topic_region) =
+                (parts.nth(1).unwrap_or(""), parts.nth(1).unwrap_or(""));
+            let stack_partition = rules::partition_of(region);
+            if partition != stack_partition || topic_region != region {
+                cx.error(
+                    "monitoring.alarm_topic_arn",
+                    span.clone(),
+                    problem(
+                        format!("{arn:?} is a topic in {topic_region} ({partition}), and the stack is in {region} ({stack_partition}): CloudWatch sends an alarm only to a topic in the alarm's own region"),
+                        format!("name a topic in {region}, or use alarm_email and the stack makes one there"),
+                    ),
+                );
+                ok = false;
+            }
         }
     }
     if let (Some(_), Some((_, span))) = (&email, &topic) {
@@ -122,4 +150,52 @@ pub(super) fn decode_monitoring(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Optio
         alarm_email: email.map(|e| e.0),
         alarm_topic_arn: topic.map(|t| t.0),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    fn errors(src: &str) -> Vec<String> {
+        crate::check(src)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    const STACK: &str = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n";
+
+    #[test]
+    fn a_profile_with_an_invalid_tag_key_makes_no_valid_cost_key_unknown() {
+        let src = format!(
+            "{STACK}[[profiles]]\nname = \"P\"\nmodel = \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\"\nenv = \"BEDROCK_P\"\ntags = {{ \"Team \" = \"a\", \"Bad*Key\" = \"b\" }}\n[cost]\nactivate_tags = [\"Team \"]\n"
+        );
+        let errors = errors(&src);
+        assert!(errors.iter().any(|e| e.contains("Bad*Key")), "{errors:#?}");
+        assert!(
+            !errors.iter().any(|e| e.contains("is not a tag key")),
+            "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn an_alarm_topic_of_another_region_or_partition_is_refused() {
+        for arn in [
+            "arn:aws:sns:us-west-2:123456789012:alarms",
+            "arn:aws-cn:sns:us-east-1:123456789012:alarms",
+        ] {
+            let src = format!("{STACK}[monitoring]\nalarm_topic_arn = \"{arn}\"\n");
+            let errors = errors(&src);
+            assert!(
+                errors.iter().any(|e| e.contains(
+                    "CloudWatch sends an alarm only to a topic in the alarm's own region"
+                )),
+                "{arn}: {errors:#?}"
+            );
+        }
+        let src = format!(
+            "{STACK}[monitoring]\nalarm_topic_arn = \"arn:aws:sns:us-east-1:123456789012:alarms\"\n"
+        );
+        assert!(errors(&src).is_empty(), "{:#?}", errors(&src));
+    }
 }
