@@ -51,9 +51,24 @@ pub fn role_account(arn: &str) -> Result<String, Error> {
     ))
 }
 
-/// The accounts of `roles` (all of them checked before any call), or the current
-/// credentials alone.
-pub fn targets(roles: &[String]) -> Result<Vec<Target>, Error> {
+/// `--external-id` as STS's model takes it (`externalIdType`): 2 to 1,224 characters of
+/// letters, digits and `_+=,.@:/-`.
+pub fn check_external_id(id: &str) -> Result<(), Error> {
+    let length = id.chars().count();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "_+=,.@:/-".contains(c);
+    if (2..=1224).contains(&length) && id.chars().all(allowed) {
+        return Ok(());
+    }
+    let shown: String = id.chars().take(80).collect();
+    Err(Error::other(
+        format!("--external-id {shown:?} is not an external id STS takes (2 to 1,224 characters of letters, digits and _+=,.@:/-); nothing was called"),
+        "give the external id the roles' trust policies name in their sts:ExternalId condition",
+    ))
+}
+
+/// The accounts of `roles` (all of them checked before any call, against `partition`, the
+/// stack's), or the current credentials alone.
+pub fn targets(roles: &[String], partition: &str) -> Result<Vec<Target>, Error> {
     if roles.is_empty() {
         return Ok(vec![Target {
             role: None,
@@ -63,6 +78,13 @@ pub fn targets(roles: &[String]) -> Result<Vec<Target>, Error> {
     let mut targets: Vec<Target> = Vec::new();
     for role in roles {
         let account = role_account(role)?;
+        let of = role.split(':').nth(1).unwrap_or_default();
+        if of != partition {
+            return Err(Error::other(
+                format!("--assume-role {role} is a role of partition {of}, and the stack's region is in {partition}: STS there cannot assume it; nothing was called"),
+                format!("name a role of partition {partition} (arn:{partition}:iam::ACCOUNT:role/NAME)"),
+            ));
+        }
         if let Some(same) = targets
             .iter()
             .find(|t| t.account.as_deref() == Some(&account))
@@ -309,16 +331,33 @@ mod tests {
 
     #[test]
     fn one_role_per_account() {
-        let e = targets(&[
-            "arn:aws:iam::111111111111:role/A".into(),
-            "arn:aws:iam::111111111111:role/B".into(),
-        ])
+        let e = targets(
+            &[
+                "arn:aws:iam::111111111111:role/A".into(),
+                "arn:aws:iam::111111111111:role/B".into(),
+            ],
+            "aws",
+        )
         .unwrap_err();
         assert!(
             e.to_string().contains("names account 111111111111 twice"),
             "{e}"
         );
-        assert_eq!(targets(&[]).unwrap().len(), 1);
+        assert_eq!(targets(&[], "aws").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_role_of_another_partition_and_a_malformed_external_id_are_refused() {
+        let e = targets(&["arn:aws-cn:iam::111111111111:role/A".into()], "aws").unwrap_err();
+        assert!(e.to_string().contains("partition aws-cn"), "{e}");
+        assert!(targets(&["arn:aws-cn:iam::111111111111:role/A".into()], "aws-cn").is_ok());
+        for bad in ["x", "has space", "semi;colon", &"a".repeat(1225)] {
+            let e = check_external_id(bad).unwrap_err().to_string();
+            assert!(e.contains("is not an external id STS takes"), "{bad}: {e}");
+        }
+        for good in ["ab", "Team-42_x=y,z.w@v:u/t+s", &"a".repeat(1224)] {
+            assert!(check_external_id(good).is_ok(), "{good}");
+        }
     }
 
     #[test]
@@ -326,10 +365,13 @@ mod tests {
         assert_eq!(worst(Exit::Success, Exit::Changes), Exit::Changes);
         assert_eq!(worst(Exit::Error, Exit::Changes), Exit::Error);
         assert_eq!(worst(Exit::Changes, Exit::Success), Exit::Changes);
-        let t = targets(&[
-            "arn:aws:iam::111111111111:role/A".into(),
-            "arn:aws:iam::222222222222:role/A".into(),
-        ])
+        let t = targets(
+            &[
+                "arn:aws:iam::111111111111:role/A".into(),
+                "arn:aws:iam::222222222222:role/A".into(),
+            ],
+            "aws",
+        )
         .unwrap();
         let (text, exit) = summary(
             &t,

@@ -117,6 +117,8 @@ impl StackArgs {
             )
         } else if let Some(url) = &self.endpoint_url {
             check_url(url, "--endpoint-url")?;
+            // Credentials still come from the standard chain: AWS_PROFILE is read there too.
+            check_profile()?;
             note(format!(
                 "using the AWS-compatible endpoint {url}, region {region} (credentials from the standard chain)"
             ));
@@ -164,7 +166,10 @@ impl StackArgs {
         json: bool,
         body: impl Fn(Stack, &Sink) -> Result<T, Error> + Sync,
     ) -> Result<(Vec<Target>, Vec<Ran<T>>), Error> {
-        let targets = accounts::targets(&self.assume_role)?;
+        let targets = accounts::targets(&self.assume_role, spec.partition())?;
+        if let Some(id) = &self.external_id {
+            accounts::check_external_id(id)?;
+        }
         let endpoint = self.endpoint(&spec.stack.region)?;
         let several = targets.len() > 1;
         let results = accounts::each(

@@ -210,13 +210,39 @@ pub fn merge_env(
             .map(|(name, line)| format!("{name} (line {line})"))
             .collect();
         let names: Vec<&str> = conflicts.iter().map(|(n, _)| n.as_str()).collect();
+        // A profile's variable can move to another name; LibreChat's region variable cannot.
+        let profiles = names
+            .iter()
+            .filter(|n| **n != crate::REGION_VARIABLE)
+            .count();
+        let mut help = format!(
+            "delete {} (this tool then writes {} in its block)",
+            if conflicts.len() == 1 {
+                "that line"
+            } else {
+                "those lines"
+            },
+            names.join(", "),
+        );
+        if let Some((_, region)) = values
+            .iter()
+            .find(|(n, _)| n == crate::REGION_VARIABLE && names.contains(&crate::REGION_VARIABLE))
+        {
+            help.push_str(&format!(
+                ", or set {} to {region} on your line (LibreChat reads one region for Bedrock: the stack's)",
+                crate::REGION_VARIABLE
+            ));
+        }
+        if profiles > 0 {
+            help.push_str(&format!(
+                ", or give the profile{} another `env` in {spec_name}",
+                if profiles == 1 { "" } else { "s" }
+            ));
+        }
         return Err(format!(
-            "{path}: {} {} set outside this tool's block for stack {stack}, to other values: this tool never overwrites a line it did not write\n  help: delete {} (this tool then writes {} in its block), or give the profile{} another `env` in {spec_name}",
+            "{path}: {} {} set outside this tool's block for stack {stack}, to other values: this tool never overwrites a line it did not write\n  help: {help}",
             at.join(", "),
             if conflicts.len() == 1 { "is" } else { "are" },
-            if conflicts.len() == 1 { "that line" } else { "those lines" },
-            names.join(", "),
-            if conflicts.len() == 1 { "" } else { "s" },
         ));
     }
     let text = if block_lines.is_empty() {
@@ -369,6 +395,15 @@ mod tests {
             err.starts_with(".env: BEDROCK_CLAUDE_37_PROFILE (line 2) is set outside this tool's block for stack librechat, to other values"),
             "{err}"
         );
+        assert!(err.contains("or give the profile another `env`"), "{err}");
+        // LibreChat's region cannot move to another name: the help says what can be done.
+        let region = "BEDROCK_AWS_DEFAULT_REGION=eu-west-1\n";
+        let err = merge(Some(region), &values()).unwrap_err();
+        assert!(
+            err.contains("or set BEDROCK_AWS_DEFAULT_REGION to us-east-1 on your line"),
+            "{err}"
+        );
+        assert!(!err.contains("another `env`"), "{err}");
         // The same value there: left to the user's line, no conflict.
         let same = "BEDROCK_AWS_DEFAULT_REGION=\"us-east-1\"\n";
         let merged = merge(Some(same), &values()).unwrap();
