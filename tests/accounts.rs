@@ -363,6 +363,20 @@ fn flags_for_many_accounts_are_checked_before_any_call() {
             vec!["plan", "--external-id", "x"],
             "the following required arguments were not provided",
         ),
+        (
+            vec!["plan", "--assume-role", "arn:aws-cn:iam::111111111111:role/A"],
+            "is a role of partition aws-cn, and the stack's region is in aws: STS there cannot assume it; nothing was called",
+        ),
+        (
+            vec![
+                "plan",
+                "--assume-role",
+                "arn:aws:iam::111111111111:role/A",
+                "--external-id",
+                "x",
+            ],
+            "--external-id \"x\" is not an external id STS takes",
+        ),
     ] {
         let r = common::xtask_in(dir.path(), &args);
         assert_eq!(r.code, 1, "{args:?}: {}", r.stderr);
