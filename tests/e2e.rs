@@ -1468,3 +1468,50 @@ fn a_file_write_failing_after_aws_changed_says_what_was_and_was_not_written() {
         r.stderr
     );
 }
+
+#[test]
+fn markers_inside_a_quoted_value_are_the_user_s_and_dotenv_reads_the_block() {
+    let _turn = turn();
+    let dir = project(None);
+    let cert = "-----BEGIN-----\n# >>> librechat-bedrock stack=librechat\nabc\n# <<< librechat-bedrock stack=librechat\n-----END-----";
+    let user = format!("CERT=\"{cert}\"\n");
+    let path = dir.path().join(".env");
+    std::fs::write(&path, &user).unwrap();
+    apply(dir.path());
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with(&user),
+        "every byte of the user's first:\n{text}"
+    );
+    assert_eq!(run(dir.path(), &["drift"]).code, 0);
+    // A real dotenv parser (python-dotenv, in the emulator's virtualenv) reads the value
+    // whole and every variable of the block.
+    let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
+    let out = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import json, sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let values: BTreeMap<String, Option<String>> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(values["CERT"].as_deref(), Some(cert), "{values:#?}");
+    for var in [
+        "BEDROCK_CLAUDE_37_PROFILE",
+        "BEDROCK_SONNET_45_PROFILE",
+        "BEDROCK_OPUS_45_PROFILE",
+    ] {
+        let arn = values.get(var).cloned().flatten().unwrap_or_default();
+        assert!(
+            arn.starts_with("arn:aws:bedrock:us-east-1:"),
+            "{var}: {values:#?}"
+        );
+    }
+    assert!(!values.contains_key("abc"), "{values:#?}");
+}

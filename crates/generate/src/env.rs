@@ -29,7 +29,36 @@ struct Line<'a> {
     body: &'a str,
     /// The variable it assigns, if it starts an assignment.
     name: Option<&'a str>,
+    /// Whether it continues a quoted value begun on an earlier line: opaque, as dotenv
+    /// parsers read it (a marker or an assignment there is the value's text).
+    in_value: bool,
 }
+
+/// A quoted value that the file never closes: where it starts (1-based), if any.
+fn unterminated(lines: &[Line<'_>]) -> Option<usize> {
+    let mut open: Option<(usize, char)> = None;
+    for (i, l) in lines.iter().enumerate() {
+        open = match open {
+            Some((start, quote)) if l.in_value => {
+                (!closes(l.body, quote)).then_some((start, quote))
+            }
+            _ => opens(l.body).map(|quote| (i, quote)),
+        };
+    }
+    open.map(|(start, _)| start + 1)
+}
+
+/// The quote a line's value opens and leaves open, if it does.
+fn opens(body: &str) -> Option<char> {
+    assigned_name(body)?;
+    let value = body.split_once('=').map_or("", |(_, v)| v).trim_start();
+    let quote = value.chars().next().filter(|c| QUOTES.contains(*c))?;
+    (!closes(&value[quote.len_utf8()..], quote)).then_some(quote)
+}
+
+/// The quotes a value may be written in: `"` and `'` (python-dotenv and the `dotenv`
+/// package LibreChat loads), and `` ` `` (the `dotenv` package).
+const QUOTES: &str = "\"'`";
 
 fn lines(text: &str) -> Vec<Line<'_>> {
     let mut out = Vec::new();
@@ -50,30 +79,30 @@ fn lines(text: &str) -> Vec<Line<'_>> {
                 raw,
                 body,
                 name: None,
+                in_value: true,
             });
             continue;
         }
         let name = assigned_name(body);
-        if name.is_some() {
-            let value = body.split_once('=').map_or("", |(_, v)| v).trim_start();
-            if let Some(quote) = value.chars().next().filter(|c| *c == '"' || *c == '\'') {
-                if !closes(&value[1..], quote) {
-                    open = Some(quote);
-                }
-            }
-        }
-        out.push(Line { raw, body, name });
+        open = opens(body);
+        out.push(Line {
+            raw,
+            body,
+            name,
+            in_value: false,
+        });
     }
     out
 }
 
-/// Whether `s` holds the closing `quote` (a `"` may be escaped with a backslash).
+/// Whether `s` holds the closing `quote` (escaped with a backslash, it does not close: both
+/// parsers read `\\"` in `"..."` and `\\'` in `'...'` as the quote itself).
 fn closes(s: &str, quote: char) -> bool {
     let mut escaped = false;
     for c in s.chars() {
         if escaped {
             escaped = false;
-        } else if c == '\\' && quote == '"' {
+        } else if c == '\\' {
             escaped = true;
         } else if c == quote {
             return true;
@@ -98,7 +127,7 @@ fn marker(body: &str, start: &str, stack: &str) -> bool {
 fn legacy_groups(lines: &[Line<'_>]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (start, l) in lines.iter().enumerate() {
-        if !l.body.starts_with(LEGACY_HEADER) {
+        if l.in_value || !l.body.starts_with(LEGACY_HEADER) {
             continue;
         }
         let mut end = start;
@@ -118,10 +147,11 @@ fn legacy_groups(lines: &[Line<'_>]) -> Vec<(usize, usize)> {
 
 /// The lines (first, last) of `stack`'s block, if the file has one.
 fn block(lines: &[Line<'_>], stack: &str, path: &str) -> Result<Option<(usize, usize)>, String> {
-    if let Some(start) = lines.iter().position(|l| marker(l.body, BEGIN, stack)) {
+    let is = |l: &Line<'_>, start: &str| !l.in_value && marker(l.body, start, stack);
+    if let Some(start) = lines.iter().position(|l| is(l, BEGIN)) {
         let end = lines[start..]
             .iter()
-            .position(|l| marker(l.body, END, stack))
+            .position(|l| is(l, END))
             .ok_or_else(|| {
                 format!(
                     "{path}:{}: the block of stack {stack} has no end: the line `{END} stack={stack}` is missing\n  help: put that line back after the block's last variable, or delete the block's lines (the next apply writes it again)",
@@ -130,7 +160,7 @@ fn block(lines: &[Line<'_>], stack: &str, path: &str) -> Result<Option<(usize, u
             })?;
         return Ok(Some((start, start + end)));
     }
-    if let Some(end) = lines.iter().position(|l| marker(l.body, END, stack)) {
+    if let Some(end) = lines.iter().position(|l| is(l, END)) {
         return Err(format!(
             "{path}:{}: the block of stack {stack} has an end but no beginning: the line `{BEGIN} stack={stack}: ...` is missing\n  help: delete that line and the variables above it that this tool wrote (the next apply writes the block again)",
             end + 1
@@ -173,6 +203,11 @@ pub fn merge_env(
 ) -> Result<String, String> {
     let existing = existing.unwrap_or("");
     let lines = lines(existing);
+    if let Some(line) = unterminated(&lines) {
+        return Err(format!(
+            "{path}:{line}: a quoted value starts here and is never closed: dotenv parsers read the rest of the file into it, so a block written after it would be part of that value\n  help: close the quote of that value, then apply again"
+        ));
+    }
     let span = block(&lines, stack, path)?;
     // The previous layout's other groups are this tool's too: they go.
     let first_is_legacy = span.is_some_and(|(s, _)| lines[s].body.starts_with(LEGACY_HEADER));
@@ -384,6 +419,38 @@ mod tests {
                 .map(|t| merge(Some(&t), &[]).unwrap())
                 .unwrap(),
             ""
+        );
+    }
+
+    #[test]
+    fn markers_inside_a_quoted_value_are_the_value_s_text() {
+        for quote in ['"', '\'', '`'] {
+            let user = format!(
+                "CERT={quote}-----BEGIN-----\n# >>> librechat-bedrock stack=librechat\nabc\n# <<< librechat-bedrock stack=librechat\n-----END-----{quote}\nOTHER=1\n"
+            );
+            let merged = merge(Some(&user), &values()).unwrap();
+            // Every byte of the user's is kept, and the block comes after the value.
+            assert!(merged.starts_with(&user), "{quote}: {merged}");
+            assert!(has_block(&merged, "librechat"), "{merged}");
+            let block = block_values(&merged, "librechat");
+            assert_eq!(block.len(), values().len(), "{block:?}");
+            assert!(!block.iter().any(|(n, _)| n == "abc"), "{block:?}");
+            // A file with only the value has no block of the stack's.
+            assert!(!has_block(&user, "librechat"), "{quote}");
+            assert!(block_values(&user, "librechat").is_empty(), "{quote}");
+        }
+    }
+
+    #[test]
+    fn an_escaped_quote_does_not_close_a_value_and_an_unclosed_one_is_refused() {
+        let user = "A=\"x \\\" y\nstill A\"\nB=1\n";
+        let merged = merge(Some(user), &values()).unwrap();
+        assert!(merged.starts_with(user), "{merged}");
+        let open = "A=1\nCERT=\"never closed\n# >>> librechat-bedrock stack=librechat\n";
+        let err = merge(Some(open), &values()).unwrap_err();
+        assert!(
+            err.starts_with(".env:2: a quoted value starts here and is never closed"),
+            "{err}"
         );
     }
 
