@@ -1210,9 +1210,10 @@ fn the_user_s_env_keeps_every_byte_its_link_and_its_mode() {
     let dir = project(None);
     // LibreChat's .env as people have it: a BOM, CRLF, `export`, inline comments, a quoted
     // value over several lines (with a line inside that looks like one of ours), kept in
-    // another directory and linked, readable by LibreChat's group.
-    let real = tempfile::tempdir().unwrap();
-    let target = real.path().join("librechat.env");
+    // LibreChat's directory of the repository and linked, readable by LibreChat's group.
+    let real = dir.path().join("librechat");
+    std::fs::create_dir(&real).unwrap();
+    let target = real.join("librechat.env");
     let user = "\u{feff}# LibreChat\r\nexport OPENAI_API_KEY=\"sk-x\" # mine\r\nPRIVATE_KEY=\"-----BEGIN\r\nBEDROCK_CLAUDE_37_PROFILE=inside-a-value\r\n-----END\"\r\nCREDS_KEY=abc\r\n";
     std::fs::write(&target, user).unwrap();
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).unwrap();
@@ -1467,6 +1468,56 @@ fn a_file_write_failing_after_aws_changed_says_what_was_and_was_not_written() {
         "{}",
         r.stderr
     );
+}
+
+#[test]
+fn a_link_out_of_the_project_or_a_read_only_env_stops_apply_before_any_aws_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let _turn = turn();
+    let dir = project(None);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("passwd");
+    std::fs::write(&target, "root:x:0:0\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join(".env");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    refused(
+        dir.path(),
+        &["apply", "--yes"],
+        &[
+            ".env: it is a symbolic link to",
+            "passwd, outside",
+            "BEDROCK_XTASK_FOLLOW_LINKS_OUTSIDE=1",
+        ],
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "root:x:0:0\n");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
+    // Said on purpose, the link is followed.
+    let r = run_env(
+        dir.path(),
+        &["apply", "--yes"],
+        &[("BEDROCK_XTASK_FOLLOW_LINKS_OUTSIDE", "1")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let written = std::fs::read_to_string(&target).unwrap();
+    assert!(
+        written.starts_with("root:x:0:0\n") && written.contains("\n# >>> librechat-bedrock"),
+        "{written}"
+    );
+
+    // A read-only .env is refused, not replaced.
+    std::fs::remove_file(&link).unwrap();
+    std::fs::write(&link, "MINE=1\n").unwrap();
+    std::fs::set_permissions(&link, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let r = run(dir.path(), &["apply", "--yes"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("it is read-only (mode 0400)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&link).unwrap(), "MINE=1\n");
 }
 
 #[test]

@@ -176,6 +176,7 @@ pub(crate) fn write(
     dir: &Path,
 ) -> Result<BTreeMap<String, String>, Error> {
     pause_before_files();
+    let project = bedrock_files::Project::of(dir);
     let notes = bedrock_files::with_directory_lock(dir, || {
         let mut texts = Vec::new();
         for chain in plan.changes.iter().flat_map(|c| &c.steps) {
@@ -212,7 +213,7 @@ pub(crate) fn write(
             .map(|(p, ..)| p.display().to_string())
             .collect();
         for (i, (path, text, mode, private)) in texts.into_iter().enumerate() {
-            match bedrock_files::write_atomic(&path, text.as_bytes(), mode, private) {
+            match bedrock_files::write_atomic(&path, text.as_bytes(), mode, private, &project) {
                 Ok(Some(note)) => {
                     notes.insert(path.display().to_string(), note);
                 }
@@ -244,14 +245,15 @@ pub(crate) fn write(
 /// Before any AWS write: every file the plan writes can be written there (its directory
 /// exists or can be made, and takes a new file; an existing file, or the file a link points
 /// at, can be replaced). A file that cannot stops the apply with nothing changed.
-pub(crate) fn check_writable(plan: &Plan) -> Result<(), Error> {
+pub(crate) fn check_writable(plan: &Plan, out_dir: &Path) -> Result<(), Error> {
+    let project = bedrock_files::Project::of(out_dir);
     let mut problems = Vec::new();
     for chain in plan.changes.iter().flat_map(|c| &c.steps) {
         for step in &chain.steps {
             let Step::File(files::Step::WriteFile { path, .. }) = step else {
                 continue;
             };
-            if let Err(e) = bedrock_files::check_writable(path) {
+            if let Err(e) = bedrock_files::check_writable(path, &project) {
                 problems.push(e.to_string());
             }
         }

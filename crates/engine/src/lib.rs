@@ -290,7 +290,7 @@ impl Stack {
         progress: bedrock_aws::ProgressFn,
     ) -> Result<ApplyReport, Error> {
         let plan = &planned.plan;
-        files::check_writable(plan)?;
+        files::check_writable(plan, &planned.desired.files.out_dir)?;
         let (outputs, writes) = self
             .runtime
             .block_on(bedrock_aws::apply(&self.clients, plan, progress))
