@@ -232,7 +232,7 @@ fn splice(src: &str, doc: &Doc, section: &Section, spec_name: &str) -> Result<St
                 text.push('\n');
                 text.push_str(&kept);
             }
-            Ok(replace(src, entry.key.start, end, &text))
+            Ok(replace(src, entry.key.start, end, &endings(src, &text)))
         }
         None => {
             // Add bedrock as the last endpoint, at its siblings' column.
@@ -247,7 +247,7 @@ fn splice(src: &str, doc: &Doc, section: &Section, spec_name: &str) -> Result<St
                 " ".repeat(col),
                 render_section(section, col, spec_name)
             );
-            Ok(replace(src, end, end, &text))
+            Ok(replace(src, end, end, &endings(src, &text)))
         }
     }
 }
@@ -340,7 +340,19 @@ fn kept_entries(
     }
     let mut out = Vec::new();
     for child in kept {
-        let line_start = src[..child.key.start].rfind('\n').map_or(0, |i| i + 1);
+        let mut line_start = src[..child.key.start].rfind('\n').map_or(0, |i| i + 1);
+        // The comment lines right above the key, at its column or deeper, are its own: they
+        // go where it goes.
+        while line_start > 0 {
+            let above = src[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+            let line = src[above..line_start - 1].trim_end_matches('\r');
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            if line.trim_start().starts_with('#') && indent >= child.key.col {
+                line_start = above;
+            } else {
+                break;
+            }
+        }
         let end = entry_end(src, child.key.start, child.key.col, child.bound);
         let text = &src[line_start..end];
         // Re-indented by the difference, every line alike (a block scalar keeps its shape).
@@ -371,13 +383,23 @@ fn kept_entries(
     Ok(out)
 }
 
+/// `text` with the line endings of `src`: CRLF when the file has them, else LF.
+fn endings(src: &str, text: &str) -> String {
+    let lf = text.replace("\r\n", "\n");
+    if src.contains("\r\n") {
+        lf.replace('\n', "\r\n")
+    } else {
+        lf
+    }
+}
+
 fn replace(src: &str, start: usize, end: usize, text: &str) -> String {
     let mut out = String::with_capacity(src.len() + text.len());
     out.push_str(&src[..start]);
     out.push_str(text);
     out.push_str(&src[end..]);
     if !out.ends_with('\n') {
-        out.push('\n');
+        out.push_str(if src.contains("\r\n") { "\r\n" } else { "\n" });
     }
     out
 }

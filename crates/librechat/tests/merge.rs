@@ -315,3 +315,26 @@ fn anchors_and_tags_get_their_true_reason() {
     )
     .is_ok());
 }
+
+#[test]
+fn comments_of_kept_keys_stay_with_them_and_crlf_stays_crlf() {
+    let spec = spec(SMALL);
+    let original = "version: 1.3.17\nendpoints:\n  bedrock:\n    # the spec's: replaced\n    models:\n      - \"old\"\n    # about titleConvo\n    #   (two lines)\n    titleConvo: true # inline\n  agents:\n    disabled: false\n";
+    let merged = merge(original, &spec);
+    assert!(
+        merged.contains(
+            "    # about titleConvo\n    #   (two lines)\n    titleConvo: true # inline\n"
+        ),
+        "{merged}"
+    );
+    assert_eq!(merge(&merged, &spec), merged, "stable");
+    let loaded = bedrock_librechat::load(&merged).unwrap();
+    assert_eq!(loaded["endpoints"]["bedrock"]["titleConvo"], true);
+
+    // A CRLF file stays CRLF, the rewritten section included.
+    let crlf = original.replace('\n', "\r\n");
+    let merged = merge(&crlf, &spec);
+    assert!(!merged.replace("\r\n", "").contains('\n'), "{merged:?}");
+    assert!(merged.contains("    # about titleConvo\r\n"), "{merged:?}");
+    assert_eq!(merge(&merged, &spec), merged, "stable");
+}
