@@ -95,6 +95,36 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
         "mine\n"
     );
 
+    // The output directory is compared as the directory it is: another is refused before any
+    // call, naming both.
+    let elsewhere = run(
+        path,
+        &[
+            "apply",
+            "--plan",
+            "reviewed.plan.json",
+            "--yes",
+            "--out",
+            "other",
+        ],
+    );
+    assert_eq!(elsewhere.code, 1, "{}", elsewhere.stderr);
+    assert!(
+        elsewhere
+            .stderr
+            .contains("was planned without --out (files in /")
+            && elsewhere
+                .stderr
+                .contains("and this apply runs with --out other (files in /"),
+        "{}",
+        elsewhere.stderr
+    );
+    assert!(
+        !elsewhere.stderr.contains(": AWS: "),
+        "refused before any call: {}",
+        elsewhere.stderr
+    );
+
     // Nothing changed since: the reviewed plan is carried out.
     let applied = run(path, &["apply", "--plan", "reviewed.plan.json", "--yes"]);
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);

@@ -116,9 +116,8 @@ impl PlanArgs {
             stack,
             TOOL_VERSION,
             self.mode(),
-            self.adopt,
-            self.delete_data,
-            &self.out(),
+            (self.adopt, self.delete_data),
+            (&self.out(), &canonical_dir(&self.stack.paths().out_dir)),
         )
     }
 
@@ -205,8 +204,13 @@ fn read_plan_file(file: &Path) -> Result<Option<String>, String> {
 }
 
 /// Read a saved plan, refusing what is not one (or another stack's, or another version's,
-/// or one made for another --out).
-pub(crate) fn read_saved(file: &Path, stack: &str, out: &str) -> Result<SavedPlan, Error> {
+/// or one made for another output directory: `out_dir` is this apply's, as
+/// [`canonical_dir`] gives it, and `out` its `--out` as given, for the messages).
+pub(crate) fn read_saved(
+    file: &Path,
+    stack: &str,
+    (out, out_dir): (&str, &str),
+) -> Result<SavedPlan, Error> {
     let shown = file.display().to_string();
     let text = match read_plan_file(file) {
         Ok(Some(text)) => text,
@@ -229,22 +233,55 @@ pub(crate) fn read_saved(file: &Path, stack: &str, out: &str) -> Result<SavedPla
             "save a plan with this tool and this spec (`plan --save FILE`), review it, then `apply --plan FILE`",
         )
     })?;
-    if saved.out != out {
-        let flag = |o: &str| {
+    if saved.out_dir != out_dir {
+        let flag = |o: &str, dir: &str| {
             if o.is_empty() {
-                "without --out".to_string()
+                format!("without --out (files in {dir})")
             } else {
-                format!("with --out {o}")
+                format!("with --out {o} (files in {dir})")
             }
         };
         return Err(Error::other(
             format!(
                 "{shown} was planned {}, and this apply runs {}: its generated files are elsewhere; nothing was changed",
-                flag(&saved.out),
-                flag(out)
+                flag(&saved.out, &saved.out_dir),
+                flag(out, out_dir)
             ),
-            format!("run apply {} as the plan was made", flag(&saved.out)),
+            format!(
+                "run apply from where the plan was made, or with --out {}",
+                saved.out_dir
+            ),
         ));
     }
     Ok(saved)
+}
+
+/// A directory as a saved plan records it: absolute and canonical (a directory still to make
+/// is its nearest existing ancestor's canonical path with the rest joined), so that `--out o`
+/// from two directories, or `--out .` and no `--out`, compare as what they are.
+pub fn canonical_dir(dir: &std::path::Path) -> String {
+    let absolute = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(dir)
+    };
+    let mut existing = absolute.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (
+            existing.file_name().map(|n| n.to_os_string()),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        out.push(name);
+    }
+    out.display().to_string()
 }

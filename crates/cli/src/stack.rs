@@ -145,16 +145,16 @@ impl ApplyArgs {
     pub fn run(self) -> Result<Exit, Error> {
         let spec = self.stack.spec()?;
         let saved = match &self.plan {
-            Some(file) => Some(read_saved(
-                file,
-                &spec.stack.name,
-                &self
+            Some(file) => {
+                let out = self
                     .stack
                     .out
                     .as_ref()
                     .map(|o| o.display().to_string())
-                    .unwrap_or_default(),
-            )?),
+                    .unwrap_or_default();
+                let out_dir = crate::saved_plan::canonical_dir(&self.stack.paths().out_dir);
+                Some(read_saved(file, &spec.stack.name, (&out, &out_dir))?)
+            }
             None => None,
         };
         let file = self.plan.as_ref().map(|f| f.display().to_string());

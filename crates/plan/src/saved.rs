@@ -17,7 +17,9 @@ use std::path::PathBuf;
 /// What the file says it is, so that any other JSON is refused for what it is.
 pub const SAVED_FORMAT: &str = "librechat-bedrock saved plan";
 /// The layout of the file; another layout is refused.
-pub const SAVED_FORMAT_VERSION: u32 = 1;
+/// 2: the plan records its output directory as a canonical absolute path, and its fingerprint
+/// covers what it keeps; unknown and duplicate keys are refused.
+pub const SAVED_FORMAT_VERSION: u32 = 2;
 
 /// The lowercase hex SHA-256 of `bytes`.
 pub fn digest(bytes: &[u8]) -> String {
@@ -29,6 +31,7 @@ pub fn digest(bytes: &[u8]) -> String {
 
 /// What a plan was computed from, part by part.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Fingerprint {
     /// The spec file's bytes.
     pub spec: String,
@@ -40,6 +43,8 @@ pub struct Fingerprint {
     pub changes: BTreeMap<String, String>,
     /// This stack in other regions: what the plan found and does there.
     pub other_regions: String,
+    /// What the plan leaves in place on purpose, and why.
+    pub kept: String,
 }
 
 impl Fingerprint {
@@ -72,6 +77,7 @@ impl Fingerprint {
                 .map(|c| (format!("{} {}", c.kind.id, c.name), json_digest(c)))
                 .collect(),
             other_regions: json_digest(&plan.other_regions),
+            kept: json_digest(&plan.kept),
         }
     }
 
@@ -138,7 +144,14 @@ fn changed_keys<'a>(
 }
 
 /// A saved plan: what it is, what made it, and, per account, the plan with its fingerprint.
+///
+/// Its `integrity` is a SHA-256 of the rest: it catches accidents (a file edited by hand, a
+/// plan of something else) and, with the fingerprints, a plan gone stale. It is not a
+/// signature: anyone can recompute it. So nothing `apply --plan` acts on or shows is taken
+/// from the file on trust: what it applies is planned anew and must match the fingerprints,
+/// and what it shows (each account's plan, summary, kept list) is checked against them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedPlan {
     pub format: String,
     pub format_version: u32,
@@ -151,6 +164,8 @@ pub struct SavedPlan {
     pub delete_data: bool,
     /// Where the generated files were (`--out` as given; empty: the spec's directory).
     pub out: String,
+    /// The same directory, absolute and canonical: what is compared.
+    pub out_dir: String,
     pub accounts: Vec<SavedAccount>,
     /// The digest of everything else in the file, as saved: any edit to it shows.
     pub integrity: String,
@@ -158,6 +173,7 @@ pub struct SavedPlan {
 
 /// One account's plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedAccount {
     pub account_id: String,
     pub region: String,
@@ -168,6 +184,7 @@ pub struct SavedAccount {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SavedSummary {
     pub add: usize,
     pub change: usize,
@@ -187,13 +204,14 @@ impl From<Summary> for SavedSummary {
 }
 
 impl SavedPlan {
+    /// `out` is `--out` as given, `out_dir` the output directory it stands for (absolute and
+    /// canonical, `canonical_dir`).
     pub fn new(
         stack: &str,
         tool_version: &str,
         mode: Mode,
-        adopt: bool,
-        delete_data: bool,
-        out: &str,
+        (adopt, delete_data): (bool, bool),
+        (out, out_dir): (&str, &str),
     ) -> Self {
         SavedPlan {
             format: SAVED_FORMAT.to_string(),
@@ -204,6 +222,7 @@ impl SavedPlan {
             adopt,
             delete_data,
             out: out.to_string(),
+            out_dir: out_dir.to_string(),
             accounts: Vec::new(),
             integrity: String::new(),
         }
@@ -251,7 +270,13 @@ impl SavedPlan {
                 version.map_or_else(|| "(none)".to_string(), |v| v.to_string())
             ));
         }
-        let saved: SavedPlan = serde_json::from_value(value)
+        if let Some(key) = duplicate_key(text) {
+            return Err(format!(
+                "{file} is a damaged saved plan: the key {key:?} appears twice in one object (JSON readers disagree on which copy counts)"
+            ));
+        }
+        // Strictly, from the text: an unknown key is an error, not ignored.
+        let saved: SavedPlan = serde_json::from_str(text)
             .map_err(|e| format!("{file} is a damaged saved plan: {e}"))?;
         if saved.tool_version != tool_version {
             return Err(format!(
@@ -280,7 +305,37 @@ impl SavedPlan {
                 "{file} was edited after it was saved: it is not the plan that was saved (its mode, flags, accounts or plans differ)"
             ));
         }
+        let edited = |account: &str, what: &str| {
+            Err(format!(
+                "{file} was edited after it was saved: {what} of account {account} is not the plan's own"
+            ))
+        };
+        let mut seen = std::collections::BTreeSet::new();
         for a in &self.accounts {
+            if !seen.insert(a.account_id.as_str()) {
+                return edited(&a.account_id, "a second copy");
+            }
+            // The plan's own metadata, as it was planned.
+            let field = |k: &str| a.plan.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+            if field("account_id") != a.account_id
+                || field("region") != a.region
+                || field("stack") != self.stack
+                || field("mode") != self.mode
+            {
+                return edited(&a.account_id, "the account, region, stack or mode");
+            }
+            // The summary is counted again from the changes.
+            if a.summary != summary_of(&a.plan) {
+                return edited(&a.account_id, "the summary");
+            }
+            let kept = a
+                .plan
+                .get("kept")
+                .cloned()
+                .unwrap_or(serde_json::Value::Null);
+            if json_digest(&kept) != a.fingerprint.kept {
+                return edited(&a.account_id, "what the plan keeps");
+            }
             let changes = a.plan.get("changes").and_then(|c| c.as_array());
             let shown: BTreeMap<String, String> = changes
                 .into_iter()
@@ -320,7 +375,7 @@ impl SavedPlan {
             && self.mode == fresh.mode
             && self.adopt == fresh.adopt
             && self.delete_data == fresh.delete_data
-            && self.out == fresh.out
+            && self.out_dir == fresh.out_dir
     }
 
     /// What kind of plan it is, as people read it: "an apply plan", "a destroy plan with
@@ -361,6 +416,84 @@ impl SavedPlan {
     }
 }
 
+/// A plan's summary, counted from the actions of its changes (its JSON document).
+fn summary_of(plan: &serde_json::Value) -> SavedSummary {
+    let changes = plan.get("changes").and_then(|c| c.as_array());
+    let count = |actions: &[&str]| {
+        changes
+            .into_iter()
+            .flatten()
+            .filter(|c| {
+                c.get("action")
+                    .and_then(|a| a.as_str())
+                    .is_some_and(|a| actions.contains(&a))
+            })
+            .count()
+    };
+    SavedSummary {
+        add: count(&["create"]),
+        change: count(&["update", "adopt"]),
+        replace: count(&["replace"]),
+        destroy: count(&["delete"]),
+    }
+}
+
+/// The first key that appears twice in one object anywhere in `text` (JSON), if any:
+/// `serde_json` keeps the last copy where another reader keeps the first.
+pub fn duplicate_key(text: &str) -> Option<String> {
+    use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+    use std::cell::RefCell;
+    struct Scan<'a>(&'a RefCell<Option<String>>);
+    impl<'de> serde::de::DeserializeSeed<'de> for Scan<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Scan<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            while seq.next_element_seed(Scan(self.0))?.is_some() {}
+            Ok(())
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut keys = std::collections::BTreeSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if !keys.insert(key.clone()) && self.0.borrow().is_none() {
+                    *self.0.borrow_mut() = Some(key);
+                }
+                map.next_value_seed(Scan(self.0))?;
+            }
+            Ok(())
+        }
+    }
+    let found = RefCell::new(None);
+    let mut d = serde_json::Deserializer::from_str(text);
+    serde::de::DeserializeSeed::deserialize(Scan(&found), &mut d).ok()?;
+    found.into_inner()
+}
+
 fn mode_name(mode: Mode) -> &'static str {
     match mode {
         Mode::Apply => "apply",
@@ -380,22 +513,28 @@ mod tests {
     use super::*;
 
     fn saved() -> String {
-        let mut plan = SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "");
+        let mut plan = SavedPlan::new("s", "1.0.0", Mode::Apply, (false, false), ("", "/p"));
         plan.seal();
         serde_json::to_string(&plan).unwrap()
     }
 
     #[test]
     fn only_a_plan_of_the_same_stack_version_mode_flags_and_out_joins_a_saved_file() {
-        let file = SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "");
-        assert!(file.takes(&SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "")));
+        let file = SavedPlan::new("s", "1.0.0", Mode::Apply, (false, false), ("", "/p"));
+        assert!(file.takes(&SavedPlan::new(
+            "s",
+            "1.0.0",
+            Mode::Apply,
+            (false, false),
+            ("", "/p")
+        )));
         for other in [
-            SavedPlan::new("t", "1.0.0", Mode::Apply, false, false, ""),
-            SavedPlan::new("s", "1.0.1", Mode::Apply, false, false, ""),
-            SavedPlan::new("s", "1.0.0", Mode::Destroy, false, false, ""),
-            SavedPlan::new("s", "1.0.0", Mode::Apply, true, false, ""),
-            SavedPlan::new("s", "1.0.0", Mode::Apply, false, true, ""),
-            SavedPlan::new("s", "1.0.0", Mode::Apply, false, false, "out"),
+            SavedPlan::new("t", "1.0.0", Mode::Apply, (false, false), ("", "/p")),
+            SavedPlan::new("s", "1.0.1", Mode::Apply, (false, false), ("", "/p")),
+            SavedPlan::new("s", "1.0.0", Mode::Destroy, (false, false), ("", "/p")),
+            SavedPlan::new("s", "1.0.0", Mode::Apply, (true, false), ("", "/p")),
+            SavedPlan::new("s", "1.0.0", Mode::Apply, (false, true), ("", "/p")),
+            SavedPlan::new("s", "1.0.0", Mode::Apply, (false, false), ("out", "/p/out")),
         ] {
             assert!(!file.takes(&other), "{other:?}");
         }
@@ -411,10 +550,26 @@ mod tests {
             refused("not json", "1.0.0", "s").starts_with("f is not a saved plan: it is not JSON")
         );
         assert!(refused("{}", "1.0.0", "s").starts_with("f is not a saved plan of this tool"));
-        let later = saved().replace("\"format_version\":1", "\"format_version\":7");
+        let later = saved().replace("\"format_version\":2", "\"format_version\":7");
         assert_eq!(
             refused(&later, "1.0.0", "s"),
-            "f is a saved plan of format version 7, this tool reads version 1"
+            "f is a saved plan of format version 7, this tool reads version 2"
+        );
+        // Strictly: an unknown key, or a key twice (the first copy saying destroy), is refused.
+        let extra = saved().replace("\"adopt\":false", "\"adopt\":false,\"extra\":1");
+        assert!(
+            refused(&extra, "1.0.0", "s").contains("unknown field `extra`"),
+            "{}",
+            refused(&extra, "1.0.0", "s")
+        );
+        let twice = saved().replace(
+            "\"mode\":\"apply\"",
+            "\"mode\":\"destroy\",\"mode\":\"apply\"",
+        );
+        assert!(
+            refused(&twice, "1.0.0", "s").contains("the key \"mode\" appears twice"),
+            "{}",
+            refused(&twice, "1.0.0", "s")
         );
         let broken = saved().replace("\"accounts\":[]", "\"accounts\":3");
         assert!(refused(&broken, "1.0.0", "s").starts_with("f is a damaged saved plan"));
@@ -422,6 +577,85 @@ mod tests {
         assert!(refused(&adopting, "1.0.0", "s").starts_with("f was edited after it was saved"));
         assert!(refused(&saved(), "1.1.0", "s").starts_with("f was saved by version 1.0.0"));
         assert!(refused(&saved(), "1.0.0", "t").starts_with("f is a plan of stack \"s\""));
+    }
+
+    /// A saved plan of one account whose plan creates a log group and keeps a bucket, as
+    /// JSON text.
+    fn one_account() -> String {
+        use crate::change::{Action, Change, Kept};
+        let kind = crate::resources::log_group::KIND;
+        let plan = Plan {
+            format_version: crate::plan::PLAN_FORMAT_VERSION,
+            mode: Mode::Apply,
+            stack: "s".into(),
+            account_id: "111111111111".into(),
+            region: "us-east-1".into(),
+            changes: vec![Change {
+                kind,
+                name: "g".into(),
+                action: Action::Create,
+                reason: "does not exist".into(),
+                diffs: vec![],
+                steps: vec![],
+            }],
+            kept: vec![Kept {
+                kind: crate::resources::bucket::KIND,
+                name: "b".into(),
+                reason: "holds data".into(),
+            }],
+            other_regions: vec![],
+            warnings: vec![],
+        };
+        let mut file = SavedPlan::new("s", "1.0.0", Mode::Apply, (false, false), ("", "/p"));
+        let fingerprint = Fingerprint::new(b"spec", &[], &BTreeMap::new(), &plan);
+        file.add(&plan, fingerprint);
+        file.seal();
+        serde_json::to_string(&file).unwrap()
+    }
+
+    /// `text` edited by `edit` and sealed again, as anyone can.
+    fn resealed(text: &str, edit: impl Fn(&mut serde_json::Value)) -> String {
+        let mut value: serde_json::Value = serde_json::from_str(text).unwrap();
+        edit(&mut value);
+        let mut file: SavedPlan = serde_json::from_value(value).unwrap();
+        file.seal();
+        serde_json::to_string(&file).unwrap()
+    }
+
+    #[test]
+    fn a_resealed_edit_of_what_apply_shows_is_refused() {
+        let text = one_account();
+        assert!(SavedPlan::parse(&text, "f", "1.0.0", "s").is_ok());
+        type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+        let edits: Vec<(&str, Edit)> = vec![
+            (
+                "the summary",
+                Box::new(|v| v["accounts"][0]["summary"]["add"] = 0.into()),
+            ),
+            (
+                "what the plan keeps",
+                Box::new(|v| v["accounts"][0]["plan"]["kept"] = serde_json::json!([])),
+            ),
+            (
+                "the account, region, stack or mode",
+                Box::new(|v| v["accounts"][0]["plan"]["region"] = "eu-west-1".into()),
+            ),
+            (
+                "the account, region, stack or mode",
+                Box::new(|v| v["accounts"][0]["account_id"] = "222222222222".into()),
+            ),
+            (
+                "a second copy",
+                Box::new(|v| {
+                    let copy = v["accounts"][0].clone();
+                    v["accounts"].as_array_mut().unwrap().push(copy);
+                }),
+            ),
+        ];
+        for (what, edit) in edits {
+            let err = SavedPlan::parse(&resealed(&text, edit), "f", "1.0.0", "s").unwrap_err();
+            assert!(err.contains(what), "{what}: {err}");
+        }
     }
 
     #[test]
@@ -437,6 +671,7 @@ mod tests {
             ]
             .into(),
             other_regions: "r".into(),
+            kept: "k".into(),
         };
         assert!(base.differences(&base, "bedrock.toml").is_empty());
         let mut now = base.clone();
