@@ -1566,3 +1566,107 @@ fn markers_inside_a_quoted_value_are_the_user_s_and_dotenv_reads_the_block() {
     }
     assert!(!values.contains_key("abc"), "{values:#?}");
 }
+
+/// Property: whatever a user's `.env` holds (quotes of every kind over several lines, escaped
+/// quotes, fake markers inside values, `export`, comments, CRLF, a BOM), merging the block
+/// keeps every byte of it, and a real dotenv parser (python-dotenv, in the emulator's
+/// virtualenv) reads the user's variables as before and the block's as the tool wrote them.
+#[test]
+fn any_user_env_keeps_its_bytes_and_dotenv_reads_the_block_as_written() {
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, TestRunner};
+    let _turn = turn();
+    let fragments = prop::sample::select(vec![
+        "PLAIN=value\n",
+        "export EXPORTED=\"a b\" # inline comment\n",
+        "SINGLE='it is # not a comment'\n",
+        "# >>> librechat-bedrock stack=other: another stack's block\nOTHER_STACK=x\n# <<< librechat-bedrock stack=other\n",
+        "# a comment of mine\n",
+        "\n",
+        "CERT=\"-----BEGIN-----\n# >>> librechat-bedrock stack=librechat\nabc=1\n# <<< librechat-bedrock stack=librechat\n-----END-----\"\n",
+        "QUOTED=\"with \\\" an escaped quote\nand a second line\"\n",
+        "SQ='over\ntwo lines'\n",
+        "EMPTY=\n",
+        "SPACED = spaced\n",
+    ]);
+    let files = prop::collection::vec(fragments, 0..8)
+        .prop_flat_map(|parts| (Just(parts), any::<bool>(), any::<bool>()));
+    let values = vec![
+        (
+            "BEDROCK_AWS_DEFAULT_REGION".to_string(),
+            "us-east-1".to_string(),
+        ),
+        (
+            "BEDROCK_P".to_string(),
+            "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc".to_string(),
+        ),
+    ];
+    let mut runner = TestRunner::new(Config {
+        cases: 48,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let cases = std::cell::RefCell::new(Vec::new());
+    runner
+        .run(&files, |(parts, crlf, bom)| {
+            let mut user = parts.concat();
+            if crlf {
+                user = user.replace('\n', "\r\n");
+            }
+            if bom {
+                user.insert(0, '\u{feff}');
+            }
+            let merged = bedrock_generate::merge_env(
+                Some(&user),
+                &values,
+                "librechat",
+                "bedrock.toml",
+                ".env",
+            )
+            .map_err(|e| TestCaseError::fail(format!("{e}\n{user:?}")))?;
+            prop_assert!(merged.starts_with(&user), "{user:?}\n{merged:?}");
+            let n = cases.borrow().len();
+            let (before, after) = (
+                dir.path().join(format!("{n}.before")),
+                dir.path().join(format!("{n}.after")),
+            );
+            std::fs::write(&before, &user).unwrap();
+            std::fs::write(&after, &merged).unwrap();
+            cases.borrow_mut().push((before, after, user, merged));
+            Ok(())
+        })
+        .unwrap();
+    let cases = cases.into_inner();
+    let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
+    let script = "import json, sys\nfrom dotenv import dotenv_values\nprint(json.dumps({p: dotenv_values(p) for p in sys.argv[1:]}))";
+    let mut command = std::process::Command::new(python);
+    command.args(["-c", script]);
+    for (before, after, ..) in &cases {
+        command.arg(before).arg(after);
+    }
+    let out = command.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: BTreeMap<String, BTreeMap<String, Option<String>>> =
+        serde_json::from_slice(&out.stdout).unwrap();
+    for (before, after, user, merged) in &cases {
+        let mut was = parsed[&before.display().to_string()].clone();
+        let now = &parsed[&after.display().to_string()];
+        for (name, value) in &values {
+            assert_eq!(
+                now.get(name).cloned().flatten().as_deref(),
+                Some(value.as_str()),
+                "{name} in\n{merged:?}"
+            );
+            was.insert(name.clone(), Some(value.clone()));
+        }
+        assert_eq!(
+            &was, now,
+            "the user's variables, from\n{user:?}\nto\n{merged:?}"
+        );
+    }
+}
