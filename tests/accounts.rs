@@ -96,7 +96,7 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
     );
 
     // The output directory is compared as the directory it is: another is refused before any
-    // call, naming both.
+    // call, naming both; `--out .` is the spec's directory the plan was made for.
     let elsewhere = run(
         path,
         &[
@@ -125,8 +125,19 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
         elsewhere.stderr
     );
 
-    // Nothing changed since: the reviewed plan is carried out.
-    let applied = run(path, &["apply", "--plan", "reviewed.plan.json", "--yes"]);
+    // Nothing changed since: the reviewed plan is carried out (`--out .` is the directory the
+    // plan was made for, without --out).
+    let applied = run(
+        path,
+        &[
+            "apply",
+            "--plan",
+            "reviewed.plan.json",
+            "--yes",
+            "--out",
+            ".",
+        ],
+    );
     assert_eq!(applied.code, 0, "{}\n{}", applied.stdout, applied.stderr);
     assert_eq!(writes(&applied), 13, "{}", applied.stderr);
     assert_eq!(run(path, &["drift"]).code, 0);

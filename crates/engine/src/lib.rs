@@ -43,9 +43,16 @@ pub struct Paths {
 impl Paths {
     pub fn new(config: &Path, out: Option<&Path>) -> Self {
         let spec_dir = config.parent().unwrap_or(Path::new("")).to_path_buf();
+        // `--out .` and `--out ./o` name the files as `--out` and `--out o` do (`.env`, not
+        // `./.env`): one directory, one way to write its files.
+        let plain = |p: &Path| -> PathBuf {
+            p.components()
+                .filter(|c| !matches!(c, std::path::Component::CurDir))
+                .collect()
+        };
         Paths {
             config: config.to_path_buf(),
-            out_dir: out.map_or_else(|| spec_dir.clone(), Path::to_path_buf),
+            out_dir: out.map_or_else(|| spec_dir.clone(), plain),
             spec_dir,
             spec_name: config.file_name().map_or_else(
                 || "bedrock.toml".into(),
