@@ -347,7 +347,9 @@ fn kept_entries(
             let above = src[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
             let line = src[above..line_start - 1].trim_end_matches('\r');
             let indent = line.len() - line.trim_start_matches(' ').len();
-            if line.trim_start().starts_with('#') && indent >= child.key.col {
+            // The section's own header is the tool's, not the key's.
+            let ours = line.trim_start().starts_with(crate::section::HEADER_START);
+            if line.trim_start().starts_with('#') && indent >= child.key.col && !ours {
                 line_start = above;
             } else {
                 break;
