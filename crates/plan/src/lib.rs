@@ -6,6 +6,7 @@
 //! Nothing here does I/O, so every decision is tested without a network.
 
 mod change;
+mod json_keys;
 mod outputs;
 mod plan;
 pub mod policy_doc;
