@@ -1,9 +1,12 @@
 //! Bedrock Runtime as the emulator answers it, seen from the SDK and from the invocation log:
 //! one request id per answer, the one its record carries; the caller's identity as STS
 //! names it; a record with `errorCode` for a failed call; InvokeModelWithResponseStream's
-//! chunks; prompt-cache token counts.
+//! chunks; prompt-cache token counts; ApplyGuardrail and InvokeModel's guardrail headers
+//! (`runtime/guardrail.rs`).
 
 mod common;
+#[path = "runtime/guardrail.rs"]
+mod guardrail;
 mod stack;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;

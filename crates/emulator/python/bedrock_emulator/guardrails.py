@@ -1,7 +1,8 @@
 """Bedrock guardrails (moto has none): CreateGuardrail, UpdateGuardrail, CreateGuardrailVersion,
 GetGuardrail, ListGuardrails, DeleteGuardrail and tags on guardrail ARNs, as the service model
 defines them (requests have passed validation.py), and a guardrail applied by Converse,
-ConverseStream, InvokeModel and InvokeModelWithResponseStream when the request names it.
+ConverseStream, InvokeModel and InvokeModelWithResponseStream when the request names it, or
+on its own by ApplyGuardrail (apply_to_content).
 
 A guardrail has a working draft (version DRAFT), changed by UpdateGuardrail, and numbered
 versions ("1", "2", ...) published by CreateGuardrailVersion as snapshots of the draft and
@@ -11,8 +12,9 @@ and every version).
 Applying one: the text of the request (and of the answer) is checked against the policies
 that can be checked without a model: word filters (whole words and phrases, any case),
 denied topics by their name and examples appearing literally, PII entities of common
-types by pattern, and regexes. Content filters and contextual grounding, which need a
-classifier, never intervene here.
+types by pattern (blocked or anonymized), regexes, and the PROFANITY managed word list (a
+short list of its common words). Content filters, contextual grounding and automated
+reasoning, which need a model, never intervene here.
 """
 
 import json
@@ -317,57 +319,206 @@ def resolve(self, identifier: str, version: str):
     return g, (g["draft"] if version == "DRAFT" else g["versions"][version])
 
 
-def assess(snapshot: dict, texts: list, source: str):
-    """The assessment of `texts` (INPUT or OUTPUT) by the policies of a guardrail version:
-    (intervened, assessment in the shape of GuardrailAssessment)."""
-    side = "input" if source == "INPUT" else "output"
-    text = "\n".join(t for t in texts if t)
-    policies = snapshot["policies"]
-    assessment = {}
+# AWS's managed profanity list is not published; these common English words stand for it.
+PROFANITY = ("fuck", "fucking", "fucked", "shit", "shitty", "bullshit", "bitch", "bastard", "asshole", "motherfucker", "dickhead", "cunt", "wanker", "prick")
+
+_SENSITIVE_ACTIONS = {"BLOCK": "BLOCKED", "ANONYMIZE": "ANONYMIZED"}
+
+
+def _word_pattern(word: str):
+    """A word or phrase as AWS's word filter matches it: whole words, any case."""
+    return re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)", re.IGNORECASE)
+
+
+def _evaluate(policies: dict, text: str, side: str, full: bool = False) -> dict:
+    """What the policies that can be checked without a model find in `text` on one side
+    ("input" or "output"), a policy disabled on that side not evaluated:
+
+        {"assessment": GuardrailAssessment (its policy members only), "blocked": bool,
+         "masks": [(start, end, "{TYPE}")] of the ANONYMIZE matches, "units": {usage member: True}}
+
+    With `full` (ApplyGuardrail's outputScope FULL), what was evaluated and not detected is
+    listed too (detected false, action NONE), as AWS lists it for every policy but word
+    filters and regexes (its API reference, ApplyGuardrail, outputScope): denied topics, PII
+    entities and content filters (which never detect here)."""
+    assessment, masks, units = {}, [], {}
     blocked = False
+    word_policy = policies.get("wordPolicy", {})
     custom, managed = [], []
-    for word in policies.get("wordPolicy", {}).get("words", []):
-        if word.get(f"{side}Enabled", True) and re.search(r"(?<!\w)" + re.escape(word["text"]) + r"(?!\w)", text, re.IGNORECASE):
+    for word in word_policy.get("words", []):
+        if not word.get(f"{side}Enabled", True):
+            continue
+        units["wordPolicyUnits"] = True
+        if _word_pattern(word["text"]).search(text):
             action = word.get(f"{side}Action", "BLOCK")
             custom.append({"match": word["text"], "action": "BLOCKED" if action == "BLOCK" else "NONE", "detected": True})
             blocked |= action == "BLOCK"
+    for listed in word_policy.get("managedWordLists", []):
+        if not listed.get(f"{side}Enabled", True) or listed["type"] != "PROFANITY":
+            continue
+        units["wordPolicyUnits"] = True
+        action = listed.get(f"{side}Action", "BLOCK")
+        for word in PROFANITY:
+            found = _word_pattern(word).search(text)
+            if found:
+                managed.append({"match": found.group(0), "type": "PROFANITY", "action": "BLOCKED" if action == "BLOCK" else "NONE", "detected": True})
+                blocked |= action == "BLOCK"
     if custom or managed:
         assessment["wordPolicy"] = {"customWords": custom, "managedWordLists": managed}
     topics = []
     for topic in policies.get("topicPolicy", {}).get("topics", []):
         if not topic.get(f"{side}Enabled", True):
             continue
+        units["topicPolicyUnits"] = True
         needles = [topic["name"]] + topic.get("examples", [])
         if any(n and n.lower() in text.lower() for n in needles):
             action = topic.get(f"{side}Action", "BLOCK")
             topics.append({"name": topic["name"], "type": "DENY", "action": "BLOCKED" if action == "BLOCK" else "NONE", "detected": True})
             blocked |= action == "BLOCK"
+        elif full:
+            topics.append({"name": topic["name"], "type": "DENY", "action": "NONE", "detected": False})
     if topics:
         assessment["topicPolicy"] = {"topics": topics}
+    filters = []
+    for f in policies.get("contentPolicy", {}).get("filters", []):
+        strength = f.get(f"{side}Strength", "NONE")
+        if not f.get(f"{side}Enabled", True) or strength == "NONE":
+            continue
+        units["contentPolicyUnits"] = True
+        if full:
+            filters.append({"type": f["type"], "confidence": "NONE", "filterStrength": strength, "action": "NONE", "detected": False})
+    if filters:
+        assessment["contentPolicy"] = {"filters": filters}
     entities, regexes = [], []
     sensitive = policies.get("sensitiveInformationPolicy", {})
     for entity in sensitive.get("piiEntities", []):
-        pattern = PII_PATTERNS.get(entity["type"])
-        if not pattern or not entity.get(f"{side}Enabled", True):
+        if not entity.get(f"{side}Enabled", True):
             continue
-        for m in re.finditer(pattern, text):
-            action = entity.get(f"{side}Action", entity["action"])
-            entities.append({"match": m.group(0), "type": entity["type"], "action": {"BLOCK": "BLOCKED", "ANONYMIZE": "ANONYMIZED"}.get(action, "NONE"), "detected": True})
+        units["sensitiveInformationPolicyUnits"] = True
+        pattern = PII_PATTERNS.get(entity["type"])
+        found = list(re.finditer(pattern, text)) if pattern else []
+        action = entity.get(f"{side}Action", entity["action"])
+        for m in found:
+            entities.append({"match": m.group(0), "type": entity["type"], "action": _SENSITIVE_ACTIONS.get(action, "NONE"), "detected": True})
             blocked |= action == "BLOCK"
+            if action == "ANONYMIZE":
+                masks.append((m.start(), m.end(), "{" + entity["type"] + "}"))
+        if not found and full:
+            entities.append({"match": "", "type": entity["type"], "action": "NONE", "detected": False})
     for rule in sensitive.get("regexes", []):
         if not rule.get(f"{side}Enabled", True):
             continue
+        # Regex filters are free: their units are counted apart (AWS's pricing page).
+        units["sensitiveInformationPolicyFreeUnits"] = True
         try:
             found = list(re.finditer(rule["pattern"], text))
         except re.error:
             continue
+        action = rule.get(f"{side}Action", rule["action"])
         for m in found:
-            action = rule.get(f"{side}Action", rule["action"])
-            regexes.append({"name": rule["name"], "match": m.group(0), "regex": rule["pattern"], "action": {"BLOCK": "BLOCKED", "ANONYMIZE": "ANONYMIZED"}.get(action, "NONE"), "detected": True})
+            regexes.append({"name": rule["name"], "match": m.group(0), "regex": rule["pattern"], "action": _SENSITIVE_ACTIONS.get(action, "NONE"), "detected": True})
             blocked |= action == "BLOCK"
+            if action == "ANONYMIZE":
+                masks.append((m.start(), m.end(), "{" + rule["name"] + "}"))
     if entities or regexes:
         assessment["sensitiveInformationPolicy"] = {"piiEntities": entities, "regexes": regexes}
-    return blocked, assessment
+    return {"assessment": assessment, "blocked": blocked, "masks": masks, "units": units}
+
+
+def assess(snapshot: dict, texts: list, source: str):
+    """The assessment of `texts` (INPUT or OUTPUT) by the policies of a guardrail version:
+    (intervened, assessment in the shape of GuardrailAssessment)."""
+    side = "input" if source == "INPUT" else "output"
+    found = _evaluate(snapshot["policies"], "\n".join(t for t in texts if t), side)
+    return found["blocked"], found["assessment"]
+
+
+def _masked(text: str, masks: list) -> str:
+    """`text` with each ANONYMIZE match replaced by its {TYPE} or {regex name}, the first of
+    overlapping matches winning."""
+    out, at = [], 0
+    for start, end, tag in sorted(masks):
+        if start < at:
+            continue
+        out.append(text[at:start] + tag)
+        at = end
+    return "".join(out) + text[at:]
+
+
+TEXT_UNIT = 1000  # characters; AWS bills guardrails per text unit of up to 1,000 characters
+
+
+def _text_units(text: str) -> int:
+    return max(1, -(-len(text) // TEXT_UNIT))
+
+
+# Qualifiers that mark the inputs of the contextual grounding check (the reference source and
+# the user's question), not content to guard: only unqualified and guard_content blocks are.
+_GROUNDING_ONLY = {"grounding_source", "query"}
+
+
+def apply_to_content(g: dict, version: str, snapshot: dict, request: dict) -> dict:
+    """ApplyGuardrail's answer for a request (source, content, outputScope) assessed by the
+    guardrail version `snapshot`, shaped as the service model's ApplyGuardrailResponse.
+
+    As AWS answers (API reference ApplyGuardrail; user guide "Use the ApplyGuardrail API in
+    your application"):
+    - action GUARDRAIL_INTERVENED with actionReason "Guardrail blocked." and outputs the
+      version's blocked message for the source (blockedInputMessaging for INPUT,
+      blockedOutputsMessaging for OUTPUT) when a policy with action BLOCK detects something;
+    - GUARDRAIL_INTERVENED with "Guardrail masked." and outputs the guarded text with each
+      ANONYMIZE match replaced by {TYPE} (PII) or {name} (regex), when only masking applies;
+    - NONE with "No action." and no outputs otherwise (a detection whose action is NONE is
+      reported in the assessment and changes nothing);
+    - one assessment: the policies' findings (only detections, or with outputScope FULL also
+      what was evaluated and not detected), its invocationMetrics and appliedGuardrailDetails;
+    - usage in text units of up to 1,000 characters per guarded block, for each policy the
+      version evaluates on that side; guardrailCoverage the characters guarded of the total."""
+    side = "input" if request.get("source") == "INPUT" else "output"
+    full = request.get("outputScope") == "FULL"
+    guarded, total_chars, guarded_chars, images = [], 0, 0, 0
+    for block in request.get("content") or []:
+        if "image" in block:
+            images += 1
+            continue
+        text_block = block.get("text") or {}
+        text = text_block.get("text") or ""
+        total_chars += len(text)
+        qualifiers = set(text_block.get("qualifiers") or [])
+        if qualifiers and qualifiers <= _GROUNDING_ONLY:
+            continue
+        guarded.append(text)
+        guarded_chars += len(text)
+    policies = snapshot["policies"]
+    # The findings over the guarded text as a whole (as Converse assesses a prompt); the
+    # masks block by block, each output being its block's text.
+    found = _evaluate(policies, "\n".join(guarded), side, full) if guarded else {"assessment": {}, "blocked": False, "units": {}}
+    assessment, blocked, evaluated = found["assessment"], found["blocked"], found["units"]
+    units = sum(_text_units(t) for t in guarded)
+    outputs = [_masked(t, _evaluate(policies, t, side)["masks"]) for t in guarded]
+    masked = any(o != t for o, t in zip(outputs, guarded))
+    if blocked:
+        action, reason = "GUARDRAIL_INTERVENED", "Guardrail blocked."
+        outputs = [{"text": snapshot["blockedInputMessaging" if side == "input" else "blockedOutputsMessaging"]}]
+    elif masked:
+        action, reason = "GUARDRAIL_INTERVENED", "Guardrail masked."
+        outputs = [{"text": o} for o in outputs]
+    else:
+        action, reason, outputs = "NONE", "No action.", []
+    usage = {name: (units if evaluated.get(name) else 0) for name in (
+        "topicPolicyUnits", "contentPolicyUnits", "wordPolicyUnits", "sensitiveInformationPolicyUnits",
+        "sensitiveInformationPolicyFreeUnits", "contextualGroundingPolicyUnits")}
+    usage["contentPolicyImageUnits"] = 0
+    coverage = {"textCharacters": {"guarded": guarded_chars, "total": total_chars}}
+    if images:
+        # Images are guarded by content filters with the IMAGE modality, not emulated.
+        coverage["images"] = {"guarded": 0, "total": images}
+    assessment["invocationMetrics"] = {"guardrailProcessingLatency": 42, "usage": usage, "guardrailCoverage": coverage}
+    assessment["appliedGuardrailDetails"] = {
+        "guardrailId": g["id"], "guardrailVersion": version, "guardrailArn": g["arn"],
+        "guardrailOrigin": ["REQUEST"], "guardrailOwnership": "SELF",
+    }
+    return {"usage": usage, "action": action, "actionReason": reason, "outputs": outputs, "assessments": [assessment], "guardrailCoverage": coverage}
 
 
 def install():

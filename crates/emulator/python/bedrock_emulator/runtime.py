@@ -1,6 +1,7 @@
 """Bedrock Runtime: Converse, ConverseStream, InvokeModel and InvokeModelWithResponseStream
 on an application profile ARN, a system-defined profile id or ARN, or a foundation model id
-or ARN. The answer is canned; what matters is what Bedrock does around it:
+or ARN, and ApplyGuardrail (a guardrail on its own, guardrails.apply_to_content). The answer
+is canned; what matters is what Bedrock does around it:
 
 - the request has passed the service model's validation (validation.py); what AWS checks
   beyond the model is checked here: the Converse conversation rules, and an Anthropic body's
@@ -421,20 +422,27 @@ def _prompt_texts(request: dict) -> list:
     return texts
 
 
+def _authorize_guardrail(self, g: dict):
+    """A role session needs bedrock:ApplyGuardrail on the guardrail's ARN, as AWS requires
+    for a guardrail applied on its own or by an inference call."""
+    session = _caller(self)
+    if session is None:
+        return
+    iam = iam_backends[self.current_account][catalog.partition_of(self.region)]
+    role = next((r for r in iam.roles.values() if r.arn == session.role_arn), None)
+    documents = logging_config.role_documents(role) if role is not None else []
+    if not iam_eval.allows(documents, "bedrock:ApplyGuardrail", g["arn"], {"aws:requestedregion": self.region}):
+        raise AccessDeniedException(
+            f"User: {session.arn} is not authorized to perform: bedrock:ApplyGuardrail on resource: {g['arn']} because no identity-based policy allows the bedrock:ApplyGuardrail action"
+        )
+
+
 def _apply_guardrail(self, config: dict, prompt: list):
     """A guardrail the request names: (answer text, intervened, trace) for the canned answer,
     the guardrail's blocked message when it intervenes on the prompt or the answer. A role
     session needs bedrock:ApplyGuardrail on the guardrail, as AWS requires."""
     g, snapshot = guardrails.resolve(self, config.get("guardrailIdentifier"), str(config.get("guardrailVersion") or ""))
-    session = _caller(self)
-    if session is not None:
-        iam = iam_backends[self.current_account][catalog.partition_of(self.region)]
-        role = next((r for r in iam.roles.values() if r.arn == session.role_arn), None)
-        documents = logging_config.role_documents(role) if role is not None else []
-        if not iam_eval.allows(documents, "bedrock:ApplyGuardrail", g["arn"], {"aws:requestedregion": self.region}):
-            raise AccessDeniedException(
-                f"User: {session.arn} is not authorized to perform: bedrock:ApplyGuardrail on resource: {g['arn']} because no identity-based policy allows the bedrock:ApplyGuardrail action"
-            )
+    _authorize_guardrail(self, g)
     blocked, input_assessment = guardrails.assess(snapshot, prompt, "INPUT")
     trace = {"inputAssessment": {g["id"]: input_assessment}}
     if blocked:
@@ -510,6 +518,39 @@ def converse_stream(self):
     return _serve(self, "ConverseStream", "bedrock:InvokeModelWithResponseStream", run)
 
 
+GUARDRAIL_CONFIG = "amazon-bedrock-guardrailConfig"
+
+
+def _check_guardrail_request(self, body, identifier):
+    """The refusals the InvokeModel and InvokeModelWithResponseStream reference documents for
+    the guardrail headers (X-Amzn-Bedrock-GuardrailIdentifier: "An error will be thrown ...
+    You don't provide a guardrail identifier but you specify the amazon-bedrock-guardrailConfig
+    field in the request body. You enable the guardrail but the contentType isn't
+    application/json. You provide a guardrail identifier, but guardrailVersion isn't
+    specified."), each a ValidationException (HTTP 400), in AWS's words:
+
+    - without the header, no guardrail takes `amazon-bedrock-guardrailConfig` out of the
+      body, so the model's own schema meets a key it does not know, and Bedrock answers as
+      for any such key: "Malformed input request: #: extraneous key [amazon-bedrock-
+      guardrailConfig] is not permitted, please reformat your input and try again." (the
+      answer Bedrock gives for any key a model's schema does not know, as users quote it,
+      e.g. "#: extraneous key [top_k] is not permitted" for a Cohere body);
+    - with the header, a body that is not declared application/json, or no version, is input
+      the guardrail cannot take: "Guardrail was enabled but input is in incorrect format.",
+      Bedrock's answer to a guardrail call whose input it cannot use, as reported in
+      aws/aws-sdk-js-v3#6482 (Converse) and anthropics/claude-agent-sdk-python#999
+      (InvokeModel with the guardrail headers); boto/boto3#4292 reports an invoke_model
+      with guardrailIdentifier and no guardrailVersion failing until the version is given.
+      No public report quotes the words for a non-JSON content type; these are assumed."""
+    if not identifier:
+        if isinstance(body, dict) and GUARDRAIL_CONFIG in body:
+            raise ValidationException(f"Malformed input request: #: extraneous key [{GUARDRAIL_CONFIG}] is not permitted, please reformat your input and try again.")
+        return
+    content_type = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+    if content_type != "application/json" or not self.headers.get("X-Amzn-Bedrock-GuardrailVersion"):
+        raise ValidationException("Guardrail was enabled but input is in incorrect format.")
+
+
 def _native(self, call):
     """(response, input tokens, output tokens, cache) in the routed model's own format: an
     ARN names no provider, the route does."""
@@ -522,6 +563,7 @@ def _native(self, call):
         cache_read = cache_write = 0
     answer, intervened, action = ANSWER, False, None
     identifier = self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier")
+    _check_guardrail_request(self, body, identifier)
     if identifier:
         config = {"guardrailIdentifier": identifier, "guardrailVersion": self.headers.get("X-Amzn-Bedrock-GuardrailVersion")}
         answer, intervened, _ = _apply_guardrail(self, config, _prompt_texts(body) if isinstance(body, dict) else [])
@@ -602,6 +644,32 @@ def invoke_model_with_response_stream(self):
     return _serve(self, "InvokeModelWithResponseStream", "bedrock:InvokeModelWithResponseStream", run)
 
 
+_APPLY_PATH = re.compile(r"^/guardrail/(?P<identifier>.+)/version/(?P<version>[^/]+)/apply$")
+
+
+def apply_guardrail(self):
+    """ApplyGuardrail (POST /guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply):
+    the request's content assessed by a guardrail version (DRAFT or a published number)
+    without a model, answered as guardrails.apply_to_content shapes it. A guardrail or
+    version that does not exist in this account and region is a ResourceNotFoundException
+    (HTTP 404, among the operation's errors in the service model); a role session needs
+    bedrock:ApplyGuardrail on the guardrail's ARN. The request has passed validation.py (the
+    service model's patterns, enums and required members)."""
+    match = _APPLY_PATH.match(self.path.split("?", 1)[0])
+    identifier = unquote(match.group("identifier")) if match else ""
+    version = unquote(match.group("version")) if match else ""
+    try:
+        request = json.loads(self.body or b"{}")
+    except ValueError:
+        raise ValidationException("The request body is not valid JSON.")
+    g = guardrails.find(self, identifier)
+    if g is None or (version != "DRAFT" and version not in g["versions"]):
+        raise ResourceNotFoundException("The guardrail identifier or version provided in the request does not exist.")
+    snapshot = g["draft"] if version == "DRAFT" else g["versions"][version]
+    _authorize_guardrail(self, g)
+    return json.dumps(guardrails.apply_to_content(g, version, snapshot, request)), {"Content-Type": "application/json"}
+
+
 def _enrich_response(original):
     """moto adds a request id of its own to every answer; a runtime answer already has one,
     the one its invocation record carries."""
@@ -619,4 +687,5 @@ def install():
     BedrockRuntimeResponse.converse_stream = converse_stream
     BedrockRuntimeResponse.invoke_model = invoke_model
     BedrockRuntimeResponse.invoke_model_with_response_stream = invoke_model_with_response_stream
+    BedrockRuntimeResponse.apply_guardrail = apply_guardrail
     BedrockRuntimeResponse._enrich_response = _enrich_response(BedrockRuntimeResponse._enrich_response)
