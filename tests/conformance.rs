@@ -1,11 +1,15 @@
 //! The emulator's request validation against AWS's service model: tests/conformance/walk.py,
 //! run with the emulator's own virtualenv (botocore and its service models), breaks every
-//! constraint of every implemented Bedrock and Bedrock Runtime operation one at a time,
-//! sends each request with botocore's serializer, and checks that the emulator answers as
-//! AWS does (status, error code, the member's path and the constraint in AWS's words).
+//! constraint of every operation the tool calls (Bedrock, Bedrock Runtime, IAM, STS, SNS,
+//! CloudWatch, CloudWatch Logs, Cost Explorer, the Tagging API, Organizations, S3) one at a
+//! time, sends each request with botocore's serializer, and checks that the emulator answers
+//! as AWS does, in the service's own protocol (status, error code, the member's path and the
+//! constraint in AWS's words). And injected faults reach the SDK in its own protocol, so
+//! that its retry classifies them.
 
 mod common;
 mod stack;
+use bedrock_emulator::{Fault, FaultKind};
 use stack::*;
 use std::process::Command;
 
@@ -28,7 +32,97 @@ fn every_model_constraint_of_every_implemented_operation_is_answered_as_aws_does
         .and_then(|l| l.strip_suffix(" checks, 0 failed"))
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no summary line: {stdout}"));
-    assert!(checks >= 150, "only {checks} checks: {stdout}");
+    assert!(checks >= 800, "only {checks} checks: {stdout}");
+}
+
+/// tests/conformance/reset.py: a reset after a session of ten accounts answers once done,
+/// with every account empty, and no request made during it (four threads of IAM, Bedrock,
+/// CloudWatch Logs and STS calls, over three resets) gets an error.
+#[test]
+fn a_reset_is_done_when_it_answers_and_no_request_during_it_fails() {
+    let _turn = turn();
+    let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
+    let out = Command::new(python)
+        .arg(common::root().join("tests/conformance/reset.py"))
+        .args(["--endpoint", &emulator().instance.endpoint()])
+        .output()
+        .expect("the emulator's python runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("reset checked"), "{stdout}");
+}
+
+const EVERY_SERVICE: &str = r#"
+[stack]
+name = "faulted"
+region = "us-east-1"
+
+[[profiles]]
+name = "LibreChat-Claude-Sonnet-4-5"
+model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+env = "BEDROCK_SONNET_45_PROFILE"
+tags = { Application = "LibreChat" }
+
+[cost]
+activate_tags = ["Application"]
+
+[monitoring]
+dashboard = true
+alarm_email = "ops@example.com"
+"#;
+
+/// Two throttles, then an internal error, on one operation of each service an apply calls:
+/// each answered in the protocol the SDK speaks to it (CBOR for CloudWatch, JSON 1.1 for
+/// Cost Explorer, query XML for SNS and IAM, XML for S3), so that the SDK's retry classifies
+/// it and the apply survives all of them. A fault in another protocol's shape ("unexpected
+/// type 0x3c" for XML read as CBOR) is not retried and fails the apply.
+#[test]
+fn faults_on_every_service_reach_the_sdk_in_its_protocol_and_are_retried() {
+    let _turn = turn();
+    let dir = project(Some(EVERY_SERVICE));
+    let control = emulator().instance.control();
+    let inject = |faults: &[(&str, &str)]| {
+        for (service, operation) in faults {
+            for (kind, count) in [(FaultKind::Throttle, 1), (FaultKind::Server, 1)] {
+                control
+                    .inject(&Fault {
+                        service: Some(service.to_string()),
+                        operation: Some(operation.to_string()),
+                        count,
+                        kind,
+                    })
+                    .unwrap();
+            }
+        }
+    };
+    inject(&[
+        ("monitoring", "PutDashboard"),
+        ("monitoring", "PutMetricAlarm"),
+        ("monitoring", "DescribeAlarms"),
+        ("sns", "CreateTopic"),
+        ("iam", "CreateRole"),
+        ("s3", "CreateBucket"),
+        ("logs", "CreateLogGroup"),
+        ("tagging", "GetResources"),
+        ("ce", "ListCostAllocationTags"),
+    ]);
+    let first = apply(dir.path());
+    assert!(first.stdout.contains("Applied:"), "{}", first.stdout);
+    let left = control.state().unwrap()["faults"].clone();
+    assert_eq!(left, serde_json::json!([]), "every injected fault was met");
+    // Billing knows the tag key now: the second apply activates it, through two faults.
+    inject(&[("ce", "UpdateCostAllocationTagsStatus")]);
+    let second = apply(dir.path());
+    assert!(
+        second.stdout.contains("cost allocation tag Application"),
+        "{}",
+        second.stdout
+    );
+    let left = control.state().unwrap()["faults"].clone();
+    assert_eq!(left, serde_json::json!([]), "every injected fault was met");
+    let drift = run(dir.path(), &["drift"]);
+    assert_eq!(drift.code, 0, "{}\n{}", drift.stdout, drift.stderr);
 }
 
 /// Removes a file when dropped, the test passing or not.

@@ -1,13 +1,16 @@
 """Conformance of the emulator's request validation to AWS's service model.
 
-For every operation the emulator implements, start from a valid request, then break one
+For every operation of operations.py (every operation the tool calls on Bedrock, IAM, STS,
+SNS, CloudWatch, CloudWatch Logs, Cost Explorer, the Tagging API, Organizations and S3, and
+every Bedrock operation the emulator implements), start from a valid request, then break one
 constraint of botocore's service model at a time (a required member left out, a string or
 list too short or too long, a pattern or an enum not satisfied, a number out of range, a
 value of the wrong JSON type, a union with no member) and send the request with botocore
 itself, client-side validation off, so that botocore's own serializer puts each member where
 AWS expects it (URI, query string, header, JSON body) and the emulator has to find it there.
-Each answer must be AWS's: HTTP 400, the error code, and the message naming the member's
-path and the constraint in AWS's words.
+Each answer must be AWS's, in the service's own protocol and words (EXPECTED below, from
+AWS's recorded answers): HTTP 400, the error code, and the message naming the member's path
+(lowerCamelCase) and the constraint.
 
     python walk.py --endpoint http://127.0.0.1:4566
 
@@ -18,6 +21,7 @@ tests/conformance.rs with the emulator's own virtualenv (botocore and its models
 import argparse
 import copy
 import json
+import os
 import sys
 import uuid
 
@@ -26,101 +30,42 @@ import botocore
 import regex
 from botocore.config import Config
 
-ACCOUNT = "123456789012"
-REGION = "us-east-1"
-SYSTEM_PROFILE = "us.anthropic.claude-3-haiku-20240307-v1:0"
-MESSAGES = [{"role": "user", "content": [{"text": "Hello"}]}]
-CLAUDE_BODY = json.dumps({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 10, "messages": [{"role": "user", "content": "Hello"}]})
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from operations import ACCOUNT, OPERATIONS, REGION, SYSTEM_PROFILE  # noqa: E402
 
-# The operations the emulator implements, each with a valid request. A value of the form
-# "{profile}" is filled in with an application profile made for the walk.
-OPERATIONS = {
-    "bedrock": {
-        "CreateInferenceProfile": {
-            "inferenceProfileName": "walk-created",
-            "description": "made by the conformance walk",
-            "clientRequestToken": "walk-token-1",
-            "modelSource": {"copyFrom": f"arn:aws:bedrock:{REGION}:{ACCOUNT}:inference-profile/{SYSTEM_PROFILE}"},
-            "tags": [{"key": "stack", "value": "walk"}],
-        },
-        "GetInferenceProfile": {"inferenceProfileIdentifier": "{profile}"},
-        "ListInferenceProfiles": {"maxResults": 10, "typeEquals": "APPLICATION"},
-        "DeleteInferenceProfile": {"inferenceProfileIdentifier": "{profile}"},
-        "TagResource": {"resourceARN": "{profile}", "tags": [{"key": "team", "value": "walk"}]},
-        "UntagResource": {"resourceARN": "{profile}", "tagKeys": ["team"]},
-        "ListTagsForResource": {"resourceARN": "{profile}"},
-        "PutModelInvocationLoggingConfiguration": {
-            "loggingConfig": {
-                "s3Config": {"bucketName": "walk-logs", "keyPrefix": "walk"},
-                "textDataDeliveryEnabled": True,
-                "imageDataDeliveryEnabled": False,
-                "embeddingDataDeliveryEnabled": False,
-                "videoDataDeliveryEnabled": False,
-            }
-        },
-        "GetModelInvocationLoggingConfiguration": {},
-        "DeleteModelInvocationLoggingConfiguration": {},
-        "GetFoundationModel": {"modelIdentifier": "anthropic.claude-3-haiku-20240307-v1:0"},
-        "CreateGuardrail": {
-            "name": "walk-guardrail",
-            "description": "made by the conformance walk",
-            "blockedInputMessaging": "Blocked.",
-            "blockedOutputsMessaging": "Blocked.",
-            "contentPolicyConfig": {"filtersConfig": [{"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH"}]},
-            "topicPolicyConfig": {"topicsConfig": [{"name": "Investing", "definition": "Advice on investing.", "examples": ["Which stock?"], "type": "DENY"}]},
-            "wordPolicyConfig": {"wordsConfig": [{"text": "zeus"}], "managedWordListsConfig": [{"type": "PROFANITY"}]},
-            "sensitiveInformationPolicyConfig": {"piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
-            "contextualGroundingPolicyConfig": {"filtersConfig": [{"type": "GROUNDING", "threshold": 0.5}]},
-            "tags": [{"key": "stack", "value": "walk"}],
-        },
-        "UpdateGuardrail": {
-            "guardrailIdentifier": "{guardrail}",
-            "name": "walk-updated",
-            "blockedInputMessaging": "Blocked.",
-            "blockedOutputsMessaging": "Blocked.",
-            "wordPolicyConfig": {"wordsConfig": [{"text": "apollo"}]},
-        },
-        "CreateGuardrailVersion": {"guardrailIdentifier": "{guardrail}", "description": "a version"},
-        "GetGuardrail": {"guardrailIdentifier": "{guardrail}", "guardrailVersion": "DRAFT"},
-        "ListGuardrails": {"maxResults": 10},
-        "DeleteGuardrail": {"guardrailIdentifier": "{guardrail}"},
-        "GetFoundationModelAvailability": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0"},
-        "ListFoundationModelAgreementOffers": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0", "offerType": "PUBLIC"},
-        "CreateFoundationModelAgreement": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0", "offerToken": "token"},
-        "PutUseCaseForModelAccess": {"formData": json.dumps({"companyName": "Walk", "companyWebsite": "https://example.com", "intendedUsers": "0", "industryOption": "Technology", "otherIndustryOption": "", "useCases": "Tests"}).encode()},
-        "GetUseCaseForModelAccess": {},
-        "ListFoundationModels": {"byProvider": "Anthropic", "byOutputModality": "TEXT", "byInferenceType": "ON_DEMAND"},
-    },
-    "bedrock-runtime": {
-        "Converse": {
-            "modelId": "{profile}",
-            "messages": MESSAGES,
-            "system": [{"text": "Be brief."}],
-            "inferenceConfig": {"maxTokens": 100, "temperature": 0.5, "topP": 0.9, "stopSequences": ["END"]},
-            "additionalModelResponseFieldPaths": ["/stop_sequence"],
-            "requestMetadata": {"team": "walk"},
-        },
-        "ConverseStream": {
-            "modelId": "{profile}",
-            "messages": MESSAGES,
-            "inferenceConfig": {"maxTokens": 100},
-        },
-        "InvokeModel": {
-            "modelId": "{profile}",
-            "body": CLAUDE_BODY,
-            "contentType": "application/json",
-            "accept": "application/json",
-            "trace": "DISABLED",
-            "performanceConfigLatency": "standard",
-        },
-        "InvokeModelWithResponseStream": {
-            "modelId": "{profile}",
-            "body": CLAUDE_BODY,
-            "contentType": "application/json",
-            "accept": "application/json",
-        },
-    },
+# How each service answers a request that breaks its model (AWS's recorded answers; see
+# the README's "How the emulator differs from AWS" for the sources):
+# - the Coral form "N validation errors detected: Value '...' at 'path' failed to satisfy
+#   constraint: ..." under the code given here (IAM leaves the value and an enum's set out);
+# - SNS names a broken top-level member in its own words: InvalidParameter "Invalid
+#   parameter: TopicArn[ Reason: no value for required parameter]";
+# - Organizations: InvalidInputException with a Reason (INPUT_REQUIRED, INVALID_PATTERN, ...);
+# - S3: MalformedXML for its XML body, InvalidArgument for a header or query member.
+EXPECTED = {
+    "bedrock": "ValidationException",
+    "bedrock-runtime": "ValidationException",
+    "iam": "ValidationError",
+    "sts": "ValidationError",
+    "sns": "ValidationError",
+    "cloudwatch": "ValidationError",
+    "logs": "InvalidParameterException",
+    "ce": "ValidationException",
+    "resourcegroupstaggingapi": "ValidationException",
+    "organizations": "InvalidInputException",
+    "s3": "MalformedXML",
 }
+REDACTED = {"iam"}
+JSON_PROTOCOLS = ("json", "rest-json", "smithy-rpc-v2-cbor")
+
+ORGANIZATIONS_REASONS = (
+    ("must not be null", "INPUT_REQUIRED"),
+    ("regular expression pattern", "INVALID_PATTERN"),
+    ("length greater than or equal", "MIN_LENGTH_EXCEEDED"),
+    ("length less than or equal", "MAX_LENGTH_EXCEEDED"),
+    ("value greater than or equal", "MIN_VALUE_EXCEEDED"),
+    ("value less than or equal", "MAX_VALUE_EXCEEDED"),
+    ("enum value set", "INVALID_ENUM"),
+)
 
 
 def _number(n):
@@ -157,7 +102,7 @@ class Walk:
     def __init__(self, endpoint):
         config = Config(parameter_validation=False, retries={"max_attempts": 1}, connect_timeout=10, read_timeout=30)
         kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test", config=config)
-        self.clients = {"bedrock": boto3.client("bedrock", **kw), "bedrock-runtime": boto3.client("bedrock-runtime", **kw)}
+        self.clients = {service: boto3.client(service, **kw) for service in OPERATIONS}
         self.checks = 0
         self.failures = []
         self.run = uuid.uuid4().hex[:8]
@@ -193,6 +138,7 @@ class Walk:
                     pass
             return 200, None, None
         except botocore.exceptions.ClientError as e:
+            self.last_reason = e.response.get("Reason")
             return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"], e.response["Error"].get("Message", "")
         finally:
             if patch is not None:
@@ -218,22 +164,52 @@ class Walk:
             text = text.replace("{guardrail}", self.guardrail())
         return dict(json.loads(text), **blobs)
 
-    def expect(self, service, operation, params, code, entry, label, patch=None):
+    def expect(self, service, operation, params, code, entry, label, patch=None, keys=None):
         self.checks += 1
         status, got_code, message = self.call(service, operation, self.fill(params), patch)
         if code == "ValidationException":
-            value_part, constraint = entry
-            ok = status == 400 and got_code == code and message.split(": ", 1)[0].endswith("detected") and f"{value_part} {constraint}" in message
+            code, ok = self.model_violation(service, operation, entry, keys or [], status, got_code, message)
         else:
             ok = status == 400 and got_code == code
         if not ok:
             self.failures.append(f"{operation} {label}: expected 400 {code} {' '.join(entry) if entry else ''}; got {status} {got_code} {message}")
 
+    def model_violation(self, service, operation, entry, keys, status, got_code, message):
+        """(the code expected, whether the answer is the service's own to this violation)."""
+        value_part, constraint = entry
+        top = self.clients[service].meta.service_model.operation_model(operation).input_shape.members.get(keys[0]) if keys else None
+        if service == "sns" and len(keys) == 1:
+            name = keys[0]
+            expected = f"Invalid parameter: {name}" + (" Reason: no value for required parameter" if constraint.endswith("Member must not be null") else "")
+            return "InvalidParameter", status == 400 and got_code == "InvalidParameter" and message == expected
+        if service == "organizations":
+            reason = next((r for text, r in ORGANIZATIONS_REASONS if text in constraint), None)
+            return f"InvalidInputException ({reason})", status == 400 and got_code == "InvalidInputException" and self.last_reason == reason
+        if service == "s3":
+            located = top.serialization.get("location") if top is not None else None
+            code = "InvalidArgument" if located in ("header", "querystring") else "MalformedXML"
+            return code, status == 400 and got_code == code
+        code = EXPECTED[service]
+        if service in REDACTED:
+            value_part = "Value null at" + value_part.split(" at", 1)[1] if value_part.startswith("Value null") else "Value at" + value_part.split(" at", 1)[1]
+            if constraint.startswith("failed to satisfy constraint: Member must satisfy enum value set"):
+                constraint = "failed to satisfy constraint: Member must satisfy enum value set"
+                if "enum value set:" in message:
+                    return code, False
+        ok = status == 400 and got_code == code and message.split(": ", 1)[0].endswith("detected") and f"{value_part} {constraint}" in message
+        return code, ok
+
     def valid(self, service, operation, params):
         self.checks += 1
         status, code, message = self.call(service, operation, self.fill(params))
-        if code == "SerializationException" or (code == "ValidationException" and " detected: " in (message or "")):
+        refused = code in ("SerializationException", "MalformedXML", "InvalidArgument", "InvalidInputException") or " detected: " in (message or "")
+        refused = refused or (code == "InvalidParameter" and "Reason: no value" in (message or ""))
+        if refused or status >= 500:
             self.failures.append(f"{operation} with a valid request: got {status} {code} {message}")
+
+    def json(self, service):
+        """Whether the service's client speaks a protocol whose body has JSON types."""
+        return self.clients[service].meta.service_model.protocol in JSON_PROTOCOLS
 
     def walk(self, service, operation, base):
         model = self.clients[service].meta.service_model
@@ -249,7 +225,7 @@ class Walk:
             # A URI label cannot be left out: the request would be another path.
             if current is not None and name in current and shape.members[name].serialization.get("location") != "uri":
                 broken = _set(base, keys + [name], None)
-                self.expect(service, operation, broken, "ValidationException", _entry(_join(path, name), None, "Member must not be null"), f"without {_join(path, name)}")
+                self.expect(service, operation, broken, "ValidationException", _entry(_join(path, name), None, "Member must not be null"), f"without {_join(path, name)}", keys=keys + [name])
         if shape.metadata.get("union") and current == {}:
             return
         for name, member in shape.members.items():
@@ -264,41 +240,41 @@ class Walk:
         located = shape.serialization.get("location")
         if kind == "string":
             if shape.enum:
-                self.expect(service, operation, _set(base, keys, "NOT_IN_ENUM"), "ValidationException", _entry(path, "NOT_IN_ENUM", "Member must satisfy enum value set: [" + ", ".join(shape.enum) + "]", sensitive), label("enum"))
+                self.expect(service, operation, _set(base, keys, "NOT_IN_ENUM"), "ValidationException", _entry(path, "NOT_IN_ENUM", "Member must satisfy enum value set: [" + ", ".join(shape.enum) + "]", sensitive), label("enum"), keys=keys)
             low, high = shape.metadata.get("min"), shape.metadata.get("max")
             if low and low > 1 or (low == 1 and located != "uri"):
                 short = "a" * (low - 1)
-                self.expect(service, operation, _set(base, keys, short), "ValidationException", _entry(path, short, f"Member must have length greater than or equal to {low}", sensitive), label("too short"))
+                self.expect(service, operation, _set(base, keys, short), "ValidationException", _entry(path, short, f"Member must have length greater than or equal to {low}", sensitive), label("too short"), keys=keys)
             if high is not None and high < 3000 and located != "header":
                 long = "a" * (high + 1)
-                self.expect(service, operation, _set(base, keys, long), "ValidationException", _entry(path, long, f"Member must have length less than or equal to {high}", sensitive), label("too long"))
+                self.expect(service, operation, _set(base, keys, long), "ValidationException", _entry(path, long, f"Member must have length less than or equal to {high}", sensitive), label("too long"), keys=keys)
             if "pattern" in shape.metadata:
                 bad = _failing_pattern_value(shape.metadata)
                 if bad is not None and not (located == "uri" and "/" in bad):
-                    self.expect(service, operation, _set(base, keys, bad), "ValidationException", _entry(path, bad, f"Member must satisfy regular expression pattern: {shape.metadata['pattern']}", sensitive), label("pattern"))
-            if located is None:
+                    self.expect(service, operation, _set(base, keys, bad), "ValidationException", _entry(path, bad, f"Member must satisfy regular expression pattern: {shape.metadata['pattern']}", sensitive), label("pattern"), keys=keys)
+            if located is None and self.json(service):
                 self.expect(service, operation, base, "SerializationException", None, patch=(keys, 7), label=label("a number for a string"))
         elif kind in ("integer", "long", "float", "double"):
             if "min" in shape.metadata:
                 low = shape.metadata["min"]
                 under = low - 1 if kind in ("integer", "long") else low - 0.5
-                self.expect(service, operation, _set(base, keys, under), "ValidationException", _entry(path, _number(under), f"Member must have value greater than or equal to {_number(low)}", sensitive), label("under range"))
+                self.expect(service, operation, _set(base, keys, under), "ValidationException", _entry(path, _number(under), f"Member must have value greater than or equal to {_number(low)}", sensitive), label("under range"), keys=keys)
             if "max" in shape.metadata:
                 high = shape.metadata["max"]
                 over = high + 1 if kind in ("integer", "long") else high + 0.5
-                self.expect(service, operation, _set(base, keys, over), "ValidationException", _entry(path, _number(over), f"Member must have value less than or equal to {_number(high)}", sensitive), label("over range"))
-            if located is None:
+                self.expect(service, operation, _set(base, keys, over), "ValidationException", _entry(path, _number(over), f"Member must have value less than or equal to {_number(high)}", sensitive), label("over range"), keys=keys)
+            if located is None and self.json(service):
                 self.expect(service, operation, base, "SerializationException", None, patch=(keys, "many"), label=label("a string for a number"))
         elif kind == "boolean":
-            if located is None:
+            if located is None and self.json(service):
                 self.expect(service, operation, base, "SerializationException", None, patch=(keys, "yes"), label=label("a string for a boolean"))
         elif kind == "list":
             low, high = shape.metadata.get("min"), shape.metadata.get("max")
             if low:
-                self.expect(service, operation, _set(base, keys, value[: low - 1]), "ValidationException", _entry(path, [], f"Member must have length greater than or equal to {low}", sensitive), label("too few"))
+                self.expect(service, operation, _set(base, keys, value[: low - 1]), "ValidationException", _entry(path, [], f"Member must have length greater than or equal to {low}", sensitive), label("too few"), keys=keys)
             if high is not None and high <= 1000 and value:
-                self.expect(service, operation, _set(base, keys, [value[0]] * (high + 1)), "ValidationException", _entry(path, [], f"Member must have length less than or equal to {high}", sensitive), label("too many"))
-            if located is None:
+                self.expect(service, operation, _set(base, keys, [value[0]] * (high + 1)), "ValidationException", _entry(path, [], f"Member must have length less than or equal to {high}", sensitive), label("too many"), keys=keys)
+            if located is None and self.json(service):
                 self.expect(service, operation, base, "SerializationException", None, patch=(keys, {"not": "a list"}), label=label("an object for a list"))
             if value:
                 member = shape.member
@@ -308,18 +284,20 @@ class Walk:
             if high is not None and high <= 1000 and value:
                 key, item = next(iter(value.items()))
                 many = {f"{key}{i}": item for i in range(high + 1)}
-                self.expect(service, operation, _set(base, keys, many), "ValidationException", _entry(path, {}, f"Member must have length less than or equal to {high}", sensitive), label("too many"))
+                self.expect(service, operation, _set(base, keys, many), "ValidationException", _entry(path, {}, f"Member must have length less than or equal to {high}", sensitive), label("too many"), keys=keys)
         elif kind == "structure":
             if shape.metadata.get("document"):
                 return
             if shape.metadata.get("union"):
-                self.expect(service, operation, _set(base, keys, {}), "ValidationException", (f"Value at '{path}'", "failed to satisfy constraint: Member must have exactly one of its members set"), label("union with no member"))
-            if located is None:
+                self.expect(service, operation, _set(base, keys, {}), "ValidationException", (f"Value at '{path}'", "failed to satisfy constraint: Member must have exactly one of its members set"), label("union with no member"), keys=keys)
+            if located is None and self.json(service):
                 self.expect(service, operation, base, "SerializationException", None, patch=(keys, ["not", "an", "object"]), label=label("a list for a structure"))
             self.structure(service, operation, base, shape, keys, path, sensitive)
 
 
 def _join(path, name):
+    """A member's path as AWS's validators name it: lowerCamelCase."""
+    name = name[:1].lower() + name[1:]
     return f"{path}.{name}" if path else name
 
 

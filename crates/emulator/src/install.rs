@@ -12,7 +12,7 @@ pub const REQUIREMENTS: &str = include_str!("../python/requirements.txt");
 
 /// The extension's sources, written next to each running instance so that the server always
 /// runs the code this binary was built with.
-pub const SOURCES: [(&str, &str); 19] = [
+pub const SOURCES: &[(&str, &str)] = &[
     (
         "__init__.py",
         include_str!("../python/bedrock_emulator/__init__.py"),
@@ -62,8 +62,16 @@ pub const SOURCES: [(&str, &str); 19] = [
         include_str!("../python/bedrock_emulator/logging_config.py"),
     ),
     (
+        "monitoring_fidelity.py",
+        include_str!("../python/bedrock_emulator/monitoring_fidelity.py"),
+    ),
+    (
         "profiles.py",
         include_str!("../python/bedrock_emulator/profiles.py"),
+    ),
+    (
+        "protocols.py",
+        include_str!("../python/bedrock_emulator/protocols.py"),
     ),
     (
         "runtime.py",
@@ -285,4 +293,23 @@ impl Installation {
 pub(crate) fn tail(text: &str, n: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every file of the extension travels in the binary: one left out of SOURCES would be
+    /// missing from the installed emulator, which then fails to start.
+    #[test]
+    fn every_extension_file_is_in_sources() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("python/bedrock_emulator");
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".py") || name.ends_with(".json"))
+            .collect();
+        on_disk.sort();
+        let mut listed: Vec<String> = super::SOURCES.iter().map(|(n, _)| n.to_string()).collect();
+        listed.sort();
+        assert_eq!(listed, on_disk);
+    }
 }

@@ -119,7 +119,8 @@ pub fn account_catalogs(dir: &Path) -> Vec<(String, PathBuf)> {
 /// A fault for the emulator to inject into the next `count` matching requests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
-    /// The signing name: `bedrock`, `iam`, `s3`, `logs`, `sts`.
+    /// The signing name: `bedrock`, `iam`, `sts`, `s3`, `logs`, `monitoring` (CloudWatch),
+    /// `sns`, `ce` (Cost Explorer), `tagging`, `organizations`.
     pub service: Option<String>,
     /// The API operation, e.g. `CreateInferenceProfile`.
     pub operation: Option<String>,
@@ -129,9 +130,10 @@ pub struct Fault {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FaultKind {
-    /// The service's throttling error (HTTP 429 ThrottlingException for Bedrock).
+    /// The service's throttling error, in its own code and protocol (HTTP 429
+    /// ThrottlingException for Bedrock, `Throttling` for IAM, STS and CloudWatch, ...).
     Throttle,
-    /// HTTP 500.
+    /// The service's internal error (HTTP 500), in its own code and protocol.
     Server,
     /// The connection is closed with no response.
     Drop,
@@ -180,17 +182,24 @@ fn local_command_at(action: &str, endpoint: &str) -> String {
 pub struct Control {
     endpoint: String,
     agent: ureq::Agent,
+    /// For a reset: it waits for the requests in flight, then empties every account, which
+    /// takes longer than a setting does. Bounded all the same: never a hang.
+    patient: ureq::Agent,
 }
 
 impl Control {
     pub fn new(endpoint: &str) -> Self {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(std::time::Duration::from_secs(10)))
-            .http_status_as_error(false)
-            .build();
+        let agent = |seconds| {
+            let config = ureq::Agent::config_builder()
+                .timeout_global(Some(std::time::Duration::from_secs(seconds)))
+                .http_status_as_error(false)
+                .build();
+            ureq::Agent::new_with_config(config)
+        };
         Control {
             endpoint: endpoint.trim_end_matches('/').to_string(),
-            agent: ureq::Agent::new_with_config(config),
+            agent: agent(10),
+            patient: agent(300),
         }
     }
 
@@ -200,6 +209,11 @@ impl Control {
         path: &str,
         body: Option<serde_json::Value>,
     ) -> Result<serde_json::Value, EmulatorError> {
+        let agent = if path == "/_emulator/reset" {
+            &self.patient
+        } else {
+            &self.agent
+        };
         let url = format!("{}{path}", self.endpoint);
         let unreachable = |e: ureq::Error| {
             EmulatorError::new(
@@ -211,10 +225,10 @@ impl Control {
             )
         };
         let response = match (method, body) {
-            ("GET", _) => self.agent.get(&url).call(),
-            ("DELETE", _) => self.agent.delete(&url).call(),
-            (_, Some(b)) => self.agent.post(&url).send_json(b),
-            (_, None) => self.agent.post(&url).send_empty(),
+            ("GET", _) => agent.get(&url).call(),
+            ("DELETE", _) => agent.delete(&url).call(),
+            (_, Some(b)) => agent.post(&url).send_json(b),
+            (_, None) => agent.post(&url).send_empty(),
         }
         .map_err(unreachable)?;
         let status = response.status().as_u16();
@@ -306,6 +320,27 @@ impl Control {
 
     pub fn clear_faults(&self) -> Result<(), EmulatorError> {
         self.call("DELETE", "/_emulator/faults", None).map(|_| ())
+    }
+
+    /// The SNS subscriptions pending confirmation (email, email-json), each with the token
+    /// AWS would mail: `{"pending": [{"subscription_arn", "topic_arn", "protocol",
+    /// "endpoint", "token"}]}`.
+    pub fn sns_pending(&self) -> Result<serde_json::Value, EmulatorError> {
+        self.call("GET", "/_emulator/sns/pending", None)
+    }
+
+    /// Confirms the pending subscription of `endpoint` to `topic_arn`, as its address would
+    /// from AWS's mail; an error when none is pending.
+    pub fn sns_confirm(
+        &self,
+        topic_arn: &str,
+        endpoint: &str,
+    ) -> Result<serde_json::Value, EmulatorError> {
+        self.call(
+            "POST",
+            "/_emulator/sns/confirm",
+            Some(serde_json::json!({ "topic_arn": topic_arn, "endpoint": endpoint })),
+        )
     }
 }
 

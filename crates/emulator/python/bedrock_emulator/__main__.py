@@ -59,12 +59,16 @@ def main(argv=None) -> None:
     guardrails.install()
     access.install()
     cost.install()
+    from . import monitoring_fidelity; monitoring_fidelity.install()  # noqa: E702 (SNS and CloudWatch as AWS answers)
     controls.settings["latency_ms"] = args.latency_ms
     logging_config.settings["propagation_delay_seconds"] = args.propagation_delay
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
 
+    # The backends every run uses are made now, not by the first request (controls.warm_up).
+    controls.install_fast_iam()
+    controls.warm_up()
     controls.info["host"] = args.host
     app = controls.Controls(DomainDispatcherApplication(create_backend_app))
     plain = server.make(args.host, args.port, app)

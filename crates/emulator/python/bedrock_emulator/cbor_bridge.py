@@ -22,7 +22,7 @@ from . import validation
 
 PATH = re.compile(r"^/service/(?P<service>[^/]+)/operation/(?P<operation>[^/]+)$")
 # Services served this way: the service's name in the path -> its botocore model.
-SERVICES = {"GraniteServiceVersion20100801": "cloudwatch"}
+SERVICES = {"GraniteServiceVersion20100801": "cloudwatch", "ResourceGroupsTaggingAPI_20170126": "resourcegroupstaggingapi"}
 
 
 def is_cbor(environ) -> bool:
@@ -75,8 +75,9 @@ def _to_cbor(value, shape_name, shapes):
     return value
 
 
-def serve(app, environ, start_response, body: bytes):
-    """Carry a CBOR request to `app` as JSON, and its answer back as CBOR."""
+def serve(dispatch, environ, start_response, body: bytes):
+    """Carry a CBOR request to `dispatch(environ, start_response, body)` as JSON, and its
+    answer back as CBOR."""
     match = PATH.match(environ["PATH_INFO"])
     service_name, operation = match.group("service"), match.group("operation")
     model_name = SERVICES.get(service_name)
@@ -107,13 +108,15 @@ def serve(app, environ, start_response, body: bytes):
         captured["headers"] = headers
         return lambda _: None
 
-    chunks = app(inner, capture)
+    chunks = dispatch(inner, capture, data)
     try:
         text = b"".join(chunks)
     finally:
         if hasattr(chunks, "close"):
             chunks.close()
-    status = captured.get("status", 500)
+    if "status" not in captured:
+        return []  # the request was dropped (an injected fault)
+    status = captured["status"]
     headers = {k.lower(): v for k, v in captured.get("headers", [])}
     try:
         answer = json.loads(text) if text.strip() else {}

@@ -9,12 +9,18 @@ injection, and the control API under /_emulator/.
     POST   /_emulator/reset    moto's reset, plus the settings and faults of this layer;
                                {"new_account": true}: a brand-new account (access.py)
 
-A fault matches by any of "service" (the signing name: bedrock, iam, s3, logs, sts, tagging),
-"operation" (the API operation name), "method" and "path" (a regular expression); the next
-`count` matching requests fail with "throttle" (the service's throttling error: HTTP 429
-ThrottlingException for Bedrock), "server" (HTTP 500), "drop" (the connection is closed
-with no response) or "drop_after" (the request is carried out, then the connection is
-closed before the response: the client cannot know it succeeded).
+A fault matches by any of "service" (the signing name: bedrock, iam, sts, s3, logs,
+monitoring, sns, ce, tagging, organizations), "operation" (the API operation name), "method"
+and "path" (a regular expression); the next `count` matching requests fail with "throttle"
+(the service's throttling error: HTTP 429 ThrottlingException for Bedrock, Throttling for
+IAM, STS and CloudWatch, ...), "server" (the service's internal error, HTTP 500), "drop" (the
+connection is closed with no response) or "drop_after" (the request is carried out, then the
+connection is closed before the response: the client cannot know it succeeded). Errors are
+answered in the protocol the request speaks (protocols.py): a CBOR request gets CBOR.
+
+Every request of a service the tool calls is checked against its botocore model first
+(validation.py for Bedrock, protocols.py for the others), and moto's own failures are caught
+at this boundary: an exception or an HTML error page becomes the service's internal error.
 
 The latency is a sleep in the request's own thread: the server is threaded, so concurrent
 requests wait in parallel, as round trips to AWS do.
@@ -29,13 +35,66 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from . import access, cbor_bridge, cost, logging_config, validation
+from . import access, cbor_bridge, cost, logging_config, protocols, validation
 
 _lock = threading.Lock()
 settings = {"latency_ms": 0.0}
 # What this server serves besides its plain endpoint (tls_endpoint, ca_file), set at start.
 info: dict = {}
 faults: list = []
+
+
+class Gate:
+    """Requests share the emulator; a reset has it alone: it waits for the requests in
+    flight, and the requests that arrive meanwhile wait for it, so none sees half-reset
+    backends."""
+
+    def __init__(self):
+        self._cond = threading.Condition()
+        self._active = 0
+        self._exclusive = False
+
+    def shared(self):
+        gate = self
+
+        class _Shared:
+            def __enter__(self):
+                with gate._cond:
+                    while gate._exclusive:
+                        gate._cond.wait()
+                    gate._active += 1
+
+            def __exit__(self, *exc):
+                with gate._cond:
+                    gate._active -= 1
+                    gate._cond.notify_all()
+
+        return _Shared()
+
+    def exclusive(self):
+        gate = self
+
+        class _Exclusive:
+            def __enter__(self):
+                with gate._cond:
+                    while gate._exclusive:
+                        gate._cond.wait()
+                    gate._exclusive = True
+                    while gate._active:
+                        gate._cond.wait()
+
+            def __exit__(self, *exc):
+                with gate._cond:
+                    gate._exclusive = False
+                    gate._cond.notify_all()
+
+        return _Exclusive()
+
+
+gate = Gate()
+
+# Control endpoints other modules add: (method, path) -> handler(data) -> (status, JSON value).
+routes: dict = {}
 
 def _bedrock_operation(environ):
     """The Bedrock operation of a REST request, found the way moto's own server routes it."""
@@ -67,7 +126,8 @@ def _operation(environ, service: str, body: bytes):
             return form["Action"][0]
     if service == "bedrock":
         return _bedrock_operation(environ)
-    return None
+    request = protocols.identify(environ, body)
+    return request.operation if request is not None else None
 
 
 def _take_fault(service, operation, method, path):
@@ -88,34 +148,17 @@ def _take_fault(service, operation, method, path):
     return None
 
 
-def _error_response(service: str, kind: str):
-    """(status, headers, body) of the service's own throttling or internal error."""
+def _error_response(environ, service: str, kind: str, body: bytes):
+    """(status, headers, body) of the service's own throttling or internal error, in the
+    protocol the request speaks (a CBOR request gets it as CBOR through cbor_bridge)."""
     if service == "bedrock":
         code, status = ("ThrottlingException", 429) if kind == "throttle" else ("InternalServerException", 500)
         body = json.dumps({"message": "Too many requests, please wait before trying again." if kind == "throttle" else "Internal server error (injected by the emulator)."})
         return status, [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)], body
-    if service == "logs":
-        code, status = ("ThrottlingException", 400) if kind == "throttle" else ("ServiceUnavailableException", 500)
-        body = json.dumps({"__type": code, "message": "Rate exceeded" if kind == "throttle" else "Service unavailable (injected by the emulator)."})
-        return status, [("Content-Type", "application/x-amz-json-1.1")], body
-    if service == "tagging":
-        # The Resource Groups Tagging API (JSON 1.1): its modelled ThrottledException and
-        # InternalServiceException.
-        code, status = ("ThrottledException", 400) if kind == "throttle" else ("InternalServiceException", 500)
-        body = json.dumps({"__type": code, "Message": "Rate exceeded" if kind == "throttle" else "Internal service error (injected by the emulator)."})
-        return status, [("Content-Type", "application/x-amz-json-1.1")], body
-    if service == "s3":
-        code, status = ("SlowDown", 503) if kind == "throttle" else ("InternalError", 500)
-        body = f"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>Injected by the emulator.</Message></Error>"
-        return status, [("Content-Type", "application/xml")], body
-    # Query protocol: IAM, STS.
-    code, status = ("Throttling", 400) if kind == "throttle" else ("ServiceFailure", 500)
-    body = (
-        "<ErrorResponse><Error><Type>Sender</Type>"
-        f"<Code>{code}</Code><Message>{'Rate exceeded' if kind == 'throttle' else 'Injected by the emulator.'}</Message>"
-        "</Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
-    )
-    return status, [("Content-Type", "text/xml")], body
+    request = protocols.identify(environ, body) or protocols.fallback(environ, service)
+    if request is None:
+        return 500, [("Content-Type", "text/plain")], "Internal error (injected by the emulator)."
+    return protocols.throttle(request) if kind == "throttle" else protocols.internal(request)
 
 
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests", 500: "Internal Server Error", 503: "Service Unavailable"}
@@ -129,6 +172,77 @@ def _respond(start_response, status: int, headers, body: str):
 
 def _json(start_response, status: int, value):
     return _respond(start_response, status, [("Content-Type", "application/json")], json.dumps(value))
+
+
+def warm_up() -> None:
+    """Make the default account's backends that every run uses, as a first request would:
+    IAM's (which loads AWS's managed policies), S3's, STS's, CloudWatch's and the rest. At
+    start and after each reset, so that no request pays for it."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.backends import get_backend
+
+    for name in ("iam", "sts", "s3", "logs", "cloudwatch", "sns", "bedrock", "ce", "organizations", "resourcegroupstaggingapi"):
+        try:
+            backends = get_backend(name)
+            regions = ("global", "aws") if name in ("iam", "s3", "organizations", "ce") else ("us-east-1",)
+            for region in regions:
+                try:
+                    backends[DEFAULT_ACCOUNT_ID][region]
+                except KeyError:
+                    continue
+        except Exception:
+            continue
+
+
+def install_fast_iam() -> None:
+    """IAM's AWS-managed policies (about 1,600) made from one parse of moto's data, copied
+    for each account and region, instead of parsed and built again each time: moto builds
+    them for every IAM backend, one per account and region a request names, 0.2 s each, so a
+    reset after a session of ten accounts took 14 s. A copy has its own attachment count and
+    tags; AWS-managed policies cannot be changed otherwise."""
+    import copy
+
+    from moto.iam.models import AWSManagedPolicy, IAMBackend, aws_managed_policies_data
+    from moto.settings import load_iam_aws_managed_policies
+
+    templates: dict = {}
+
+    def _init_aws_policies(self):
+        if not load_iam_aws_managed_policies():
+            return []
+        key = self.partition
+        with _lock:
+            if key not in templates:
+                parsed = json.loads(aws_managed_policies_data)
+                templates[key] = [AWSManagedPolicy.from_data(name, self.account_id, self.region_name, d) for name, d in parsed.items()]
+        policies = []
+        for template in templates[key]:
+            policy = copy.copy(template)
+            policy.account_id = self.account_id
+            policy.attachment_count = 0
+            policy.tags = {}
+            policies.append(policy)
+        return policies
+
+    IAMBackend._init_aws_policies = _init_aws_policies
+
+
+def reset(new_account: bool) -> None:
+    """moto's reset and this layer's: every account's state, the settings and the faults;
+    then the warm-up, so that the reset is done when this returns."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    # moto's reset rebuilds each backend in place (whatever holds one sees it empty). What
+    # made it slow, IAM's AWS-managed policies parsed again for every account and region, is
+    # done once (install_fast_iam below).
+    moto_api_backend.reset()
+    access.reset(new_account)
+    cost.reset()
+    with _lock:
+        faults.clear()
+        settings["latency_ms"] = 0.0
+        logging_config.settings["propagation_delay_seconds"] = 0.0
+    warm_up()
 
 
 class Controls:
@@ -197,16 +311,13 @@ class Controls:
                 faults.clear()
             return _json(start_response, 200, self._state())
         if path == "/_emulator/reset" and method == "POST":
-            from moto.moto_api._internal.models import moto_api_backend
-
-            moto_api_backend.reset()
-            access.reset(bool(data.get("new_account")))
-            cost.reset()
-            with _lock:
-                faults.clear()
-                settings["latency_ms"] = 0.0
-                logging_config.settings["propagation_delay_seconds"] = 0.0
+            with gate.exclusive():
+                reset(bool(data.get("new_account")))
             return _json(start_response, 200, self._state())
+        handler = routes.get((method, path))
+        if handler is not None:
+            status, value = handler(data)
+            return _json(start_response, status, value)
         return _json(start_response, 404, {"error": f"no control endpoint {method} {path}"})
 
     def __call__(self, environ, start_response):
@@ -219,15 +330,23 @@ class Controls:
         latency = settings["latency_ms"]
         if latency > 0:
             time.sleep(latency / 1000.0)
+        with gate.shared():
+            if cbor_bridge.is_cbor(environ):
+                return cbor_bridge.serve(self.dispatch, environ, start_response, body)
+            return self.dispatch(environ, start_response, body)
+
+    def dispatch(self, environ, start_response, body: bytes):
+        """One request of a JSON, query, REST or (carried by cbor_bridge) CBOR client: its
+        injected fault, its validation by the service model, then moto's answer."""
+        environ["wsgi.input"] = io.BytesIO(body)
         if faults:
             service = _service(environ)
             operation = _operation(environ, service, body)
-            fault = _take_fault(service, operation, environ.get("REQUEST_METHOD", ""), path)
+            fault = _take_fault(service, operation, environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", ""))
             if fault is not None:
                 if fault["error"] == "drop_after":
                     # Carry the request out, then lose the answer.
-                    for _ in self.app(environ, lambda *args, **kwargs: (lambda data: None)):
-                        pass
+                    self.answer(environ, lambda *args, **kwargs: (lambda data: None), body)
                     fault = dict(fault, error="drop")
                 if fault["error"] == "drop":
                     sock = environ.get("werkzeug.socket")
@@ -238,20 +357,74 @@ class Controls:
                             pass
                         sock.close()
                     return []
-                status, headers, text = _error_response(service, fault["error"])
+                status, headers, text = _error_response(environ, service, fault["error"], body)
                 return _respond(start_response, status, headers, text)
-        if cbor_bridge.is_cbor(environ):
-            return cbor_bridge.serve(self.app, environ, start_response, body)
         if not environ.get("HTTP_AUTHORIZATION") and "X-Amz-Signature" not in environ.get("QUERY_STRING", ""):
             if validation.check_path(environ):
                 # AWS's answer to a request with no signature at all.
                 headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "MissingAuthenticationTokenException"), ("x-amzn-RequestId", str(uuid.uuid4()))]
                 return _respond(start_response, 403, headers, json.dumps({"message": "Missing Authentication Token"}))
-        if _service(environ) == "bedrock":
+        service = _service(environ)
+        if service == "bedrock":
             # Bedrock and Bedrock Runtime (both sign as bedrock) validate by their models.
             try:
                 validation.check(environ, body)
             except validation.Invalid as error:
                 headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error.code), ("x-amzn-RequestId", str(uuid.uuid4()))]
                 return _respond(start_response, error.status, headers, json.dumps({"message": error.message}))
-        return self.app(environ, start_response)
+            return self.answer(environ, start_response, body, None)
+        request = protocols.identify(environ, body)
+        if request is not None:
+            try:
+                protocols.check(request, environ, body)
+            except validation.Invalid as error:
+                status, headers, text = protocols.error(request, error.code, error.message, error.status, getattr(error, "extra", None))
+                return _respond(start_response, status, headers, text)
+        return self.answer(environ, start_response, body, request)
+
+    def answer(self, environ, start_response, body: bytes, request=None):
+        """moto's answer, with its own failures caught here: an exception, or the HTML page of
+        an internal error, becomes the service's internal error in the request's protocol;
+        a JSON answer carries its protocol's Content-Type, as AWS sends it."""
+        environ["wsgi.input"] = io.BytesIO(body)
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured["status"] = status
+            captured["headers"] = list(headers)
+            return lambda data: captured.setdefault("early", []).append(data)
+
+        try:
+            result = self.app(environ, capture)
+            try:
+                data = b"".join(captured.get("early", []) + [bytes(chunk) for chunk in result])
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        except Exception as failure:  # moto failed: never a traceback or an HTML page
+            return self.failed(environ, start_response, body, request, f"{type(failure).__name__}: {failure}")
+        if "status" not in captured:
+            return []  # dropped
+        headers = captured["headers"]
+        types = [v for k, v in headers if k.lower() == "content-type"]
+        status_code = int(captured["status"].split(" ", 1)[0])
+        if status_code >= 500 and any("text/html" in t for t in types):
+            return self.failed(environ, start_response, body, request, "moto answered an internal error")
+        if request is not None and request.protocol == "json":
+            headers = [(k, v) for k, v in headers if k.lower() != "content-type"]
+            headers.append(("Content-Type", protocols.content_type(request)))
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"] + [("Content-Length", str(len(data)))]
+        start_response(captured["status"], headers)
+        return [data]
+
+    def failed(self, environ, start_response, body, request, what: str):
+        import sys
+
+        print(f"emulator: internal error on {environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: {what}", file=sys.stderr)
+        if request is None and _service(environ) != "bedrock":
+            request = protocols.identify(environ, body) or protocols.fallback(environ, _service(environ))
+        if request is None:
+            headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "InternalServerException"), ("x-amzn-RequestId", str(uuid.uuid4()))]
+            return _respond(start_response, 500, headers, json.dumps({"message": "Internal server error."}))
+        status, headers, text = protocols.internal(request, "An internal error occurred in the emulator.")
+        return _respond(start_response, status, headers, text)

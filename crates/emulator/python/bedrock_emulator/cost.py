@@ -32,6 +32,15 @@ class AccessDenied(JsonRESTError):
         super().__init__("AccessDeniedException", message)
 
 
+class InvalidNextToken(JsonRESTError):
+    """Cost Explorer's InvalidNextTokenException: a token it did not hand out."""
+
+    code = 400
+
+    def __init__(self, message: str):
+        super().__init__("InvalidNextTokenException", message)
+
+
 def reset() -> None:
     with _lock:
         _status.clear()
@@ -96,7 +105,10 @@ def list_cost_allocation_tags(self):
         tags = [t for t in tags if t["Status"] == params["Status"]]
     if params.get("Type"):
         tags = [t for t in tags if t["Type"] == params["Type"]]
-    start = int(params.get("NextToken") or 0)
+    try:
+        start = int(params.get("NextToken") or 0)
+    except ValueError:
+        raise InvalidNextToken("The NextToken provided is invalid.")
     size = int(params.get("MaxResults") or 100)
     page = {"CostAllocationTags": tags[start : start + size]}
     if start + size < len(tags):
