@@ -1,8 +1,11 @@
 //! How `plan`'s AWS calls and sequential round trips grow with the number of profiles: a
 //! benchmark, not a test. For 1, 20 and 64 profiles it provisions a stack on a private
 //! emulator, injects 100 ms of latency into every request (a round trip to AWS), runs
-//! `plan` a few times and prints a table of calls, writes, sequential round trips and wall
-//! time (median).
+//! `plan` a few times and prints a table of calls, writes, sequential round trips, wall
+//! time (median) and peak RSS (of the median run, by `/usr/bin/time` where there is one).
+//!
+//! Each profile copies a model of its own (the spec allows no two profiles one model): the
+//! region's system-defined profiles, then its foundation models, in the emulator's order.
 //!
 //!   cargo bench -p xtask --bench plan_calls
 //!   BENCH_BASELINE_XTASK=/path/to/other/xtask cargo bench -p xtask --bench plan_calls
@@ -29,6 +32,8 @@ struct Measured {
     writes: usize,
     round_trips: usize,
     wall: Duration,
+    /// Peak resident set, in MB, where `/usr/bin/time` tells it.
+    rss_mb: Option<f64>,
 }
 
 fn endpoint(instance: &Instance) -> Endpoint {
@@ -82,9 +87,18 @@ fn spec(models: &[String], n: usize) -> String {
     s
 }
 
-/// Run `binary` with `args` in `dir` against the emulator; its stderr.
+/// Run `binary` with `args` in `dir` against the emulator; its stderr (and, under GNU
+/// time, its peak RSS on the last line: "rss_kb=N").
 fn run(binary: &str, dir: &Path, instance: &Instance, args: &[&str]) -> String {
-    let out = Command::new(binary)
+    let timed = Path::new("/usr/bin/time").exists() && cfg!(target_os = "linux");
+    let mut command = if timed {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", "rss_kb=%M", binary]);
+        c
+    } else {
+        Command::new(binary)
+    };
+    let out = command
         .args(args)
         .args(["--endpoint-url", &instance.endpoint()])
         .current_dir(dir)
@@ -114,11 +128,18 @@ fn parse(stderr: &str, wall: Duration) -> Measured {
         .filter_map(|w| w.parse().ok())
         .collect();
     // [calls, writes, (seconds is not an integer), round trips]
+    let rss_mb = stderr
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("rss_kb="))
+        .and_then(|kb| kb.trim().parse::<f64>().ok())
+        .map(|kb| kb / 1024.0);
     Measured {
         calls: numbers[0],
         writes: numbers[1],
         round_trips: *numbers.last().unwrap(),
         wall,
+        rss_mb,
     }
 }
 
@@ -152,26 +173,31 @@ fn main() {
     println!(
         "plan against the embedded emulator with {LATENCY_MS} ms per request, median of {RUNS} runs\n"
     );
-    println!("| build | profiles | calls | writes | sequential round trips | wall |");
-    println!("|---|---:|---:|---:|---:|---:|");
-    for n in PROFILES {
-        instance.reset().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("bedrock.toml"), spec(&models, n)).unwrap();
-        run(binary, dir.path(), &instance, &["apply", "--yes"]);
-        control.set_latency_ms(LATENCY_MS).unwrap();
-        let mut builds = vec![("this", binary.to_string())];
-        builds.extend(baseline.iter().map(|b| ("baseline", b.clone())));
-        for (name, build) in builds {
-            let m = plan(&build, dir.path(), &instance);
-            println!(
-                "| {name} | {n} | {} | {} | {} | {:.2} s |",
-                m.calls,
-                m.writes,
-                m.round_trips,
-                m.wall.as_secs_f64()
-            );
+    println!("| build | profiles | calls | writes | sequential round trips | wall | peak RSS |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    {
+        for n in PROFILES {
+            instance.reset().unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(dir.path().join("bedrock.toml"), spec(&models, n)).unwrap();
+            run(binary, dir.path(), &instance, &["apply", "--yes"]);
+            control.set_latency_ms(LATENCY_MS).unwrap();
+            let mut builds = vec![("this", binary.to_string())];
+            builds.extend(baseline.iter().map(|b| ("baseline", b.clone())));
+            for (name, build) in builds {
+                let m = plan(&build, dir.path(), &instance);
+                let rss = m
+                    .rss_mb
+                    .map_or_else(|| "-".to_string(), |mb| format!("{mb:.0} MB"));
+                println!(
+                    "| {name} | {n} | {} | {} | {} | {:.2} s | {rss} |",
+                    m.calls,
+                    m.writes,
+                    m.round_trips,
+                    m.wall.as_secs_f64()
+                );
+            }
+            control.set_latency_ms(0.0).unwrap();
         }
-        control.set_latency_ms(0.0).unwrap();
     }
 }

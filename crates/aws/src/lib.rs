@@ -15,6 +15,7 @@ mod observe;
 mod recorder;
 mod resources;
 mod retry;
+mod sweep;
 mod tags;
 mod tokens;
 
@@ -28,6 +29,7 @@ pub use resources::guardrail::guardrail_version;
 pub use resources::inference_profile::{read_profile, LiveProfile};
 pub use resources::logging_role::decode_policy;
 pub use resources::monitoring::{profile_figures, Figures};
+pub use sweep::find_leftovers;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
@@ -189,6 +191,14 @@ impl Clients {
     pub fn new(config: &SdkConfig, endpoint: &Endpoint) -> Self {
         // Emulators and most AWS-compatible endpoints serve buckets by path, not by host name.
         Clients::build(config, endpoint.url.is_some(), Recorder::default())
+    }
+
+    /// The region the clients were made for.
+    pub fn region(&self) -> String {
+        self.config
+            .region()
+            .map(|r| r.as_ref().to_string())
+            .unwrap_or_default()
     }
 
     /// The same clients in another region, reporting to the same recorder.

@@ -24,21 +24,49 @@ pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation
     }))
 }
 
-/// `models`: (foundation model id, region) pairs; `region` is the stack's.
+/// `models`: (foundation model id, region) pairs, a model in each region it is served from.
+///
+/// AWS's facts belong to two owners, and each is read once, all at once:
+/// - a region's: which models it offers and their lifecycle (ACTIVE, LEGACY and the dates):
+///   `ListFoundationModels`, one call per region, whatever the number of models (its
+///   summaries carry `modelLifecycle`, as GetFoundationModel's details do);
+/// - the account's: whether it may invoke a model (the Marketplace agreement, IAM's
+///   authorization, the entitlement): `GetFoundationModelAvailability`, one call per model,
+///   in the stack's region (AWS documents no bulk read). The Bedrock user guide ("Request
+///   access to models") has the Marketplace subscription made once, when a model is first
+///   invoked "in your account", and Anthropic's form submitted "only once per account": the
+///   account's facts, not a region's. A model the stack's region does not offer is read in a
+///   region that does.
+///
+/// So a plan's calls grow with the distinct models and regions, not with the profiles that
+/// use them.
 pub(crate) async fn read(c: &Clients, models: Vec<(String, String)>) -> Result<Observed, AwsError> {
+    use std::collections::{BTreeMap, BTreeSet};
     let anthropic = models.iter().any(|(m, _)| m.starts_with("anthropic."));
-    // One set of clients per region, made before any read starts: the reads then go out at
-    // once, whatever their number.
-    let mut regional: std::collections::BTreeMap<String, Clients> = Default::default();
-    for (_, region) in &models {
+    let regions: BTreeSet<String> = models.iter().map(|(_, r)| r.clone()).collect();
+    let distinct: BTreeSet<String> = models.iter().map(|(m, _)| m.clone()).collect();
+    let home = c.region();
+    // One set of clients per region, made before any read starts.
+    let mut regional: BTreeMap<String, Clients> = Default::default();
+    for region in regions.iter().chain(std::iter::once(&home)) {
         if !regional.contains_key(region) {
             regional.insert(region.clone(), c.in_region(region));
         }
     }
-    let mut reads = tokio::task::JoinSet::new();
-    for (model, region) in models {
-        let there = regional[&region].clone();
-        reads.spawn(async move { read_model(&there, model, region).await });
+    let mut lists = tokio::task::JoinSet::new();
+    for region in &regions {
+        let there = regional[region].clone();
+        let region = region.clone();
+        lists.spawn(async move {
+            let out = there.bedrock.list_foundation_models().send().await;
+            (region, out)
+        });
+    }
+    let mut access = tokio::task::JoinSet::new();
+    for model in &distinct {
+        let there = regional[&home].clone();
+        let model = model.clone();
+        access.spawn(async move { read_access(&there, model).await });
     }
     let form = async {
         if !anthropic {
@@ -53,11 +81,73 @@ pub(crate) async fn read(c: &Clients, models: Vec<(String, String)>) -> Result<O
         }
     };
     let use_case_on_file = form.await?;
+    // region -> model -> its lifecycle there (None: offered, with no lifecycle given).
+    let mut offered: BTreeMap<String, BTreeMap<String, Option<Lifecycle>>> = Default::default();
+    while let Some(done) = lists.join_next().await {
+        let (region, out) =
+            done.map_err(|e| AwsError::local("reading the foundation models", e.to_string()))?;
+        let out = out.map_err(context(format!(
+            "listing the foundation models of {region} (bedrock:ListFoundationModels)"
+        )))?;
+        let there = offered.entry(region).or_default();
+        for m in out.model_summaries() {
+            let lifecycle = m.model_lifecycle().map(|l| Lifecycle {
+                status: l.status().as_str().to_string(),
+                legacy_time: time(l.legacy_time()),
+                end_of_life_time: time(l.end_of_life_time()),
+            });
+            there.insert(m.model_id().to_string(), lifecycle);
+        }
+    }
+    let mut account: BTreeMap<String, Option<Access>> = Default::default();
+    while let Some(done) = access.join_next().await {
+        let (model, facts) =
+            done.map_err(|e| AwsError::local("reading model access", e.to_string()))??;
+        account.insert(model, facts);
+    }
+    // A model the stack's region does not know: its account facts from a region offering it.
+    for (model, facts) in account.iter_mut() {
+        if facts.is_some() {
+            continue;
+        }
+        if let Some(region) = offered
+            .iter()
+            .find(|(_, m)| m.contains_key(model))
+            .map(|(r, _)| r)
+        {
+            *facts = read_access(&regional[region], model.clone()).await?.1;
+        }
+    }
     let mut states = Vec::new();
-    while let Some(done) = reads.join_next().await {
-        states.push(done.map_err(|e| AwsError::local("reading model access", e.to_string()))??);
+    for (model, region) in models {
+        let lifecycle = offered.get(&region).and_then(|m| m.get(&model));
+        let facts = account.get(&model).cloned().flatten();
+        states.push(match (lifecycle, facts) {
+            (Some(lifecycle), Some(facts)) => ModelState {
+                region_availability: "AVAILABLE".into(),
+                authorization: facts.authorization,
+                entitlement: facts.entitlement,
+                agreement: facts.agreement,
+                offer: facts.offer,
+                lifecycle: lifecycle.clone(),
+                model,
+                region,
+            },
+            // Not offered in this region (or nowhere): nothing to grant there.
+            _ => ModelState {
+                model,
+                region,
+                agreement: "NOT_AVAILABLE".into(),
+                authorization: "AUTHORIZED".into(),
+                entitlement: "AVAILABLE".into(),
+                region_availability: "NOT_AVAILABLE".into(),
+                lifecycle: None,
+                offer: None,
+            },
+        });
     }
     states.sort_by(|a, b| (&a.model, &a.region).cmp(&(&b.model, &b.region)));
+    states.dedup_by(|a, b| a.model == b.model && a.region == b.region);
     Ok(Observed {
         use_case_on_file,
         models: states,
@@ -69,52 +159,32 @@ fn time(t: Option<&aws_smithy_types::DateTime>) -> Option<String> {
         .map(|s| s.split('T').next().unwrap_or_default().to_string())
 }
 
-async fn read_model(c: &Clients, model: String, region: String) -> Result<ModelState, AwsError> {
-    let (availability, details) = tokio::join!(
+/// The account's facts of one model: what GetFoundationModelAvailability says, and the offer
+/// to accept when the agreement is missing.
+#[derive(Debug, Clone)]
+struct Access {
+    agreement: String,
+    authorization: String,
+    entitlement: String,
+    offer: Option<Offer>,
+}
+
+/// (model, its account facts); None when the region of `c` does not know the model.
+async fn read_access(c: &Clients, model: String) -> Result<(String, Option<Access>), AwsError> {
+    let availability = match from_bedrock(
         c.bedrock
             .get_foundation_model_availability()
             .model_id(&model)
-            .send(),
-        c.bedrock
-            .get_foundation_model()
-            .model_identifier(&model)
-            .send(),
-    );
-    let availability = match from_bedrock(availability) {
+            .send()
+            .await,
+    ) {
         Ok(a) => a,
-        // A model the region does not know at all: not offered there.
-        Err(e) if e.is(Class::NotFound) => {
-            return Ok(ModelState {
-                model,
-                region,
-                agreement: "NOT_AVAILABLE".into(),
-                authorization: "AUTHORIZED".into(),
-                entitlement: "AVAILABLE".into(),
-                region_availability: "NOT_AVAILABLE".into(),
-                lifecycle: None,
-                offer: None,
-            })
-        }
+        Err(e) if e.is(Class::NotFound) => return Ok((model, None)),
         Err(e) => {
             return Err(context(format!(
-                "reading the availability of {model} in {region} (bedrock:GetFoundationModelAvailability)"
-            ))(e))
-        }
-    };
-    let lifecycle = match from_bedrock(details) {
-        Ok(d) => d
-            .model_details()
-            .and_then(|m| m.model_lifecycle())
-            .map(|l| Lifecycle {
-                status: l.status().as_str().to_string(),
-                legacy_time: time(l.legacy_time()),
-                end_of_life_time: time(l.end_of_life_time()),
-            }),
-        Err(e) if e.is(Class::NotFound) => None,
-        Err(e) => {
-            return Err(context(format!(
-                "reading the lifecycle of {model} in {region} (bedrock:GetFoundationModel)"
-            ))(e))
+            "reading the availability of {model} in {} (bedrock:GetFoundationModelAvailability)",
+            c.region()
+        ))(e))
         }
     };
     let agreement = availability
@@ -143,16 +213,13 @@ async fn read_model(c: &Clients, model: String, region: String) -> Result<ModelS
     } else {
         None
     };
-    Ok(ModelState {
-        region_availability: availability.region_availability().as_str().to_string(),
+    let facts = Access {
         authorization: availability.authorization_status().as_str().to_string(),
         entitlement: availability.entitlement_availability().as_str().to_string(),
         agreement,
-        lifecycle,
         offer,
-        model,
-        region,
-    })
+    };
+    Ok((model, Some(facts)))
 }
 
 pub(crate) async fn execute(
