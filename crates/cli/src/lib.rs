@@ -14,6 +14,7 @@ mod progress;
 mod saved_plan;
 mod stack;
 mod stack_args;
+mod sweep;
 mod validate;
 
 pub use completions::CompletionsArgs;
@@ -24,6 +25,7 @@ pub use local::{LocalAction, LocalArgs, LocalAt};
 pub use output::Exit;
 pub use stack::{ApplyArgs, DestroyArgs, DriftArgs, OutputsArgs, PlanArgs};
 pub use stack_args::StackArgs;
+pub use sweep::SweepArgs;
 pub use validate::ValidateArgs;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -52,6 +54,7 @@ pub enum Command {
     Apply(ApplyArgs),
     Drift(DriftArgs),
     Destroy(DestroyArgs),
+    Sweep(SweepArgs),
     Verify(VerifyArgs),
     Doctor(DoctorArgs),
     Outputs(OutputsArgs),
@@ -69,6 +72,7 @@ impl Command {
             Command::Apply(c) => c.run(),
             Command::Drift(c) => c.run(),
             Command::Destroy(c) => c.run(),
+            Command::Sweep(c) => c.run(),
             Command::Verify(c) => c.run(),
             Command::Doctor(c) => c.run(),
             Command::Outputs(c) => c.run(),

@@ -87,7 +87,7 @@ impl StackArgs {
     }
 
     /// Where AWS is, said in one line first; the embedded emulator started when needed.
-    fn endpoint(&self, region: &str) -> Result<Endpoint, Error> {
+    pub(crate) fn endpoint(&self, region: &str) -> Result<Endpoint, Error> {
         check_timeout()?;
         let endpoint = if self.local {
             let instance = local_instance()?;

@@ -11,6 +11,7 @@ mod librechat_checks;
 mod records;
 mod reports;
 mod saved;
+mod sweep;
 mod verify;
 
 pub use bedrock_aws::{Progress, ProgressFn};
@@ -19,6 +20,7 @@ pub use error::Error;
 pub use files::Scope;
 pub use records::{parse_duration, parse_since, Record};
 pub use reports::{ApplyReport, DriftReport, FileDrift, FileLine, FileState, GenerateReport};
+pub use sweep::{SweepReport, Sweeper};
 pub use verify::VerifyReport;
 
 use bedrock_aws::{CallStats, Clients, Endpoint};

@@ -16,6 +16,7 @@ mod registry;
 mod render;
 pub mod resources;
 mod saved;
+pub mod sweep;
 pub mod tagging;
 
 pub use change::{Action, Chain, Change, FieldDiff, Kept, Kind, Phase};
