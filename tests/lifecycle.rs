@@ -108,3 +108,73 @@ fn every_kind_has_an_entry() {
         );
     }
 }
+
+/// Acceptance mode proved as far as it can be here: a subset of the suite re-run by this
+/// very test binary with `LIBRECHAT_BEDROCK_ACCEPTANCE=1`, against an emulator addressed as
+/// if it were AWS (`LIBRECHAT_BEDROCK_ACCEPTANCE_ENDPOINT` and the standard credential
+/// chain: `--endpoint-url` on every command, never `--local`), every step swept at start and
+/// end; the kinds that cannot run on AWS, or that would touch the account's logging, say so.
+/// The subset: every step of the inference profile and the guardrail, two of the alarms' and
+/// of LibreChat's role's, and two kinds that say why they are skipped.
+#[test]
+fn acceptance_mode_runs_the_suite_by_endpoint_url() {
+    if harness::acceptance().is_some() {
+        return; // the re-run itself
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let emulator = bedrock_emulator::Instance::start_private(dir.path())
+        .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "inference_profile::",
+            "guardrail::",
+            "monitoring::step1",
+            "monitoring::step4",
+            "runtime_role::step1",
+            "runtime_role::step6",
+            "model_access::step1",
+            "log_group::step1",
+            "--test-threads=1",
+            "--nocapture",
+        ])
+        .env("LIBRECHAT_BEDROCK_ACCEPTANCE", "1")
+        .env("LIBRECHAT_BEDROCK_ACCEPTANCE_ENDPOINT", emulator.endpoint())
+        .env("AWS_ACCESS_KEY_ID", bedrock_emulator::ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", bedrock_emulator::SECRET_ACCESS_KEY)
+        .env("AWS_REGION", "us-east-1")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        // Nothing may reach an emulator of --local's: this port has none.
+        .env("BEDROCK_EMULATOR_PORT", "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let all = format!("{stdout}\n{stderr}");
+    for expected in [
+        "acceptance mode: account 123456789012, region us-east-1, endpoint http://",
+        "SKIPPED model_access::CreateFromEmpty in acceptance mode: each step starts from a brand-new account",
+        "SKIPPED log_group::CreateFromEmpty in acceptance mode: its spec manages the account's model invocation logging configuration",
+        "test inference_profile::step8_tags_changed_out_of_band ... ok",
+        "test runtime_role::step6_kill_at_every_write ... ok",
+        "test guardrail::step3_fields_a_b_a_b ... ok",
+        "test monitoring::step4_out_of_band_delete_and_change ... ok",
+        "22 passed",
+    ] {
+        assert!(all.contains(expected), "{expected:?} not in\n{all}");
+    }
+    // Swept at the end: nothing of the suite's stacks is left in the account.
+    let c = stack::rt().block_on(bedrock_aws::Clients::connect(
+        &bedrock_aws::Endpoint::url(
+            &emulator.endpoint(),
+            Some(bedrock_aws::StaticCredentials {
+                access_key_id: bedrock_emulator::ACCESS_KEY_ID.into(),
+                secret_access_key: bedrock_emulator::SECRET_ACCESS_KEY.into(),
+                session_token: None,
+            }),
+        ),
+        "us-east-1",
+    ));
+    assert!(stack::application_profiles(&c).is_empty());
+}

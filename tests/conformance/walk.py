@@ -12,7 +12,15 @@ Each answer must be AWS's, in the service's own protocol and words (EXPECTED bel
 AWS's recorded answers): HTTP 400, the error code, and the message naming the member's path
 (lowerCamelCase) and the constraint.
 
-    python walk.py --endpoint http://127.0.0.1:4566
+    python walk.py --endpoint http://127.0.0.1:4566 [--record emulator.jsonl]
+    python walk.py --aws --region us-east-1 --record aws.jsonl   # a real account (below)
+
+With `--record FILE`, every answer (status, code, message) is written to FILE, one JSON
+line per check, in the walk's order: the walk run against a real sandbox account (`--aws`:
+credentials from the standard chain, resources named walk-* made and deleted, the account
+id put in place of the emulator's in every ARN) and against the emulator give two files
+that `diff` compares answer by answer (docs: "Acceptance mode" in the README). Against AWS
+the checks are recorded, not judged: the recording is what the emulator is measured by.
 
 Prints one line per failed check and a summary; exits 1 when any check fails. Run by
 tests/conformance.rs with the emulator's own virtualenv (botocore and its models).
@@ -99,10 +107,17 @@ def _failing_pattern_value(shape):
 
 
 class Walk:
-    def __init__(self, endpoint):
+    def __init__(self, endpoint, region=REGION, record=None):
         config = Config(parameter_validation=False, retries={"max_attempts": 1}, connect_timeout=10, read_timeout=30)
-        kw = dict(endpoint_url=endpoint, region_name=REGION, aws_access_key_id="test", aws_secret_access_key="test", config=config)
+        if endpoint:
+            kw = dict(endpoint_url=endpoint, region_name=region, aws_access_key_id="test", aws_secret_access_key="test", config=config)
+        else:  # a real account: the standard credential chain
+            kw = dict(region_name=region, config=config)
         self.clients = {service: boto3.client(service, **kw) for service in OPERATIONS}
+        self.account = ACCOUNT if endpoint else self.clients["sts"].get_caller_identity()["Account"]
+        self.region = region
+        self.record = open(record, "w") if record else None
+        self.label = None
         self.checks = 0
         self.failures = []
         self.run = uuid.uuid4().hex[:8]
@@ -136,13 +151,22 @@ class Walk:
             if "body" in out and hasattr(out["body"], "__iter__") and not hasattr(out["body"], "read"):
                 for _ in out["body"]:
                     pass
-            return 200, None, None
+            return self.recorded(service, operation, (200, None, None))
         except botocore.exceptions.ClientError as e:
             self.last_reason = e.response.get("Reason")
-            return e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"], e.response["Error"].get("Message", "")
+            answer = (e.response["ResponseMetadata"]["HTTPStatusCode"], e.response["Error"]["Code"], e.response["Error"].get("Message", ""))
+            return self.recorded(service, operation, answer)
         finally:
             if patch is not None:
                 client.meta.events.unregister(event, unique_id="walk-patch")
+
+    def recorded(self, service, operation, answer):
+        """The answer, written to the recording (when there is one) under the check's label."""
+        if self.record is not None and self.label is not None:
+            status, code, message = answer
+            line = {"service": service, "operation": operation, "check": self.label, "status": status, "code": code, "message": message}
+            self.record.write(json.dumps(line) + "\n")
+        return answer
 
     def guardrail(self):
         """A fresh guardrail (some operations delete it)."""
@@ -158,6 +182,7 @@ class Walk:
     def fill(self, params):
         blobs = {k: v for k, v in params.items() if isinstance(v, bytes)}
         text = json.dumps({k: v for k, v in params.items() if k not in blobs})
+        text = text.replace(ACCOUNT, self.account).replace(f":{REGION}:", f":{self.region}:")
         if "{profile}" in text:
             text = text.replace("{profile}", self.profile())
         if "{guardrail}" in text:
@@ -166,7 +191,10 @@ class Walk:
 
     def expect(self, service, operation, params, code, entry, label, patch=None, keys=None):
         self.checks += 1
-        status, got_code, message = self.call(service, operation, self.fill(params), patch)
+        params = self.fill(params)
+        self.label = label
+        status, got_code, message = self.call(service, operation, params, patch)
+        self.label = None
         if code == "ValidationException":
             code, ok = self.model_violation(service, operation, entry, keys or [], status, got_code, message)
         else:
@@ -201,7 +229,10 @@ class Walk:
 
     def valid(self, service, operation, params):
         self.checks += 1
-        status, code, message = self.call(service, operation, self.fill(params))
+        params = self.fill(params)
+        self.label = "a valid request"
+        status, code, message = self.call(service, operation, params)
+        self.label = None
         refused = code in ("SerializationException", "MalformedXML", "InvalidArgument", "InvalidInputException") or " detected: " in (message or "")
         refused = refused or (code == "InvalidParameter" and "Reason: no value" in (message or ""))
         if refused or status >= 500:
@@ -331,15 +362,27 @@ def _set(base, keys, new):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--endpoint", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--endpoint", help="the emulator's endpoint")
+    where.add_argument("--aws", action="store_true", help="a real (sandbox) account, by the standard credential chain")
+    parser.add_argument("--region", default=REGION)
+    parser.add_argument("--record", help="write every answer to this file, one JSON line each")
     args = parser.parse_args()
-    walk = Walk(args.endpoint)
+    if args.aws and not args.record:
+        parser.error("--aws records AWS's answers: name the file with --record FILE")
+    walk = Walk(args.endpoint, args.region, args.record)
     for service, operations in OPERATIONS.items():
         for operation, base in operations.items():
             walk.walk(service, operation, base)
     for failure in walk.failures:
         # Values of thousands of characters are cut: the constraint says what they were.
         print(regex.sub(r"'([^']{60})[^']{20,}'", r"'\1...'", failure))
+    if walk.record is not None:
+        walk.record.close()
+    if args.aws:
+        # AWS is the reference: its answers are recorded, not judged.
+        print(f"{walk.checks} checks recorded in {args.record}")
+        return
     print(f"{walk.checks} checks, {len(walk.failures)} failed")
     sys.exit(1 if walk.failures else 0)
 

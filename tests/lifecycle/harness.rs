@@ -10,6 +10,14 @@ use bedrock_emulator::Instance;
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 
+#[path = "acceptance.rs"]
+mod acceptance;
+#[path = "shared.rs"]
+mod shared;
+use acceptance::skipped;
+pub use acceptance::{acceptance, Acceptance};
+pub use shared::*;
+
 pub const ACCOUNT: &str = bedrock_emulator::ACCOUNT_ID;
 pub const REGION: &str = "us-east-1";
 
@@ -115,24 +123,43 @@ pub struct Ctx {
     pub c: Clients,
     pub rt: tokio::runtime::Runtime,
     pub dir: tempfile::TempDir,
-    emulator: &'static Emulator,
+    /// The kind's emulator; None in acceptance mode.
+    emulator: Option<&'static Emulator>,
     values: BTreeMap<&'static str, &'static str>,
     _turn: MutexGuard<'static, ()>,
 }
 
+/// In acceptance mode the kinds take turns on the one account.
+fn account_turn() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 impl Ctx {
     fn new(entry: &'static Entry) -> Ctx {
-        let emulator = emulator(entry.kind);
-        let turn = emulator.lock.lock().unwrap_or_else(|e| e.into_inner());
-        emulator.instance.reset().unwrap();
-        let endpoint = Endpoint::url(
-            &emulator.instance.endpoint(),
-            Some(StaticCredentials {
-                access_key_id: bedrock_emulator::ACCESS_KEY_ID.into(),
-                secret_access_key: bedrock_emulator::SECRET_ACCESS_KEY.into(),
-                session_token: None,
-            }),
-        );
+        let (emulator, turn, endpoint) = match acceptance() {
+            None => {
+                let emulator = emulator(entry.kind);
+                let turn = emulator.lock.lock().unwrap_or_else(|e| e.into_inner());
+                emulator.instance.reset().unwrap();
+                let endpoint = Endpoint::url(
+                    &emulator.instance.endpoint(),
+                    Some(StaticCredentials {
+                        access_key_id: bedrock_emulator::ACCESS_KEY_ID.into(),
+                        secret_access_key: bedrock_emulator::SECRET_ACCESS_KEY.into(),
+                        session_token: None,
+                    }),
+                );
+                (Some(emulator), turn, endpoint)
+            }
+            Some(mode) => {
+                let endpoint = match &mode.endpoint {
+                    Some(url) => Endpoint::url(url, None),
+                    None => Endpoint::aws(),
+                };
+                (None, account_turn(), endpoint)
+            }
+        };
         let rt = rt();
         let c = rt.block_on(Clients::connect(&endpoint, REGION));
         let mut values: BTreeMap<_, _> = entry.defaults.iter().copied().collect();
@@ -146,15 +173,51 @@ impl Ctx {
             values,
             _turn: turn,
         };
-        (entry.setup)(&cx);
         cx.write_spec();
+        cx.sweep();
+        (entry.setup)(&cx);
         cx
     }
 
     /// Back to an empty account, with the entry's setup made again.
     fn reset(&self) {
-        self.emulator.instance.reset().unwrap();
+        match self.emulator {
+            Some(emulator) => emulator.instance.reset().unwrap(),
+            None => self.sweep(),
+        }
         (self.entry.setup)(self);
+    }
+
+    /// The stack's name, as the spec's `[stack]` names it.
+    fn stack(&self) -> String {
+        let spec = self.spec();
+        spec.lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no stack name in\n{spec}"))
+            .to_string()
+    }
+
+    /// In acceptance mode, every resource of this kind's stack deleted (what a step left, or
+    /// a run that died left); nothing on the emulator, which a reset empties.
+    fn sweep(&self) {
+        if self.emulator.is_some() {
+            return;
+        }
+        let stack = self.stack();
+        let r = self.run(&[
+            "sweep",
+            "--stack-prefix",
+            &stack,
+            "--older-than",
+            "0s",
+            "--yes",
+        ]);
+        assert_eq!(
+            r.code, 0,
+            "{}: sweep {stack}:\n{}\n{}",
+            self.entry.kind, r.stdout, r.stderr
+        );
     }
 
     pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
@@ -167,7 +230,10 @@ impl Ctx {
     }
 
     pub fn control(&self) -> bedrock_emulator::Control {
-        self.emulator.instance.control()
+        self.emulator
+            .expect("emulator controls are not used in acceptance mode")
+            .instance
+            .control()
     }
 
     fn set(&mut self, marker: &'static str, value: &'static str) {
@@ -188,6 +254,14 @@ impl Ctx {
             "a marker of {} has no value:\n{text}",
             self.entry.kind
         );
+        if let Some(mode) = acceptance() {
+            // The account guard: no apply of the suite can reach another account.
+            text = text.replacen(
+                "[stack]\n",
+                &format!("[stack]\naccount_id = \"{}\"\n", mode.account),
+                1,
+            );
+        }
         std::fs::write(self.dir.path().join("bedrock.toml"), text).unwrap();
     }
 
@@ -196,10 +270,25 @@ impl Ctx {
     }
 
     fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let mut all = vec![("BEDROCK_EMULATOR_PORT", self.emulator.port.as_str())];
-        all.extend_from_slice(env);
+        let mut all = Vec::new();
         let mut argv = args.to_vec();
-        argv.push("--local");
+        match (self.emulator, acceptance()) {
+            (Some(emulator), _) => {
+                all.push(("BEDROCK_EMULATOR_PORT", emulator.port.as_str()));
+                argv.push("--local");
+            }
+            (
+                None,
+                Some(Acceptance {
+                    endpoint: Some(url),
+                    ..
+                }),
+            ) => {
+                argv.extend(["--endpoint-url", url.as_str()]);
+            }
+            (None, _) => {}
+        }
+        all.extend_from_slice(env);
         common::xtask_env(self.dir.path(), &argv, &all)
     }
 
@@ -322,8 +411,36 @@ impl Ctx {
     }
 }
 
+impl Drop for Ctx {
+    /// In acceptance mode a step ends as it began: its stack swept from the account, even
+    /// when the step failed.
+    fn drop(&mut self) {
+        if self.emulator.is_none() && self.dir.path().join("bedrock.toml").exists() {
+            let stack = self.stack();
+            let r = self.run(&[
+                "sweep",
+                "--stack-prefix",
+                &stack,
+                "--older-than",
+                "0s",
+                "--yes",
+            ]);
+            if r.code != 0 {
+                eprintln!(
+                    "{}: the sweep of {stack} at the end failed:\n{}",
+                    self.entry.kind, r.stderr
+                );
+            }
+        }
+    }
+}
+
 /// Run one step of the lifecycle for one kind.
 pub fn run(entry: &'static Entry, step: Step) {
+    if let Some(why) = skipped(entry) {
+        eprintln!("SKIPPED {}::{step:?} in acceptance mode: {why}", entry.kind);
+        return;
+    }
     let mut cx = Ctx::new(entry);
     let e = entry;
     match step {
@@ -487,132 +604,5 @@ pub fn run(entry: &'static Entry, step: Step) {
                 cx.converged("after --adopt gave its tags back");
             }
         }
-    }
-}
-
-// What entries share.
-
-/// `k = v` pairs as a map.
-pub fn tags(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
-}
-
-/// No setup: the account as reset leaves it.
-pub fn nothing(_: &Ctx) {}
-
-/// The logging kinds' spec: the log group, the bucket, the role and the configuration.
-pub const LOGGING_SPEC: &str = r#"
-[stack]
-name = "lc-logging"
-region = "us-east-1"
-
-[logging]
-<<logging>>
-"#;
-
-/// Every marker of [`LOGGING_SPEC`] a kind does not vary; `logging` is the whole section,
-/// which `managed = false` replaces (logging left to another team).
-pub const LOGGING_DEFAULTS: &[(&str, &str)] = &[
-    (
-        "logging",
-        r#"role_name = "<<role>>"
-log_group = "/aws/bedrock/lc"
-bucket = "lc-logs-{account_id}"
-retention_days = <<retention>>
-key_prefix = "<<prefix>>"
-text = <<text>>
-image = <<image>>
-destinations = <<destinations>>
-"#,
-    ),
-    ("role", "LcLoggingRole"),
-    ("retention", "30"),
-    ("prefix", "large-data"),
-    ("text", "true"),
-    ("image", "false"),
-    ("destinations", r#"["cloudwatch"]"#),
-];
-
-/// The logging section that leaves invocation logging to another stack or team.
-pub const LOGGING_LEFT: &[(&str, &str)] = &[("logging", "managed = false")];
-
-pub const LOG_GROUP: &str = "/aws/bedrock/lc";
-pub const LOG_GROUP_ARN: &str = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/bedrock/lc";
-pub const BUCKET: &str = "lc-logs-123456789012";
-pub const ROLE: &str = "LcLoggingRole";
-
-/// A trust policy for Bedrock.
-pub const BEDROCK_TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"bedrock.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
-
-/// A role's inline policy names.
-pub fn role_policies(cx: &Ctx, role: &str) -> Vec<String> {
-    match cx.block(cx.c.iam.list_role_policies().role_name(role).send()) {
-        Ok(out) => out.policy_names().to_vec(),
-        Err(_) => Vec::new(),
-    }
-}
-
-pub fn iam_tag(k: &str, v: &str) -> aws_sdk_iam::types::Tag {
-    aws_sdk_iam::types::Tag::builder()
-        .key(k)
-        .value(v)
-        .build()
-        .unwrap()
-}
-
-pub fn bedrock_tag(k: &str, v: &str) -> aws_sdk_bedrock::types::Tag {
-    aws_sdk_bedrock::types::Tag::builder()
-        .key(k)
-        .value(v)
-        .build()
-        .unwrap()
-}
-
-/// Takes this stack's `stack` tag off a Bedrock resource.
-pub fn bedrock_untag(cx: &Ctx, arn: String) {
-    let untag =
-        cx.c.bedrock
-            .untag_resource()
-            .resource_arn(arn)
-            .tag_keys("stack");
-    cx.block(untag.send()).unwrap();
-}
-
-/// Changes a Bedrock resource's `Team` tag and adds a stray one.
-pub fn bedrock_retag(cx: &Ctx, arn: String) {
-    let tag =
-        cx.c.bedrock
-            .tag_resource()
-            .resource_arn(arn)
-            .tags(bedrock_tag("Team", "changed-by-hand"))
-            .tags(bedrock_tag("Stray", "x"));
-    cx.block(tag.send()).unwrap();
-}
-
-/// Every inline policy of `role` replaced by `document`, behind the tool's back.
-pub fn put_role_policies(cx: &Ctx, role: &str, document: &str) {
-    for name in role_policies(cx, role) {
-        let put =
-            cx.c.iam
-                .put_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .policy_document(document);
-        cx.block(put.send()).unwrap();
-    }
-}
-
-/// Every inline policy of `role` deleted, behind the tool's back.
-pub fn delete_role_policies(cx: &Ctx, role: &str) {
-    for name in role_policies(cx, role) {
-        let delete =
-            cx.c.iam
-                .delete_role_policy()
-                .role_name(role)
-                .policy_name(name);
-        cx.block(delete.send()).unwrap();
     }
 }
