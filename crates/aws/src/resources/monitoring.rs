@@ -1,14 +1,16 @@
 //! Monitoring: the stack's dashboard, alarms and alarm topic; read, put, delete.
 
-use crate::error::{build_failed, context, from_cloudwatch, AwsError, Class, Modelled};
+use crate::error::{
+    build_failed, context, done_unless, from_cloudwatch, from_sns, AwsError, Class, Modelled,
+};
 use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
 };
 use bedrock_plan::resources::monitoring::{
-    resolve_body, Alarm, AlarmState, Desired, Observed, ObservedAlarm, ObservedTopic, Step, KIND,
-    NAMESPACE,
+    resolve_body, Alarm, AlarmState, Desired, EmailSubscription, Observed, ObservedAlarm,
+    ObservedTopic, Step, KIND, NAMESPACE,
 };
 use bedrock_plan::DesiredState;
 use bedrock_plan::{Created, Outputs};
@@ -162,13 +164,28 @@ async fn read_topic(c: &Clients, name: &str) -> Result<Option<ObservedTopic>, Aw
         .iter()
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect();
-    let emails = subscriptions
+    // A subscription pending confirmation is listed with SubscriptionArn
+    // "PendingConfirmation" (SNS API reference, ListSubscriptionsByTopic; Subscribe answers
+    // "pending confirmation"): anything but an ARN is pending.
+    let subscriptions = subscriptions
         .map_err(context(format!("listing the subscriptions of topic {arn}")))?
         .iter()
         .filter(|s| s.protocol() == Some("email"))
-        .filter_map(|s| s.endpoint().map(str::to_string))
+        .filter_map(|s| {
+            Some(EmailSubscription {
+                email: s.endpoint()?.to_string(),
+                arn: s
+                    .subscription_arn()
+                    .filter(|a| a.starts_with("arn:"))
+                    .map(str::to_string),
+            })
+        })
         .collect();
-    Ok(Some(ObservedTopic { arn, tags, emails }))
+    Ok(Some(ObservedTopic {
+        arn,
+        tags,
+        subscriptions,
+    }))
 }
 
 fn cw_tags(tags: &BTreeMap<String, String>) -> Vec<Tag> {
@@ -310,6 +327,11 @@ pub(crate) async fn execute(
                 .send()
                 .await
                 .map_err(context(what))?;
+        }
+        Step::Unsubscribe { arn, .. } => {
+            // Gone already (unsubscribed by its address, or a repeated call): done.
+            let result = c.sns.unsubscribe().subscription_arn(arn).send().await;
+            done_unless(from_sns(result), Class::NotFound, what)?;
         }
         Step::DeleteTopic { arn } => {
             c.sns

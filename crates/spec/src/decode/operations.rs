@@ -12,6 +12,9 @@ use std::sync::LazyLock;
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$").unwrap()
 });
+/// The longest address mail can be sent to (RFC 5321, 4.5.3.1.3: a path of 256 octets,
+/// angle brackets included).
+const EMAIL_MAX: usize = 254;
 static TOPIC_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
         .unwrap()
@@ -99,6 +102,20 @@ pub(super) fn decode_monitoring(
                 problem(
                     format!("{e:?} is not an email address"),
                     "write one address, e.g. \"ops@example.com\"",
+                ),
+            );
+            ok = false;
+        } else if e.len() > EMAIL_MAX {
+            // And the stack's topic records it in a tag, whose value SNS takes up to 256.
+            cx.error(
+                "monitoring.alarm_email",
+                span.clone(),
+                problem(
+                    format!(
+                        "the address is {} characters long: an email address has at most {EMAIL_MAX} (RFC 5321)",
+                        e.len()
+                    ),
+                    "write a shorter address, e.g. a list or alias that forwards to it",
                 ),
             );
             ok = false;
@@ -197,5 +214,22 @@ mod tests {
             "{STACK}[monitoring]\nalarm_topic_arn = \"arn:aws:sns:us-east-1:123456789012:alarms\"\n"
         );
         assert!(errors(&src).is_empty(), "{:#?}", errors(&src));
+    }
+
+    #[test]
+    fn an_alarm_email_longer_than_mail_allows_is_refused() {
+        let at = |local: usize| {
+            let address = format!("{}@example.com", "a".repeat(local));
+            errors(&format!(
+                "{STACK}[monitoring]\nalarm_email = \"{address}\"\n"
+            ))
+        };
+        // 242 + "@example.com" (12): 254, the most RFC 5321 allows.
+        assert!(at(242).is_empty(), "{:#?}", at(242));
+        let errors = at(243);
+        assert!(
+            errors.iter().any(|e| e.contains("255 characters long")),
+            "{errors:#?}"
+        );
     }
 }
