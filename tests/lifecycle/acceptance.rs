@@ -1,6 +1,6 @@
 //! Acceptance mode: the lifecycle suite against an AWS account instead of the emulator.
 
-use super::{Entry, REGION};
+use super::{Ctx, Entry, REGION};
 use crate::stack::rt;
 use bedrock_aws::{Clients, Endpoint};
 use std::sync::OnceLock;
@@ -96,4 +96,62 @@ pub(super) fn skipped(entry: &Entry) -> Option<String> {
         );
     }
     None
+}
+
+impl Ctx {
+    /// The stack's name, as the spec's `[stack]` names it.
+    pub(super) fn stack(&self) -> String {
+        let spec = self.spec();
+        spec.lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .and_then(|l| l.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no stack name in\n{spec}"))
+            .to_string()
+    }
+
+    /// In acceptance mode, every resource of this kind's stack deleted (what a step left, or
+    /// a run that died left); nothing on the emulator, which a reset empties.
+    pub(super) fn sweep(&self) {
+        if self.emulator.is_some() {
+            return;
+        }
+        let stack = self.stack();
+        let r = self.run(&[
+            "sweep",
+            "--stack-prefix",
+            &stack,
+            "--older-than",
+            "0s",
+            "--yes",
+        ]);
+        assert_eq!(
+            r.code, 0,
+            "{}: sweep {stack}:\n{}\n{}",
+            self.entry.kind, r.stdout, r.stderr
+        );
+    }
+}
+
+impl Drop for Ctx {
+    /// In acceptance mode a step ends as it began: its stack swept from the account, even
+    /// when the step failed.
+    fn drop(&mut self) {
+        if self.emulator.is_none() && self.dir.path().join("bedrock.toml").exists() {
+            let stack = self.stack();
+            let r = self.run(&[
+                "sweep",
+                "--stack-prefix",
+                &stack,
+                "--older-than",
+                "0s",
+                "--yes",
+            ]);
+            if r.code != 0 {
+                eprintln!(
+                    "{}: the sweep of {stack} at the end failed:\n{}",
+                    self.entry.kind, r.stderr
+                );
+            }
+        }
+    }
 }

@@ -188,38 +188,6 @@ impl Ctx {
         (self.entry.setup)(self);
     }
 
-    /// The stack's name, as the spec's `[stack]` names it.
-    fn stack(&self) -> String {
-        let spec = self.spec();
-        spec.lines()
-            .find_map(|l| l.strip_prefix("name = \""))
-            .and_then(|l| l.strip_suffix('"'))
-            .unwrap_or_else(|| panic!("no stack name in\n{spec}"))
-            .to_string()
-    }
-
-    /// In acceptance mode, every resource of this kind's stack deleted (what a step left, or
-    /// a run that died left); nothing on the emulator, which a reset empties.
-    fn sweep(&self) {
-        if self.emulator.is_some() {
-            return;
-        }
-        let stack = self.stack();
-        let r = self.run(&[
-            "sweep",
-            "--stack-prefix",
-            &stack,
-            "--older-than",
-            "0s",
-            "--yes",
-        ]);
-        assert_eq!(
-            r.code, 0,
-            "{}: sweep {stack}:\n{}\n{}",
-            self.entry.kind, r.stdout, r.stderr
-        );
-    }
-
     pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
         self.rt.block_on(f)
     }
@@ -408,30 +376,6 @@ impl Ctx {
             "{}: destroy {when}:\n{}\n{}",
             self.entry.kind, r.stdout, r.stderr
         );
-    }
-}
-
-impl Drop for Ctx {
-    /// In acceptance mode a step ends as it began: its stack swept from the account, even
-    /// when the step failed.
-    fn drop(&mut self) {
-        if self.emulator.is_none() && self.dir.path().join("bedrock.toml").exists() {
-            let stack = self.stack();
-            let r = self.run(&[
-                "sweep",
-                "--stack-prefix",
-                &stack,
-                "--older-than",
-                "0s",
-                "--yes",
-            ]);
-            if r.code != 0 {
-                eprintln!(
-                    "{}: the sweep of {stack} at the end failed:\n{}",
-                    self.entry.kind, r.stderr
-                );
-            }
-        }
     }
 }
 

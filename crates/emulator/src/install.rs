@@ -58,6 +58,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/iam_eval.py"),
     ),
     (
+        "invocation_log.py",
+        include_str!("../python/bedrock_emulator/invocation_log.py"),
+    ),
+    (
         "logging_config.py",
         include_str!("../python/bedrock_emulator/logging_config.py"),
     ),

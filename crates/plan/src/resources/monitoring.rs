@@ -23,7 +23,10 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 mod dashboard;
+mod topic;
 pub use dashboard::{resolve_body, Dashboard, Watched};
+pub use topic::tag_form;
+use topic::{delete_topic, topic_tags};
 
 pub const KIND: Kind = Kind {
     id: "monitoring",
@@ -184,23 +187,6 @@ impl ObservedTopic {
 /// (AWS refuses to unsubscribe it yet), separated by spaces. Only these are ever
 /// unsubscribed: a subscription someone added by hand is theirs.
 pub const ALARM_EMAIL_TAG: &str = "alarm-email";
-
-/// The longest tag value SNS takes (botocore's model sns/2010-03-31, TagValue).
-const TAG_VALUE_MAX: usize = 256;
-
-/// An address as the tag holds it. Tag values take letters, digits, spaces and
-/// `_ . : / = + - @` (Amazon SNS Developer Guide, "Amazon SNS tags"); of the characters an
-/// address the spec takes may have, only `%` is not among them: it is written `:`, which no
-/// such address has (a subscription's address with a `:` is never the stack's). The spec
-/// takes addresses of at most 254 characters (RFC 5321), so the spec's fits.
-pub fn tag_form(email: &str) -> String {
-    email.replace('%', ":")
-}
-
-/// The addresses (as [`tag_form`] writes them) a topic's tag value records.
-fn recorded_addresses(value: &str) -> Vec<String> {
-    value.split_whitespace().map(str::to_string).collect()
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct Observed {
@@ -368,139 +354,9 @@ fn plan(p: &mut Planner) {
                 );
             }
             Some(t) => {
-                let mut diffs = Vec::new();
-                let mut steps = Vec::new();
-                let tagged = crate::tagging::Tagged::Topic { arn: t.arn.clone() };
-                // Adopting tags the topic with the stack's tags; the alarm-email tag is in
-                // the same call (below), so ownership's own tag step is not taken.
-                let Some(action) = p.ownership(
-                    KIND,
-                    &format!("topic {name}"),
-                    &t.tags,
-                    tagged.clone(),
-                    &mut Vec::new(),
-                    &mut Vec::new(),
-                ) else {
+                if !topic::existing(p, t, email, &name) {
                     return;
-                };
-                let adopting = action == Action::Adopt;
-                // The addresses this stack subscribed, as its tag records them: none on a
-                // topic it adopts, or one an earlier version made (no tag).
-                let recorded = if adopting {
-                    None
-                } else {
-                    t.tags.get(ALARM_EMAIL_TAG)
-                };
-                let ours = |s: &&EmailSubscription| {
-                    recorded.is_some_and(|r| recorded_addresses(r).contains(&tag_form(&s.email)))
-                        && !s.email.contains(':')
-                };
-                let subscribe = !t.has(email);
-                let mut formers = Vec::new();
-                let mut unsubscribed = Vec::new();
-                for s in t.subscriptions.iter().filter(|s| s.email != *email) {
-                    let who = format!("subscription of {} to topic {name}", s.email);
-                    if !ours(&s) {
-                        // Someone else's: never touched.
-                        let reason = match recorded {
-                            Some(_) => format!("someone else's subscription: not subscribed by this stack (the topic's {ALARM_EMAIL_TAG} tag names the addresses it subscribed), so never unsubscribed"),
-                            None => format!("the topic has no {ALARM_EMAIL_TAG} tag (it was made by an earlier version of the tool, or is adopted), so whether this stack subscribed it is not known: left as it is; unsubscribe it yourself if it is a former alarm_email"),
-                        };
-                        p.keep(KIND, &who, reason);
-                    } else if let Some(arn) = &s.arn {
-                        // The stack's former address, confirmed: alarms go to the spec's only.
-                        unsubscribed.push(Step::Unsubscribe {
-                            arn: arn.clone(),
-                            email: s.email.clone(),
-                        });
-                    } else {
-                        // Pending: AWS refuses to unsubscribe it. It receives nothing unless
-                        // confirmed, and AWS deletes it after 48 hours; the tag remembers it,
-                        // so that once confirmed, the next apply unsubscribes it.
-                        formers.push(s);
-                    }
                 }
-                // The tag: the spec's address, then the former ones still pending, as many
-                // as its value holds.
-                let mut value = tag_form(email);
-                for s in formers {
-                    let who = format!("subscription of {} to topic {name}", s.email);
-                    let form = tag_form(&s.email);
-                    if value.len() + 1 + form.len() <= TAG_VALUE_MAX {
-                        value = format!("{value} {form}");
-                        p.keep(
-                            KIND,
-                            &who,
-                            "pending confirmation: AWS refuses to unsubscribe it, and deletes it once unconfirmed for 48 hours; it receives no alarm unless confirmed, and if it is, the next apply unsubscribes it",
-                        );
-                    } else {
-                        p.keep(
-                            KIND,
-                            &who,
-                            format!("pending confirmation: AWS refuses to unsubscribe it, and deletes it once unconfirmed for 48 hours; the topic's {ALARM_EMAIL_TAG} tag (at most {TAG_VALUE_MAX} characters) has no room to remember it, so if it is confirmed, unsubscribe it yourself"),
-                        );
-                    }
-                }
-                if subscribe || !unsubscribed.is_empty() {
-                    let before: Vec<&str> = t
-                        .subscriptions
-                        .iter()
-                        .filter(|s| s.email == *email || ours(s))
-                        .map(|s| s.email.as_str())
-                        .collect();
-                    diffs.push(FieldDiff::new("subscription", json!(before), json!(email)));
-                }
-                if subscribe {
-                    steps.push(Chain::one(
-                        Phase::Settings,
-                        Step::Subscribe {
-                            topic: ArnRef::Known(t.arn.clone()),
-                            email: email.clone(),
-                        },
-                    ));
-                }
-                // Tagged after the former address is unsubscribed: should that fail, the tag
-                // still names it for the next apply. Adopting, nothing is unsubscribed, and
-                // the stack's tags come first, as every adopted resource's do.
-                let mut wanted_tags = p.desired.managed_tags.clone();
-                wanted_tags.insert(ALARM_EMAIL_TAG.to_string(), value);
-                let phase = if adopting {
-                    Phase::Foundations
-                } else {
-                    Phase::Retire
-                };
-                let retag = crate::tagging::retag(
-                    tagged,
-                    &t.tags,
-                    &wanted_tags,
-                    crate::tagging::Scope::Stack,
-                    phase,
-                );
-                let mut retire = Chain {
-                    phase,
-                    steps: unsubscribed.into_iter().map(Into::into).collect(),
-                };
-                let reason = match (&retag, retire.steps.is_empty() && !subscribe) {
-                    (Some(_), true) => format!(
-                        "its {ALARM_EMAIL_TAG} tag differs from the addresses the stack subscribed"
-                    ),
-                    _ => "the subscription differs from the spec".to_string(),
-                };
-                if let Some((diff, chain)) = retag {
-                    diffs.push(diff);
-                    retire.steps.extend(chain.steps);
-                }
-                if !retire.steps.is_empty() {
-                    steps.push(retire);
-                }
-                p.settle(
-                    KIND,
-                    &format!("topic {name}"),
-                    action,
-                    &reason,
-                    diffs,
-                    steps,
-                );
             }
         }
     } else if let Some(t) = o.topic.clone().filter(|t| p.owns(&t.tags)) {
@@ -649,45 +505,6 @@ fn plan(p: &mut Planner) {
             )],
         );
     }
-}
-
-/// The stack's tags and the record of the address it subscribes.
-fn topic_tags(managed: &BTreeMap<String, String>, email: &str) -> BTreeMap<String, String> {
-    let mut tags = managed.clone();
-    tags.insert(ALARM_EMAIL_TAG.to_string(), tag_form(email));
-    tags
-}
-
-fn delete_topic(p: &mut Planner, d: &Desired, t: &ObservedTopic, phase: Phase, reason: &str) {
-    // Deleting the topic ends every subscription of it, those added by hand too: say so.
-    let recorded = t
-        .tags
-        .get(ALARM_EMAIL_TAG)
-        .map(|v| recorded_addresses(v))
-        .unwrap_or_default();
-    let spec = d.alarm_email.as_deref();
-    let others: Vec<&str> = t
-        .subscriptions
-        .iter()
-        .filter(|s| Some(s.email.as_str()) != spec)
-        .filter(|s| s.email.contains(':') || !recorded.contains(&tag_form(&s.email)))
-        .map(|s| s.email.as_str())
-        .collect();
-    let reason = if others.is_empty() {
-        reason.to_string()
-    } else {
-        format!(
-            "{reason}; deleting it also ends the subscriptions not recorded as this stack's: {}",
-            others.join(", ")
-        )
-    };
-    p.delete(
-        KIND,
-        &format!("topic {}", d.topic_name()),
-        &reason,
-        vec![FieldDiff::new("arn", json!(t.arn), Value::Null)],
-        vec![Chain::one(phase, Step::DeleteTopic { arn: t.arn.clone() })],
-    );
 }
 
 fn destroy(p: &mut Planner) {
