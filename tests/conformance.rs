@@ -13,18 +13,25 @@ use bedrock_emulator::{Fault, FaultKind};
 use stack::*;
 use std::process::Command;
 
-#[test]
-fn every_model_constraint_of_every_implemented_operation_is_answered_as_aws_does() {
-    let _turn = turn();
+/// Runs tests/conformance/`script` with the emulator's own python against the emulator; its
+/// output, once it exited 0.
+fn python_check(script: &str) -> String {
     let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
     let out = Command::new(python)
-        .arg(common::root().join("tests/conformance/walk.py"))
+        .arg(common::root().join("tests/conformance").join(script))
         .args(["--endpoint", &emulator().instance.endpoint()])
         .output()
         .expect("the emulator's python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(out.status.success(), "{script}: {stdout}\n{stderr}");
+    stdout
+}
+
+#[test]
+fn every_model_constraint_of_every_implemented_operation_is_answered_as_aws_does() {
+    let _turn = turn();
+    let stdout = python_check("walk.py");
     // The walk must have walked: a summary line with well over a hundred checks.
     let checks: usize = stdout
         .lines()
@@ -41,15 +48,7 @@ fn every_model_constraint_of_every_implemented_operation_is_answered_as_aws_does
 #[test]
 fn a_reset_is_done_when_it_answers_and_no_request_during_it_fails() {
     let _turn = turn();
-    let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
-    let out = Command::new(python)
-        .arg(common::root().join("tests/conformance/reset.py"))
-        .args(["--endpoint", &emulator().instance.endpoint()])
-        .output()
-        .expect("the emulator's python runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let stdout = python_check("reset.py");
     assert!(stdout.contains("reset checked"), "{stdout}");
 }
 

@@ -115,20 +115,27 @@ impl Ctx {
         if self.emulator.is_some() {
             return;
         }
+        let (stack, r) = self.sweep_stack();
+        assert_eq!(
+            r.code, 0,
+            "{}: sweep {stack}:\n{}\n{}",
+            self.entry.kind, r.stdout, r.stderr
+        );
+    }
+
+    /// `sweep` of this step's stack, whatever its resources' age: (the stack, the run).
+    fn sweep_stack(&self) -> (String, crate::common::Run) {
         let stack = self.stack();
-        let r = self.run(&[
+        let args = [
             "sweep",
             "--stack-prefix",
             &stack,
             "--older-than",
             "0s",
             "--yes",
-        ]);
-        assert_eq!(
-            r.code, 0,
-            "{}: sweep {stack}:\n{}\n{}",
-            self.entry.kind, r.stdout, r.stderr
-        );
+        ];
+        let r = self.run(&args);
+        (stack, r)
     }
 }
 
@@ -137,15 +144,7 @@ impl Drop for Ctx {
     /// when the step failed.
     fn drop(&mut self) {
         if self.emulator.is_none() && self.dir.path().join("bedrock.toml").exists() {
-            let stack = self.stack();
-            let r = self.run(&[
-                "sweep",
-                "--stack-prefix",
-                &stack,
-                "--older-than",
-                "0s",
-                "--yes",
-            ]);
+            let (stack, r) = self.sweep_stack();
             if r.code != 0 {
                 eprintln!(
                     "{}: the sweep of {stack} at the end failed:\n{}",

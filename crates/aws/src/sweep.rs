@@ -23,7 +23,6 @@
 
 use crate::error::{context, from_bedrock, from_cloudwatch, Class, Modelled};
 use crate::{AwsError, Clients};
-use aws_sdk_bedrock::types::InferenceProfileType;
 use aws_smithy_types::DateTime;
 use bedrock_plan::sweep::{Leftover, What};
 use bedrock_spec::{MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG};
@@ -173,19 +172,7 @@ async fn bedrock_tags(c: &Clients, arn: &str, what: &str) -> Result<Tags, AwsErr
 }
 
 async fn profiles(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError> {
-    let (summaries, tags) = tokio::join!(
-        c.bedrock
-            .list_inference_profiles()
-            .type_equals(InferenceProfileType::Application)
-            .max_results(1000)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>(),
-        crate::tags::tags_by_arn(c, "bedrock:application-inference-profile"),
-    );
-    let summaries = summaries.map_err(context("listing the application inference profiles"))?;
-    let mut tags = tags?;
+    let (summaries, mut tags) = crate::resources::inference_profile::list_with_tags(c).await?;
     let mut out = Vec::new();
     for s in summaries {
         let arn = s.inference_profile_arn();
@@ -207,15 +194,7 @@ async fn profiles(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError> 
 }
 
 async fn guardrails(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError> {
-    let summaries = c
-        .bedrock
-        .list_guardrails()
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(context("listing the guardrails"))?;
+    let summaries = crate::resources::guardrail::list_all(c).await?;
     let mut out = Vec::new();
     for s in summaries {
         let tags = bedrock_tags(c, s.arn(), "guardrail").await?;

@@ -519,16 +519,22 @@ async fn exists(c: &Clients, arn: &str, version: Option<&str>) -> Result<bool, A
     }
 }
 
-async fn arn_by_name(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
-    let all = c
-        .bedrock
+/// Every guardrail of the region.
+pub(crate) async fn list_all(
+    c: &Clients,
+) -> Result<Vec<aws_sdk_bedrock::types::GuardrailSummary>, AwsError> {
+    c.bedrock
         .list_guardrails()
         .into_paginator()
         .items()
         .send()
         .collect::<Result<Vec<_>, _>>()
         .await
-        .map_err(context("listing the guardrails"))?;
+        .map_err(context("listing the guardrails"))
+}
+
+async fn arn_by_name(c: &Clients, name: &str) -> Result<Option<String>, AwsError> {
+    let all = list_all(c).await?;
     Ok(all
         .iter()
         .find(|g| g.name() == name)

@@ -11,7 +11,8 @@ use crate::tags::tags_by_arn;
 use crate::tokens::create_fresh;
 use crate::Clients;
 use aws_sdk_bedrock::types::{
-    InferenceProfileModelSource, InferenceProfileStatus, InferenceProfileType,
+    InferenceProfileModelSource, InferenceProfileStatus, InferenceProfileSummary,
+    InferenceProfileType,
 };
 use bedrock_plan::resources::inference_profile::{Observed, SourceState, Step, KIND};
 use bedrock_plan::{Created, DesiredState};
@@ -26,7 +27,17 @@ pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation
     Ok(Box::new(move |o| o.profiles = profiles))
 }
 
-pub(crate) async fn read(c: &Clients, d: &DesiredState) -> Result<Vec<Observed>, AwsError> {
+/// Every application profile of the region, and the tags the tagging API has of them (its
+/// index may lack a profile made a moment ago), read at once.
+pub(crate) async fn list_with_tags(
+    c: &Clients,
+) -> Result<
+    (
+        Vec<InferenceProfileSummary>,
+        BTreeMap<String, BTreeMap<String, String>>,
+    ),
+    AwsError,
+> {
     let (summaries, tags) = tokio::join!(
         c.bedrock
             .list_inference_profiles()
@@ -39,7 +50,11 @@ pub(crate) async fn read(c: &Clients, d: &DesiredState) -> Result<Vec<Observed>,
         tags_by_arn(c, RESOURCE_TYPE),
     );
     let summaries = summaries.map_err(context("listing the application inference profiles"))?;
-    let mut tags = tags?;
+    Ok((summaries, tags?))
+}
+
+pub(crate) async fn read(c: &Clients, d: &DesiredState) -> Result<Vec<Observed>, AwsError> {
+    let (summaries, mut tags) = list_with_tags(c).await?;
     // The tagging API's index may lag a profile made a moment ago: for a profile the spec
     // names, a missing entry is read directly rather than taken as "untagged" (which would
     // make it look foreign). Profiles of other stacks need no tags.
