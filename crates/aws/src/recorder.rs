@@ -123,20 +123,40 @@ impl Recorder {
             .filter(|c| c.is_write())
             .map(|c| format!("{}:{}", c.service, c.operation))
             .collect();
-        let first = calls.iter().map(|c| c.started).min();
-        let last = calls.iter().filter_map(|c| c.ended).max();
-        let elapsed = match (first, last) {
-            (Some(a), Some(b)) => b.duration_since(a),
-            _ => Duration::ZERO,
-        };
         CallStats {
             calls: calls.len(),
             writes: writes.len(),
-            elapsed,
+            elapsed: time_in_calls(&calls),
             sequential_round_trips: longest_chain(&calls),
             write_operations: writes,
         }
     }
+}
+
+/// The time during which at least one call was in flight: the union of the calls' intervals.
+/// Never the time between them, spent at a prompt, writing files or planning.
+fn time_in_calls(calls: &[Call]) -> Duration {
+    let mut intervals: Vec<(Instant, Instant)> = calls
+        .iter()
+        .filter_map(|c| c.ended.map(|e| (c.started, e)))
+        .collect();
+    intervals.sort();
+    let mut total = Duration::ZERO;
+    let mut current: Option<(Instant, Instant)> = None;
+    for (start, end) in intervals {
+        current = match current {
+            Some((a, b)) if start <= b => Some((a, b.max(end))),
+            Some((a, b)) => {
+                total += b.duration_since(a);
+                Some((start, end))
+            }
+            None => Some((start, end)),
+        };
+    }
+    if let Some((a, b)) = current {
+        total += b.duration_since(a);
+    }
+    total
 }
 
 /// Longest chain of non-overlapping calls (each starts at or after the previous one ends).
@@ -174,5 +194,35 @@ impl std::fmt::Display for CallStats {
             self.elapsed.as_secs_f64(),
             plural(self.sequential_round_trips, "sequential round trip")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(t0: Instant, from_ms: u64, to_ms: u64) -> Call {
+        Call {
+            service: "bedrock".into(),
+            operation: "ListInferenceProfiles".into(),
+            started: t0 + Duration::from_millis(from_ms),
+            ended: Some(t0 + Duration::from_millis(to_ms)),
+        }
+    }
+
+    /// Overlapping calls count once; the gap between two rounds (a prompt, say) not at all.
+    #[test]
+    fn the_time_is_the_calls_own_never_the_time_between_them() {
+        let t0 = Instant::now();
+        let calls = [
+            call(t0, 0, 100),
+            call(t0, 50, 150),
+            call(t0, 150, 200),
+            // Ten seconds at a prompt, then the writes.
+            call(t0, 10_200, 10_300),
+            call(t0, 10_250, 10_400),
+        ];
+        assert_eq!(time_in_calls(&calls), Duration::from_millis(400));
+        assert_eq!(time_in_calls(&[]), Duration::ZERO);
     }
 }
