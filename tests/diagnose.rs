@@ -228,7 +228,7 @@ fn doctor_finds_each_fault_introduced_one_at_a_time() {
     .unwrap();
     assert_fails(
         dir.path(),
-        "us.anthropic.claude-sonnet-4-5-20250929-v1:0 is mapped to exists",
+        "the profile mapped to us.anthropic.claude-sonnet-4-5-20250929-v1:0 exists",
     );
     apply(dir.path());
     assert_eq!(doctor(dir.path()).code, 0);

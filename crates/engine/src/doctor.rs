@@ -231,7 +231,7 @@ impl Stack {
         // Every mapped profile ARN: exists, ACTIVE, in the region, routes to its key's model.
         for (model, target) in &inference_profiles(&bedrock) {
             let name = format!(
-                "the profile {model} is mapped to exists, is ACTIVE in {region} and routes to {model}"
+                "the profile mapped to {model} exists, is ACTIVE in {region} and routes to {model}"
             );
             // An ARN from .env is the user's file's value: named, never printed.
             let (arn, shown) = match variables(target).first() {

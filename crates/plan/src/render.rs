@@ -54,7 +54,9 @@ pub fn render_plan(plan: &Plan, color: bool) -> String {
         .filter(|c| c.action != Action::NoOp)
         .collect();
     let unchanged = plan.changes.len() - changed.len();
-    if changed.is_empty() {
+    if changed.is_empty() && unchanged == 0 {
+        let _ = writeln!(out, "\nNo changes: the stack has nothing in this account.");
+    } else if changed.is_empty() {
         let _ = writeln!(
             out,
             "\nNo changes: the live resources match the spec ({unchanged} checked)."

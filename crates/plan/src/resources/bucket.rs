@@ -256,7 +256,10 @@ fn plan(p: &mut Planner) {
     p.keep(
         KIND,
         &d.name,
-        "holds the large payloads: `destroy` keeps it unless --delete-data",
+        format!(
+            "holds {}: `destroy` keeps it unless --delete-data",
+            holds(p.desired)
+        ),
     );
     let o = match &p.observed.bucket {
         Observed::Missing => {
@@ -364,8 +367,21 @@ fn destroy(p: &mut Planner) {
     };
     let name = p.desired.bucket.name.clone();
     let delete = Step::EmptyAndDeleteBucket { name: name.clone() };
-    let what = ("the large payloads", "every object in it");
+    let held = holds(p.desired);
+    let what = (held, "every object in it");
     p.destroy_data(KIND, &name, &o.tags, what, delete.into());
+}
+
+/// What the bucket holds, by where the spec sends the records: every record (the S3
+/// destination), or only the bodies over 100 KiB of the records sent to CloudWatch Logs.
+fn holds(d: &DesiredStack) -> &'static str {
+    match (d.logging.s3_destination.is_some(), d.logging_to_cloudwatch) {
+        (true, true) => {
+            "the invocation records, and the large bodies of those sent to CloudWatch Logs"
+        }
+        (true, false) => "the invocation records",
+        _ => "the large bodies (over 100 KiB) of the invocation records",
+    }
 }
 
 fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
