@@ -95,6 +95,33 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
         "mine\n"
     );
 
+    // A plan is applied only where it was planned: made on the emulator (`--local`), it is
+    // refused against AWS (no --local: the standard chain, no credentials needed to refuse)
+    // and against another endpoint, before any call.
+    assert_eq!(doc["endpoint"], emulator().instance.endpoint());
+    for (args, place) in [
+        (vec![], "AWS (the standard credential chain)"),
+        (
+            vec!["--endpoint-url", "http://127.0.0.1:9"],
+            "the endpoint http://127.0.0.1:9",
+        ),
+    ] {
+        let mut argv = vec!["apply", "--plan", "reviewed.plan.json", "--yes"];
+        argv.extend(args);
+        let r = common::xtask_env(path, &argv, &[("AWS_ENDPOINT_URL", "")]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+        let expected = format!(
+            "was planned against the endpoint {}, and this apply would go to {place}",
+            emulator().instance.endpoint()
+        );
+        assert!(r.stderr.contains(&expected), "{expected}\n{}", r.stderr);
+        assert!(
+            !r.stderr.contains(": AWS: "),
+            "a call was made: {}",
+            r.stderr
+        );
+    }
+
     // The output directory is compared as the directory it is: another is refused before any
     // call, naming both; `--out .` is the spec's directory the plan was made for.
     let elsewhere = run(

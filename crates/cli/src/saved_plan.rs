@@ -94,7 +94,7 @@ impl PlanArgs {
         let Some(existing) = value.and_then(|v| serde_json::from_value::<SavedPlan>(v).ok()) else {
             return Ok(None);
         };
-        if existing.takes(&self.new_saved_plan(stack)) {
+        if existing.takes(&self.new_saved_plan(stack)?) {
             return Ok(Some(existing));
         }
         note(format!(
@@ -111,14 +111,15 @@ impl PlanArgs {
     }
 
     /// An empty saved plan of `stack` as these flags make it.
-    fn new_saved_plan(&self, stack: &str) -> SavedPlan {
-        SavedPlan::new(
+    fn new_saved_plan(&self, stack: &str) -> Result<SavedPlan, Error> {
+        Ok(SavedPlan::new(
             stack,
             TOOL_VERSION,
             self.mode(),
             (self.adopt, self.delete_data),
             (&self.out(), &canonical_dir(&self.stack.paths().out_dir)),
         )
+        .at(&self.stack.target()?))
     }
 
     /// `--out` as given (empty: the spec's directory), as a saved plan records it.
@@ -140,7 +141,10 @@ impl PlanArgs {
         results: &[accounts::Ran<Planned>],
     ) -> Result<(), Error> {
         let kept = existing.as_ref().map_or(0, |e| e.accounts.len());
-        let mut saved = existing.unwrap_or_else(|| self.new_saved_plan(stack));
+        let mut saved = match existing {
+            Some(e) => e,
+            None => self.new_saved_plan(stack)?,
+        };
         for (result, _) in results {
             match result {
                 Ok(p) => saved.add(&p.plan, p.fingerprint.clone()),
@@ -210,6 +214,7 @@ pub(crate) fn read_saved(
     file: &Path,
     stack: &str,
     (out, out_dir): (&str, &str),
+    target: &str,
 ) -> Result<SavedPlan, Error> {
     let shown = file.display().to_string();
     let text = match read_plan_file(file) {
@@ -233,6 +238,23 @@ pub(crate) fn read_saved(
             "save a plan with this tool and this spec (`plan --save FILE`), review it, then `apply --plan FILE`",
         )
     })?;
+    if saved.endpoint != target {
+        let place = |e: &str| {
+            if e == bedrock_plan::AWS_ENDPOINT {
+                "AWS (the standard credential chain)".to_string()
+            } else {
+                format!("the endpoint {e}")
+            }
+        };
+        return Err(Error::other(
+            format!(
+                "{shown} was planned against {}, and this apply would go to {}: a plan is applied only where it was planned; nothing was changed",
+                place(&saved.endpoint),
+                place(target)
+            ),
+            "apply it with the flags it was planned with (`--local` for the embedded emulator, `--endpoint-url URL`, or neither for AWS), or plan again here",
+        ));
+    }
     if saved.out_dir != out_dir {
         let flag = |o: &str, dir: &str| {
             if o.is_empty() {

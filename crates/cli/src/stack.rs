@@ -153,7 +153,13 @@ impl ApplyArgs {
                     .map(|o| o.display().to_string())
                     .unwrap_or_default();
                 let out_dir = crate::saved_plan::canonical_dir(&self.stack.paths().out_dir);
-                Some(read_saved(file, &spec.stack.name, (&out, &out_dir))?)
+                let target = self.stack.target()?;
+                Some(read_saved(
+                    file,
+                    &spec.stack.name,
+                    (&out, &out_dir),
+                    &target,
+                )?)
             }
             None => None,
         };

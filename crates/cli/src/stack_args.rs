@@ -87,6 +87,23 @@ impl StackArgs {
     }
 
     /// Where AWS is, said in one line first; the embedded emulator started when needed.
+    /// Where this command's calls go, as a saved plan records it, without starting or
+    /// calling anything: the emulator's URL (`--local`), `--endpoint-url`'s,
+    /// `AWS_ENDPOINT_URL`'s, or `aws`.
+    pub(crate) fn target(&self) -> Result<String, Error> {
+        if self.local {
+            return Ok(local_instance()?.endpoint());
+        }
+        if let Some(url) = &self.endpoint_url {
+            return Ok(url.trim_end_matches('/').to_string());
+        }
+        Ok(std::env::var("AWS_ENDPOINT_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| u.trim_end_matches('/').to_string())
+            .unwrap_or_else(|| bedrock_plan::AWS_ENDPOINT.to_string()))
+    }
+
     pub(crate) fn endpoint(&self, region: &str) -> Result<Endpoint, Error> {
         check_timeout()?;
         let endpoint = if self.local {

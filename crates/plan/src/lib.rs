@@ -28,7 +28,9 @@ pub use plan::{
 pub use refs::{ArnRef, Created, Outputs, Unresolved};
 pub use registry::{DesiredState, GuardrailUse, Inputs, KindPlanner, ObservedState, Step, KINDS};
 pub use render::render_plan;
-pub use saved::{digest, Fingerprint, SavedAccount, SavedPlan, SavedSummary, SAVED_FORMAT};
+pub use saved::{
+    digest, Fingerprint, SavedAccount, SavedPlan, SavedSummary, AWS_ENDPOINT, SAVED_FORMAT,
+};
 
 // The state of each kind under the names the layers around the plan use.
 pub use resources::bucket::{

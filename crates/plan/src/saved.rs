@@ -19,7 +19,10 @@ pub const SAVED_FORMAT: &str = "librechat-bedrock saved plan";
 /// The layout of the file; another layout is refused.
 /// 2: the plan records its output directory as a canonical absolute path, and its fingerprint
 /// covers what it keeps; unknown and duplicate keys are refused.
-pub const SAVED_FORMAT_VERSION: u32 = 2;
+pub const SAVED_FORMAT_VERSION: u32 = 3;
+
+/// A saved plan's `endpoint` when its calls went to AWS itself.
+pub const AWS_ENDPOINT: &str = "aws";
 
 /// The lowercase hex SHA-256 of `bytes`.
 pub fn digest(bytes: &[u8]) -> String {
@@ -166,6 +169,10 @@ pub struct SavedPlan {
     pub out: String,
     /// The same directory, absolute and canonical: what is compared.
     pub out_dir: String,
+    /// Where the plan's calls went: `aws` (the standard chain), or the endpoint's URL (the
+    /// embedded emulator's with `--local`, `--endpoint-url`, `AWS_ENDPOINT_URL`). A plan is
+    /// applied only where it was planned.
+    pub endpoint: String,
     pub accounts: Vec<SavedAccount>,
     /// The digest of everything else in the file, as saved: any edit to it shows.
     pub integrity: String,
@@ -223,6 +230,7 @@ impl SavedPlan {
             delete_data,
             out: out.to_string(),
             out_dir: out_dir.to_string(),
+            endpoint: AWS_ENDPOINT.to_string(),
             accounts: Vec::new(),
             integrity: String::new(),
         }
@@ -376,6 +384,13 @@ impl SavedPlan {
             && self.adopt == fresh.adopt
             && self.delete_data == fresh.delete_data
             && self.out_dir == fresh.out_dir
+            && self.endpoint == fresh.endpoint
+    }
+
+    /// The same plan, its calls going to `endpoint` ([`AWS_ENDPOINT`], or a URL).
+    pub fn at(mut self, endpoint: &str) -> Self {
+        self.endpoint = endpoint.to_string();
+        self
     }
 
     /// What kind of plan it is, as people read it: "an apply plan", "a destroy plan with

@@ -12,7 +12,7 @@ fn saved() -> String {
 }
 
 #[test]
-fn only_a_plan_of_the_same_stack_version_mode_flags_and_out_joins_a_saved_file() {
+fn only_a_plan_of_the_same_stack_version_mode_flags_out_and_endpoint_joins_a_saved_file() {
     let file = SavedPlan::new("s", "1.0.0", Mode::Apply, (false, false), ("", "/p"));
     assert!(file.takes(&SavedPlan::new(
         "s",
@@ -28,6 +28,8 @@ fn only_a_plan_of_the_same_stack_version_mode_flags_and_out_joins_a_saved_file()
         SavedPlan::new("s", "1.0.0", Mode::Apply, (true, false), ("", "/p")),
         SavedPlan::new("s", "1.0.0", Mode::Apply, (false, true), ("", "/p")),
         SavedPlan::new("s", "1.0.0", Mode::Apply, (false, false), ("out", "/p/out")),
+        SavedPlan::new("s", "1.0.0", Mode::Apply, (false, false), ("", "/p"))
+            .at("http://127.0.0.1:4566"),
     ] {
         assert!(!file.takes(&other), "{other:?}");
     }
@@ -41,10 +43,10 @@ fn what_is_not_a_saved_plan_of_this_stack_and_version_is_refused_with_the_reason
     };
     assert!(refused("not json", "1.0.0", "s").starts_with("f is not a saved plan: it is not JSON"));
     assert!(refused("{}", "1.0.0", "s").starts_with("f is not a saved plan of this tool"));
-    let later = saved().replace("\"format_version\":2", "\"format_version\":7");
+    let later = saved().replace("\"format_version\":3", "\"format_version\":7");
     assert_eq!(
         refused(&later, "1.0.0", "s"),
-        "f is a saved plan of format version 7, this tool reads version 2"
+        "f is a saved plan of format version 7, this tool reads version 3"
     );
     // Strictly: an unknown key, or a key twice (the first copy saying destroy), is refused.
     let extra = saved().replace("\"adopt\":false", "\"adopt\":false,\"extra\":1");
