@@ -214,47 +214,30 @@ async fn guardrails(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError
 /// The account's roles of the prefix's stacks, with what deleting them takes.
 async fn roles(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError> {
     let mut out = Vec::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = c
-            .iam
-            .get_account_authorization_details()
-            .filter(aws_sdk_iam::types::EntityType::Role)
-            .max_items(1000)
-            .set_marker(marker.clone())
-            .send()
-            .await
-            .map_err(context(
-                "listing the account's roles with their tags (iam:GetAccountAuthorizationDetails)",
-            ))?;
-        for role in page.role_detail_list() {
-            let tags = tags_of(role.tags().iter().map(|t| (t.key(), t.value())));
-            let (Some(stack), Some(name)) = (stack_of(&tags, prefix), role.role_name()) else {
-                continue;
-            };
-            let inline = role
-                .role_policy_list()
-                .iter()
-                .filter_map(|p| p.policy_name().map(str::to_string))
-                .collect();
-            let attached = role
-                .attached_managed_policies()
-                .iter()
-                .filter_map(|p| p.policy_arn().map(str::to_string))
-                .collect();
-            out.push(Leftover {
-                stack,
-                what: What::Role { inline, attached },
-                name: name.to_string(),
-                arn: role.arn().map(str::to_string),
-                created: secs(role.create_date()),
-            });
-        }
-        marker = page.marker().map(str::to_string);
-        if !page.is_truncated() || marker.is_none() {
-            return Ok(out);
-        }
+    for role in crate::resources::runtime_policy::role_details(c).await? {
+        let tags = tags_of(role.tags().iter().map(|t| (t.key(), t.value())));
+        let (Some(stack), Some(name)) = (stack_of(&tags, prefix), role.role_name()) else {
+            continue;
+        };
+        let inline = role
+            .role_policy_list()
+            .iter()
+            .filter_map(|p| p.policy_name().map(str::to_string))
+            .collect();
+        let attached = role
+            .attached_managed_policies()
+            .iter()
+            .filter_map(|p| p.policy_arn().map(str::to_string))
+            .collect();
+        out.push(Leftover {
+            stack,
+            what: What::Role { inline, attached },
+            name: name.to_string(),
+            arn: role.arn().map(str::to_string),
+            created: secs(role.create_date()),
+        });
     }
+    Ok(out)
 }
 
 /// Alarms and topics by the name the tool gives them (`librechat-bedrock-<stack>-...`),

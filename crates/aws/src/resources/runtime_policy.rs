@@ -78,7 +78,49 @@ pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Obse
 pub(crate) async fn read_elsewhere(c: &Clients, d: &DesiredState) -> Result<Elsewhere, AwsError> {
     let names = [policy_name(&d.region), legacy_policy_name().to_string()];
     let ours = d.runtime.as_ref().map(|r| r.role.as_str());
+    let roles = match role_details(c).await {
+        Ok(r) => r,
+        Err(e) if e.is(Class::AccessDenied) => {
+            return Ok(Elsewhere::Unreadable(e.to_string()));
+        }
+        Err(e) => return Err(e),
+    };
     let mut found = BTreeMap::new();
+    for role in &roles {
+        let Some(name) = role.role_name() else {
+            continue;
+        };
+        if Some(name) == ours {
+            continue;
+        }
+        let tags: BTreeMap<&str, &str> = role.tags().iter().map(|t| (t.key(), t.value())).collect();
+        if !d
+            .managed_tags
+            .iter()
+            .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()))
+        {
+            continue;
+        }
+        let carried: Vec<String> = role
+            .role_policy_list()
+            .iter()
+            .filter_map(|p| p.policy_name())
+            .filter(|p| names.iter().any(|n| n == p))
+            .map(str::to_string)
+            .collect();
+        if !carried.is_empty() {
+            found.insert(name.to_string(), carried);
+        }
+    }
+    Ok(Elsewhere::Found(found))
+}
+
+/// Every role of the account with its tags and policies: GetAccountAuthorizationDetails,
+/// 1,000 roles a page, every page.
+pub(crate) async fn role_details(
+    c: &Clients,
+) -> Result<Vec<aws_sdk_iam::types::RoleDetail>, AwsError> {
+    let mut roles = Vec::new();
     let mut marker: Option<String> = None;
     loop {
         let page = c
@@ -89,44 +131,13 @@ pub(crate) async fn read_elsewhere(c: &Clients, d: &DesiredState) -> Result<Else
             .set_marker(marker.clone())
             .send()
             .await;
-        let page = match from_iam(page) {
-            Ok(p) => p,
-            Err(e) if e.is(Class::AccessDenied) => {
-                let e = context("listing the account's roles")(e);
-                return Ok(Elsewhere::Unreadable(e.to_string()));
-            }
-            Err(e) => return Err(context("listing the account's roles")(e)),
-        };
-        for role in page.role_detail_list() {
-            let Some(name) = role.role_name() else {
-                continue;
-            };
-            if Some(name) == ours {
-                continue;
-            }
-            let tags: BTreeMap<&str, &str> =
-                role.tags().iter().map(|t| (t.key(), t.value())).collect();
-            if !d
-                .managed_tags
-                .iter()
-                .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()))
-            {
-                continue;
-            }
-            let carried: Vec<String> = role
-                .role_policy_list()
-                .iter()
-                .filter_map(|p| p.policy_name())
-                .filter(|p| names.iter().any(|n| n == p))
-                .map(str::to_string)
-                .collect();
-            if !carried.is_empty() {
-                found.insert(name.to_string(), carried);
-            }
-        }
+        let page = from_iam(page).map_err(context(
+            "listing the account's roles with their tags (iam:GetAccountAuthorizationDetails)",
+        ))?;
+        roles.extend(page.role_detail_list().iter().cloned());
         marker = page.marker().map(str::to_string);
         if !page.is_truncated() || marker.is_none() {
-            return Ok(Elsewhere::Found(found));
+            return Ok(roles);
         }
     }
 }
