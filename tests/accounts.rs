@@ -6,6 +6,8 @@
 //! be assumed named with STS's error while the other accounts complete.
 
 mod common;
+#[path = "accounts/rates.rs"]
+mod rates;
 mod stack;
 use stack::*;
 

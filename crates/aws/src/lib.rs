@@ -12,6 +12,7 @@ pub mod catalog;
 mod error;
 mod logs;
 mod observe;
+mod pace;
 mod recorder;
 mod resources;
 mod retry;
@@ -24,6 +25,7 @@ pub use error::AwsError;
 
 pub use logs::{read_events, read_s3_records, LogEvent};
 pub use observe::{caller_account, observe};
+pub use pace::{Rate, Table as RateTable, RATES, TABLE as RATE_TABLE};
 pub use recorder::{Call, CallStats, Recorder};
 pub use resources::guardrail::guardrail_version;
 pub use resources::inference_profile::{read_profile, LiveProfile};
@@ -34,6 +36,8 @@ pub use sweep::find_leftovers;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_bedrock::config::retry::RetryPartition;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Where the AWS calls go, and with which credentials.
@@ -71,7 +75,16 @@ pub async fn assume_role(
     role: &AssumeRole,
 ) -> Result<Endpoint, AwsError> {
     let config = sdk_config(endpoint, region).await;
-    let sts = aws_sdk_sts::Client::new(&config);
+    // Paced like every call: a run across many accounts assumes each role at once.
+    let sts = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::config::Builder::from(&config)
+            .interceptor(pace::Pacer {
+                caller: caller_of(endpoint),
+                region: region.to_string(),
+                service: "sts",
+            })
+            .build(),
+    );
     let out = sts
         .assume_role()
         .role_arn(&role.role_arn)
@@ -113,9 +126,10 @@ impl Endpoint {
     }
 }
 
-/// Retries: the SDK's standard mode (exponential backoff with jitter for throttling, 5xx and
-/// dropped connections), with a few more attempts than its default of 3 because provisioning
-/// runs in bursts that AWS throttles.
+/// Retries: the SDK's adaptive mode (the standard mode's exponential backoff with jitter for
+/// throttling, 5xx and dropped connections, plus a client-side rate that slows down after a
+/// throttling answer), with a few more attempts than its default of 3. Every attempt is
+/// also paced at AWS's documented rate for its operation (`pace.rs`).
 pub const MAX_ATTEMPTS: u32 = 5;
 
 /// How long one call may take, retries included, in seconds: `BEDROCK_XTASK_TIMEOUT_SECONDS`,
@@ -133,7 +147,7 @@ pub fn call_timeout() -> u64 {
 pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))
@@ -153,7 +167,14 @@ pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
             "static",
         ));
     }
-    loader.load().await
+    let config = loader.load().await;
+    match config.http_client().or_else(pace::default_http_client) {
+        Some(http) => config
+            .to_builder()
+            .http_client(pace::PacedClient(http))
+            .build(),
+        None => config,
+    }
 }
 
 /// A client for every service the stack uses, all reporting to one [`Recorder`].
@@ -175,22 +196,64 @@ pub struct Clients {
     /// What the clients were made from, for the same clients in another region.
     config: SdkConfig,
     path_style: bool,
+    /// Whose quotas the calls count against: the endpoint and the credentials.
+    caller: Arc<str>,
 }
 
+/// A service's client: recorded, paced at the table's rates under `service` (botocore's
+/// name), with its own retry partition per caller, so that one account's throttling does
+/// not slow another's.
 macro_rules! client {
-    ($sdk:ident, $config:expr, $recorder:expr) => {
+    ($sdk:ident, $service:literal, $config:expr, $recorder:expr, $caller:expr) => {
         $sdk::Client::from_conf(
             $sdk::config::Builder::from($config)
                 .interceptor($recorder.clone())
+                .interceptor(pace::Pacer {
+                    caller: $caller.clone(),
+                    region: region_of($config),
+                    service: $service,
+                })
+                .retry_partition(RetryPartition::new(format!(
+                    "{}-{}-{}",
+                    $service,
+                    region_of($config),
+                    $caller
+                )))
                 .build(),
         )
     };
 }
 
+/// Whose quotas calls count against: where they go and with which access key (the standard
+/// chain's, whichever it is, counts as one caller).
+fn caller_of(endpoint: &Endpoint) -> Arc<str> {
+    format!(
+        "{}|{}",
+        endpoint.url.as_deref().unwrap_or("aws"),
+        endpoint
+            .credentials
+            .as_ref()
+            .map_or("default-chain", |c| c.access_key_id.as_str())
+    )
+    .into()
+}
+
+fn region_of(config: &SdkConfig) -> String {
+    config
+        .region()
+        .map(|r| r.as_ref().to_string())
+        .unwrap_or_default()
+}
+
 impl Clients {
     pub fn new(config: &SdkConfig, endpoint: &Endpoint) -> Self {
         // Emulators and most AWS-compatible endpoints serve buckets by path, not by host name.
-        Clients::build(config, endpoint.url.is_some(), Recorder::default())
+        Clients::build(
+            config,
+            endpoint.url.is_some(),
+            Recorder::default(),
+            caller_of(endpoint),
+        )
     }
 
     /// The region the clients were made for.
@@ -208,30 +271,57 @@ impl Clients {
             .to_builder()
             .region(Region::new(region.to_string()))
             .build();
-        Clients::build(&config, self.path_style, self.recorder.clone())
+        Clients::build(
+            &config,
+            self.path_style,
+            self.recorder.clone(),
+            self.caller.clone(),
+        )
     }
 
-    fn build(config: &SdkConfig, path_style: bool, recorder: Recorder) -> Self {
+    fn build(config: &SdkConfig, path_style: bool, recorder: Recorder, caller: Arc<str>) -> Self {
         // The services with one endpoint per partition.
         let global = config.to_builder().region(Region::new("us-east-1")).build();
         let s3 = aws_sdk_s3::config::Builder::from(config)
             .force_path_style(path_style)
             .interceptor(recorder.clone())
+            .interceptor(pace::Pacer {
+                caller: caller.clone(),
+                region: region_of(config),
+                service: "s3",
+            })
+            .retry_partition(RetryPartition::new(format!(
+                "s3-{}-{caller}",
+                region_of(config)
+            )))
             .build();
         Clients {
-            bedrock: client!(aws_sdk_bedrock, config, recorder),
-            iam: client!(aws_sdk_iam, config, recorder),
+            bedrock: client!(aws_sdk_bedrock, "bedrock", config, recorder, caller),
+            iam: client!(aws_sdk_iam, "iam", config, recorder, caller),
             s3: aws_sdk_s3::Client::from_conf(s3),
-            logs: client!(aws_sdk_cloudwatchlogs, config, recorder),
-            cloudwatch: client!(aws_sdk_cloudwatch, config, recorder),
-            sns: client!(aws_sdk_sns, config, recorder),
-            ce: client!(aws_sdk_costexplorer, &global, recorder),
-            organizations: client!(aws_sdk_organizations, &global, recorder),
-            sts: client!(aws_sdk_sts, config, recorder),
-            tagging: client!(aws_sdk_resourcegroupstagging, config, recorder),
+            logs: client!(aws_sdk_cloudwatchlogs, "logs", config, recorder, caller),
+            cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch", config, recorder, caller),
+            sns: client!(aws_sdk_sns, "sns", config, recorder, caller),
+            ce: client!(aws_sdk_costexplorer, "ce", &global, recorder, caller),
+            organizations: client!(
+                aws_sdk_organizations,
+                "organizations",
+                &global,
+                recorder,
+                caller
+            ),
+            sts: client!(aws_sdk_sts, "sts", config, recorder, caller),
+            tagging: client!(
+                aws_sdk_resourcegroupstagging,
+                "resourcegroupstaggingapi",
+                config,
+                recorder,
+                caller
+            ),
             recorder,
             config: config.clone(),
             path_style,
+            caller,
         }
     }
 

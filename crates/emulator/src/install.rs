@@ -78,6 +78,12 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/protocols.py"),
     ),
     (
+        "rates.py",
+        include_str!("../python/bedrock_emulator/rates.py"),
+    ),
+    // AWS's request rates: the table the tool paces its calls by, enforced on demand.
+    ("rates.toml", include_str!("../../aws/rates.toml")),
+    (
         "runtime.py",
         include_str!("../python/bedrock_emulator/runtime.py"),
     ),
@@ -312,7 +318,12 @@ mod tests {
             .filter(|name| name.ends_with(".py") || name.ends_with(".json"))
             .collect();
         on_disk.sort();
-        let mut listed: Vec<String> = super::SOURCES.iter().map(|(n, _)| n.to_string()).collect();
+        // rates.toml is the tool's table (crates/aws), shared with the emulator.
+        let mut listed: Vec<String> = super::SOURCES
+            .iter()
+            .map(|(n, _)| n.to_string())
+            .filter(|n| n != "rates.toml")
+            .collect();
         listed.sort();
         assert_eq!(listed, on_disk);
     }

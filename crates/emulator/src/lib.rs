@@ -296,6 +296,22 @@ impl Control {
         .map(|_| ())
     }
 
+    /// Enforce AWS's request-rate quotas (`rates.toml`): a request beyond its operation's
+    /// rate, per account and region, gets the service's throttling error. Off after a reset.
+    pub fn enforce_rates(&self, enforce: bool) -> Result<(), EmulatorError> {
+        self.call(
+            "POST",
+            "/_emulator/rates",
+            Some(serde_json::json!({ "enforce": enforce })),
+        )
+        .map(|_| ())
+    }
+
+    /// Whether rates are enforced, and how many requests were admitted and refused since.
+    pub fn rates(&self) -> Result<serde_json::Value, EmulatorError> {
+        self.call("GET", "/_emulator/rates", None)
+    }
+
     /// Roles younger than this fail Bedrock's logging checks, as new IAM roles do in AWS.
     pub fn set_propagation_delay(&self, seconds: f64) -> Result<(), EmulatorError> {
         self.call(

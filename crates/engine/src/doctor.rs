@@ -190,7 +190,7 @@ impl Stack {
             suggest,
         ));
 
-        let (desired, observed) = self.observe(None)?;
+        let (desired, observed) = self.observe_every_model()?;
         let region = &spec.stack.region;
         checks.extend(self.access_checks(&desired, &observed, &bedrock)?);
         // Whether the region offers titleModel by id, when the stack's desired state names it.

@@ -184,13 +184,22 @@ impl Stack {
     /// `scope` (none without). The account guard is checked right after the caller
     /// identity: a wrong account reads nothing else.
     fn observe(&self, scope: Option<Scope>) -> Result<(DesiredState, ObservedState), Error> {
-        self.observe_with_templates(scope).map(|(d, o, _)| (d, o))
+        self.observe_with_templates(scope, false)
+            .map(|(d, o, _)| (d, o))
+    }
+
+    /// The same, reading the account's facts of every model the stack uses (`doctor`), not
+    /// only those a plan needs (`model_access::account_reads`).
+    fn observe_every_model(&self) -> Result<(DesiredState, ObservedState), Error> {
+        self.observe_with_templates(None, true)
+            .map(|(d, o, _)| (d, o))
     }
 
     /// The same, with the policy templates it used (file name, text).
     fn observe_with_templates(
         &self,
         scope: Option<Scope>,
+        every_model: bool,
     ) -> Result<(DesiredState, ObservedState, Templates), Error> {
         let account = self
             .runtime
@@ -217,6 +226,7 @@ impl Stack {
             )?;
             desired = desired.with_runtime(&self.spec, template);
         }
+        desired.access.every_model = every_model;
         if let Some(scope) = scope {
             desired = desired.with_files(files::desired(&self.spec, &self.paths, &account, scope)?);
         }
@@ -258,7 +268,8 @@ impl Stack {
 
     /// What `apply` would change, generated files included.
     pub fn plan(&self, adopt: bool) -> Result<Planned, Error> {
-        let (desired, observed, templates) = self.observe_with_templates(Some(Scope::Live))?;
+        let (desired, observed, templates) =
+            self.observe_with_templates(Some(Scope::Live), false)?;
         let plan = bedrock_plan::plan(&desired, &observed, &self.options(adopt, false))?;
         let fingerprint = self.fingerprint(&templates, &observed, &plan)?;
         let rerun = self
@@ -274,7 +285,8 @@ impl Stack {
 
     /// What `destroy` would remove.
     pub fn destroy_plan(&self, delete_data: bool) -> Result<Planned, Error> {
-        let (desired, observed, templates) = self.observe_with_templates(Some(Scope::Live))?;
+        let (desired, observed, templates) =
+            self.observe_with_templates(Some(Scope::Live), false)?;
         let plan =
             bedrock_plan::plan_destroy(&desired, &observed, &self.options(false, delete_data))?;
         let fingerprint = self.fingerprint(&templates, &observed, &plan)?;

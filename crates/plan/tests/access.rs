@@ -3,7 +3,8 @@
 //! destroyed, with LibreChat's file following its id and version.
 
 use bedrock_plan::resources::guardrail::{self, Policy};
-use bedrock_plan::resources::model_access::{Lifecycle, ModelState, Offer};
+use bedrock_plan::resources::inference_profile;
+use bedrock_plan::resources::model_access::{AccountFacts, Lifecycle, ModelState, Offer};
 use bedrock_plan::*;
 use std::path::PathBuf;
 
@@ -24,21 +25,23 @@ fn state(model: &str, region: &str, agreement: &str) -> ModelState {
     ModelState {
         model: model.into(),
         region: region.into(),
-        agreement: agreement.into(),
-        authorization: "AUTHORIZED".into(),
-        entitlement: "AVAILABLE".into(),
         region_availability: "AVAILABLE".into(),
         lifecycle: Some(Lifecycle {
             status: "ACTIVE".into(),
             legacy_time: None,
             end_of_life_time: None,
         }),
-        offer: (agreement == "NOT_AVAILABLE").then(|| Offer {
-            id: Some(format!("offer-{}", model.len())),
-            token: "token".into(),
-            terms: Some(format!(
-                "https://aws.amazon.com/marketplace/pp/{model}#eula"
-            )),
+        account: Some(AccountFacts {
+            agreement: agreement.into(),
+            authorization: "AUTHORIZED".into(),
+            entitlement: "AVAILABLE".into(),
+            offer: (agreement == "NOT_AVAILABLE").then(|| Offer {
+                id: Some(format!("offer-{}", model.len())),
+                token: "token".into(),
+                terms: Some(format!(
+                    "https://aws.amazon.com/marketplace/pp/{model}#eula"
+                )),
+            }),
         }),
     }
 }
@@ -113,7 +116,9 @@ fn a_legacy_model_and_a_pending_agreement_are_warnings() {
             });
         }
         if m.model.contains("opus") {
-            m.agreement = "PENDING".into();
+            if let Some(a) = m.account.as_mut() {
+                a.agreement = "PENDING".into();
+            }
         }
     }
     let p = plan(&d, &o, &PlanOptions::default()).unwrap();
@@ -216,4 +221,117 @@ fn destroy_deletes_the_guardrail_with_its_versions_and_leaves_access_to_the_acco
     )];
     let p = plan_destroy(&d, &o, &PlanOptions::default()).unwrap();
     insta::assert_snapshot!(show(&p));
+}
+
+/// The application profiles in place, each routing where its source does.
+fn in_place(
+    d: &DesiredState,
+    o: &ObservedState,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    d.profiles
+        .iter()
+        .filter_map(|p| match o.sources.get(&p.source_arn) {
+            Some(inference_profile::SourceState::Routes { models }) => {
+                Some((p.name.clone(), models.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn model_ids(d: &DesiredState, o: &ObservedState, profile: &str) -> Vec<String> {
+    let p = d.profiles.iter().find(|p| p.name == profile).unwrap();
+    match o.sources.get(&p.source_arn) {
+        Some(inference_profile::SourceState::Routes { models }) => models
+            .iter()
+            .map(|m| m.rsplit('/').next().unwrap().to_string())
+            .collect(),
+        _ => panic!("no routes for {profile}"),
+    }
+}
+
+#[test]
+fn a_plan_reads_the_account_s_facts_only_for_profiles_not_yet_made() {
+    use bedrock_plan::resources::model_access::account_reads;
+    let mut d = desired();
+    let o = converged(&d);
+    let all = in_place(&d, &o);
+    // Every profile in place, and LibreChat's direct model is Amazon's (no agreement).
+    assert!(account_reads(&d, &o.sources, &all).is_empty());
+    // A profile not made yet: its models are read, and only those.
+    let first = d.profiles[0].name.clone();
+    let mut fewer = all.clone();
+    fewer.remove(&first);
+    let reads = account_reads(&d, &o.sources, &fewer);
+    let expected: std::collections::BTreeSet<String> =
+        model_ids(&d, &o, &first).into_iter().collect();
+    assert!(!expected.is_empty());
+    assert_eq!(reads, expected);
+    // A profile of that name routing elsewhere is not the one the spec checks.
+    let mut moved = all.clone();
+    moved.insert(
+        first.clone(),
+        vec!["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-x".into()],
+    );
+    assert_eq!(account_reads(&d, &o.sources, &moved), expected);
+    // doctor, and a stack that keeps the agreements, read every model, Amazon's included.
+    d.access.every_model = true;
+    let every = account_reads(&d, &o.sources, &all);
+    let used: std::collections::BTreeSet<String> = d
+        .profiles
+        .iter()
+        .flat_map(|p| model_ids(&d, &o, &p.name))
+        .collect();
+    assert_eq!(every, used);
+    // An Amazon model needs no agreement: a plan does not read it, doctor does.
+    let mut nova = o.sources.clone();
+    let source = d.profiles[0].source_arn.clone();
+    nova.insert(
+        source,
+        inference_profile::SourceState::Routes {
+            models: vec!["arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0".into()],
+        },
+    );
+    assert!(account_reads(&d, &nova, &fewer).contains("amazon.nova-pro-v1:0"));
+    d.access.every_model = false;
+    assert!(!account_reads(&d, &nova, &fewer).contains("amazon.nova-pro-v1:0"));
+    d.access.every_model = true;
+    d.access.every_model = false;
+    d.access.accept_agreements = true;
+    assert_eq!(account_reads(&d, &o.sources, &all), every);
+}
+
+#[test]
+fn a_model_whose_account_facts_were_not_read_is_still_checked_in_its_region() {
+    let d = desired();
+    let mut o = converged(&d);
+    access_of(&d, &mut o, "AVAILABLE", true);
+    for m in &mut o.access.models {
+        m.account = None;
+        if m.model.contains("claude-3-7") {
+            m.lifecycle = Some(Lifecycle {
+                status: "LEGACY".into(),
+                legacy_time: Some("2026-04-28".into()),
+                end_of_life_time: None,
+            });
+        }
+    }
+    let p = plan(&d, &o, &PlanOptions::default()).unwrap();
+    assert!(
+        p.warnings
+            .iter()
+            .any(|w| w.contains("claude-3-7") && w.contains("LEGACY")),
+        "{:?}",
+        p.warnings
+    );
+    let m = o
+        .access
+        .models
+        .iter_mut()
+        .find(|m| m.model.contains("opus"))
+        .unwrap();
+    m.region_availability = "NOT_AVAILABLE".into();
+    m.lifecycle = None;
+    let err = plan(&d, &o, &PlanOptions::default()).unwrap_err();
+    assert!(err.to_string().contains("is not offered"), "{err}");
 }

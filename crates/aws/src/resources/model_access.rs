@@ -7,24 +7,72 @@ use crate::error::{context, from_bedrock, AwsError, Class, Modelled};
 use crate::resources::Observation;
 use crate::Clients;
 use aws_sdk_bedrock::primitives::Blob;
+use aws_sdk_bedrock::types::InferenceProfileType;
 use aws_smithy_types::date_time::Format;
-use bedrock_plan::resources::model_access::{Lifecycle, ModelState, Observed, Offer, Step};
+use bedrock_plan::resources::model_access::{
+    AccountFacts, Lifecycle, ModelState, Observed, Offer, Step,
+};
 use bedrock_plan::Created;
 use bedrock_plan::DesiredState;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What each source the spec copies from routes to, then whether the account may invoke
 /// those models.
 pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
-    let sources = crate::resources::inference_profile::read_sources(c, d).await?;
+    let (sources, in_place) = tokio::join!(
+        crate::resources::inference_profile::read_sources(c, d),
+        in_place(c, d)
+    );
+    let (sources, in_place) = (sources?, in_place?);
     let used = bedrock_plan::resources::model_access::used_models(d, &sources);
-    let access = read(c, used.into_keys().collect()).await?;
+    let reads = bedrock_plan::resources::model_access::account_reads(d, &sources, &in_place);
+    let access = read(c, used.into_keys().collect(), reads).await?;
     Ok(Box::new(move |o| {
         o.sources = sources;
         o.access = access;
     }))
 }
 
-/// `models`: (foundation model id, region) pairs, a model in each region it is served from.
+/// The application profiles of the region the spec names, with the model ARNs each routes
+/// to (one listing); none read when every model's facts are read anyway.
+async fn in_place(
+    c: &Clients,
+    d: &DesiredState,
+) -> Result<BTreeMap<String, Vec<String>>, AwsError> {
+    if d.access.every_model || d.access.accept_agreements || d.profiles.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let summaries = c
+        .bedrock
+        .list_inference_profiles()
+        .type_equals(InferenceProfileType::Application)
+        .max_results(1000)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(context("listing the application inference profiles"))?;
+    Ok(summaries
+        .into_iter()
+        .filter(|s| {
+            d.profiles
+                .iter()
+                .any(|p| p.name == s.inference_profile_name())
+        })
+        .map(|s| {
+            let models = s
+                .models()
+                .iter()
+                .filter_map(|m| m.model_arn().map(str::to_string))
+                .collect();
+            (s.inference_profile_name().to_string(), models)
+        })
+        .collect())
+}
+
+/// `models`: (foundation model id, region) pairs, a model in each region it is served from;
+/// `reads`: the models whose account facts are read (the others have none).
 ///
 /// AWS's facts belong to two owners, and each is read once, all at once:
 /// - a region's: which models it offers and their lifecycle (ACTIVE, LEGACY and the dates):
@@ -36,15 +84,22 @@ pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation
 ///   access to models") has the Marketplace subscription made once, when a model is first
 ///   invoked "in your account", and Anthropic's form submitted "only once per account": the
 ///   account's facts, not a region's. A model the stack's region does not offer is read in a
-///   region that does.
+///   region that does. Only `reads` are: see `account_reads`.
 ///
-/// So a plan's calls grow with the distinct models and regions, not with the profiles that
-/// use them.
-pub(crate) async fn read(c: &Clients, models: Vec<(String, String)>) -> Result<Observed, AwsError> {
-    use std::collections::{BTreeMap, BTreeSet};
+/// So a plan's calls grow with the regions and with the models of profiles not yet made,
+/// not with the profiles in place.
+pub(crate) async fn read(
+    c: &Clients,
+    models: Vec<(String, String)>,
+    reads: BTreeSet<String>,
+) -> Result<Observed, AwsError> {
     let anthropic = models.iter().any(|(m, _)| m.starts_with("anthropic."));
     let regions: BTreeSet<String> = models.iter().map(|(_, r)| r.clone()).collect();
-    let distinct: BTreeSet<String> = models.iter().map(|(m, _)| m.clone()).collect();
+    let distinct: BTreeSet<String> = models
+        .iter()
+        .map(|(m, _)| m.clone())
+        .filter(|m| reads.contains(m))
+        .collect();
     let home = c.region();
     // One set of clients per region, made before any read starts.
     let mut regional: BTreeMap<String, Clients> = Default::default();
@@ -122,27 +177,28 @@ pub(crate) async fn read(c: &Clients, models: Vec<(String, String)>) -> Result<O
     for (model, region) in models {
         let lifecycle = offered.get(&region).and_then(|m| m.get(&model));
         let facts = account.get(&model).cloned().flatten();
-        states.push(match (lifecycle, facts) {
-            (Some(lifecycle), Some(facts)) => ModelState {
+        // A model read that no region knows is not offered anywhere.
+        let lifecycle = lifecycle.filter(|_| facts.is_some() || !reads.contains(&model));
+        states.push(match lifecycle {
+            Some(lifecycle) => ModelState {
                 region_availability: "AVAILABLE".into(),
-                authorization: facts.authorization,
-                entitlement: facts.entitlement,
-                agreement: facts.agreement,
-                offer: facts.offer,
                 lifecycle: lifecycle.clone(),
+                account: facts.map(|f| AccountFacts {
+                    agreement: f.agreement,
+                    authorization: f.authorization,
+                    entitlement: f.entitlement,
+                    offer: f.offer,
+                }),
                 model,
                 region,
             },
             // Not offered in this region (or nowhere): nothing to grant there.
-            _ => ModelState {
+            None => ModelState {
                 model,
                 region,
-                agreement: "NOT_AVAILABLE".into(),
-                authorization: "AUTHORIZED".into(),
-                entitlement: "AVAILABLE".into(),
                 region_availability: "NOT_AVAILABLE".into(),
                 lifecycle: None,
-                offer: None,
+                account: None,
             },
         });
     }

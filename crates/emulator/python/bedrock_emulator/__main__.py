@@ -59,6 +59,7 @@ def main(argv=None) -> None:
     guardrails.install()
     access.install()
     cost.install()
+    from . import rates; rates.install()  # noqa: E702 (AWS's request-rate quotas, on demand)
     from . import monitoring_fidelity; monitoring_fidelity.install()  # noqa: E702 (SNS and CloudWatch as AWS answers)
     controls.settings["latency_ms"] = args.latency_ms
     logging_config.settings["propagation_delay_seconds"] = args.propagation_delay

@@ -8,6 +8,7 @@ injection, and the control API under /_emulator/.
     DELETE /_emulator/faults   clear every pending fault
     POST   /_emulator/reset    moto's reset, plus the settings and faults of this layer;
                                {"new_account": true}: a brand-new account (access.py)
+    POST   /_emulator/rates    {"enforce": true}: AWS's request-rate quotas (rates.py)
 
 A fault matches by any of "service" (the signing name: bedrock, iam, sts, s3, logs,
 monitoring, sns, ce, tagging, organizations), "operation" (the API operation name), "method"
@@ -35,7 +36,7 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from . import access, cbor_bridge, cost, logging_config, protocols, validation
+from . import access, cbor_bridge, cost, logging_config, protocols, rates, validation
 
 _lock = threading.Lock()
 settings = {"latency_ms": 0.0}
@@ -240,6 +241,7 @@ def reset(new_account: bool) -> None:
     cost.reset()
     with _lock:
         faults.clear()
+        rates.reset()
         settings["latency_ms"] = 0.0
         logging_config.settings["propagation_delay_seconds"] = 0.0
     warm_up()
@@ -339,6 +341,11 @@ class Controls:
         """One request of a JSON, query, REST or (carried by cbor_bridge) CBOR client: its
         injected fault, its validation by the service model, then moto's answer."""
         environ["wsgi.input"] = io.BytesIO(body)
+        if rates.state["enforce"]:
+            service = _service(environ)
+            if not rates.admit(environ, service, _operation(environ, service, body)):
+                status, headers, text = _error_response(environ, service, "throttle", body)
+                return _respond(start_response, status, headers, text)
         if faults:
             service = _service(environ)
             operation = _operation(environ, service, body)

@@ -34,6 +34,9 @@ pub struct Desired {
     /// Anthropic's form as Bedrock takes it (`companyName`, ...), when the spec submits it.
     pub use_case: Option<Value>,
     pub accept_agreements: bool,
+    /// Read the account's facts of every model, even those a profile in place was checked
+    /// for when it was made and those no agreement governs (`doctor`); see [`account_reads`].
+    pub every_model: bool,
 }
 
 pub fn desired(i: &Inputs) -> Desired {
@@ -49,21 +52,29 @@ pub fn desired(i: &Inputs) -> Desired {
             })
         }),
         accept_agreements: i.spec.access.accept_agreements,
+        every_model: false,
     }
 }
 
-/// One model in one region, as GetFoundationModelAvailability, GetFoundationModel and
-/// ListFoundationModelAgreementOffers answer for it.
+/// One model in one region: the region's facts (ListFoundationModels) and the account's
+/// (GetFoundationModelAvailability, ListFoundationModelAgreementOffers), when read.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelState {
     pub model: String,
     pub region: String,
-    pub agreement: String,
-    pub authorization: String,
-    pub entitlement: String,
     pub region_availability: String,
     /// ACTIVE or LEGACY, with the dates AWS gives.
     pub lifecycle: Option<Lifecycle>,
+    /// None when not read: see [`account_reads`].
+    pub account: Option<AccountFacts>,
+}
+
+/// What the account may do with one model, as GetFoundationModelAvailability answers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountFacts {
+    pub agreement: String,
+    pub authorization: String,
+    pub entitlement: String,
     /// The offer to accept, when the agreement is not in place.
     pub offer: Option<Offer>,
 }
@@ -150,6 +161,72 @@ pub fn used_models(
     used
 }
 
+/// The providers whose models AWS serves without a Marketplace agreement: Amazon's own and
+/// the open-weight ones it hosts (the Bedrock user guide, "Request access to models": access
+/// to serverless models is on by default; only third-party models sold through AWS
+/// Marketplace need the account's subscription). Nothing per model is the account's to
+/// read for them.
+pub const NO_AGREEMENT: [&str; 6] = [
+    "amazon.",
+    "deepseek.",
+    "mistral.",
+    "meta.",
+    "qwen.",
+    "openai.",
+];
+
+/// Whether a model needs the account's Marketplace agreement before it can be invoked.
+pub fn needs_agreement(model: &str) -> bool {
+    !NO_AGREEMENT.iter().any(|p| model.starts_with(p))
+}
+
+/// The models whose account facts (GetFoundationModelAvailability: one call per model, AWS
+/// has no bulk read) a run reads, so that a plan's calls do not grow with the profiles
+/// already in place:
+/// - every model, with `every_model` (`doctor`) or `[access] accept_agreements` (the stack
+///   keeps the agreements in place);
+/// - else each model that needs an agreement ([`needs_agreement`]) and that LibreChat calls
+///   by id, or that a profile routes to whose application profile is not in place yet (as
+///   `in_place` lists them: name -> the model ARNs it routes to). A profile in place was
+///   checked when it was made, and an agreement, once accepted, stays with the account.
+pub fn account_reads(
+    desired: &DesiredState,
+    sources: &BTreeMap<String, SourceState>,
+    in_place: &BTreeMap<String, Vec<String>>,
+) -> std::collections::BTreeSet<String> {
+    let all = desired.access.every_model || desired.access.accept_agreements;
+    let model_of = |arn: &str| arn.rsplit('/').next().unwrap_or_default().to_string();
+    let routes = |source: &str| match sources.get(source) {
+        Some(SourceState::Routes { models }) => models.clone(),
+        _ => Vec::new(),
+    };
+    let mut reads = std::collections::BTreeSet::new();
+    for p in &desired.profiles {
+        let mut wanted = routes(&p.source_arn);
+        let mut live = in_place.get(&p.name).cloned();
+        wanted.sort();
+        if let Some(l) = live.as_mut() {
+            l.sort();
+        }
+        let checked = live.as_ref() == Some(&wanted) && !wanted.is_empty();
+        for arn in &wanted {
+            let model = model_of(arn);
+            if all || (!checked && needs_agreement(&model)) {
+                reads.insert(model);
+            }
+        }
+    }
+    for (source, _) in &desired.direct {
+        for arn in routes(source) {
+            let model = model_of(&arn);
+            if all || needs_agreement(&model) {
+                reads.insert(model);
+            }
+        }
+    }
+    reads
+}
+
 /// A model without its agreement: (the regions that say so, the offer, what uses it).
 type Missing = (Vec<String>, Option<Offer>, Vec<String>);
 
@@ -212,35 +289,37 @@ pub fn assess(desired: &DesiredState, observed: &ObservedState) -> Findings {
             ));
             continue;
         }
-        if m.authorization != "AUTHORIZED" {
-            f.problems.push(format!(
-                "{at}: the account is not authorized to invoke it (authorizationStatus {}; {why} uses it)\n  help: check the account's Bedrock access with AWS Support, or use another model",
-                m.authorization
-            ));
-            continue;
-        }
-        if m.entitlement != "AVAILABLE" {
-            f.problems.push(format!(
-                "{at}: the account has no entitlement to it (entitlementAvailability {}; {why} uses it)\n  help: request access to the model in the Bedrock console, or use another model",
-                m.entitlement
-            ));
-            continue;
-        }
-        match m.agreement.as_str() {
-            "AVAILABLE" => {}
-            "PENDING" => pending
-                .entry(m.model.clone())
-                .or_default()
-                .push(m.region.clone()),
-            _ => {
-                let entry = agreements.entry(m.model.clone()).or_default();
-                entry.0.push(m.region.clone());
-                if entry.1.is_none() {
-                    entry.1 = m.offer.clone();
-                }
-                for w in why_list {
-                    if !entry.2.contains(&w) {
-                        entry.2.push(w);
+        if let Some(a) = &m.account {
+            if a.authorization != "AUTHORIZED" {
+                f.problems.push(format!(
+                    "{at}: the account is not authorized to invoke it (authorizationStatus {}; {why} uses it)\n  help: check the account's Bedrock access with AWS Support, or use another model",
+                    a.authorization
+                ));
+                continue;
+            }
+            if a.entitlement != "AVAILABLE" {
+                f.problems.push(format!(
+                    "{at}: the account has no entitlement to it (entitlementAvailability {}; {why} uses it)\n  help: request access to the model in the Bedrock console, or use another model",
+                    a.entitlement
+                ));
+                continue;
+            }
+            match a.agreement.as_str() {
+                "AVAILABLE" => {}
+                "PENDING" => pending
+                    .entry(m.model.clone())
+                    .or_default()
+                    .push(m.region.clone()),
+                _ => {
+                    let entry = agreements.entry(m.model.clone()).or_default();
+                    entry.0.push(m.region.clone());
+                    if entry.1.is_none() {
+                        entry.1 = a.offer.clone();
+                    }
+                    for w in why_list {
+                        if !entry.2.contains(&w) {
+                            entry.2.push(w);
+                        }
                     }
                 }
             }
