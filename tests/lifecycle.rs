@@ -89,6 +89,12 @@ lifecycle! {
     monitoring,
 }
 
+/// The guide's journey end to end, on the emulator and, as it is, on AWS.
+#[test]
+fn journey_the_guide_s_path_end_to_end() {
+    harness::journey::journey();
+}
+
 #[test]
 fn every_kind_has_an_entry() {
     let entries: Vec<&str> = ENTRIES.iter().map(|e| e.kind).collect();
@@ -115,7 +121,7 @@ fn every_kind_has_an_entry() {
 /// chain: `--endpoint-url` on every command, never `--local`), every step swept at start and
 /// end; the kinds that cannot run on AWS, or that would touch the account's logging, say so.
 /// The subset: every step of the inference profile and the guardrail, two of the alarms' and
-/// of LibreChat's role's, and two kinds that say why they are skipped.
+/// of LibreChat's role's, the end-to-end journey, and two kinds that say why they are skipped.
 #[test]
 fn acceptance_mode_runs_the_suite_by_endpoint_url() {
     if harness::acceptance().is_some() {
@@ -134,6 +140,7 @@ fn acceptance_mode_runs_the_suite_by_endpoint_url() {
             "runtime_role::step6",
             "model_access::step1",
             "log_group::step1",
+            "journey_",
             "--test-threads=1",
             "--nocapture",
         ])
@@ -159,8 +166,9 @@ fn acceptance_mode_runs_the_suite_by_endpoint_url() {
         "test inference_profile::step8_tags_changed_out_of_band ... ok",
         "test runtime_role::step6_kill_at_every_write ... ok",
         "test guardrail::step3_fields_a_b_a_b ... ok",
+        "test journey_the_guide_s_path_end_to_end ... ok",
         "test monitoring::step4_out_of_band_delete_and_change ... ok",
-        "22 passed",
+        "23 passed",
     ] {
         assert!(all.contains(expected), "{expected:?} not in\n{all}");
     }

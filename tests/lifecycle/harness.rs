@@ -12,6 +12,8 @@ use std::sync::{Mutex, MutexGuard, OnceLock};
 
 #[path = "acceptance.rs"]
 mod acceptance;
+#[path = "journey.rs"]
+pub mod journey;
 #[path = "shared.rs"]
 mod shared;
 use acceptance::skipped;
@@ -123,6 +125,8 @@ pub struct Ctx {
     pub c: Clients,
     pub rt: tokio::runtime::Runtime,
     pub dir: tempfile::TempDir,
+    /// Where the SDK calls go, with which credentials.
+    pub endpoint: Endpoint,
     /// The kind's emulator; None in acceptance mode.
     emulator: Option<&'static Emulator>,
     values: BTreeMap<&'static str, &'static str>,
@@ -169,6 +173,7 @@ impl Ctx {
             c,
             rt,
             dir: tempfile::tempdir().unwrap(),
+            endpoint,
             emulator,
             values,
             _turn: turn,
