@@ -84,6 +84,23 @@ pub fn journey() {
         .find(|s| s.contains(":application-inference-profile/"))
         .unwrap_or_else(|| panic!("no profile ARN in the outputs:\n{text}"))
         .to_string();
+    // One value alone, for scripts: by the env name, by address, a field.
+    let alone = expect(&["outputs", "BEDROCK_LC_JOURNEY"], 0);
+    assert_eq!(alone.stdout, format!("{arn}\n"));
+    let model = expect(
+        &["outputs", &format!("inference_profile.{PROFILE}.model")],
+        0,
+    );
+    assert_eq!(model.stdout, "us.amazon.nova-micro-v1:0\n");
+    let none = expect(&["outputs", "inference_profile.nope"], 1);
+    assert!(
+        none.stderr.contains("no output \"inference_profile.nope\"")
+            && none
+                .stderr
+                .contains(&format!("inference_profile.{PROFILE}")),
+        "{}",
+        none.stderr
+    );
     // .env carries the same ARN, under the spec's name for it.
     let env = std::fs::read_to_string(cx.dir.path().join(".env")).unwrap();
     assert!(

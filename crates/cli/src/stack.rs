@@ -396,6 +396,10 @@ pub struct OutputsArgs {
     /// Print them as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Print one value alone, for scripts: `stack`, `account_id`, `region`, `KIND.NAME` (its
+    /// ARN), `KIND.NAME.FIELD` (`arn`, `name`, `env`, `model`, `id`, ...), or a profile's env
+    /// name (its ARN).
+    pub name: Option<String>,
 }
 
 impl OutputsArgs {
@@ -405,6 +409,20 @@ impl OutputsArgs {
             .stack
             .run_each(&spec, "outputs", self.json, |s, sink| {
                 let outputs = s.outputs()?;
+                if let Some(name) = &self.name {
+                    let value = outputs.value(name).map_err(|message| {
+                        Error::other(
+                            message,
+                            format!("`{}` lists every output", s.suggest().command("outputs")),
+                        )
+                    })?;
+                    if self.json {
+                        sink.out(json_text(&value));
+                    } else {
+                        sink.out(format!("{value}\n"));
+                    }
+                    return Ok(Outcome::new(Exit::Success, value));
+                }
                 if self.json {
                     sink.out(json_text(&outputs));
                 } else {
