@@ -31,6 +31,9 @@ fn python_check(script: &str) -> String {
 #[test]
 fn every_model_constraint_of_every_implemented_operation_is_answered_as_aws_does() {
     let _turn = turn();
+    if std::env::var("LIBRECHAT_BEDROCK_ACCEPTANCE").as_deref() == Ok("1") {
+        return record_differences();
+    }
     let stdout = python_check("walk.py");
     // The walk must have walked: a summary line with well over a hundred checks.
     let checks: usize = stdout
@@ -40,6 +43,113 @@ fn every_model_constraint_of_every_implemented_operation_is_answered_as_aws_does
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("no summary line: {stdout}"));
     assert!(checks >= 800, "only {checks} checks: {stdout}");
+}
+
+/// Acceptance mode: the walk's answers recorded from the account (or
+/// `LIBRECHAT_BEDROCK_ACCEPTANCE_ENDPOINT`) and from the emulator, each to a file under
+/// `target/acceptance/`, and every check they answer differently written to
+/// `differences.jsonl`: AWS is the reference, so a difference is reported, not failed.
+fn record_differences() {
+    let dir = common::root().join("target/acceptance");
+    std::fs::create_dir_all(&dir).unwrap();
+    let python = bedrock_emulator::Installation::at(&bedrock_emulator::default_dir()).python();
+    let walk = |target: &[&str], file: &str| {
+        let path = dir.join(file);
+        let out = Command::new(&python)
+            .arg(common::root().join("tests/conformance/walk.py"))
+            .args(target)
+            .args(["--region", "us-east-1", "--record"])
+            .arg(&path)
+            .output()
+            .expect("the emulator's python runs");
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            path.exists(),
+            "the walk recorded nothing in {}:\n{stdout}\n{}",
+            path.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<serde_json::Value> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        lines
+    };
+    let endpoint = std::env::var("LIBRECHAT_BEDROCK_ACCEPTANCE_ENDPOINT").ok();
+    let aws = match &endpoint {
+        Some(url) => walk(&["--endpoint", url], "aws.jsonl"),
+        None => walk(&["--aws"], "aws.jsonl"),
+    };
+    let emulated = walk(
+        &["--endpoint", &emulator().instance.endpoint()],
+        "emulator.jsonl",
+    );
+    let key = |v: &serde_json::Value| format!("{} {} {}", v["service"], v["operation"], v["check"]);
+    let theirs: std::collections::BTreeMap<String, &serde_json::Value> =
+        emulated.iter().map(|v| (key(v), v)).collect();
+    let mut differences = String::new();
+    let mut count = 0;
+    for answer in &aws {
+        let mine = theirs.get(&key(answer));
+        let same = mine.is_some_and(|m| {
+            ["status", "code", "message"]
+                .iter()
+                .all(|f| m[*f] == answer[*f])
+        });
+        if !same {
+            count += 1;
+            let line = serde_json::json!({"aws": answer, "emulator": mine});
+            differences.push_str(&format!("{line}\n"));
+        }
+    }
+    std::fs::write(dir.join("differences.jsonl"), differences).unwrap();
+    eprintln!(
+        "acceptance mode: {} answers recorded; {count} differ from the emulator's: {}",
+        aws.len(),
+        dir.join("differences.jsonl").display()
+    );
+    assert!(aws.len() >= 800, "only {} answers recorded", aws.len());
+}
+
+/// Acceptance mode proved here: the walk recorded against an emulator addressed as if it
+/// were AWS (by endpoint URL) and against the private one, every answer alike.
+#[test]
+fn acceptance_mode_records_the_walk_s_answers_and_their_differences() {
+    if std::env::var("LIBRECHAT_BEDROCK_ACCEPTANCE").is_ok() {
+        return; // the re-run itself
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let other = bedrock_emulator::Instance::start_private(dir.path())
+        .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
+    let out = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "every_model_constraint_of_every_implemented_operation",
+            "--nocapture",
+        ])
+        .env("LIBRECHAT_BEDROCK_ACCEPTANCE", "1")
+        .env("LIBRECHAT_BEDROCK_ACCEPTANCE_ENDPOINT", other.endpoint())
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{all}");
+    assert!(
+        all.contains("answers recorded; 0 differ from the emulator's"),
+        "{all}"
+    );
+    let recorded = common::root().join("target/acceptance");
+    for file in ["aws.jsonl", "emulator.jsonl"] {
+        let text = std::fs::read_to_string(recorded.join(file)).unwrap();
+        assert!(text.lines().count() >= 800, "{file}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(recorded.join("differences.jsonl")).unwrap(),
+        ""
+    );
 }
 
 /// tests/conformance/reset.py: a reset after a session of ten accounts answers once done,
