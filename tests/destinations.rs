@@ -172,10 +172,23 @@ fn both_destinations_get_every_record_and_dropping_cloudwatch_retires_the_role()
         "{}",
         plan.stdout
     );
+    let policies = dir.path().join("policies");
+    assert!(policies
+        .join("bedrock-logging-trust.rendered.json")
+        .exists());
     apply(dir.path());
     assert!(rt()
         .block_on(c.iam.get_role().role_name("BedrockLoggingRole").send())
         .is_err());
+    // The retired role's rendered policies are removed with it; the bucket's stays.
+    for gone in [
+        "bedrock-logging-trust.rendered.json",
+        "bedrock-logging-cloudwatch.rendered.json",
+        "bedrock-logging-s3.rendered.json",
+    ] {
+        assert!(!policies.join(gone).exists(), "{gone} left behind");
+    }
+    assert!(policies.join("bedrock-logs-bucket.rendered.json").exists());
     assert_eq!(
         rt().block_on(
             c.logs

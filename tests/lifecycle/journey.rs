@@ -75,6 +75,36 @@ pub fn journey() {
     expect(&["plan", "--detailed-exitcode"], 0);
     expect(&["drift"], 0);
     expect(&["generate", "--check"], 0);
+    // A rendered policy of what the spec does not have (its logging is another stack's),
+    // left from an earlier spec: drift and `generate --check` find it, apply removes it.
+    let stale = cx
+        .dir
+        .path()
+        .join("policies/bedrock-logging-trust.rendered.json");
+    std::fs::write(&stale, "{\"Statement\": []}\n").unwrap();
+    let drift = expect(&["drift"], 2);
+    assert!(
+        drift.stdout.contains("bedrock-logging-trust.rendered.json"),
+        "{}",
+        drift.stdout
+    );
+    let check = crate::common::xtask_env(cx.dir.path(), &["generate", "--offline", "--check"], &[]);
+    assert!(
+        check.code != 0
+            && check
+                .stdout
+                .contains("bedrock-logging-trust.rendered.json (no longer rendered"),
+        "{}\n{}",
+        check.stdout,
+        check.stderr
+    );
+    let removed = expect(&["apply", "--yes"], 0);
+    assert!(
+        removed.stdout.contains("  removed  ") && !stale.exists(),
+        "{}",
+        removed.stdout
+    );
+    expect(&["drift"], 0);
     let outputs = expect(&["outputs", "--json"], 0);
     let doc: serde_json::Value = serde_json::from_str(&outputs.stdout)
         .unwrap_or_else(|e| panic!("outputs --json is not JSON ({e}):\n{}", outputs.stdout));
@@ -135,7 +165,14 @@ pub fn journey() {
         .unwrap_or_else(|e| panic!("journey: Converse through {arn}: {e:?}"));
     assert!(answer.usage().is_some_and(|u| u.output_tokens() > 0));
 
+    let invoke = cx
+        .dir
+        .path()
+        .join("policies/librechat-invoke.rendered.json");
+    assert!(invoke.exists(), "apply rendered LibreChat's policy");
     expect(&["destroy", "--yes"], 0);
     cx.assert_live(0, "after destroy");
+    // The policy named the deleted profile: gone with it.
+    assert!(!invoke.exists(), "destroy left {}", invoke.display());
     expect(&["plan", "--detailed-exitcode"], 2);
 }

@@ -71,7 +71,16 @@ pub(crate) fn desired(
             spec_name: paths.spec_name.clone(),
             guardrail,
         }),
+        stale: Vec::new(),
     };
+    // The rendered policies of what the spec no longer has (a role with S3-only logging,
+    // every logging policy with `managed = false`). LibreChat's is rendered from live ARNs
+    // only, never from the spec alone: destroy removes it.
+    desired.stale = PolicyKind::ALL
+        .iter()
+        .map(|k| Path::new("policies").join(k.rendered_file()))
+        .filter(|p| !desired.fixed.iter().any(|f| &f.path == p))
+        .collect();
     if scope == Scope::Live {
         desired.env = Some(EnvFile {
             path: PathBuf::from(DOT_ENV),
@@ -97,6 +106,7 @@ pub(crate) fn observe(desired: &files::Desired) -> Result<files::Observed, Error
     paths.extend(desired.yaml.iter().map(|y| y.path.clone()));
     paths.extend(desired.env.iter().map(|e| e.path.clone()));
     paths.extend(desired.invoke.iter().map(|i| i.path.clone()));
+    paths.extend(desired.stale.iter().cloned());
     paths
         .into_iter()
         .map(|p| {
@@ -179,8 +189,13 @@ pub(crate) fn write(
     let project = bedrock_files::Project::of(dir);
     let notes = bedrock_files::with_directory_lock(dir, || {
         let mut texts = Vec::new();
+        let mut removed = Vec::new();
         for chain in plan.changes.iter().flat_map(|c| &c.steps) {
             for step in &chain.steps {
+                if let Step::File(files::Step::RemoveFile { path }) = step {
+                    removed.push(path.clone());
+                    continue;
+                }
                 let Step::File(files::Step::WriteFile {
                     path,
                     contents,
@@ -196,7 +211,7 @@ pub(crate) fn write(
                         "the generated files are UTF-8: re-save it as UTF-8",
                     )?)
                 } else {
-                    contents.clone()
+                    (**contents).clone()
                 };
                 let text = contents.resolve(outputs).map_err(|e| GenerateError {
                     path: path.clone(),
@@ -234,6 +249,20 @@ pub(crate) fn write(
                         list(&all[i..])
                     );
                     return Err(e);
+                }
+            }
+        }
+        // Then what no longer says what the stack is (gone already is as good).
+        for path in removed {
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(GenerateError {
+                        path: path.clone(),
+                        message: format!("cannot be removed ({e}); every other file was written"),
+                        help: "remove it by hand: the stack no longer renders it".into(),
+                    })
                 }
             }
         }

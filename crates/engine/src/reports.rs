@@ -13,6 +13,8 @@ pub enum FileState {
     Unchanged,
     Created,
     Updated,
+    /// Removed: the stack no longer renders it.
+    Removed,
 }
 
 /// One generated file and what became (or, checking, would become) of it.
@@ -30,6 +32,7 @@ impl fmt::Display for FileLine {
             FileState::Unchanged => "unchanged",
             FileState::Created => "created",
             FileState::Updated => "updated",
+            FileState::Removed => "removed",
         };
         write!(f, "{verb:>9}  {}  ({})", self.path, self.note)
     }
@@ -45,6 +48,7 @@ pub(crate) fn file_lines(plan: &Plan, notes: &BTreeMap<String, String>) -> Vec<F
             state: match c.action {
                 Action::Create => FileState::Created,
                 Action::NoOp => FileState::Unchanged,
+                Action::Delete => FileState::Removed,
                 _ => FileState::Updated,
             },
             note: notes.get(&c.name).cloned().unwrap_or_default(),
@@ -93,7 +97,7 @@ impl fmt::Display for ApplyReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileDrift {
     pub path: String,
-    /// `missing` or `differs`.
+    /// `missing`, `differs`, or `no longer rendered`.
     pub state: String,
 }
 
@@ -125,10 +129,10 @@ impl DriftReport {
             .filter(|c| c.kind == files::KIND)
             .map(|c| FileDrift {
                 path: c.name.clone(),
-                state: if c.action == Action::Create {
-                    "missing".into()
-                } else {
-                    "differs".into()
+                state: match c.action {
+                    Action::Create => "missing".into(),
+                    Action::Delete => "no longer rendered".into(),
+                    _ => "differs".into(),
                 },
             })
             .collect();
@@ -233,10 +237,12 @@ impl fmt::Display for GenerateReport {
             .iter()
             .filter(|l| l.state != FileState::Unchanged)
         {
-            let why = if file.state == FileState::Created {
-                "missing".to_string()
-            } else {
-                format!("differs from {source}")
+            let why = match file.state {
+                FileState::Created => "missing".to_string(),
+                FileState::Removed => {
+                    "no longer rendered: the spec has nothing it is for".to_string()
+                }
+                _ => format!("differs from {source}"),
             };
             writeln!(f, "stale: {} ({why})", file.path)?;
         }

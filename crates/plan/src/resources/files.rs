@@ -75,6 +75,10 @@ pub struct Desired {
     pub env: Option<EnvFile>,
     pub invoke: Option<InvokeFile>,
     pub yaml: Option<YamlFile>,
+    /// Files this tool renders for other specs but not for this one (a rendered policy of a
+    /// role or bucket the spec no longer has), by path: removed where they exist, so no file
+    /// on disk says more than the stack is.
+    pub stale: Vec<PathBuf>,
 }
 
 /// Each file's text on disk, by path relative to the output directory (None: no file).
@@ -232,9 +236,14 @@ pub enum Step {
         /// The output directory joined with the file's path.
         path: PathBuf,
         #[serde(skip)]
-        contents: Contents,
+        contents: Box<Contents>,
         mode: u32,
         private: bool,
+    },
+    /// A file this tool rendered that no longer says what the stack is.
+    RemoveFile {
+        /// The output directory joined with the file's path.
+        path: PathBuf,
     },
 }
 
@@ -242,6 +251,7 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::WriteFile { path, .. } => format!("write {}", path.display()),
+            Step::RemoveFile { path } => format!("remove {}", path.display()),
         }
     }
 }
@@ -324,7 +334,7 @@ fn plan_file(pl: &mut Planner, path: &Path, contents: Contents, mode: u32, priva
     };
     let step = Step::WriteFile {
         path: out,
-        contents,
+        contents: Box::new(contents),
         mode,
         private,
     };
@@ -335,6 +345,27 @@ fn plan_file(pl: &mut Planner, path: &Path, contents: Contents, mode: u32, priva
         reason,
         vec![diff],
         vec![Chain::one(Phase::Files, step)],
+    );
+}
+
+/// Remove `path` when it exists: the stack no longer renders it (`why`).
+fn remove_file(pl: &mut Planner, path: &Path, why: &str) {
+    let Some(Some(text)) = pl.observed.files.get(path).cloned() else {
+        return;
+    };
+    let out = pl.desired.files.out_dir.join(path);
+    let name = out.display().to_string();
+    pl.push(
+        KIND,
+        &name,
+        Action::Delete,
+        why,
+        vec![FieldDiff::new(
+            "contents",
+            json!(format!("{} lines", text.lines().count())),
+            Value::Null,
+        )],
+        vec![Chain::one(Phase::Files, Step::RemoveFile { path: out })],
     );
 }
 
@@ -424,12 +455,28 @@ fn plan(pl: &mut Planner) {
             plan_file(pl, &invoke.path, Contents::Policy(policy), 0o644, false);
         }
     }
+    for path in &files.stale {
+        remove_file(
+            pl,
+            path,
+            "no longer rendered: the spec has nothing this policy is for",
+        );
+    }
 }
 
 /// Destroy takes out of the stack's `.env` block what named this region: its profiles' ARNs
 /// (they are deleted) and its region; lines of another region (the block of a stack applied
-/// there from this directory) stay. An empty block goes; every other line and file stays.
+/// there from this directory) stay. An empty block goes. LibreChat's rendered policy, which
+/// names the deleted profiles, is removed; every other line and file stays (they follow the
+/// spec, which is still there).
 fn destroy(pl: &mut Planner) {
+    if let Some(invoke) = pl.desired.files.invoke.clone() {
+        remove_file(
+            pl,
+            &invoke.path,
+            "names the profiles destroy deletes; `apply` renders it again",
+        );
+    }
     let Some(env) = pl.desired.files.env.clone() else {
         return;
     };
