@@ -49,6 +49,30 @@ fn a_saved_plan_is_carried_out_exactly_and_a_stale_one_is_refused() {
     assert_eq!(doc["accounts"][0]["account_id"], ACCOUNT);
     assert_eq!(doc["accounts"][0]["summary"]["add"], 12);
 
+    // `show` prints it as `plan` did, from the file alone (no spec flag, no AWS).
+    let shown = common::xtask_env(path, &["show", "reviewed.plan.json"], &[]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert_eq!(shown.stdout, saved.stdout);
+    assert!(
+        shown
+            .stderr
+            .contains("`cargo xtask apply --plan reviewed.plan.json` carries it out"),
+        "{}",
+        shown.stderr
+    );
+    let json = common::xtask_env(path, &["show", "reviewed.plan.json", "--json"], &[]);
+    let plan: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(plan, doc["accounts"][0]["plan"]);
+    let missing = common::xtask_env(path, &["show", "nope.plan.json"], &[]);
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains("there is no saved plan nope.plan.json"),
+        "{}",
+        missing.stderr
+    );
+
     // What the file shows is what its fingerprint was taken of: an edited plan is refused.
     let text = std::fs::read_to_string(path.join("reviewed.plan.json")).unwrap();
     assert!(text.contains("\"after\": 90"), "{text}");

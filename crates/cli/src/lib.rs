@@ -12,6 +12,7 @@ mod local;
 mod output;
 mod progress;
 mod saved_plan;
+mod show;
 mod stack;
 mod stack_args;
 mod sweep;
@@ -23,6 +24,7 @@ pub use generate::GenerateArgs;
 pub use init::InitArgs;
 pub use local::{LocalAction, LocalArgs, LocalAt};
 pub use output::Exit;
+pub use show::ShowArgs;
 pub use stack::{ApplyArgs, DestroyArgs, DriftArgs, OutputsArgs, PlanArgs};
 pub use stack_args::StackArgs;
 pub use sweep::SweepArgs;
@@ -58,6 +60,7 @@ pub enum Command {
     Verify(VerifyArgs),
     Doctor(DoctorArgs),
     Outputs(OutputsArgs),
+    Show(ShowArgs),
     Local(LocalArgs),
     Init(InitArgs),
     Completions(CompletionsArgs),
@@ -76,6 +79,7 @@ impl Command {
             Command::Verify(c) => c.run(),
             Command::Doctor(c) => c.run(),
             Command::Outputs(c) => c.run(),
+            Command::Show(c) => c.run(),
             Command::Local(c) => c.run(),
             Command::Init(c) => c.run(),
             Command::Completions(c) => c.run(),

@@ -207,6 +207,22 @@ fn read_plan_file(file: &Path) -> Result<Option<String>, String> {
         .map_err(|e| format!("cannot be read ({e})"))
 }
 
+/// The text of a saved plan file, or why there is none.
+pub(crate) fn read_plan_text(file: &Path) -> Result<String, Error> {
+    let shown = file.display().to_string();
+    match read_plan_file(file) {
+        Ok(Some(text)) => Ok(text),
+        Ok(None) => Err(Error::other(
+            format!("there is no saved plan {shown}"),
+            "name the file `plan --save FILE` wrote",
+        )),
+        Err(why) => Err(Error::other(
+            format!("the saved plan {shown} {why}"),
+            "name the file `plan --save FILE` wrote",
+        )),
+    }
+}
+
 /// Read a saved plan, refusing what is not one (or another stack's, or another version's,
 /// or one made for another output directory: `out_dir` is this apply's, as
 /// [`canonical_dir`] gives it, and `out` its `--out` as given, for the messages).
@@ -217,21 +233,13 @@ pub(crate) fn read_saved(
     target: &str,
 ) -> Result<SavedPlan, Error> {
     let shown = file.display().to_string();
-    let text = match read_plan_file(file) {
-        Ok(Some(text)) => text,
-        Ok(None) => {
-            return Err(Error::other(
-                format!("there is no saved plan {shown}; nothing was changed"),
-                "name the file `plan --save FILE` wrote",
-            ))
-        }
-        Err(why) => {
-            return Err(Error::other(
-                format!("the saved plan {shown} {why}; nothing was changed"),
-                "name the file `plan --save FILE` wrote",
-            ))
-        }
-    };
+    let text = read_plan_text(file).map_err(|e| match e {
+        Error::Other { message, help } => Error::Other {
+            message: format!("{message}; nothing was changed"),
+            help,
+        },
+        other => other,
+    })?;
     let saved = SavedPlan::parse(&text, &shown, TOOL_VERSION, stack).map_err(|message| {
         Error::other(
             format!("{message}; nothing was changed"),

@@ -18,8 +18,9 @@ use std::path::PathBuf;
 pub const SAVED_FORMAT: &str = "librechat-bedrock saved plan";
 /// The layout of the file; another layout is refused.
 /// 2: the plan records its output directory as a canonical absolute path, and its fingerprint
-/// covers what it keeps; unknown and duplicate keys are refused.
-pub const SAVED_FORMAT_VERSION: u32 = 3;
+/// covers what it keeps; unknown and duplicate keys are refused. 3: where the calls went
+/// (`endpoint`). 4: each account's plan also as `plan` prints it (`shown`), for `show`.
+pub const SAVED_FORMAT_VERSION: u32 = 4;
 
 /// A saved plan's `endpoint` when its calls went to AWS itself.
 pub const AWS_ENDPOINT: &str = "aws";
@@ -188,6 +189,8 @@ pub struct SavedAccount {
     pub summary: SavedSummary,
     /// The plan as `plan --json` prints it, for people and tools to review.
     pub plan: serde_json::Value,
+    /// The plan as `plan` prints it (without colour): what `show` prints.
+    pub shown: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,9 +259,20 @@ impl SavedPlan {
             fingerprint,
             summary: plan.summary().into(),
             plan: serde_json::to_value(plan).unwrap_or_default(),
+            shown: crate::render_plan(plan, false),
         });
         self.accounts
             .sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    }
+
+    /// Read a saved plan of whichever stack from `text` (for `show`), refusing what is not one
+    /// or one of another tool version, with the reason.
+    pub fn parse_any(text: &str, file: &str, tool_version: &str) -> Result<Self, String> {
+        let stack = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("stack").and_then(|s| s.as_str()).map(str::to_string))
+            .unwrap_or_default();
+        Self::parse(text, file, tool_version, &stack)
     }
 
     /// Read a saved plan from `text`, refusing what is not one, or one of another tool version

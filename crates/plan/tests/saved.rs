@@ -43,10 +43,10 @@ fn what_is_not_a_saved_plan_of_this_stack_and_version_is_refused_with_the_reason
     };
     assert!(refused("not json", "1.0.0", "s").starts_with("f is not a saved plan: it is not JSON"));
     assert!(refused("{}", "1.0.0", "s").starts_with("f is not a saved plan of this tool"));
-    let later = saved().replace("\"format_version\":3", "\"format_version\":7");
+    let later = saved().replace("\"format_version\":4", "\"format_version\":7");
     assert_eq!(
         refused(&later, "1.0.0", "s"),
-        "f is a saved plan of format version 7, this tool reads version 3"
+        "f is a saved plan of format version 7, this tool reads version 4"
     );
     // Strictly: an unknown key, or a key twice (the first copy saying destroy), is refused.
     let extra = saved().replace("\"adopt\":false", "\"adopt\":false,\"extra\":1");
