@@ -256,8 +256,8 @@ impl Step {
     }
 }
 
-/// A line diff of two texts; with `mask`, every assignment's value is hidden (a value known
-/// only after apply says so).
+/// A line diff of two texts; with `mask`, an assignment's value is hidden unless it is an
+/// ARN or a region (or known only after apply, which it says).
 pub fn diff_lines(before: &str, after: &str, mask: bool) -> Vec<String> {
     let diff = similar::TextDiff::from_lines(before, after);
     diff.iter_all_changes()
@@ -273,17 +273,19 @@ pub fn diff_lines(before: &str, after: &str, mask: bool) -> Vec<String> {
             } else {
                 line.to_string()
             };
-            Some(format!("{sign} {line}"))
+            // An empty line is the sign alone: no trailing space in the plan.
+            Some(format!("{sign} {line}").trim_end().to_string())
         })
         .collect()
 }
 
-/// `NAME=value` as `NAME=(value hidden)`; other lines as they are.
+/// `NAME=value` as `NAME=(value hidden)` unless the value is one this tool writes and nobody
+/// keeps secret (an ARN, a region, a value known after apply); other lines as they are.
 fn mask_line(line: &str) -> String {
     match bedrock_generate::assigned_name(line) {
         Some(_) => {
             let (name, value) = line.split_once('=').unwrap_or((line, ""));
-            if value.starts_with("(known after apply") {
+            if value.starts_with("(known after apply") || not_secret(value) {
                 line.to_string()
             } else {
                 format!("{name}={HIDDEN}")
@@ -291,6 +293,23 @@ fn mask_line(line: &str) -> String {
         }
         None => line.to_string(),
     }
+}
+
+/// An ARN (`arn:PARTITION:SERVICE:...`, what `outputs` prints too) or a region code
+/// (`us-east-1`, `us-gov-west-1`): what the tool's `.env` lines hold, and no secret.
+fn not_secret(value: &str) -> bool {
+    let arn = value.starts_with("arn:")
+        && value.split(':').count() >= 6
+        && !value.contains(char::is_whitespace);
+    let parts: Vec<&str> = value.split('-').collect();
+    let region = (3..=4).contains(&parts.len())
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit());
+    arn || region
 }
 
 fn plan_file(pl: &mut Planner, path: &Path, contents: Contents, mode: u32, private: bool) {
@@ -314,14 +333,14 @@ fn plan_file(pl: &mut Planner, path: &Path, contents: Contents, mode: u32, priva
         return;
     }
     let (action, reason, diff) = match &current {
+        // A new file shows what it will hold, line by line (masked as any .env diff is).
         None => (
             Action::Create,
             "does not exist",
-            FieldDiff::new(
-                "contents",
-                Value::Null,
-                json!(format!("{} lines", shown.lines().count())),
-            ),
+            FieldDiff {
+                lines: diff_lines("", &shown, contents.masked()),
+                ..FieldDiff::new("contents", Value::Null, Value::Null)
+            },
         ),
         Some(before) => (
             Action::Update,
@@ -503,4 +522,27 @@ fn destroy(pl: &mut Planner) {
         *values = kept;
     }
     plan_file(pl, &env.path, contents, 0o600, true);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_env_diff_shows_arns_and_the_region_and_hides_any_other_value() {
+        let before = "BEDROCK_AWS_DEFAULT_REGION=us-east-1\nA=arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/x\n";
+        let after = "BEDROCK_AWS_DEFAULT_REGION=us-gov-west-1\nA=arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/y\nBEDROCK_AWS_BEARER_TOKEN=ABSKQmVkcm9ja0FQSUtleS1\nNOTE=us-east\n";
+        let lines = diff_lines(before, after, true);
+        assert_eq!(
+            lines,
+            [
+                "- BEDROCK_AWS_DEFAULT_REGION=us-east-1",
+                "- A=arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/x",
+                "+ BEDROCK_AWS_DEFAULT_REGION=us-gov-west-1",
+                "+ A=arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/y",
+                "+ BEDROCK_AWS_BEARER_TOKEN=(value hidden)",
+                "+ NOTE=(value hidden)",
+            ]
+        );
+    }
 }
