@@ -267,7 +267,7 @@ fn a_guardrail_from_the_spec_is_created_applied_changed_and_destroyed() {
         plan.stdout.contains("published as version 2")
             && plan
                 .stdout
-                .contains(r#"words: ["project-zeus"] -> ["project-zeus","project-apollo"]"#)
+                .contains(r#"words: ["project-zeus"] -> ["project-zeus", "project-apollo"]"#)
             && plan.stdout.contains(
                 r#"+       guardrailVersion: "(known after apply: the version apply publishes of guardrail librechat-default)""#
             ),
