@@ -335,6 +335,7 @@ impl Stack {
             mode: plan.mode,
             changes: plan.has_changes(),
             writes,
+            summary: plan.summary(),
             files: reports::file_lines(
                 plan,
                 &files::with_written(

@@ -64,7 +64,20 @@ pub struct ApplyReport {
     pub changes: bool,
     /// AWS writes made.
     pub writes: usize,
+    /// The plan's own count, the same words `plan` ended with.
+    pub summary: bedrock_plan::Summary,
     pub files: Vec<FileLine>,
+}
+
+impl ApplyReport {
+    /// "14 added, 1 changed, 0 replaced, 0 destroyed": the plan's count, in the past.
+    fn done(&self) -> String {
+        let s = &self.summary;
+        format!(
+            "{} added, {} changed, {} replaced, {} destroyed",
+            s.add, s.change, s.replace, s.destroy
+        )
+    }
 }
 
 impl fmt::Display for ApplyReport {
@@ -72,7 +85,12 @@ impl fmt::Display for ApplyReport {
         match self.mode {
             Mode::Apply => {
                 if self.changes {
-                    writeln!(f, "\nApplied: {} AWS writes.", self.writes)?;
+                    writeln!(
+                        f,
+                        "\nApplied: {} ({} AWS writes).",
+                        self.done(),
+                        self.writes
+                    )?;
                 }
                 for line in &self.files {
                     writeln!(f, "{line}")?;
@@ -86,7 +104,12 @@ impl fmt::Display for ApplyReport {
                 {
                     writeln!(f, "{line}")?;
                 }
-                writeln!(f, "\nDestroyed: {} AWS writes.", self.writes)?;
+                writeln!(
+                    f,
+                    "\nDestroyed: {} ({} AWS writes).",
+                    self.done(),
+                    self.writes
+                )?;
             }
         }
         Ok(())
