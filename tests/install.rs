@@ -241,8 +241,18 @@ fn init_xtask_makes_cargo_xtask_bedrock_work_in_the_repository() {
         init.stderr
     );
 
-    // This checkout's lock: the same versions as the build above, nothing to download.
-    std::fs::copy(root().join("Cargo.lock"), repo.join("xtask/Cargo.lock")).unwrap();
+    // init wrote the tool's tested lock: the same versions as the build above, nothing to
+    // download; the build keeps them.
+    let tested = std::fs::read_to_string(root().join("Cargo.lock")).unwrap();
+    assert_eq!(
+        std::fs::read_to_string(repo.join("xtask/Cargo.lock")).unwrap(),
+        tested
+    );
+    assert!(
+        init.stdout.contains("wrote    xtask/Cargo.lock"),
+        "{}",
+        init.stdout
+    );
     let _one = CARGO.lock().unwrap_or_else(|e| e.into_inner());
     let cargo = Path::new(env!("CARGO"));
     let validate = run(
@@ -252,6 +262,20 @@ fn init_xtask_makes_cargo_xtask_bedrock_work_in_the_repository() {
         &[("CARGO_TARGET_DIR", target().to_str().unwrap())],
     );
     assert_eq!(validate.code, 0, "{}\n{}", validate.stdout, validate.stderr);
+    let version_of = |lock: &str, name: &str| {
+        lock.split("[[package]]")
+            .find(|p| p.contains(&format!("name = \"{name}\"\n")))
+            .and_then(|p| p.lines().find(|l| l.starts_with("version = ")))
+            .map(str::to_string)
+    };
+    let built = std::fs::read_to_string(repo.join("xtask/Cargo.lock")).unwrap();
+    for name in ["aws-sdk-bedrock", "aws-config", "tokio", "clap"] {
+        assert_eq!(
+            version_of(&built, name),
+            version_of(&tested, name),
+            "{name} moved away from the tested version"
+        );
+    }
     assert!(
         validate
             .stdout

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 const SPEC: &str = include_str!("../templates/bedrock.toml");
 const WORKFLOW: &str = include_str!("../templates/drift.yml");
+/// This workspace's lock file: the exact versions every test of the tool ran with.
+const TESTED_LOCK: &str = include_str!("../../../Cargo.lock");
 const XTASK_MANIFEST: &str = include_str!("../templates/xtask-Cargo.toml");
 const XTASK_MAIN: &str = include_str!("../templates/xtask-main.rs");
 const CARGO_CONFIG: &str = include_str!("../templates/cargo-config.toml");
@@ -113,6 +115,10 @@ impl InitArgs {
                 XTASK_MANIFEST.replace("{{dependency}}", dependency),
             ));
             files.push((root.join("xtask/src/main.rs"), XTASK_MAIN.to_string()));
+            // The versions this tool was tested with: Cargo keeps every locked version the
+            // xtask crate's dependencies allow, and resolves only what differs (the tool itself,
+            // by git or path, and the xtask crate).
+            files.push((root.join("xtask/Cargo.lock"), TESTED_LOCK.to_string()));
             ignored.push("/xtask/target");
         }
         let mut report = Vec::new();
