@@ -19,7 +19,7 @@ With `--record FILE`, every answer (status, code, message) is written to FILE, o
 line per check, in the walk's order: the walk run against a real sandbox account (`--aws`:
 credentials from the standard chain, resources named walk-* made and deleted, the account
 id put in place of the emulator's in every ARN) and against the emulator give two files
-that `diff` compares answer by answer (docs: "Acceptance mode" in the README). Against AWS
+that `diff` compares answer by answer (docs/tests.md, "Acceptance mode"). Against AWS
 the checks are recorded, not judged: the recording is what the emulator is measured by.
 
 Prints one line per failed check and a summary; exits 1 when any check fails. Run by
@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from operations import ACCOUNT, OPERATIONS, REGION, SYSTEM_PROFILE  # noqa: E402
 
 # How each service answers a request that breaks its model (AWS's recorded answers; see
-# the README's "How the emulator differs from AWS" for the sources):
+# docs/emulator.md, "How the emulator differs from AWS", for the sources):
 # - the Coral form "N validation errors detected: Value '...' at 'path' failed to satisfy
 #   constraint: ..." under the code given here (IAM leaves the value and an enum's set out);
 # - SNS names a broken top-level member in its own words: InvalidParameter "Invalid

@@ -1,10 +1,10 @@
-//! The guide's journey end to end, the one the README walks through: validate, plan, apply,
-//! a plan and a drift with nothing to do, the generated files current, the outputs, one call
-//! through the new profile as LibreChat makes it, destroy. It runs on the emulator and, as it
-//! is, in acceptance mode against an AWS account: it uses no emulator control, names its stack
-//! `lc-journey` (swept at start and end), leaves the account's logging alone
-//! (`[logging] managed = false`) and invokes the cheapest model once (Amazon Nova Micro,
-//! a dozen tokens).
+//! The guide's journey end to end, the one the README and docs/commands.md walk through:
+//! validate, plan, apply, a plan and a drift with nothing to do, the generated files current,
+//! the outputs, one call through the new profile as LibreChat makes it, destroy. It runs on
+//! the emulator and, as it is, in acceptance mode against an AWS account: it uses no emulator
+//! control, names its stack `lc-journey` (swept at start and end), leaves the account's
+//! logging alone (`[logging] managed = false`) and invokes the cheapest model once (Amazon
+//! Nova Micro, a dozen tokens).
 
 use super::{nothing, skipped, Adopt, Ctx, Entry};
 

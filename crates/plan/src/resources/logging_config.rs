@@ -189,7 +189,7 @@ fn plan(p: &mut Planner) {
         .filter(|owner| *owner != p.desired.stack)
     {
         p.problems.push(format!(
-            "the model invocation logging configuration of {name} belongs to stack {owner}: it points at {}, whose role is tagged stack = {owner}; a stack never takes another's, not even with --adopt\n  help: set [logging] managed = false in this spec to leave invocation logging to stack {owner} (the README's \"Two deployments in one account and region\")",
+            "the model invocation logging configuration of {name} belongs to stack {owner}: it points at {}, whose role is tagged stack = {owner}; a stack never takes another's, not even with --adopt\n  help: set [logging] managed = false in this spec to leave invocation logging to stack {owner} (docs/spec.md, \"Two deployments in one account and region\")",
             destinations(&o)
         ));
     } else if p.options.adopt {
