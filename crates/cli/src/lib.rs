@@ -146,3 +146,113 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod docs_check {
+    use clap::CommandFactory;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// Every long flag of every command, by command path (`plan`, `local start`).
+    fn flags() -> BTreeMap<String, BTreeSet<String>> {
+        fn walk(cmd: &clap::Command, path: &str, out: &mut BTreeMap<String, BTreeSet<String>>) {
+            for sub in cmd.get_subcommands() {
+                let p = format!("{path} {}", sub.get_name()).trim().to_string();
+                let longs = sub
+                    .get_arguments()
+                    .filter_map(|a| a.get_long())
+                    .filter(|l| !["help", "version"].contains(l))
+                    .map(|l| format!("--{l}"))
+                    .collect();
+                out.insert(p.clone(), longs);
+                walk(sub, &p, out);
+            }
+        }
+        let mut out = BTreeMap::new();
+        walk(&crate::Cli::command(), "", &mut out);
+        out
+    }
+
+    /// The command pages of docs/.
+    fn docs() -> String {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+        ["commands.md", "accounts.md", "emulator.md", "repository.md"]
+            .iter()
+            .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// `--flag` tokens of a text, but on lines running the AWS CLI (its flags are its own).
+    fn tokens(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let ours: String = text
+            .lines()
+            .filter(|l| !l.contains("$ aws ") && !l.contains("`aws "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text = ours.as_str();
+        for (i, _) in text.match_indices("--") {
+            let before = text[..i].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '-') {
+                continue;
+            }
+            let name: String = text[i + 2..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            if name.len() > 1 && name.chars().next().is_some_and(|c| c.is_ascii_lowercase()) {
+                out.insert(format!("--{}", name.trim_end_matches('-')));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_flag_is_documented_and_every_documented_flag_exists() {
+        let docs = docs();
+        let documented = tokens(&docs);
+        let all = flags();
+        let missing: Vec<String> = all
+            .iter()
+            .flat_map(|(cmd, flags)| {
+                flags
+                    .iter()
+                    .filter(|f| !documented.contains(*f))
+                    .map(move |f| format!("{cmd} {f}"))
+            })
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "flags the docs do not name: {missing:?}"
+        );
+        // Flags of the other tools the docs show (cargo, the test harness, the conformance
+        // walk): not this tool's.
+        let others = [
+            "--locked",
+            "--git",
+            "--path",
+            "--release",
+            "--test",
+            "--test-threads",
+            "--nocapture",
+            "--bench",
+            "--profile",
+            "--features",
+            "--manifest-path",
+            "--record",
+            "--aws",
+            "--endpoint",
+            "--root",
+            "--quiet",
+        ];
+        let known: BTreeSet<&String> = all.values().flatten().collect();
+        let unknown: Vec<&String> = documented
+            .iter()
+            .filter(|d| !known.contains(d) && !others.contains(&d.as_str()))
+            .collect();
+        assert!(
+            unknown.is_empty(),
+            "the docs name flags no command has: {unknown:?}"
+        );
+    }
+}
