@@ -9,6 +9,22 @@ use std::path::{Path, PathBuf};
 
 const SPEC: &str = include_str!("../templates/bedrock.toml");
 const WORKFLOW: &str = include_str!("../templates/drift.yml");
+/// The commit this tool was built from, when known (`build.rs`).
+const COMMIT: Option<&str> = option_env!("LIBRECHAT_BEDROCK_COMMIT");
+
+/// The workflow's install step: pinned to `commit` (the one that wrote it), so the job runs
+/// the version that was reviewed; changing the rev is a pull request of its own.
+fn install_step(git: &str, commit: Option<&str>) -> String {
+    match commit {
+        Some(rev) => format!(
+            "      # Pinned to the commit of the tool that wrote this file: to upgrade, change the rev\n      # (the pull request then shows what the new version would change).\n      - name: Install {PACKAGE}\n        run: cargo install --locked --git {git} --rev {rev} {PACKAGE}\n"
+        ),
+        None => format!(
+            "      # Not pinned: the tool that wrote this file was not built from a git checkout and\n      # knows no commit. Add `--rev COMMIT` (the commit you reviewed) to pin it.\n      - name: Install {PACKAGE}\n        run: cargo install --locked --git {git} {PACKAGE}\n"
+        ),
+    }
+}
+
 /// This workspace's lock file: the exact versions every test of the tool ran with.
 const TESTED_LOCK: &str = include_str!("../../../Cargo.lock");
 const XTASK_MANIFEST: &str = include_str!("../templates/xtask-Cargo.toml");
@@ -84,10 +100,7 @@ impl InitArgs {
         let install = if self.xtask {
             String::new()
         } else {
-            format!(
-                "      - name: Install {PACKAGE}\n        run: cargo install --locked --git {} {PACKAGE}\n",
-                self.dependency_git
-            )
+            install_step(&self.dependency_git, COMMIT)
         };
         let (spec, models_fit) = spec_for(&region);
         let workflow = WORKFLOW
@@ -488,5 +501,27 @@ mod tests {
                 "{event}: {written}"
             );
         }
+    }
+
+    #[test]
+    fn the_install_is_pinned_to_the_commit_that_wrote_it() {
+        let rev = "0123456789abcdef0123456789abcdef01234567";
+        let pinned = install_step("https://example.com/t.git", Some(rev));
+        assert!(
+            pinned.contains(&format!(
+                "cargo install --locked --git https://example.com/t.git --rev {rev} librechat-bedrock\n"
+            )),
+            "{pinned}"
+        );
+        let loose = install_step("https://example.com/t.git", None);
+        assert!(
+            loose.contains("Not pinned")
+                && loose.contains(
+                    "run: cargo install --locked --git https://example.com/t.git librechat-bedrock\n"
+                ),
+            "{loose}"
+        );
+        // This checkout is a git repository: the build knows its commit.
+        assert!(COMMIT.is_some_and(|c| c.len() == 40));
     }
 }
