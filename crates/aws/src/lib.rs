@@ -126,10 +126,12 @@ impl Endpoint {
     }
 }
 
-/// Retries: the SDK's adaptive mode (the standard mode's exponential backoff with jitter for
-/// throttling, 5xx and dropped connections, plus a client-side rate that slows down after a
-/// throttling answer), with a few more attempts than its default of 3. Every attempt is
-/// also paced at AWS's documented rate for its operation (`pace.rs`).
+/// Retries: the SDK's standard mode (exponential backoff with jitter for throttling, 5xx and
+/// dropped connections), with a few more attempts than its default of 3; every attempt is
+/// paced at AWS's documented rate for its operation (`pace.rs`). Not the adaptive mode: after
+/// a run of throttling answers its client-side rate slowed the retries past the call's time
+/// limit, so a throttle that lasts ended as a timeout instead of AWS's own error
+/// (`crates/aws/tests/faults.rs`); pacing already keeps the rate under the quota.
 pub const MAX_ATTEMPTS: u32 = 5;
 
 /// How long one call may take, retries included, in seconds: `BEDROCK_XTASK_TIMEOUT_SECONDS`,
@@ -147,7 +149,7 @@ pub fn call_timeout() -> u64 {
 pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_string()))
-        .retry_config(RetryConfig::adaptive().with_max_attempts(MAX_ATTEMPTS))
+        .retry_config(RetryConfig::standard().with_max_attempts(MAX_ATTEMPTS))
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(Duration::from_secs(10))

@@ -5,9 +5,10 @@
 //! (endpoint, credentials, region, service, operation) hands each attempt, retries included,
 //! the moment it may be sent: at once while the bucket holds a token, else as soon as one
 //! has accrued at the operation's rate. An interceptor reserves that moment just before the
-//! attempt is sent; the HTTP connector waits for it. The SDK's adaptive retry mode then
-//! covers what pacing cannot know (another tool calling in the same account): it backs off
-//! after a throttling answer. The emulator enforces the same table (its `rates` fault).
+//! attempt is sent; the HTTP connector waits for it. The SDK's standard retry then covers
+//! what pacing cannot know (another tool calling in the same account): it backs off after a
+//! throttling answer, each retry paced too. The emulator enforces the same table (its
+//! `rates` fault).
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::http::{
@@ -119,7 +120,7 @@ fn rate(value: &toml::Value) -> Result<Rate, String> {
 }
 
 /// The table in the binary. It is checked by a test; were it unreadable, calls would not be
-/// paced (the adaptive retry still backs off), never refused.
+/// paced (the retries still back off), never refused.
 pub static TABLE: LazyLock<Table> = LazyLock::new(|| Table::parse(RATES).unwrap_or_default());
 
 /// Tokens per bucket, and when they were counted. Tokens go below zero: each reservation
