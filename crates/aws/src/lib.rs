@@ -169,14 +169,11 @@ pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
             "static",
         ));
     }
-    let config = loader.load().await;
-    match config.http_client().or_else(pace::default_http_client) {
-        Some(http) => config
-            .to_builder()
-            .http_client(pace::PacedClient(http))
-            .build(),
-        None => config,
-    }
+    // One HTTPS client for every call, the credential providers' too, each request paced.
+    loader
+        .http_client(pace::PacedClient(pace::https_client()))
+        .load()
+        .await
 }
 
 /// A client for every service the stack uses, all reporting to one [`Recorder`].
