@@ -39,18 +39,31 @@ pub(crate) async fn list_with_tags(
     AwsError,
 > {
     let (summaries, tags) = tokio::join!(
-        c.bedrock
-            .list_inference_profiles()
-            .type_equals(InferenceProfileType::Application)
-            .max_results(1000)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>(),
+        list_profiles(c, InferenceProfileType::Application),
         tags_by_arn(c, RESOURCE_TYPE),
     );
-    let summaries = summaries.map_err(context("listing the application inference profiles"))?;
-    Ok((summaries, tags?))
+    Ok((summaries?, tags?))
+}
+
+/// Every inference profile of the region of one type, every page.
+pub(crate) async fn list_profiles(
+    c: &Clients,
+    kind: InferenceProfileType,
+) -> Result<Vec<InferenceProfileSummary>, AwsError> {
+    let what = match kind {
+        InferenceProfileType::Application => "listing the application inference profiles",
+        _ => "listing the system-defined inference profiles",
+    };
+    c.bedrock
+        .list_inference_profiles()
+        .type_equals(kind)
+        .max_results(1000)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .map_err(context(what))
 }
 
 pub(crate) async fn read(c: &Clients, d: &DesiredState) -> Result<Vec<Observed>, AwsError> {
@@ -132,17 +145,7 @@ pub(crate) async fn read_sources(
             if !wants_profiles {
                 return Ok(BTreeMap::new());
             }
-            let summaries = c
-                .bedrock
-                .list_inference_profiles()
-                .type_equals(InferenceProfileType::SystemDefined)
-                .max_results(1000)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-                .await
-                .map_err(context("listing the system-defined inference profiles"))?;
+            let summaries = list_profiles(c, InferenceProfileType::SystemDefined).await?;
             Ok::<_, AwsError>(
                 summaries
                     .into_iter()

@@ -42,17 +42,9 @@ async fn in_place(
     if d.access.every_model || d.access.accept_agreements || d.profiles.is_empty() {
         return Ok(BTreeMap::new());
     }
-    let summaries = c
-        .bedrock
-        .list_inference_profiles()
-        .type_equals(InferenceProfileType::Application)
-        .max_results(1000)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Result<Vec<_>, _>>()
-        .await
-        .map_err(context("listing the application inference profiles"))?;
+    let summaries =
+        crate::resources::inference_profile::list_profiles(c, InferenceProfileType::Application)
+            .await?;
     Ok(summaries
         .into_iter()
         .filter(|s| {
