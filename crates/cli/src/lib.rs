@@ -244,6 +244,7 @@ mod docs_check {
             "--endpoint",
             "--root",
             "--quiet",
+            "--rev",
         ];
         let known: BTreeSet<&String> = all.values().flatten().collect();
         let unknown: Vec<&String> = documented

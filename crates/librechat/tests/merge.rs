@@ -15,8 +15,10 @@ fn spec(src: &str) -> Spec {
         .unwrap_or_else(|| panic!("spec has errors: {:#?}", checked.diagnostics))
 }
 
+/// The guide's complete example (a fixture: the repository's deployable bedrock.toml may
+/// change).
 fn root_spec() -> Spec {
-    spec(&std::fs::read_to_string(root().join("bedrock.toml")).unwrap())
+    spec(&std::fs::read_to_string(root().join("tests/fixtures/valid/guide.toml")).unwrap())
 }
 
 fn merge(existing: &str, spec: &Spec) -> String {

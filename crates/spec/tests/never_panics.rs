@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 
-const EXAMPLE: &str = include_str!("../../../bedrock.toml");
+const EXAMPLE: &str = include_str!("../../../tests/fixtures/valid/guide.toml");
 
 fn assert_well_formed(src: &str) {
     let checked = bedrock_spec::check(src);
