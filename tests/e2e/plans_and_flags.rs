@@ -240,9 +240,11 @@ fn a_refused_apply_or_destroy_names_the_plan_that_shows_it() {
         .filter(|c| c["action"] == "delete")
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
+    // LibreChat's rendered policy goes too: it names the deleted profiles.
     assert_eq!(
         deleted,
         [
+            "file",
             "inference_profile",
             "inference_profile",
             "inference_profile",
