@@ -2,8 +2,8 @@
 //! from the spec (`[access]`), and a guardrail from the spec that LibreChat applies
 //! (`[[guardrails]]`, `[librechat] guardrail = { name }`), created, changed and destroyed.
 
-mod common;
-mod stack;
+use crate::common;
+use crate::stack;
 use aws_sdk_bedrockruntime::types::{GuardrailConfiguration, StopReason};
 use stack::*;
 use std::path::Path;

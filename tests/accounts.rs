@@ -5,10 +5,9 @@
 //! OrganizationAccountAccessRole), one summary, the worst exit code, and a role that cannot
 //! be assumed named with STS's error while the other accounts complete.
 
-mod common;
-#[path = "accounts/rates.rs"]
+use crate::common;
 mod rates;
-mod stack;
+use crate::stack;
 use stack::*;
 
 const SMALL: &str = r#"

@@ -2,10 +2,8 @@
 //! the command line here, `generate --offline` in `tests/cli/generate.rs`, and reaching AWS
 //! (credentials, endpoints, timeouts) in `tests/cli/reaching_aws.rs`.
 
-mod common;
-#[path = "cli/generate.rs"]
+use crate::common;
 mod generate;
-#[path = "cli/reaching_aws.rs"]
 mod reaching_aws;
 use common::{fixtures, rel, root, xtask, xtask_in};
 

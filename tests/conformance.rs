@@ -7,8 +7,8 @@
 //! constraint in AWS's words). And injected faults reach the SDK in its own protocol, so
 //! that its retry classifies them.
 
-mod common;
-mod stack;
+use crate::common;
+use crate::stack;
 use bedrock_emulator::{Fault, FaultKind};
 use stack::*;
 use std::process::Command;
@@ -124,7 +124,7 @@ fn acceptance_mode_records_the_walk_s_answers_and_their_differences() {
         .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
     let out = Command::new(std::env::current_exe().unwrap())
         .args([
-            "every_model_constraint_of_every_implemented_operation",
+            "conformance::every_model_constraint_of_every_implemented_operation",
             "--nocapture",
         ])
         .env("LIBRECHAT_BEDROCK_ACCEPTANCE", "1")

@@ -1,8 +1,7 @@
 //! Model invocation logging's destinations end to end: the stack's bucket alone (no role, no
 //! log group), a log group and the bucket together, and every delivery flag sent explicitly.
 
-mod common;
-mod stack;
+use crate::stack;
 use stack::*;
 use std::io::Read;
 

@@ -3,13 +3,10 @@
 //! SDK client, then the commands, with faults introduced one at a time. Each of the three is
 //! in `tests/diagnose/`.
 
-mod common;
-#[path = "diagnose/doctor.rs"]
+use crate::common;
 mod doctor;
-#[path = "diagnose/least_privilege.rs"]
 mod least_privilege;
-mod stack;
-#[path = "diagnose/verify.rs"]
+use crate::stack;
 mod verify;
 use stack::*;
 use std::path::Path;

@@ -8,7 +8,7 @@
 //! build: the xtask crate gets this checkout's Cargo.lock and the same profile, so the
 //! second build only compiles the tool's own crates.
 
-mod common;
+use crate::common;
 
 use common::{root, Run};
 use std::path::{Path, PathBuf};

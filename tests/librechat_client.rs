@@ -5,8 +5,8 @@
 //! test itself, calling every profile ARN that `apply` wrote; then `verify` counts those
 //! calls as made through the profiles.
 
-mod common;
-mod stack;
+use crate::common;
+use crate::stack;
 use stack::*;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -21,10 +21,8 @@
 //! 8. tags changed out of band: user tags repaired; a resource whose stack tag is gone is
 //!    not retaken without `--adopt`, and is with it.
 
-mod common;
-#[path = "lifecycle/harness.rs"]
 mod harness;
-mod stack;
+use crate::stack;
 
 use harness::Entry;
 
@@ -132,15 +130,15 @@ fn acceptance_mode_runs_the_suite_by_endpoint_url() {
         .unwrap_or_else(|e| panic!("the emulator did not start: {e}"));
     let out = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
-            "inference_profile::",
-            "guardrail::",
-            "monitoring::step1",
-            "monitoring::step4",
-            "runtime_role::step1",
-            "runtime_role::step6",
-            "model_access::step1",
-            "log_group::step1",
-            "journey_",
+            "lifecycle::inference_profile::",
+            "lifecycle::guardrail::",
+            "lifecycle::monitoring::step1",
+            "lifecycle::monitoring::step4",
+            "lifecycle::runtime_role::step1",
+            "lifecycle::runtime_role::step6",
+            "lifecycle::model_access::step1",
+            "lifecycle::log_group::step1",
+            "lifecycle::journey_",
             "--test-threads=1",
             "--nocapture",
         ])
@@ -163,11 +161,11 @@ fn acceptance_mode_runs_the_suite_by_endpoint_url() {
         "acceptance mode: account 123456789012, region us-east-1, endpoint http://",
         "SKIPPED model_access::CreateFromEmpty in acceptance mode: each step starts from a brand-new account",
         "SKIPPED log_group::CreateFromEmpty in acceptance mode: its spec manages the account's model invocation logging configuration",
-        "test inference_profile::step8_tags_changed_out_of_band ... ok",
-        "test runtime_role::step6_kill_at_every_write ... ok",
-        "test guardrail::step3_fields_a_b_a_b ... ok",
-        "test journey_the_guide_s_path_end_to_end ... ok",
-        "test monitoring::step4_out_of_band_delete_and_change ... ok",
+        "test lifecycle::inference_profile::step8_tags_changed_out_of_band ... ok",
+        "test lifecycle::runtime_role::step6_kill_at_every_write ... ok",
+        "test lifecycle::guardrail::step3_fields_a_b_a_b ... ok",
+        "test lifecycle::journey_the_guide_s_path_end_to_end ... ok",
+        "test lifecycle::monitoring::step4_out_of_band_delete_and_change ... ok",
         "23 passed",
     ] {
         assert!(all.contains(expected), "{expected:?} not in\n{all}");

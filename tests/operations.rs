@@ -3,10 +3,9 @@
 //! what to run in the management account), and the stack's dashboard, alarms and alarm topic,
 //! with `verify` reading Bedrock's metrics.
 
-#[path = "operations/alarm_email.rs"]
 mod alarm_email;
-mod common;
-mod stack;
+use crate::common;
+use crate::stack;
 use stack::*;
 
 const COSTED: &str = r#"

@@ -2,8 +2,7 @@
 //! to another region shares it with the region it left. Apply and destroy in either region
 //! keep every region's invocation logging working: calls made there are still logged.
 
-mod common;
-mod stack;
+use crate::stack;
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
 use stack::*;
 use std::path::Path;

@@ -4,10 +4,8 @@
 //! chunks; prompt-cache token counts; ApplyGuardrail and InvokeModel's guardrail headers
 //! (`runtime/guardrail.rs`).
 
-mod common;
-#[path = "runtime/guardrail.rs"]
 mod guardrail;
-mod stack;
+use crate::stack;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::{

@@ -3,7 +3,7 @@
 //! tests/schema/package-lock.json), with the machine's node. The test installs the package
 //! itself (`npm ci`); without node or npm it fails, it does not skip.
 
-mod common;
+use crate::common;
 use common::{fixtures, rel, root, xtask};
 use std::path::PathBuf;
 

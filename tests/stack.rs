@@ -1,4 +1,4 @@
-//! The harness of the end-to-end tests: one private emulator per test binary, the tests
+//! The harness of the end-to-end tests: one private emulator for the suite's binary, the tests
 //! taking turns on it, each from a reset account; the binary run with `--local` against it.
 
 #![allow(dead_code)]

@@ -2,8 +2,8 @@
 //! in destroy's order; another prefix's stacks, foreign resources and young stacks untouched;
 //! data kept with `--keep-data`. Read back through the SDK.
 
-mod common;
-mod stack;
+use crate::common;
+use crate::stack;
 use stack::*;
 
 /// A stack of prefix `acc-a-` that manages logging (log group, bucket, role, configuration),
