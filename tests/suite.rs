@@ -18,6 +18,7 @@ mod destinations;
 mod diagnose;
 mod e2e;
 mod install;
+mod layering;
 mod librechat_client;
 mod lifecycle;
 mod operations;

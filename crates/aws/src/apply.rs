@@ -9,6 +9,7 @@
 //! writes them with the returned outputs.
 
 use crate::error::{join_error, AwsError};
+use crate::progress::{Progress, ProgressFn, PROGRESS};
 use crate::Clients;
 use bedrock_plan::{Outputs, Plan};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -33,26 +34,6 @@ fn abort_after(writes: usize) {
 
 #[cfg(not(debug_assertions))]
 fn abort_after(_writes: usize) {}
-
-/// What apply is doing, as it happens, for a progress display.
-#[derive(Debug, Clone, Copy)]
-pub enum Progress<'a> {
-    /// A step begins.
-    Start(&'a str),
-    /// A step is done.
-    Done(&'a str),
-    /// A step waits for what only time cures (a fresh IAM role to propagate, a name to be
-    /// free): what it was doing, and how long it has waited so far.
-    Waiting(&'a str, std::time::Duration),
-}
-
-/// Where apply's progress goes.
-pub type ProgressFn = Arc<dyn Fn(Progress<'_>) + Send + Sync>;
-
-tokio::task_local! {
-    /// The progress of the chain this task runs, for the waits deep inside a step.
-    pub(crate) static PROGRESS: ProgressFn;
-}
 
 /// Run every AWS step of `plan`. `progress` hears each step start and end, and each wait.
 /// Returns what the steps made and how many writes there were.

@@ -13,6 +13,7 @@ mod error;
 mod logs;
 mod observe;
 mod pace;
+mod progress;
 mod recorder;
 mod resources;
 mod retry;
@@ -20,8 +21,9 @@ mod sweep;
 mod tags;
 mod tokens;
 
-pub use apply::{apply, Progress, ProgressFn, WRITE_CONCURRENCY};
+pub use apply::{apply, WRITE_CONCURRENCY};
 pub use error::AwsError;
+pub use progress::{Progress, ProgressFn};
 
 pub use logs::{read_events, read_s3_records, LogEvent};
 pub use observe::{caller_account, observe};

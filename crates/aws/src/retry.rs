@@ -23,8 +23,8 @@ where
     loop {
         match attempt().await {
             Err(e) if retryable(&e) && waited < PATIENCE => {
-                let _ = crate::apply::PROGRESS
-                    .try_with(|p| p(crate::apply::Progress::Waiting(&e.context, waited)));
+                let _ = crate::progress::PROGRESS
+                    .try_with(|p| p(crate::progress::Progress::Waiting(&e.context, waited)));
                 tokio::time::sleep(delay).await;
                 waited += delay;
                 delay = (delay * 2).min(Duration::from_secs(15));

@@ -1,10 +1,12 @@
 //! `verify` and `doctor`: the guide's verification and troubleshooting, as the engine
 //! reports them.
 
-use crate::accounts::Outcome;
+use crate::output::Terminal;
 use crate::output::{json_text, Exit};
-use crate::stack_args::{finish, StackArgs};
+use crate::stack_args::StackArgs;
+use bedrock_engine::accounts::finish;
 use bedrock_engine::Error;
+use bedrock_engine::Outcome;
 use clap::Args;
 
 /// Read the invocation logs: per model, calls through its profile ARN or its raw id, tokens.
@@ -33,43 +35,48 @@ impl VerifyArgs {
                 "follow one account at a time (one --assume-role), or leave out --follow",
             ));
         }
+        let console = Terminal::default();
         let spec = self.stack.spec()?;
-        let (targets, results) =
-            self.stack
-                .run_each(&spec, "verify", self.json, |stack, sink| {
-                    let report = stack.verify(&self.since)?;
-                    if self.json {
-                        sink.out(json_text(&report));
-                    } else {
-                        sink.out(&report);
-                    }
-                    for p in &report.problems {
-                        sink.note(format!("error: {p}"));
-                    }
-                    if self.follow {
-                        sink.out(format_args!(
-                            "\nfollowing {} (Ctrl-C to stop)\n",
-                            report.log_group
-                        ));
-                        stack.follow(&report, &mut |line| {
-                            match line {
-                                Ok(l) => sink.out(format_args!("{l}\n")),
-                                Err(e) => sink.note(format!("error: {e}")),
-                            }
-                            true
-                        });
-                    }
-                    let n = report.problems.len();
-                    Ok(if n == 0 {
-                        Outcome::new(Exit::Success, "verified")
-                    } else {
-                        Outcome::new(
-                            Exit::Error,
-                            format!("{n} problem{}", if n == 1 { "" } else { "s" }),
-                        )
-                    })
-                })?;
-        finish(&targets, results, self.json)
+        let (targets, results) = self.stack.options().run_each(
+            &console,
+            &spec,
+            "verify",
+            self.json,
+            |stack, sink| {
+                let report = stack.verify(&self.since)?;
+                if self.json {
+                    sink.out(json_text(&report));
+                } else {
+                    sink.out(&report);
+                }
+                for p in &report.problems {
+                    sink.note(format!("error: {p}"));
+                }
+                if self.follow {
+                    sink.out(format_args!(
+                        "\nfollowing {} (Ctrl-C to stop)\n",
+                        report.log_group
+                    ));
+                    stack.follow(&report, &mut |line| {
+                        match line {
+                            Ok(l) => sink.out(format_args!("{l}\n")),
+                            Err(e) => sink.note(format!("error: {e}")),
+                        }
+                        true
+                    });
+                }
+                let n = report.problems.len();
+                Ok(if n == 0 {
+                    Outcome::new(Exit::Success, "verified")
+                } else {
+                    Outcome::new(
+                        Exit::Error,
+                        format!("{n} problem{}", if n == 1 { "" } else { "s" }),
+                    )
+                })
+            },
+        )?;
+        finish(&console, &targets, results, self.json)
     }
 }
 
@@ -82,21 +89,25 @@ pub struct DoctorArgs {
 
 impl DoctorArgs {
     pub fn run(self) -> Result<Exit, Error> {
+        let console = Terminal::default();
         let spec = self.stack.spec()?;
-        let (targets, results) = self.stack.run_each(&spec, "doctor", false, |stack, sink| {
-            let report = stack.doctor()?;
-            sink.out(&report);
-            let failed = report.failed();
-            if failed > 0 {
-                let checks = format!(
-                    "{failed} check{} failed",
-                    if failed == 1 { "" } else { "s" }
-                );
-                sink.note(format!("error: {checks}"));
-                return Ok(Outcome::new(Exit::Error, checks));
-            }
-            Ok(Outcome::new(Exit::Success, "every check passed"))
-        })?;
-        finish(&targets, results, false)
+        let (targets, results) =
+            self.stack
+                .options()
+                .run_each(&console, &spec, "doctor", false, |stack, sink| {
+                    let report = stack.doctor()?;
+                    sink.out(&report);
+                    let failed = report.failed();
+                    if failed > 0 {
+                        let checks = format!(
+                            "{failed} check{} failed",
+                            if failed == 1 { "" } else { "s" }
+                        );
+                        sink.note(format!("error: {checks}"));
+                        return Ok(Outcome::new(Exit::Error, checks));
+                    }
+                    Ok(Outcome::new(Exit::Success, "every check passed"))
+                })?;
+        finish(&console, &targets, results, false)
     }
 }

@@ -1,11 +1,13 @@
 //! `generate`: write (or with `--check`, compare) the generated files; with AWS, `.env` and
 //! LibreChat's policy from the live ARNs too.
 
-use crate::accounts::Outcome;
+use crate::output::Terminal;
 use crate::output::{note, out, Exit};
-use crate::stack_args::{finish, StackArgs};
+use crate::stack_args::StackArgs;
+use bedrock_engine::accounts::finish;
 use bedrock_engine::Error;
-use bedrock_spec::ACCOUNT_PLACEHOLDER;
+use bedrock_engine::Outcome;
+use bedrock_engine::ACCOUNT_PLACEHOLDER;
 use clap::Args;
 
 /// Write librechat.yaml and the rendered policies (and .env, from live ARNs, unless --offline).
@@ -23,27 +25,31 @@ pub struct GenerateArgs {
 
 impl GenerateArgs {
     pub fn run(self) -> Result<Exit, Error> {
+        let console = Terminal::default();
         let spec = self.stack.spec()?;
         if !self.offline {
-            let (targets, results) = self.stack.run_each(&spec, "generate", false, |s, sink| {
-                let report = s.generate(self.check)?;
-                sink.out(&report);
-                let stale = report.stale();
-                Ok(if self.check && stale > 0 {
-                    Outcome::new(
-                        Exit::Changes,
-                        format!(
-                            "{stale} file{} out of date",
-                            if stale == 1 { "" } else { "s" }
-                        ),
-                    )
-                } else if self.check {
-                    Outcome::new(Exit::Success, "files current")
-                } else {
-                    Outcome::new(Exit::Success, "files generated")
-                })
-            })?;
-            return finish(&targets, results, false);
+            let (targets, results) =
+                self.stack
+                    .options()
+                    .run_each(&console, &spec, "generate", false, |s, sink| {
+                        let report = s.generate(self.check)?;
+                        sink.out(&report);
+                        let stale = report.stale();
+                        Ok(if self.check && stale > 0 {
+                            Outcome::new(
+                                Exit::Changes,
+                                format!(
+                                    "{stale} file{} out of date",
+                                    if stale == 1 { "" } else { "s" }
+                                ),
+                            )
+                        } else if self.check {
+                            Outcome::new(Exit::Success, "files current")
+                        } else {
+                            Outcome::new(Exit::Success, "files generated")
+                        })
+                    })?;
+            return finish(&console, &targets, results, false);
         }
         let report = bedrock_engine::generate_offline(
             &spec,

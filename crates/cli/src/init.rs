@@ -300,7 +300,7 @@ fn region() -> String {
         .map(|r| r.trim().to_string())
         .find(|r| !r.is_empty())
         .filter(|r| {
-            let valid = bedrock_spec::rules::region(r).is_ok();
+            let valid = bedrock_engine::is_region(r);
             if !valid {
                 note(format!(
                     "note: the region in the environment, {r:?}, is not an AWS region code: the spec says us-east-1"
@@ -392,7 +392,7 @@ fn ignore(root: &Path, lines: &[&str]) -> Result<Done, Error> {
         new.push_str(l);
         new.push('\n');
     }
-    crate::output::write_atomically(&path, &new)?;
+    bedrock_engine::write_atomically(&path, &new)?;
     if existing.is_none() {
         return Ok(Done::Wrote);
     }

@@ -3,7 +3,6 @@
 //! `--json`) and returns the exit code of the contract: 0 success, 1 error, 2 changes or
 //! drift found. Errors are printed once, here.
 
-mod accounts;
 mod completions;
 mod diagnose;
 mod generate;
@@ -11,7 +10,6 @@ mod init;
 mod local;
 mod output;
 mod progress;
-mod saved_plan;
 mod show;
 mod stack;
 mod stack_args;
@@ -116,7 +114,7 @@ where
     T: Into<OsString> + Clone,
 {
     let _ = PROGRAM.set(program.to_string());
-    bedrock_emulator::set_program(program);
+    bedrock_engine::emulator::set_program(program);
     let argv = std::iter::once(OsString::from(program)).chain(args.into_iter().map(Into::into));
     // Named as first set: one process is one program.
     let parsed = Cli::command()

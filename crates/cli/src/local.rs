@@ -1,7 +1,7 @@
 //! `local start | stop | status | reset`: the embedded AWS emulator.
 
 use crate::output::{note, out, Exit};
-use bedrock_emulator::{Instance, StartOptions, Status};
+use bedrock_engine::emulator::{Instance, StartOptions, Status};
 use bedrock_engine::Error;
 use clap::{Args, Subcommand};
 
@@ -83,16 +83,20 @@ pub enum LocalAction {
 #[derive(Args, Debug)]
 pub struct LocalAt {
     /// The address the emulator listens on.
-    #[arg(long, default_value = bedrock_emulator::DEFAULT_HOST)]
+    #[arg(long, default_value = bedrock_engine::emulator::DEFAULT_HOST)]
     host: String,
     /// The port the emulator listens on.
-    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_emulator::DEFAULT_PORT, value_parser = crate::stack_args::parse_port)]
+    #[arg(long, env = "BEDROCK_EMULATOR_PORT", default_value_t = bedrock_engine::emulator::DEFAULT_PORT, value_parser = bedrock_engine::parse_port)]
     port: u16,
 }
 
 impl LocalAt {
     fn instance(&self) -> Instance {
-        Instance::new(&bedrock_emulator::default_dir(), &self.host, self.port)
+        Instance::new(
+            &bedrock_engine::emulator::default_dir(),
+            &self.host,
+            self.port,
+        )
     }
 }
 
@@ -136,9 +140,9 @@ impl LocalArgs {
                 into,
             } => {
                 let default = Instance::new(
-                    &bedrock_emulator::default_dir(),
-                    bedrock_emulator::DEFAULT_HOST,
-                    bedrock_emulator::DEFAULT_PORT,
+                    &bedrock_engine::emulator::default_dir(),
+                    bedrock_engine::emulator::DEFAULT_HOST,
+                    bedrock_engine::emulator::DEFAULT_PORT,
                 )
                 .catalog_dir();
                 let at = CatalogAt {
@@ -152,7 +156,7 @@ impl LocalArgs {
     }
 }
 
-type Outcome = Result<Exit, bedrock_emulator::EmulatorError>;
+type Outcome = Result<Exit, bedrock_engine::emulator::EmulatorError>;
 
 fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
     let instance = at.instance();
@@ -168,41 +172,41 @@ fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
     let state = control.state()?;
     let tls = tls_of(&state);
     if let Some(host) = state["host"].as_str().filter(|h| *h != at.host && !s.new) {
-        return Err(bedrock_emulator::EmulatorError {
+        return Err(bedrock_engine::emulator::EmulatorError {
             message: format!(
                 "the emulator already running on port {} listens on {host}, not {}",
                 at.port, at.host
             ),
             help: format!(
                 "stop it with `{}`, then start it with --host {}",
-                bedrock_emulator::local_command("stop", host, at.port),
+                bedrock_engine::emulator::local_command("stop", host, at.port),
                 at.host
             ),
         });
     }
     if let (Some(port), Some((endpoint, _))) = (start.tls_port, &tls) {
         if !endpoint.ends_with(&format!(":{port}")) {
-            return Err(bedrock_emulator::EmulatorError {
+            return Err(bedrock_engine::emulator::EmulatorError {
                 message: format!(
                     "the emulator already running at {} serves HTTPS at {endpoint}, not on port {port}",
                     s.endpoint
                 ),
                 help: format!(
                     "use {endpoint}, or stop it with `{}` and start it again with --tls-port {port}",
-                    bedrock_emulator::local_command("stop", &at.host, at.port)
+                    bedrock_engine::emulator::local_command("stop", &at.host, at.port)
                 ),
             });
         }
     }
     if start.tls_port.is_some() && tls.is_none() {
-        return Err(bedrock_emulator::EmulatorError {
+        return Err(bedrock_engine::emulator::EmulatorError {
             message: format!(
                 "the emulator already running at {} does not serve HTTPS",
                 s.endpoint
             ),
             help: format!(
                 "stop it with `{}`, then start it again with --tls",
-                bedrock_emulator::local_command("stop", &at.host, at.port)
+                bedrock_engine::emulator::local_command("stop", &at.host, at.port)
             ),
         });
     }
@@ -226,7 +230,7 @@ fn local_start(at: &LocalAt, start: &StartOptions) -> Outcome {
         out(format_args!(
             "  log: {}\n  stop it with `{}`\n",
             instance.log_file().display(),
-            bedrock_emulator::local_command("stop", &at.host, at.port)
+            bedrock_engine::emulator::local_command("stop", &at.host, at.port)
         ));
     }
     // Latency and propagation delay asked of an already running emulator apply to it too.
@@ -252,7 +256,7 @@ fn local_stop(at: &LocalAt) -> Outcome {
             "stopped the embedded AWS emulator (pid {pid})\n"
         )),
         None if instance.control().state().is_ok() => {
-            return Err(bedrock_emulator::EmulatorError {
+            return Err(bedrock_engine::emulator::EmulatorError {
                 message: format!(
                     "an emulator answers at {} but was not started from this emulator directory ({}); not stopping it",
                     instance.endpoint(),
@@ -346,7 +350,7 @@ fn local_status(at: &LocalAt, json: bool) -> Outcome {
         Status::Stopped => {
             out(format_args!(
                 "not running at {endpoint} (start it with `{}`)\n",
-                bedrock_emulator::local_command("start", &at.host, at.port)
+                bedrock_engine::emulator::local_command("start", &at.host, at.port)
             ));
             Exit::Error
         }
@@ -391,12 +395,12 @@ fn local_catalog(
     } else {
         format!(
             "no emulator started by `{} local start` reads {} (they read {}); a test's private emulator reads its own",
-            bedrock_emulator::program(),
+            bedrock_engine::emulator::program(),
             dir.display(),
             Instance::new(
-                &bedrock_emulator::default_dir(),
-                bedrock_emulator::DEFAULT_HOST,
-                bedrock_emulator::DEFAULT_PORT
+                &bedrock_engine::emulator::default_dir(),
+                bedrock_engine::emulator::DEFAULT_HOST,
+                bedrock_engine::emulator::DEFAULT_PORT
             )
             .catalog_dir()
             .display()
@@ -411,10 +415,10 @@ fn local_catalog(
         }
     }
     if let Some(region) = read {
-        crate::stack_args::check_profile()?;
+        bedrock_engine::check_profile()?;
         match std::env::var("AWS_ENDPOINT_URL").ok().filter(|u| !u.trim().is_empty()) {
             Some(url) => {
-                crate::stack_args::check_url(&url, "AWS_ENDPOINT_URL")?;
+                bedrock_engine::check_url(&url, "AWS_ENDPOINT_URL")?;
                 note(format!(
                 "reading the catalog of {region} from AWS_ENDPOINT_URL={url} (not AWS itself), standard credential chain"
             ))
@@ -423,7 +427,7 @@ fn local_catalog(
                 "reading the catalog of {region} from AWS (standard credential chain); nothing is changed"
             )),
         }
-        let catalog = bedrock_engine::read_catalog(&bedrock_aws::Endpoint::aws(), &region)?;
+        let catalog = bedrock_engine::read_catalog(&region)?;
         let count = |key: &str| catalog[key].as_array().map_or(0, Vec::len);
         if count("foundationModels") == 0 && count("inferenceProfiles") == 0 {
             return Err(Error::other(
@@ -431,7 +435,7 @@ fn local_catalog(
                 "check the region (`aws bedrock list-foundation-models --region REGION`), or use credentials of the account LibreChat uses",
             ));
         }
-        let path = bedrock_emulator::write_account_catalog(dir, &region, &catalog)
+        let path = bedrock_engine::emulator::write_account_catalog(dir, &region, &catalog)
             .map_err(|e| Error::other(e.message, e.help))?;
         out(format_args!(
             "read {} foundation models and {} system-defined inference profiles of {region} into {}\n  the emulator offers in {region} exactly what your account does: {served}\n",
@@ -459,11 +463,11 @@ fn local_catalog(
         }
         return Ok(Exit::Success);
     }
-    let read = bedrock_emulator::account_catalogs(dir);
+    let read = bedrock_engine::emulator::account_catalogs(dir);
     if read.is_empty() {
         out(format_args!(
             "every region is served from the emulator's built-in catalog\n  `{} local catalog --from-aws --region REGION{into}` makes one match your account\n",
-            bedrock_emulator::program()
+            bedrock_engine::emulator::program()
         ));
     }
     for (region, path) in read {

@@ -1,22 +1,38 @@
 //! Exit codes, colour, printing (a closed pipe is not a panic), the confirmation prompt,
 //! and loading the spec with its report printed.
 
-use bedrock_engine::Error;
-use bedrock_spec::Spec;
+pub use bedrock_engine::{json_text, Exit};
+use bedrock_engine::{Console, Error, Spec};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+use std::sync::Mutex;
 
-/// The exit codes of the product contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    Success = 0,
-    Error = 1,
-    Changes = 2,
+/// The terminal as the engine's [`Console`]: stdout, stderr above any progress bar, and the
+/// embedded emulator's start drawn as a spinner.
+#[derive(Default)]
+pub(crate) struct Terminal {
+    starting: Mutex<Option<crate::progress::Starting>>,
 }
 
-impl From<Exit> for std::process::ExitCode {
-    fn from(e: Exit) -> Self {
-        std::process::ExitCode::from(e as u8)
+impl Console for Terminal {
+    fn out(&self, text: &str) {
+        out(text);
+    }
+
+    fn note(&self, text: &str) {
+        note(text);
+    }
+
+    fn starting(&self, line: Option<&str>) {
+        let Ok(mut starting) = self.starting.lock() else {
+            return;
+        };
+        match line {
+            Some(line) => starting
+                .get_or_insert_with(crate::progress::Starting::new)
+                .line(line),
+            None => *starting = None,
+        }
     }
 }
 
@@ -48,46 +64,11 @@ pub(crate) fn out(text: impl std::fmt::Display) {
 /// A line to stderr (progress, notes, the calls line), above any progress bar; a closed
 /// stderr is ignored.
 pub(crate) fn note(text: impl std::fmt::Display) {
-    match crate::progress::active() {
-        Some(bars) => {
-            let _ = bars.println(text.to_string());
-        }
-        None => {
-            let _ = writeln!(std::io::stderr(), "{text}");
-        }
-    }
+    crate::progress::println(&text.to_string());
 }
 
 pub(crate) fn print_json(value: &impl serde::Serialize) {
     out(json_text(value));
-}
-
-/// A value as the `--json` output prints it.
-pub(crate) fn json_text(value: &impl serde::Serialize) -> String {
-    format!(
-        "{}\n",
-        serde_json::to_string_pretty(value).unwrap_or_default()
-    )
-}
-
-/// Write `text` to `path` whole or not at all (a temporary file beside it, renamed).
-pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
-    let fail = |e: std::io::Error| {
-        Error::other(
-            format!("cannot write {}: {e}", path.display()),
-            "check that its directory exists and is writable",
-        )
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let partial = path.with_file_name(format!(".{name}.partial"));
-    std::fs::write(&partial, text).map_err(fail)?;
-    std::fs::rename(&partial, path).map_err(|e| {
-        let _ = std::fs::remove_file(&partial);
-        fail(e)
-    })
 }
 
 /// Ask on a terminal; refuse without one. `plan` is the command that shows the changes.
@@ -116,7 +97,7 @@ pub(crate) fn confirm(question: &str, yes: bool, plan: &str) -> Result<(), Error
 /// Load and check the spec, printing its diagnostics to stderr (an invalid spec's report
 /// says everything: the error is `Reported`).
 pub(crate) fn load_spec(config: &Path) -> Result<Spec, Error> {
-    let loaded = bedrock_spec::load(config)?;
+    let loaded = bedrock_engine::load_spec(config)?;
     let report = loaded.report();
     if !report.diagnostics.is_empty() {
         eprint!("{}", report.render(stderr_color()));

@@ -4,7 +4,7 @@
 
 use bedrock_engine::{Progress, ProgressFn};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -15,9 +15,17 @@ fn drawn() -> bool {
     std::io::stderr().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb")
 }
 
-/// The bars drawn so far, when there are any: lines printed meanwhile go above them.
-pub(crate) fn active() -> Option<&'static MultiProgress> {
-    BARS.get()
+/// A line to stderr, above the bars drawn so far when there are any; a closed stderr is
+/// ignored.
+pub(crate) fn println(text: &str) {
+    match BARS.get() {
+        Some(bars) => {
+            let _ = bars.println(text);
+        }
+        None => {
+            let _ = writeln!(std::io::stderr(), "{text}");
+        }
+    }
 }
 
 fn bars() -> Option<&'static MultiProgress> {
@@ -66,7 +74,7 @@ pub(crate) fn apply(bar: ProgressBar, prefix: String) -> ProgressFn {
         Progress::Start(what) => bar.set_message(what.to_string()),
         Progress::Done(what) => {
             bar.inc(1);
-            crate::output::note(format!("{prefix}  done: {what}"));
+            println(&format!("{prefix}  done: {what}"));
         }
         Progress::Waiting(what, waited) => bar.set_message(format!(
             "{what}: waiting for AWS to catch up (a new IAM role takes a few seconds to be usable), {}s so far",
@@ -87,7 +95,7 @@ impl Starting {
     }
 
     pub(crate) fn line(&mut self, line: &str) {
-        crate::output::note(line);
+        println(line);
         if line.starts_with("installing the emulator") && self.spinner.is_none() {
             self.spinner = Some(spinner("installing the emulator's Python packages"));
         }

@@ -2,9 +2,7 @@
 //! `show PLANFILE`). Reads the file only: no spec, no AWS.
 
 use crate::output::{json_text, note, out, Exit};
-use crate::stack::TOOL_VERSION;
 use bedrock_engine::Error;
-use bedrock_plan::SavedPlan;
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
@@ -23,13 +21,7 @@ pub struct ShowArgs {
 impl ShowArgs {
     pub fn run(self) -> Result<Exit, Error> {
         let shown = self.file.display().to_string();
-        let text = crate::saved_plan::read_plan_text(&self.file)?;
-        let saved = SavedPlan::parse_any(&text, &shown, TOOL_VERSION).map_err(|message| {
-            Error::other(
-                message,
-                "name a file `plan --save FILE` wrote with this version of the tool",
-            )
-        })?;
+        let saved = bedrock_engine::read_any(&self.file)?;
         match (self.json, saved.accounts.as_slice()) {
             (true, [one]) => out(json_text(&one.plan)),
             (true, many) => out(json_text(&json!({
@@ -48,7 +40,7 @@ impl ShowArgs {
                 }
             }
         }
-        let place = if saved.endpoint == bedrock_plan::AWS_ENDPOINT {
+        let place = if saved.endpoint == bedrock_engine::AWS_ENDPOINT {
             "AWS".to_string()
         } else {
             saved.endpoint.clone()

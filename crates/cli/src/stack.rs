@@ -2,40 +2,15 @@
 //! flags, show the plan, ask, and map the outcome to an exit code, in one account or in each
 //! of several (`--assume-role`).
 
-use crate::accounts::{self, Outcome, Sink};
-use crate::output::{confirm, json_text, note, stdout_color, Exit};
-use crate::saved_plan::read_saved;
-use crate::stack_args::{finish, StackArgs};
-use bedrock_engine::{Error, Planned, Stack};
-use bedrock_plan::{render_plan, Mode, Plan};
+use crate::output::{confirm, json_text, stdout_color, Exit, Terminal};
+use crate::stack_args::StackArgs;
+use bedrock_engine::accounts::finish;
+use bedrock_engine::{
+    changes_of, read_saved, render_plan, Converge, Error, Mode, Outcome, Planned, SaveRequest,
+    Sink, Stack,
+};
 use clap::Args;
 use std::path::PathBuf;
-
-/// The version a saved plan must come from.
-pub(crate) const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
-
-/// "2 to add, 1 to change", or "no changes".
-fn changes_of(plan: &Plan) -> String {
-    let s = plan.summary();
-    if !plan.has_changes() {
-        return "no changes".into();
-    }
-    let parts: Vec<String> = [
-        (s.add, "to add"),
-        (s.change, "to change"),
-        (s.replace, "to replace"),
-        (s.destroy, "to destroy"),
-    ]
-    .iter()
-    .filter(|(n, _)| *n > 0)
-    .map(|(n, what)| format!("{n} {what}"))
-    .collect();
-    if parts.is_empty() {
-        "files to write".into()
-    } else {
-        parts.join(", ")
-    }
-}
 
 /// Show what `apply` (or `destroy`) would change (reads AWS and the generated files, changes nothing).
 #[derive(Args, Debug)]
@@ -80,29 +55,42 @@ fn destroy_review(args: &StackArgs, delete_data: bool) -> String {
 
 impl PlanArgs {
     pub fn run(self) -> Result<Exit, Error> {
+        let console = Terminal::default();
         let spec = self.stack.spec()?;
+        let options = self.stack.options();
+        let request = SaveRequest {
+            options: &options,
+            mode: if self.destroy {
+                Mode::Destroy
+            } else {
+                Mode::Apply
+            },
+            adopt: self.adopt,
+            delete_data: self.delete_data,
+        };
         // Where the plan goes is checked before anything is read.
         let existing = match &self.save {
-            Some(file) => self.save_target(file, &spec.stack.name)?,
+            Some(file) => request.check_target(&console, file, &spec.stack.name)?,
             None => None,
         };
-        let (targets, results) = self.stack.run_each(&spec, "plan", self.json, |s, sink| {
-            let planned = if self.destroy {
-                s.destroy_plan(self.delete_data)?
-            } else {
-                s.plan(self.adopt)?
-            };
-            if self.json {
-                sink.out(json_text(&planned.plan));
-            } else {
-                sink.out(render_plan(&planned.plan, stdout_color()));
-            }
-            Ok(planned)
-        })?;
+        let (targets, results) =
+            options.run_each(&console, &spec, "plan", self.json, |s, sink| {
+                let planned = if self.destroy {
+                    s.destroy_plan(self.delete_data)?
+                } else {
+                    s.plan(self.adopt)?
+                };
+                if self.json {
+                    sink.out(json_text(&planned.plan));
+                } else {
+                    sink.out(render_plan(&planned.plan, stdout_color()));
+                }
+                Ok(planned)
+            })?;
         let saved = self
             .save
             .as_ref()
-            .map(|file| self.save_plan(&spec.stack.name, file, existing, &results));
+            .map(|file| request.write(&console, &spec.stack.name, file, existing, &results));
         let outcomes = results
             .into_iter()
             .map(|(r, text)| {
@@ -117,7 +105,7 @@ impl PlanArgs {
                 (r, text)
             })
             .collect();
-        let exit = finish(&targets, outcomes, self.json)?;
+        let exit = finish(&console, &targets, outcomes, self.json)?;
         saved.transpose()?;
         Ok(exit)
     }
@@ -144,23 +132,9 @@ pub struct ApplyArgs {
 impl ApplyArgs {
     pub fn run(self) -> Result<Exit, Error> {
         let spec = self.stack.spec()?;
+        let options = self.stack.options();
         let saved = match &self.plan {
-            Some(file) => {
-                let out = self
-                    .stack
-                    .out
-                    .as_ref()
-                    .map(|o| o.display().to_string())
-                    .unwrap_or_default();
-                let out_dir = crate::saved_plan::canonical_dir(&self.stack.paths().out_dir);
-                let target = self.stack.target()?;
-                Some(read_saved(
-                    file,
-                    &spec.stack.name,
-                    (&out, &out_dir),
-                    &target,
-                )?)
-            }
+            Some(file) => Some(read_saved(file, &spec.stack.name, &options)?),
             None => None,
         };
         let file = self.plan.as_ref().map(|f| f.display().to_string());
@@ -181,11 +155,11 @@ impl ApplyArgs {
             "apply",
             self.yes,
             &review,
-            |s| match (&saved, &file) {
+            &|s| match (&saved, &file) {
                 (Some(saved), Some(file)) => s.plan_saved(saved, file, &review),
                 _ => s.plan(self.adopt),
             },
-            |accounts| match mode {
+            &|accounts| match mode {
                 Mode::Destroy => format!("\nDestroy these resources in {accounts}?"),
                 Mode::Apply => format!("\nApply these changes to {accounts}?"),
             },
@@ -193,107 +167,34 @@ impl ApplyArgs {
     }
 }
 
-/// The accounts a question names: "account 111111111111 in us-east-1", or "3 accounts
-/// (111111111111, ...) in us-east-1".
-fn accounts_named(plans: &[&Plan]) -> String {
-    let region = plans.first().map_or("", |p| p.region.as_str());
-    match plans {
-        [one] => format!("account {} in {region}", one.account_id),
-        many => format!(
-            "{} accounts ({}) in {region}",
-            many.len(),
-            many.iter()
-                .map(|p| p.account_id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
-}
-
-/// Plan in each account, show each plan, ask once, then run the plans that change something.
+/// Plan in each account, show each plan, ask once, then run the plans that change something
+/// (the engine's flow; shown, asked and drawn here).
 fn converge(
     args: &StackArgs,
-    spec: &bedrock_spec::Spec,
+    spec: &bedrock_engine::Spec,
     command: &str,
     yes: bool,
     review: &str,
-    plan: impl Fn(&Stack) -> Result<Planned, Error> + Sync,
-    question: impl Fn(&str) -> String,
+    plan: &(dyn Fn(&Stack) -> Result<Planned, Error> + Sync),
+    question: &dyn Fn(&str) -> String,
 ) -> Result<Exit, Error> {
-    let (targets, planned) = args.connect_each(spec, command, false, |stack, sink| {
-        let result = plan(&stack);
-        match result {
-            Ok(p) => {
-                sink.out(render_plan(&p.plan, stdout_color()));
-                Ok((stack, p))
-            }
-            Err(e) => {
-                sink.note(format!("{command}: {}", stack.calls()));
-                Err(e)
-            }
-        }
-    })?;
-    let changing: Vec<&Plan> = planned
-        .iter()
-        .filter_map(|(r, _)| r.as_ref().ok())
-        .map(|(_, p)| &p.plan)
-        .filter(|p| p.has_changes())
-        .collect();
-    // A destroy with nothing to remove has nothing more to say; an apply without changes
-    // still writes the files.
-    let asked = if changing.is_empty() {
-        Ok(())
-    } else {
-        confirm(&question(&accounts_named(&changing)), yes, review)
-    };
-    if let Err(e) = asked {
-        for (r, _) in &planned {
-            if let Ok((stack, _)) = r {
-                note(format!("{command}: {}", stack.calls()));
-            }
-        }
-        return Err(e);
-    }
-    // The second phase runs in the accounts whose plan was made; the others keep their
-    // error for the summary.
-    let several = targets.len() > 1;
-    let ready: Vec<usize> = (0..targets.len())
-        .filter(|&i| planned[i].0.is_ok())
-        .collect();
-    let ready_targets: Vec<_> = ready.iter().map(|&i| targets[i].clone()).collect();
-    let mut applied = accounts::each(
-        &ready_targets,
-        several,
-        args.parallel.into(),
-        false,
-        |j, _, sink| {
-            let Ok((stack, p)) = &planned[ready[j]].0 else {
-                return Err(Error::Reported);
-            };
-            let result = run_plan(stack, p, sink, several);
-            sink.note(format!("{command}: {}", stack.calls()));
-            result.map(|()| Outcome::new(Exit::Success, changes_of(&p.plan)))
+    let console = Terminal::default();
+    args.options().converge(
+        &console,
+        spec,
+        Converge {
+            command,
+            plan,
+            show: &|p, sink| sink.out(render_plan(&p.plan, stdout_color())),
+            ask: &|accounts| confirm(&question(accounts), yes, review),
+            apply: &run_plan,
         },
     )
-    .into_iter();
-    let results = planned
-        .into_iter()
-        .map(|(first, text)| match first {
-            Err(e) => (Err(e), text),
-            Ok(_) => applied
-                .next()
-                .unwrap_or((Err(Error::Reported), String::new())),
-        })
-        .collect();
-    finish(&targets, results, false)
 }
 
-/// Run one account's plan (when it changes anything, or writes files), print its report.
-fn run_plan(stack: &Stack, planned: &Planned, sink: &Sink, several: bool) -> Result<(), Error> {
+/// Run one account's plan, its progress drawn, and print its report.
+fn run_plan(stack: &Stack, planned: &Planned, sink: &Sink<'_>, several: bool) -> Result<(), Error> {
     let plan = &planned.plan;
-    if !plan.has_changes() && plan.mode == Mode::Destroy {
-        return Ok(());
-    }
     let prefix = if several {
         format!("[{}] ", plan.account_id)
     } else {
@@ -329,25 +230,29 @@ pub struct DriftArgs {
 
 impl DriftArgs {
     pub fn run(self) -> Result<Exit, Error> {
+        let console = Terminal::default();
         let spec = self.stack.spec()?;
-        let (targets, results) = self.stack.run_each(&spec, "drift", self.json, |s, sink| {
-            let report = s.drift(!self.skip_local_files)?;
-            if self.json {
-                sink.out(json_text(&report));
-            } else {
-                sink.out(report.render(stdout_color()));
-            }
-            Ok(if report.drift {
-                let n = report.resources.len() + report.files.len();
-                Outcome::new(
-                    Exit::Changes,
-                    format!("drift: {n} resource{}", if n == 1 { "" } else { "s" }),
-                )
-            } else {
-                Outcome::new(Exit::Success, "no drift")
-            })
-        })?;
-        finish(&targets, results, self.json)
+        let (targets, results) =
+            self.stack
+                .options()
+                .run_each(&console, &spec, "drift", self.json, |s, sink| {
+                    let report = s.drift(!self.skip_local_files)?;
+                    if self.json {
+                        sink.out(json_text(&report));
+                    } else {
+                        sink.out(report.render(stdout_color()));
+                    }
+                    Ok(if report.drift {
+                        let n = report.resources.len() + report.files.len();
+                        Outcome::new(
+                            Exit::Changes,
+                            format!("drift: {n} resource{}", if n == 1 { "" } else { "s" }),
+                        )
+                    } else {
+                        Outcome::new(Exit::Success, "no drift")
+                    })
+                })?;
+        finish(&console, &targets, results, self.json)
     }
 }
 
@@ -375,8 +280,8 @@ impl DestroyArgs {
             "destroy",
             self.yes,
             &review,
-            |s| s.destroy_plan(delete_data),
-            |accounts| {
+            &|s| s.destroy_plan(delete_data),
+            &|accounts| {
                 if delete_data {
                     format!("\nDestroy these resources in {accounts}, INCLUDING THE LOGS AND PAYLOADS THEY HOLD?")
                 } else {
@@ -404,50 +309,52 @@ pub struct OutputsArgs {
 
 impl OutputsArgs {
     pub fn run(self) -> Result<Exit, Error> {
+        let console = Terminal::default();
         let spec = self.stack.spec()?;
-        let (targets, results) = self
-            .stack
-            .run_each(&spec, "outputs", self.json, |s, sink| {
-                let outputs = s.outputs()?;
-                if let Some(name) = &self.name {
-                    let value = outputs.value(name).map_err(|message| {
-                        Error::other(
-                            message,
-                            format!("`{}` lists every output", s.suggest().command("outputs")),
-                        )
-                    })?;
-                    if self.json {
-                        sink.out(json_text(&value));
-                    } else {
-                        sink.out(format!("{value}\n"));
-                    }
-                    return Ok(Outcome::new(Exit::Success, value));
-                }
-                if self.json {
-                    sink.out(json_text(&outputs));
-                } else {
-                    sink.out(&outputs);
-                }
-                if !outputs.missing.is_empty() && !self.json {
-                    sink.note(format!(
-                        "`{}` makes what is not there yet",
-                        s.suggest().command("apply")
-                    ));
-                }
-                let n = outputs.resources.len();
-                Ok(Outcome::new(
-                    Exit::Success,
-                    format!(
-                        "{n} resource{}{}",
-                        if n == 1 { "" } else { "s" },
-                        if outputs.missing.is_empty() {
-                            String::new()
+        let (targets, results) =
+            self.stack
+                .options()
+                .run_each(&console, &spec, "outputs", self.json, |s, sink| {
+                    let outputs = s.outputs()?;
+                    if let Some(name) = &self.name {
+                        let value = outputs.value(name).map_err(|message| {
+                            Error::other(
+                                message,
+                                format!("`{}` lists every output", s.suggest().command("outputs")),
+                            )
+                        })?;
+                        if self.json {
+                            sink.out(json_text(&value));
                         } else {
-                            format!(", {} missing", outputs.missing.len())
+                            sink.out(format!("{value}\n"));
                         }
-                    ),
-                ))
-            })?;
-        finish(&targets, results, self.json)
+                        return Ok(Outcome::new(Exit::Success, value));
+                    }
+                    if self.json {
+                        sink.out(json_text(&outputs));
+                    } else {
+                        sink.out(&outputs);
+                    }
+                    if !outputs.missing.is_empty() && !self.json {
+                        sink.note(format!(
+                            "`{}` makes what is not there yet",
+                            s.suggest().command("apply")
+                        ));
+                    }
+                    let n = outputs.resources.len();
+                    Ok(Outcome::new(
+                        Exit::Success,
+                        format!(
+                            "{n} resource{}{}",
+                            if n == 1 { "" } else { "s" },
+                            if outputs.missing.is_empty() {
+                                String::new()
+                            } else {
+                                format!(", {} missing", outputs.missing.len())
+                            }
+                        ),
+                    ))
+                })?;
+        finish(&console, &targets, results, self.json)
     }
 }

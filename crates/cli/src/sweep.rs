@@ -3,9 +3,10 @@
 //! deletes. No spec is needed (the tags say which stack); `--config`'s spec, when there is
 //! one, only gives the region when `--region` does not.
 
+use crate::output::Terminal;
 use crate::output::{confirm, json_text, load_spec, note, out, Exit};
-use crate::stack_args::{StackArgs, DEFAULT_CONFIG};
 use bedrock_engine::{Error, SweepReport, Sweeper};
+use bedrock_engine::{Place, DEFAULT_CONFIG};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -58,7 +59,7 @@ impl SweepArgs {
             )
         })?;
         let region = self.region()?;
-        let endpoint = self.where_aws().endpoint(&region)?;
+        let endpoint = self.where_aws().endpoint(&region, &Terminal::default())?;
         let sweeper = Sweeper::connect(&endpoint, &region)?;
         let result = self.sweep(&sweeper, older_than.as_secs());
         note(format!("sweep: {}", sweeper.calls()));
@@ -163,15 +164,10 @@ impl SweepArgs {
     }
 
     /// Where AWS is, as every stack command takes it.
-    fn where_aws(&self) -> StackArgs {
-        StackArgs {
-            config: self.config.clone(),
-            out: None,
+    fn where_aws(&self) -> Place {
+        Place {
             local: self.local,
             endpoint_url: self.endpoint_url.clone(),
-            assume_role: Vec::new(),
-            external_id: None,
-            parallel: 4,
         }
     }
 

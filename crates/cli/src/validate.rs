@@ -1,9 +1,8 @@
 //! `validate`: parse and check the spec, every problem at once. Touches nothing.
 
 use crate::output::{load_spec, out, Exit};
-use crate::stack_args::DEFAULT_CONFIG;
 use bedrock_engine::Error;
-use bedrock_spec::Severity;
+use bedrock_engine::{Severity, DEFAULT_CONFIG};
 use clap::Args;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -47,7 +46,7 @@ fn validate(config: &Path) -> Result<Exit, Error> {
 /// The same check as a JSON document on stdout: `valid`, counts, and each diagnostic with
 /// its key path, line and column.
 fn validate_json(config: &Path) -> Exit {
-    let loaded = match bedrock_spec::load(config) {
+    let loaded = match bedrock_engine::load_spec(config) {
         Ok(l) => l,
         Err(e) => {
             let doc = json!({

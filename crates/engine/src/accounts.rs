@@ -3,8 +3,7 @@
 //! then one summary (account, changes, result); the exit code is the worst of them.
 //! With no `--assume-role`, the one run prints as it goes, as it always has.
 
-use crate::output::{note, out, Exit};
-use bedrock_engine::Error;
+use crate::{json_text, Console, Error, Exit};
 use std::fmt::Display;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -105,23 +104,26 @@ pub fn targets(roles: &[String], partition: &str) -> Result<Vec<Target>, Error> 
     Ok(targets)
 }
 
-/// Where one account's output goes: straight out (one account), or kept for its block
-/// (several), with its notes prefixed by the account as they happen.
-pub struct Sink {
+/// Where one account's output goes: straight to the console (one account), or kept for its
+/// block (several), with its notes prefixed by the account as they happen.
+pub struct Sink<'a> {
+    console: &'a dyn Console,
     prefix: Option<String>,
     kept: Option<Mutex<String>>,
 }
 
-impl Sink {
-    pub fn direct() -> Self {
+impl<'a> Sink<'a> {
+    pub fn direct(console: &'a dyn Console) -> Self {
         Sink {
+            console,
             prefix: None,
             kept: None,
         }
     }
 
-    fn kept(target: &Target) -> Self {
+    fn kept(console: &'a dyn Console, target: &Target) -> Self {
         Sink {
+            console,
             prefix: target.account.clone(),
             kept: Some(Mutex::new(String::new())),
         }
@@ -135,7 +137,7 @@ impl Sink {
                     k.push_str(&text.to_string());
                 }
             }
-            None => out(text),
+            None => self.console.out(&text.to_string()),
         }
     }
 
@@ -144,10 +146,10 @@ impl Sink {
         match &self.prefix {
             Some(account) => {
                 for line in text.to_string().lines() {
-                    note(format!("[{account}] {line}"));
+                    self.console.note(&format!("[{account}] {line}"));
                 }
             }
-            None => note(text),
+            None => self.console.note(&text.to_string()),
         }
     }
 
@@ -181,20 +183,6 @@ impl Outcome {
     }
 }
 
-/// The worse of two exit codes: an error over changes over success.
-pub fn worst(a: Exit, b: Exit) -> Exit {
-    let rank = |e: Exit| match e {
-        Exit::Success => 0,
-        Exit::Changes => 1,
-        Exit::Error => 2,
-    };
-    if rank(b) > rank(a) {
-        b
-    } else {
-        a
-    }
-}
-
 /// One account's result, and (several accounts, `--json`) the JSON it printed.
 pub type Ran<T> = (Result<T, Error>, String);
 
@@ -203,15 +191,16 @@ pub type Ran<T> = (Result<T, Error>, String);
 /// keeps its output, printed as a block when the account is done, or with `json` returned
 /// for one document.
 pub fn each<T: Send>(
+    console: &dyn Console,
     targets: &[Target],
     several: bool,
     parallel: usize,
     json: bool,
-    body: impl Fn(usize, &Target, &Sink) -> Result<T, Error> + Sync,
+    body: impl Fn(usize, &Target, &Sink<'_>) -> Result<T, Error> + Sync,
 ) -> Vec<Ran<T>> {
     match (targets, several) {
         ([], _) => return Vec::new(),
-        ([one], false) => return vec![(body(0, one, &Sink::direct()), String::new())],
+        ([one], false) => return vec![(body(0, one, &Sink::direct(console)), String::new())],
         _ => {}
     }
     let next = AtomicUsize::new(0);
@@ -223,11 +212,11 @@ pub fn each<T: Send>(
                 let Some(target) = targets.get(i) else {
                     break;
                 };
-                let sink = Sink::kept(target);
+                let sink = Sink::kept(console, target);
                 let result = body(i, target, &sink);
                 let mut text = sink.take();
                 if !json {
-                    print_block(target, &text, result.as_ref().err());
+                    print_block(console, target, &text, result.as_ref().err());
                     text.clear();
                 }
                 if let Ok(mut r) = results.lock() {
@@ -245,7 +234,7 @@ pub fn each<T: Send>(
 }
 
 /// One account's output, whole: a header, what it printed, its error.
-fn print_block(target: &Target, text: &str, error: Option<&Error>) {
+fn print_block(console: &dyn Console, target: &Target, text: &str, error: Option<&Error>) {
     let mut block = format!("\n=== {} ===\n{text}", target.label());
     if !block.ends_with('\n') {
         block.push('\n');
@@ -255,7 +244,7 @@ fn print_block(target: &Target, text: &str, error: Option<&Error>) {
             block.push_str(&format!("error: {e}\n"));
         }
     }
-    out(block);
+    console.out(&block);
 }
 
 /// The summary of a run over several accounts, and its exit code (the worst).
@@ -274,7 +263,7 @@ pub fn summary(targets: &[Target], rows: &[(Exit, String, String)]) -> (String, 
         "changes"
     );
     for (target, (code, changes, result)) in targets.iter().zip(rows) {
-        exit = worst(exit, *code);
+        exit = exit.worst(*code);
         text.push_str(&format!(
             "  {:<12}  {:<width$}  {result}\n",
             target.account.as_deref().unwrap_or("-"),
@@ -300,6 +289,55 @@ pub fn first_line(e: &Error) -> String {
     } else {
         format!("error: {short}")
     }
+}
+
+/// The exit code of a run: one account's own (its error returned as is, for the caller to
+/// print), or over several the summary (on stdout, or on stderr after the `--json` document)
+/// and the worst code.
+pub fn finish(
+    console: &dyn Console,
+    targets: &[Target],
+    results: Vec<Ran<Outcome>>,
+    json: bool,
+) -> Result<Exit, Error> {
+    if targets.len() == 1 {
+        let (result, _) = results
+            .into_iter()
+            .next()
+            .unwrap_or((Err(Error::Reported), String::new()));
+        return result.map(|o| o.exit);
+    }
+    let mut rows = Vec::new();
+    let mut documents = Vec::new();
+    for (target, (result, text)) in targets.iter().zip(results) {
+        let (exit, changes, outcome) = match &result {
+            Ok(o) => (o.exit, o.changes.clone(), "ok".to_string()),
+            Err(e) => (Exit::Error, "-".to_string(), first_line(e)),
+        };
+        if json {
+            let mut doc = serde_json::json!({
+                "account_id": target.account,
+                "role_arn": target.role,
+                "exit_code": exit as u8,
+            });
+            match &result {
+                Ok(_) => {
+                    doc["result"] = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+                }
+                Err(e) => doc["error"] = e.to_string().into(),
+            }
+            documents.push(doc);
+        }
+        rows.push((exit, changes, outcome));
+    }
+    let (summary, exit) = summary(targets, &rows);
+    if json {
+        console.out(&json_text(&serde_json::json!({ "accounts": documents })));
+        console.note(summary.trim_start());
+    } else {
+        console.out(&summary);
+    }
+    Ok(exit)
 }
 
 #[cfg(test)]
@@ -362,9 +400,9 @@ mod tests {
 
     #[test]
     fn the_worst_exit_code_wins() {
-        assert_eq!(worst(Exit::Success, Exit::Changes), Exit::Changes);
-        assert_eq!(worst(Exit::Error, Exit::Changes), Exit::Error);
-        assert_eq!(worst(Exit::Changes, Exit::Success), Exit::Changes);
+        assert_eq!(Exit::Success.worst(Exit::Changes), Exit::Changes);
+        assert_eq!(Exit::Error.worst(Exit::Changes), Exit::Error);
+        assert_eq!(Exit::Changes.worst(Exit::Success), Exit::Changes);
         let t = targets(
             &[
                 "arn:aws:iam::111111111111:role/A".into(),

@@ -2,9 +2,11 @@
 //! over the files LibreChat reads (librechat.yaml, .env) and the live account. Each check
 //! passes or fails with what to do; exit 1 when one fails.
 
-use crate::librechat_checks::{file_checks, inference_profiles, variables};
+mod librechat_checks;
+
 use crate::{Error, Stack};
 use bedrock_plan::{policy_doc, BucketState};
+use librechat_checks::{file_checks, inference_profiles, variables};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -206,7 +208,7 @@ impl Stack {
                     )
                 })
         });
-        checks.extend(crate::librechat_checks::librechat_checks(
+        checks.extend(librechat_checks::librechat_checks(
             &whole,
             &bedrock,
             &env,

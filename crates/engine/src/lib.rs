@@ -4,28 +4,41 @@
 //! prints the report and maps it to an exit code. The engine never touches an SDK client:
 //! the AWS layer observes and executes; the plan is a pure function between them.
 
+pub mod accounts;
+mod console;
 mod doctor;
 mod error;
 mod files;
-mod librechat_checks;
+mod place;
 mod records;
 mod reports;
+mod run;
 mod saved;
 mod sweep;
 mod verify;
 
+pub use accounts::{Outcome, Sink};
 pub use bedrock_aws::{Progress, ProgressFn};
+pub use console::{json_text, Console, Exit};
 pub use doctor::{Check, DoctorReport};
 pub use error::Error;
 pub use files::Scope;
+pub use place::{check_profile, check_url, local_instance, parse_port, Place};
 pub use records::{parse_duration, parse_since, Record};
 pub use reports::{ApplyReport, DriftReport, FileDrift, FileLine, FileState, GenerateReport};
+pub use run::{changes_of, Converge, StackOptions, DEFAULT_CONFIG};
+pub use saved::{canonical_dir, read_any, read_plan_text, read_saved, SaveRequest};
 pub use sweep::{SweepReport, Sweeper};
 pub use verify::VerifyReport;
 
+/// What the CLI renders and names, from the crates below the engine: the spec and its
+/// report, plans and saved plans, and the embedded emulator that `local` drives.
+pub use bedrock_emulator as emulator;
+pub use bedrock_plan::{render_plan, Mode, Plan, SavedPlan, Suggest, AWS_ENDPOINT};
+pub use bedrock_spec::{load as load_spec, Severity, Spec, ACCOUNT_PLACEHOLDER};
+
 use bedrock_aws::{CallStats, Clients, Endpoint};
-use bedrock_plan::{DesiredState, ObservedState, Plan, PlanOptions, Suggest};
-use bedrock_spec::Spec;
+use bedrock_plan::{DesiredState, ObservedState, PlanOptions};
 use std::path::{Path, PathBuf};
 
 /// Where the spec is and where the generated files go.
@@ -101,11 +114,12 @@ fn runtime(multi: bool) -> Result<tokio::runtime::Runtime, Error> {
     })
 }
 
-/// What the account behind `endpoint` offers in `region` (its foundation models and
-/// system-defined inference profiles), as JSON for the embedded emulator's catalog.
-pub fn read_catalog(endpoint: &Endpoint, region: &str) -> Result<serde_json::Value, Error> {
+/// What the account of the standard credential chain offers in `region` (its foundation
+/// models and system-defined inference profiles), as JSON for the embedded emulator's
+/// catalog.
+pub fn read_catalog(region: &str) -> Result<serde_json::Value, Error> {
     runtime(false)?.block_on(async {
-        let clients = Clients::connect(endpoint, region).await;
+        let clients = Clients::connect(&Endpoint::aws(), region).await;
         Ok(bedrock_aws::catalog::read(&clients, region).await?)
     })
 }
@@ -482,5 +496,33 @@ fn finish_generate(
         spec: paths.config.display().to_string(),
         fix,
         placeholder_account: spec.stack.account_ids.len() != 1,
+    })
+}
+
+/// Whether `region` is an AWS region code, as the spec's rule has it.
+pub fn is_region(region: &str) -> bool {
+    bedrock_spec::rules::region(region).is_ok()
+}
+
+/// The tool's version: a saved plan must come from the same one.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Write `text` to `path` whole or not at all (a temporary file beside it, renamed).
+pub fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    let fail = |e: std::io::Error| {
+        Error::other(
+            format!("cannot write {}: {e}", path.display()),
+            "check that its directory exists and is writable",
+        )
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let partial = path.with_file_name(format!(".{name}.partial"));
+    std::fs::write(&partial, text).map_err(fail)?;
+    std::fs::rename(&partial, path).map_err(|e| {
+        let _ = std::fs::remove_file(&partial);
+        fail(e)
     })
 }

@@ -6,7 +6,6 @@
 
 mod decode;
 mod diagnostic;
-mod env_names;
 pub mod guardrail_rules;
 mod model;
 pub mod rules;

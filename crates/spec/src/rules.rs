@@ -354,7 +354,8 @@ pub fn tag_value(value: &str) -> Rule {
     )
 }
 
-pub use crate::env_names::{env_name, librechat_env_names, SYSTEM_ENV_NAMES, SYSTEM_ENV_PREFIXES};
+mod env_names;
+pub use env_names::{env_name, librechat_env_names, SYSTEM_ENV_NAMES, SYSTEM_ENV_PREFIXES};
 
 /// A model id as LibreChat lists it: a foundation model id or an inference profile id.
 pub fn model_id(id: &str) -> Rule {

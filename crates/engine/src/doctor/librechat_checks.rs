@@ -1,7 +1,7 @@
 //! `doctor`'s checks of how LibreChat will read its files: what the guide's table does not
 //! name but LibreChat trips over. Pure: the files' contents in, checks out.
 
-use crate::doctor::{fail, pass, Check};
+use super::{fail, pass, Check};
 use bedrock_plan::Suggest;
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! The rule for a profile's `env`: the `.env` variable that will hold its ARN. Not a name
 //! LibreChat itself reads, nor one shells, Node.js or the AWS SDKs read.
 
-use crate::rules::{problem, Rule, ENV_NAME, RESERVED_ENV_NAMES};
+use super::{problem, Rule, ENV_NAME, RESERVED_ENV_NAMES};
 
 pub fn env_name(name: &str) -> Rule {
     if !ENV_NAME.is_match(name) {
@@ -50,7 +50,7 @@ pub fn env_name(name: &str) -> Rule {
 
 /// The variables LibreChat itself reads (`librechat-env.txt`, from its `.env.example`).
 pub fn librechat_env_names() -> impl Iterator<Item = &'static str> {
-    include_str!("librechat-env.txt")
+    include_str!("../librechat-env.txt")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
