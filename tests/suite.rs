@@ -16,6 +16,7 @@ mod cli;
 mod conformance;
 mod destinations;
 mod diagnose;
+mod docs;
 mod e2e;
 mod install;
 mod layering;
