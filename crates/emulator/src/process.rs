@@ -159,19 +159,14 @@ impl Instance {
             )
         })?;
         let lock_path = self.dir.join(format!("emulator-{}.start.lock", self.port));
-        let lock = std::fs::File::create(&lock_path).map_err(|e| {
-            EmulatorError::new(
-                format!("cannot create {}: {e}", lock_path.display()),
-                "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
-            )
-        })?;
-        lock.lock().map_err(|e| {
-            EmulatorError::new(
-                format!("cannot lock {}: {e}", lock_path.display()),
-                "try again",
-            )
-        })?;
-        self.start_locked(options, progress)
+        let lock = lock_file(&lock_path)?;
+        let started = self.start_locked(options, progress);
+        // The lock file goes with the start, so that a directory does not keep one for every
+        // port ever started (a start waiting on it sees it gone and takes a new one).
+        #[cfg(unix)]
+        let _ = std::fs::remove_file(&lock_path);
+        drop(lock);
+        started
     }
 
     fn start_locked(
@@ -442,4 +437,60 @@ fn is_our_process(pid: u32, port: u16) -> bool {
     let port = port.to_string();
     args.iter().any(|a| a == "bedrock_emulator")
         && args.windows(2).any(|w| w[0] == "--port" && w[1] == port)
+}
+
+/// `path`, created and locked: the file at `path` when the lock is taken (a holder that
+/// removed it before letting go leaves the waiter a file no one else locks: it takes the
+/// path's new one instead).
+fn lock_file(path: &Path) -> Result<std::fs::File, EmulatorError> {
+    loop {
+        let file = std::fs::File::create(path).map_err(|e| {
+            EmulatorError::new(
+                format!("cannot create {}: {e}", path.display()),
+                "check that the directory is writable, or point BEDROCK_EMULATOR_DIR at one that is",
+            )
+        })?;
+        file.lock().map_err(|e| {
+            EmulatorError::new(format!("cannot lock {}: {e}", path.display()), "try again")
+        })?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let same = match (file.metadata(), std::fs::metadata(path)) {
+                (Ok(held), Ok(now)) => held.ino() == now.ino() && held.dev() == now.dev(),
+                _ => false,
+            };
+            if !same {
+                continue;
+            }
+        }
+        return Ok(file);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::lock_file;
+
+    #[test]
+    fn a_start_lock_removed_by_its_holder_is_taken_anew_by_the_waiter() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("emulator-1.start.lock");
+        let first = lock_file(&path).unwrap();
+        let waiter = {
+            let path = path.clone();
+            std::thread::spawn(move || lock_file(&path).unwrap())
+        };
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        // The holder's turn ends as a start's does: the file removed, then the lock let go.
+        std::fs::remove_file(&path).unwrap();
+        drop(first);
+        let second = waiter.join().unwrap();
+        // The waiter holds the file now at the path, not the removed one: a third start
+        // waits on it.
+        let third = std::fs::File::open(&path).unwrap();
+        assert!(third.try_lock().is_err());
+        drop(second);
+        assert!(third.try_lock().is_ok());
+    }
 }
