@@ -27,7 +27,7 @@ pub use progress::{Progress, ProgressFn};
 
 pub use logs::{read_events, read_s3_records, LogEvent};
 pub use observe::{caller_account, observe};
-pub use pace::{Rate, Table as RateTable, RATES, TABLE as RATE_TABLE};
+pub use pace::{Rate, Table as RateTable, RATES};
 pub use recorder::{Call, CallStats, Recorder};
 pub use resources::guardrail::guardrail_version;
 pub use resources::inference_profile::{read_profile, LiveProfile};
@@ -259,10 +259,7 @@ impl Clients {
 
     /// The region the clients were made for.
     pub fn region(&self) -> String {
-        self.config
-            .region()
-            .map(|r| r.as_ref().to_string())
-            .unwrap_or_default()
+        region_of(&self.config)
     }
 
     /// The same clients in another region, reporting to the same recorder.
