@@ -210,3 +210,53 @@ fn check_timeout() -> Result<(), Error> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoint_urls_are_checked_before_any_call() {
+        for good in [
+            "http://127.0.0.1:4566",
+            "https://bedrock.example.com",
+            "http://localhost:4566/",
+            "https://[::1]:8443/prefix",
+        ] {
+            assert!(check_url(good, "--endpoint-url").is_ok(), "{good}");
+        }
+        for bad in [
+            "127.0.0.1:4566",
+            "ftp://host",
+            "http://",
+            "http://host:99999",
+            "http://host:port",
+            "http://ho st",
+        ] {
+            let e = check_url(bad, "--endpoint-url").unwrap_err().to_string();
+            assert!(
+                e.contains("is not an endpoint URL; nothing was called"),
+                "{bad}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_emulator_port_is_1_to_65535_and_nothing_else() {
+        assert_eq!(parse_port("4566"), Ok(4566));
+        assert_eq!(parse_port("65535"), Ok(65535));
+        for bad in ["0", "65536", "-1", "45 66", "", "4566x"] {
+            let e = parse_port(bad).unwrap_err();
+            assert!(e.starts_with("not a port (1 to 65535)"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_saved_plan_records_where_its_calls_went_without_starting_anything() {
+        let url = Place {
+            local: false,
+            endpoint_url: Some("http://127.0.0.1:9999/".into()),
+        };
+        assert_eq!(url.target().unwrap(), "http://127.0.0.1:9999");
+    }
+}

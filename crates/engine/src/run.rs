@@ -289,3 +289,54 @@ fn accounts_named(plans: &[&Plan]) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options() -> StackOptions {
+        StackOptions {
+            program: "cargo xtask".into(),
+            config: PathBuf::from(DEFAULT_CONFIG),
+            out: None,
+            place: Place::default(),
+            roles: Vec::new(),
+            external_id: None,
+            parallel: 4,
+        }
+    }
+
+    #[test]
+    fn suggested_commands_repeat_the_flags_that_reach_the_same_place() {
+        let plain = options();
+        assert_eq!(plain.suggest().command("plan"), "cargo xtask plan");
+        let mut many = options();
+        many.config = PathBuf::from("stacks/prod.toml");
+        many.out = Some(PathBuf::from("out"));
+        many.place.local = true;
+        many.roles = vec![
+            "arn:aws:iam::111111111111:role/A".into(),
+            "arn:aws:iam::222222222222:role/A".into(),
+        ];
+        many.external_id = Some("team-42".into());
+        let all = many.suggest().command("plan");
+        for flag in [
+            "--local",
+            "--assume-role arn:aws:iam::111111111111:role/A",
+            "--assume-role arn:aws:iam::222222222222:role/A",
+            "--external-id team-42",
+            "--config stacks/prod.toml",
+            "--out out",
+        ] {
+            assert!(all.contains(flag), "{flag} not in {all}");
+        }
+        // One account of several: its own role only.
+        let one = many
+            .suggest_for(Some("arn:aws:iam::222222222222:role/A"))
+            .command("plan");
+        assert!(!one.contains("111111111111"), "{one}");
+        assert!(one.contains("222222222222"), "{one}");
+        assert_eq!(many.out_as_given(), "out");
+        assert_eq!(plain.out_as_given(), "");
+    }
+}
