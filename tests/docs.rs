@@ -8,6 +8,9 @@
 //!   holds: the documentation's spec (`tests/fixtures/docs/bedrock.toml`), the policy
 //!   templates, the files `generate --offline` writes from them, and `tests/fixtures`;
 //! - `<!-- docs-test: applied -->`: the same, after `cargo xtask apply --local --yes`;
+//! - `<!-- docs-test: emulator -->`: the same, with no emulator running where `--local` goes
+//!   (a free port of its own, the checkout's emulator directory): for `local start`, `stop`
+//!   and the rest; whatever the block leaves running is stopped after it;
 //! - `<!-- docs-test: skip: WHY -->`: not run, and why (real AWS, another machine).
 //!
 //! A block without one fails the test: an example is run, or says why it cannot be.
@@ -33,6 +36,7 @@ struct Block {
 enum Setup {
     Fresh,
     Applied,
+    Emulator,
     Skip,
 }
 
@@ -60,6 +64,7 @@ fn blocks(file: &str, text: &str) -> Result<Vec<Block>, String> {
         {
             Some("fresh") => Setup::Fresh,
             Some("applied") => Setup::Applied,
+            Some("emulator") => Setup::Emulator,
             Some(skip) if skip.starts_with("skip: ") && skip.len() > "skip: ".len() => Setup::Skip,
             _ => {
                 return Err(format!(
@@ -95,19 +100,50 @@ fn blocks(file: &str, text: &str) -> Result<Vec<Block>, String> {
     Ok(blocks)
 }
 
-/// What changes from run to run, the same on both sides.
-fn stand_ins(text: &str, port: &str) -> String {
-    let text = text.replace(&format!("127.0.0.1:{port}"), "127.0.0.1:4566");
+/// Where `--local` goes for one block, and what the output names of it.
+struct Place {
+    /// The emulator's port (HTTPS, with `--tls`, on the next one).
+    port: u16,
+    /// BEDROCK_EMULATOR_DIR for the block, when it is not the suite's emulator.
+    dir: Option<std::path::PathBuf>,
+}
+
+/// What changes from run to run, the same on both sides: the block's ports are shown as the
+/// default ones (4566, 4567; `--port` then goes, as it does for the default port), this
+/// checkout's path as `/home/you/librechat-bedrock`, and ids, pids, times and round trips
+/// as stand-ins.
+fn stand_ins(text: &str, place: &Place) -> String {
+    let root = root().canonicalize().unwrap().display().to_string();
+    let (http, https) = (place.port, place.port + 1);
+    let text = text
+        .replace(&format!("127.0.0.1:{http}"), "127.0.0.1:4566")
+        .replace(&format!("127.0.0.1:{https}"), "127.0.0.1:4567")
+        .replace(&format!("emulator-{http}."), "emulator-4566.")
+        .replace(&format!(" --port {http}"), "")
+        .replace(&root, "/home/you/librechat-bedrock");
     let ids = regex::Regex::new(
         r"(application-inference-profile/|guardrail/|guardrail_id: |\bid: )[a-z0-9]{12}\b",
     )
     .unwrap();
     let text = ids.replace_all(&text, "${1}[ID]");
+    let pids = regex::Regex::new(r#"(\(pid |"pid": )\d+"#).unwrap();
+    let text = pids.replace_all(&text, "${1}[PID]");
     // Concurrent chains end in any order: how many round trips in a row varies by one or two.
     let trips = regex::Regex::new(r"\b\d+ sequential round trips?\b").unwrap();
     let text = trips.replace_all(&text, "[N] sequential round trips");
     let times = regex::Regex::new(r"\b\d+(\.\d+)? s\b").unwrap();
     times.replace_all(&text, "[T] s").into_owned()
+}
+
+/// A port with the next one free too (an emulator's HTTP and HTTPS).
+fn free_ports() -> u16 {
+    loop {
+        let first = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = first.local_addr().unwrap().port();
+        if port < u16::MAX && std::net::TcpListener::bind(("127.0.0.1", port + 1)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// A directory for one block: the documentation's spec, the policy templates, the fixtures.
@@ -147,7 +183,7 @@ fn workspace() -> tempfile::TempDir {
 }
 
 /// Run `block` in `dir`: each command's output (stdout and stderr, as a terminal shows them).
-fn run(block: &Block, dir: &Path) -> Vec<String> {
+fn run(block: &Block, dir: &Path, place: &Place) -> Vec<String> {
     const MARK: &str = "@@docs-test-step@@";
     let mut script = String::from("exec 2>&1\n");
     for (command, _) in &block.steps {
@@ -159,22 +195,25 @@ fn run(block: &Block, dir: &Path) -> Vec<String> {
         dir.join(".bin").display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let out = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(&script)
         .current_dir(dir)
         .env("PATH", path)
         .env("DOCS_XTASK", env!("CARGO_BIN_EXE_xtask"))
-        .env("BEDROCK_EMULATOR_PORT", &emulator().port)
+        .env("BEDROCK_EMULATOR_PORT", place.port.to_string())
         .env("NO_COLOR", "1")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_REGION")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("BEDROCK_EMULATOR_DIR")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap();
+        .stdin(std::process::Stdio::null());
+    if let Some(emulator_dir) = &place.dir {
+        command.env("BEDROCK_EMULATOR_DIR", emulator_dir);
+    }
+    let out = command.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.split(&format!("{MARK}\n"))
         .map(str::to_string)
@@ -216,12 +255,35 @@ fn every_documented_example_prints_what_the_documentation_says() {
                 let r = crate::stack::run(dir.path(), &["apply", "--yes"]);
                 assert_eq!(r.code, 0, "{}: apply failed:\n{}", block.place, r.stderr);
             }
-            let outputs = run(block, dir.path());
+            let place = match block.setup {
+                Setup::Emulator => Place {
+                    port: free_ports(),
+                    dir: Some(
+                        root()
+                            .canonicalize()
+                            .unwrap()
+                            .join("target")
+                            .join("emulator"),
+                    ),
+                },
+                _ => Place {
+                    port: emulator().port.parse().unwrap(),
+                    dir: None,
+                },
+            };
+            let outputs = run(block, dir.path(), &place);
+            if let Some(emulator_dir) = &place.dir {
+                // What the block started, stopped even when it failed.
+                let _ = Command::new(env!("CARGO_BIN_EXE_xtask"))
+                    .args(["local", "stop"])
+                    .env("BEDROCK_EMULATOR_PORT", place.port.to_string())
+                    .env("BEDROCK_EMULATOR_DIR", emulator_dir)
+                    .output();
+            }
             for ((command, expected), actual) in block.steps.iter().zip(&outputs) {
-                let port = &emulator().port;
                 // Blank lines at the end are the page's layout, not output.
-                let actual = stand_ins(actual, port).trim_end().to_string();
-                let expected = stand_ins(expected, port).trim_end().to_string();
+                let actual = stand_ins(actual, &place).trim_end().to_string();
+                let expected = stand_ins(expected, &place).trim_end().to_string();
                 let result = std::panic::catch_unwind(|| {
                     snapbox::Assert::new()
                         .action_env("DOCS_TEST_ACTION")
@@ -257,11 +319,15 @@ fn a_block_without_its_marker_is_refused_and_commands_and_output_are_read_apart(
             ("echo $?".to_string(), "0\n".to_string())
         ]
     );
+    let place = Place {
+        port: 40123,
+        dir: None,
+    };
     assert_eq!(
         stand_ins(
-            "at http://127.0.0.1:40123 in 0.43 s: application-inference-profile/ab12cd34ef56",
-            "40123"
+            "at http://127.0.0.1:40123 (pid 812) in 0.43 s: application-inference-profile/ab12cd34ef56; https://127.0.0.1:40124; `local stop --port 40123`",
+            &place
         ),
-        "at http://127.0.0.1:4566 in [T] s: application-inference-profile/[ID]"
+        "at http://127.0.0.1:4566 (pid [PID]) in [T] s: application-inference-profile/[ID]; https://127.0.0.1:4567; `local stop`"
     );
 }
