@@ -357,20 +357,6 @@ fn local_status(at: &LocalAt, json: bool) -> Outcome {
     })
 }
 
-/// A region name as AWS spells them (us-east-1, us-gov-west-1, ap-southeast-4).
-fn is_region(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() >= 3
-        && parts.iter().all(|p| {
-            !p.is_empty()
-                && p.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && parts
-            .last()
-            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()))
-}
-
 /// Where `local catalog` reads and writes: the emulators' own directory, or another.
 struct CatalogAt {
     dir: std::path::PathBuf,
@@ -407,7 +393,7 @@ fn local_catalog(
         )
     };
     for region in read.iter().chain(forget.iter()) {
-        if !is_region(region) {
+        if !bedrock_engine::is_region(region) {
             return Err(Error::other(
                 format!("{region:?} is not a region name; nothing was read"),
                 "name a region as AWS does, e.g. --region us-east-1",

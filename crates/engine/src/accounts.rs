@@ -153,11 +153,6 @@ impl<'a> Sink<'a> {
         }
     }
 
-    /// Whether output is kept per account (several accounts).
-    pub fn is_kept(&self) -> bool {
-        self.kept.is_some()
-    }
-
     fn take(&self) -> String {
         self.kept
             .as_ref()
