@@ -6,6 +6,7 @@
 //! be assumed named with STS's error while the other accounts complete.
 
 use crate::common;
+mod organization;
 mod rates;
 use crate::stack;
 use stack::*;

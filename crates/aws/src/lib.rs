@@ -12,6 +12,7 @@ pub mod catalog;
 mod error;
 mod logs;
 mod observe;
+pub mod organization;
 mod pace;
 mod progress;
 mod recorder;

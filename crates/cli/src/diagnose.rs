@@ -29,9 +29,13 @@ impl VerifyArgs {
     pub fn run(self) -> Result<Exit, Error> {
         // A malformed duration is refused before anything else.
         bedrock_engine::parse_since(&self.since)?;
-        if self.follow && self.stack.assume_role.len() > 1 {
+        if self.follow
+            && (self.stack.assume_role.len() > 1
+                || self.stack.organization
+                || !self.stack.organization_unit.is_empty())
+        {
             return Err(Error::other(
-                "--follow reads one account's records as they arrive, and --assume-role names several accounts",
+                "--follow reads one account's records as they arrive, and --assume-role, --organization or --organization-unit names several accounts",
                 "follow one account at a time (one --assume-role), or leave out --follow",
             ));
         }

@@ -16,7 +16,7 @@ pub struct GenerateArgs {
     #[command(flatten)]
     pub stack: StackArgs,
     /// Use the spec alone: no AWS call (writes no .env).
-    #[arg(long, conflicts_with_all = ["local", "endpoint_url", "assume_role"])]
+    #[arg(long, conflicts_with_all = ["local", "endpoint_url", "accounts", "summary"])]
     pub offline: bool,
     /// Write nothing; exit 2 and name each file that is out of date.
     #[arg(long)]

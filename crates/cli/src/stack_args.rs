@@ -3,11 +3,16 @@
 //! ([`bedrock_engine::StackOptions`]): it resolves `--local` and the accounts, and runs.
 
 use crate::output::load_spec;
-use bedrock_engine::{Error, Paths, Place, Spec, StackOptions, Suggest, DEFAULT_CONFIG};
-use clap::Args;
+use bedrock_engine::{
+    Error, Organization, OrganizationScope, Paths, Place, Spec, StackOptions, Suggest,
+    SummaryRequest, DEFAULT_CONFIG, DEFAULT_ROLE_NAME,
+};
+use clap::{ArgGroup, Args};
 use std::path::PathBuf;
 
 #[derive(Args, Debug, Clone)]
+#[command(group(ArgGroup::new("accounts").multiple(true).args(["assume_role", "organization", "organization_unit"])))]
+#[command(group(ArgGroup::new("discovered").multiple(true).args(["organization", "organization_unit"])))]
 pub struct StackArgs {
     /// The spec file.
     #[arg(long, value_name = "PATH", default_value = DEFAULT_CONFIG)]
@@ -25,14 +30,45 @@ pub struct StackArgs {
     /// Work in the account of this IAM role, assumed with your credentials. Repeat it to run
     /// the command once per account, concurrently, with one summary (the exit code is the
     /// worst); each account's generated files go to <out>/<account id>/.
-    #[arg(long = "assume-role", value_name = "ARN")]
+    #[arg(
+        long = "assume-role",
+        value_name = "ARN",
+        conflicts_with = "discovered"
+    )]
     pub assume_role: Vec<String>,
+    /// Work in every active account of the AWS Organization, discovered at run time from
+    /// your credentials (the management account or a delegated administrator).
+    #[arg(long, conflicts_with = "organization_unit")]
+    pub organization: bool,
+    /// Work in every active account under this organizational unit, nested OUs included
+    /// (repeatable).
+    #[arg(long = "organization-unit", value_name = "OU_ID")]
+    pub organization_unit: Vec<String>,
+    /// With --organization or --organization-unit: the role to assume in each account.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ROLE_NAME, requires = "discovered")]
+    pub role_name: String,
+    /// With --organization or --organization-unit: run in your credentials' own account
+    /// too (skipped unless asked).
+    #[arg(long, requires = "discovered")]
+    pub include_own_account: bool,
     /// The external id the roles' trust policies ask for (sts:ExternalId).
-    #[arg(long, value_name = "ID", requires = "assume_role")]
+    #[arg(long, value_name = "ID", requires = "accounts")]
     pub external_id: Option<String>,
-    /// With several --assume-role: how many accounts run at once.
-    #[arg(long, value_name = "N", default_value_t = 4, requires = "assume_role", value_parser = clap::value_parser!(u16).range(1..=64))]
+    /// With several accounts: how many run at once.
+    #[arg(long, value_name = "N", default_value_t = 4, requires = "accounts", value_parser = clap::value_parser!(u16).range(1..=64))]
     pub parallel: u16,
+    /// With several accounts: once N accounts have failed, start no new one (those running
+    /// finish; the rest are listed as not started).
+    #[arg(long, value_name = "N", requires = "accounts", value_parser = clap::value_parser!(u32).range(1..))]
+    pub failure_tolerance: Option<u32>,
+    /// Write the run's summary, an entry per account, to FILE for CI: JUnit XML (.xml) or
+    /// GitHub's step-summary Markdown (.md).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// The --summary file's format, when its name does not say
+    /// (--summary "$GITHUB_STEP_SUMMARY" --summary-format markdown).
+    #[arg(long, value_name = "FORMAT", requires = "summary", value_parser = ["junit", "markdown"])]
+    pub summary_format: Option<String>,
 }
 
 impl StackArgs {
@@ -49,6 +85,26 @@ impl StackArgs {
             roles: self.assume_role.clone(),
             external_id: self.external_id.clone(),
             parallel: self.parallel.into(),
+            organization: self.organization().map(|scope| Organization {
+                scope,
+                role_name: self.role_name.clone(),
+                include_own: self.include_own_account,
+            }),
+            failure_tolerance: self.failure_tolerance.map(|n| n as usize),
+            summary: self.summary.as_ref().map(|path| SummaryRequest {
+                path: path.clone(),
+                format: self.summary_format.clone(),
+            }),
+        }
+    }
+
+    fn organization(&self) -> Option<OrganizationScope> {
+        if self.organization {
+            Some(OrganizationScope::Organization)
+        } else if !self.organization_unit.is_empty() {
+            Some(OrganizationScope::Units(self.organization_unit.clone()))
+        } else {
+            None
         }
     }
 

@@ -50,6 +50,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/errors.py"),
     ),
     (
+        "organizations_fidelity.py",
+        include_str!("../python/bedrock_emulator/organizations_fidelity.py"),
+    ),
+    (
         "guardrails.py",
         include_str!("../python/bedrock_emulator/guardrails.py"),
     ),

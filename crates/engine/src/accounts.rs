@@ -3,25 +3,39 @@
 //! then one summary (account, changes, result); the exit code is the worst of them.
 //! With no `--assume-role`, the one run prints as it goes, as it always has.
 
+pub mod summary_file;
+
 use crate::{json_text, Console, Error, Exit};
 use std::fmt::Display;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::Instant;
 
 /// One account a command runs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     /// The role assumed into it; None: the credentials as they are.
     pub role: Option<String>,
-    /// The account the role's ARN names.
+    /// The account the role's ARN names (or, with the credentials as they are in an account
+    /// an organization listed, theirs).
     pub account: Option<String>,
+    /// Its name, when Organizations listed it.
+    pub name: Option<String>,
 }
 
 impl Target {
     /// How the summary and the output blocks name it.
     pub fn label(&self) -> String {
+        let name = self
+            .name
+            .as_ref()
+            .map(|n| format!(" {n:?}"))
+            .unwrap_or_default();
         match (&self.account, &self.role) {
-            (Some(account), Some(role)) => format!("account {account} ({role})"),
+            (Some(account), Some(role)) => format!("account {account}{name} ({role})"),
+            (Some(account), None) => {
+                format!("account {account}{name} (the credentials you run with)")
+            }
             _ => "the current credentials".to_string(),
         }
     }
@@ -72,6 +86,7 @@ pub fn targets(roles: &[String], partition: &str) -> Result<Vec<Target>, Error> 
         return Ok(vec![Target {
             role: None,
             account: None,
+            name: None,
         }]);
     }
     let mut targets: Vec<Target> = Vec::new();
@@ -99,6 +114,7 @@ pub fn targets(roles: &[String], partition: &str) -> Result<Vec<Target>, Error> 
         targets.push(Target {
             role: Some(role.clone()),
             account: Some(account),
+            name: None,
         });
     }
     Ok(targets)
@@ -181,41 +197,143 @@ impl Outcome {
 /// One account's result, and (several accounts, `--json`) the JSON it printed.
 pub type Ran<T> = (Result<T, Error>, String);
 
-/// Run `body` for each target, at most `parallel` at once; results in the targets' order.
-/// Unless `several`, the one target runs here, printing as it goes; with `several`, each
-/// keeps its output, printed as a block when the account is done, or with `json` returned
-/// for one document.
+/// What a run over accounts keeps of each, for its summary and the `--summary` file.
+#[derive(Debug, Default, Clone)]
+pub struct Tally {
+    /// The time its bodies took, in seconds.
+    pub seconds: f64,
+    /// What it printed on stdout (several accounts).
+    pub output: String,
+    /// Whether it was started at all (`--failure-tolerance` can leave it unstarted).
+    pub started: bool,
+}
+
+/// The accounts of a run, and what the run keeps of each: its time, its output, and whether
+/// it was started; with `--failure-tolerance N`, once N accounts have failed no new one starts.
+#[derive(Debug)]
+pub struct Accounts {
+    pub targets: Vec<Target>,
+    records: Mutex<Vec<Tally>>,
+    /// `--failure-tolerance`: how many failed accounts stop the run.
+    tolerance: Option<usize>,
+    failed: AtomicUsize,
+    /// The command, and the `--summary` file, for [`finish`].
+    pub(crate) command: String,
+    pub(crate) summary: Option<summary_file::SummaryFile>,
+}
+
+impl Accounts {
+    pub fn new(targets: Vec<Target>, tolerance: Option<usize>) -> Self {
+        let records = Mutex::new(targets.iter().map(|_| Tally::default()).collect());
+        Accounts {
+            targets,
+            records,
+            tolerance,
+            failed: AtomicUsize::new(0),
+            command: String::new(),
+            summary: None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.targets.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    /// What the run kept of each account, in the targets' order.
+    pub fn records(&self) -> Vec<Tally> {
+        self.records.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Whether no new account may start: `--failure-tolerance` failed accounts already.
+    pub fn stopped(&self) -> bool {
+        self.tolerance
+            .is_some_and(|limit| self.failed.load(Ordering::SeqCst) >= limit.max(1))
+    }
+
+    fn record(&self, i: usize, seconds: f64, output: &str, failed: bool) {
+        if failed {
+            self.failed.fetch_add(1, Ordering::SeqCst);
+        }
+        if let Ok(mut r) = self.records.lock() {
+            if let Some(r) = r.get_mut(i) {
+                r.started = true;
+                r.seconds += seconds;
+                r.output.push_str(output);
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Accounts {
+    type Target = [Target];
+    fn deref(&self) -> &[Target] {
+        &self.targets
+    }
+}
+
+/// Run `body` for the accounts `indices` (of `accounts`), at most `parallel` at once;
+/// results in the order of `indices`. Unless `several`, the one target runs here, printing
+/// as it goes; with `several`, each keeps its output, printed as a block when the account is
+/// done, or with `json` returned for one document. An account not started because the
+/// failure tolerance was reached gets [`Error::NotStarted`].
 pub fn each<T: Send>(
     console: &dyn Console,
-    targets: &[Target],
+    accounts: &Accounts,
+    indices: &[usize],
     several: bool,
     parallel: usize,
     json: bool,
     body: impl Fn(usize, &Target, &Sink<'_>) -> Result<T, Error> + Sync,
 ) -> Vec<Ran<T>> {
-    match (targets, several) {
+    let run_one = |i: usize, sink: &Sink<'_>| -> Option<Result<T, Error>> {
+        let target = accounts.targets.get(i)?;
+        if accounts.stopped() {
+            return Some(Err(Error::NotStarted));
+        }
+        let start = Instant::now();
+        let result = body(i, target, sink);
+        let failed = result.is_err();
+        accounts.record(i, start.elapsed().as_secs_f64(), "", failed);
+        Some(result)
+    };
+    match (indices, several) {
         ([], _) => return Vec::new(),
-        ([one], false) => return vec![(body(0, one, &Sink::direct(console)), String::new())],
+        ([one], false) => {
+            let result = run_one(*one, &Sink::direct(console)).unwrap_or(Err(Error::Reported));
+            return vec![(result, String::new())];
+        }
         _ => {}
     }
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Ran<T>>>> = Mutex::new(targets.iter().map(|_| None).collect());
+    let results: Mutex<Vec<Option<Ran<T>>>> = Mutex::new(indices.iter().map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..parallel.clamp(1, targets.len()) {
+        for _ in 0..parallel.clamp(1, indices.len()) {
             scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::SeqCst);
-                let Some(target) = targets.get(i) else {
+                let j = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&i) = indices.get(j) else {
+                    break;
+                };
+                let Some(target) = accounts.targets.get(i) else {
                     break;
                 };
                 let sink = Sink::kept(console, target);
-                let result = body(i, target, &sink);
+                let Some(result) = run_one(i, &sink) else {
+                    break;
+                };
                 let mut text = sink.take();
-                if !json {
-                    print_block(console, target, &text, result.as_ref().err());
-                    text.clear();
+                if !matches!(result, Err(Error::NotStarted)) {
+                    accounts.record(i, 0.0, &text, false);
+                    if !json {
+                        print_block(console, target, &text, result.as_ref().err());
+                        text.clear();
+                    }
                 }
                 if let Ok(mut r) = results.lock() {
-                    r[i] = Some((result, text));
+                    r[j] = Some((result, text));
                 }
             });
         }
@@ -288,44 +406,77 @@ pub fn first_line(e: &Error) -> String {
 
 /// The exit code of a run: one account's own (its error returned as is, for the caller to
 /// print), or over several the summary (on stdout, or on stderr after the `--json` document)
-/// and the worst code.
+/// and the worst code. The `--summary` file, when asked for, is written first.
 pub fn finish(
     console: &dyn Console,
-    targets: &[Target],
+    accounts: &Accounts,
     results: Vec<Ran<Outcome>>,
     json: bool,
 ) -> Result<Exit, Error> {
-    if targets.len() == 1 {
-        let (result, _) = results
-            .into_iter()
-            .next()
-            .unwrap_or((Err(Error::Reported), String::new()));
-        return result.map(|o| o.exit);
-    }
+    let records = accounts.records();
     let mut rows = Vec::new();
+    let mut cases = Vec::new();
     let mut documents = Vec::new();
-    for (target, (result, text)) in targets.iter().zip(results) {
-        let (exit, changes, outcome) = match &result {
+    for (i, (target, (result, text))) in accounts.iter().zip(&results).enumerate() {
+        let (exit, changes, outcome) = match result {
             Ok(o) => (o.exit, o.changes.clone(), "ok".to_string()),
+            Err(Error::NotStarted) => (Exit::Error, "-".to_string(), "not started".to_string()),
             Err(e) => (Exit::Error, "-".to_string(), first_line(e)),
         };
-        if json {
+        let record = records.get(i).cloned().unwrap_or_default();
+        cases.push(summary_file::Case {
+            target: target.clone(),
+            exit,
+            changes: changes.clone(),
+            error: match result {
+                Err(Error::NotStarted) | Ok(_) => None,
+                Err(e) => Some(e.to_string()),
+            },
+            started: !matches!(result, Err(Error::NotStarted)),
+            seconds: record.seconds,
+            output: record.output,
+        });
+        if json && accounts.len() > 1 {
             let mut doc = serde_json::json!({
                 "account_id": target.account,
                 "role_arn": target.role,
                 "exit_code": exit as u8,
             });
-            match &result {
+            if let Some(name) = &target.name {
+                doc["account_name"] = name.clone().into();
+            }
+            match result {
                 Ok(_) => {
-                    doc["result"] = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+                    doc["result"] = serde_json::from_str(text).unwrap_or(serde_json::Value::Null);
                 }
+                Err(Error::NotStarted) => doc["not_started"] = true.into(),
                 Err(e) => doc["error"] = e.to_string().into(),
             }
             documents.push(doc);
         }
         rows.push((exit, changes, outcome));
     }
-    let (summary, exit) = summary(targets, &rows);
+    if let Some(file) = &accounts.summary {
+        file.write(&accounts.command, &cases)?;
+    }
+    if accounts.len() == 1 {
+        let (result, _) = results
+            .into_iter()
+            .next()
+            .unwrap_or((Err(Error::Reported), String::new()));
+        return result.map(|o| o.exit);
+    }
+    let (mut summary, exit) = summary(accounts, &rows);
+    if accounts.stopped() {
+        let not_started = rows.iter().filter(|r| r.2 == "not started").count();
+        if not_started > 0 {
+            summary.push_str(&format!(
+                "stopped: {} accounts failed (--failure-tolerance {}); {not_started} not started\n",
+                accounts.failed.load(Ordering::SeqCst),
+                accounts.tolerance.unwrap_or_default()
+            ));
+        }
+    }
     if json {
         console.out(&json_text(&serde_json::json!({ "accounts": documents })));
         console.note(summary.trim_start());

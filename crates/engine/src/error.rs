@@ -31,6 +31,9 @@ pub enum Error {
     Spec(#[from] bedrock_spec::ReadError),
     #[error("{message}\n  help: {help}")]
     Other { message: String, help: String },
+    /// Not started: `--failure-tolerance` accounts had failed before this one's turn.
+    #[error("not started: the run stopped once --failure-tolerance accounts had failed")]
+    NotStarted,
     /// Already told to the user in full (an invalid spec's report): nothing more to print.
     #[error("the problems above")]
     Reported,

@@ -5,8 +5,10 @@
 //! What is shown and how the question is asked are the caller's: the engine hands it the
 //! plans and the accounts to name.
 
-use crate::accounts::{self, Outcome, Ran, Sink, Target};
-use crate::{Console, Error, Exit, Paths, Place, Planned, Stack};
+use crate::accounts::{self, Accounts, Outcome, Ran, Sink, Target};
+use crate::{
+    Console, Error, Exit, Organization, Paths, Place, Planned, Stack, SummaryFile, SummaryRequest,
+};
 use bedrock_aws::AssumeRole;
 use bedrock_plan::{Mode, Plan, Suggest};
 use bedrock_spec::Spec;
@@ -32,6 +34,12 @@ pub struct StackOptions {
     pub external_id: Option<String>,
     /// `--parallel`: how many accounts run at once.
     pub parallel: usize,
+    /// `--organization`, `--organization-unit`: the accounts, discovered at run time.
+    pub organization: Option<Organization>,
+    /// `--failure-tolerance`: how many failed accounts stop the run (none: no stop).
+    pub failure_tolerance: Option<usize>,
+    /// `--summary`: the run's summary for CI.
+    pub summary: Option<SummaryRequest>,
 }
 
 impl StackOptions {
@@ -42,6 +50,33 @@ impl StackOptions {
 
     /// The same in one account of several: its role, so that the command reaches it.
     pub fn suggest_for(&self, role: Option<&str>) -> Suggest {
+        let accounts: Vec<String> = match role {
+            Some(role) => vec![format!("--assume-role {role}")],
+            None => {
+                let mut flags: Vec<String> = self
+                    .roles
+                    .iter()
+                    .map(|r| format!("--assume-role {r}"))
+                    .collect();
+                if let Some(org) = &self.organization {
+                    flags.extend(org.flags());
+                }
+                flags
+            }
+        };
+        self.suggest_with(accounts)
+    }
+
+    /// The same in one account of a run: its role, or none (the credentials as they are).
+    fn suggest_in(&self, target: &Target) -> Suggest {
+        match (&target.role, &target.account) {
+            (Some(role), _) => self.suggest_for(Some(role)),
+            (None, Some(_)) => self.suggest_with(Vec::new()),
+            _ => self.suggest(),
+        }
+    }
+
+    fn suggest_with(&self, accounts: Vec<String>) -> Suggest {
         let mut endpoint = Vec::new();
         if self.place.local {
             endpoint.push("--local".to_string());
@@ -49,14 +84,9 @@ impl StackOptions {
         if let Some(url) = &self.place.endpoint_url {
             endpoint.push(format!("--endpoint-url {url}"));
         }
-        let roles: Vec<&str> = match role {
-            Some(role) => vec![role],
-            None => self.roles.iter().map(String::as_str).collect(),
-        };
-        for role in roles {
-            endpoint.push(format!("--assume-role {role}"));
-        }
-        if let (Some(id), false) = (&self.external_id, self.roles.is_empty()) {
+        let assumes = accounts.iter().any(|f| f.starts_with("--assume-role"));
+        endpoint.extend(accounts);
+        if let (Some(id), true) = (&self.external_id, assumes) {
             endpoint.push(format!("--external-id {id}"));
         }
         let mut files = Vec::new();
@@ -91,7 +121,7 @@ impl StackOptions {
         command: &str,
         json: bool,
         body: impl Fn(&Stack, &Sink<'_>) -> Result<T, Error> + Sync,
-    ) -> Result<(Vec<Target>, Vec<Ran<T>>), Error> {
+    ) -> Result<(Accounts, Vec<Ran<T>>), Error> {
         self.connect_each(console, spec, command, json, |stack, sink| {
             let result = body(&stack, sink);
             sink.note(format!("{command}: {}", stack.calls()));
@@ -107,21 +137,43 @@ impl StackOptions {
         command: &str,
         json: bool,
         body: impl Fn(Stack, &Sink<'_>) -> Result<T, Error> + Sync,
-    ) -> Result<(Vec<Target>, Vec<Ran<T>>), Error> {
-        let targets = accounts::targets(&self.roles, spec.partition())?;
+    ) -> Result<(Accounts, Vec<Ran<T>>), Error> {
+        if let Some(org) = &self.organization {
+            org.check()?;
+        }
+        let listed = match &self.organization {
+            Some(_) => None,
+            None => Some(accounts::targets(&self.roles, spec.partition())?),
+        };
         if let Some(id) = &self.external_id {
             accounts::check_external_id(id)?;
         }
+        let summary = match &self.summary {
+            Some(s) => Some(SummaryFile::new(&s.path, s.format.as_deref())?),
+            None => None,
+        };
         let endpoint = self.place.endpoint(&spec.stack.region, console)?;
-        let several = targets.len() > 1;
+        let targets = match (listed, &self.organization) {
+            (Some(listed), _) => listed,
+            (None, Some(org)) => {
+                org.targets(&endpoint, &spec.stack.region, spec.partition(), console)?
+            }
+            (None, None) => Vec::new(),
+        };
+        let mut accounts = Accounts::new(targets, self.failure_tolerance);
+        accounts.command = command.to_string();
+        accounts.summary = summary;
+        let several = accounts.len() > 1;
+        let all: Vec<usize> = (0..accounts.len()).collect();
         let results = accounts::each(
             console,
-            &targets,
+            &accounts,
+            &all,
             several,
             self.parallel,
             json,
             |_, target, sink| {
-                // With --assume-role (one or several), each account's files are its own.
+                // With accounts named or discovered, each account's files are its own.
                 let paths = match &target.account {
                     Some(account) => {
                         let out = self.paths().out_dir.join(account);
@@ -129,7 +181,7 @@ impl StackOptions {
                     }
                     _ => self.paths(),
                 };
-                let suggest = self.suggest_for(target.role.as_deref());
+                let suggest = self.suggest_in(target);
                 let stack = match (&target.role, &target.account) {
                     (Some(role), Some(account)) => {
                         let role = AssumeRole {
@@ -144,7 +196,7 @@ impl StackOptions {
                 body(stack, sink)
             },
         );
-        Ok((targets, results))
+        Ok((accounts, results))
     }
 
     /// `apply` and `destroy`: plan in each account (`plan`), show each plan (`show`), ask once
@@ -179,7 +231,8 @@ impl StackOptions {
             .collect();
         // A destroy with nothing to remove has nothing more to say; an apply without changes
         // still writes the files.
-        let asked = if changing.is_empty() {
+        // Past the failure tolerance nothing more starts, so nothing is asked.
+        let asked = if changing.is_empty() || targets.stopped() {
             Ok(())
         } else {
             (flow.ask)(&accounts_named(&changing))
@@ -198,15 +251,15 @@ impl StackOptions {
         let ready: Vec<usize> = (0..targets.len())
             .filter(|&i| planned[i].0.is_ok())
             .collect();
-        let ready_targets: Vec<_> = ready.iter().map(|&i| targets[i].clone()).collect();
         let mut applied = accounts::each(
             console,
-            &ready_targets,
+            &targets,
+            &ready,
             several,
             self.parallel,
             false,
-            |j, _, sink| {
-                let Ok((stack, p)) = &planned[ready[j]].0 else {
+            |i, _, sink| {
+                let Ok((stack, p)) = &planned[i].0 else {
                     return Err(Error::Reported);
                 };
                 let plan = &p.plan;
@@ -303,6 +356,9 @@ mod tests {
             roles: Vec::new(),
             external_id: None,
             parallel: 4,
+            organization: None,
+            failure_tolerance: None,
+            summary: None,
         }
     }
 

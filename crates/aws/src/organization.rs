@@ -1,0 +1,210 @@
+//! The accounts of an AWS Organization, discovered from the credentials a run starts with
+//! (the management account, or a delegated administrator): every account
+//! (`ListAccounts`), or the accounts under organizational units, nested ones included
+//! (`ListAccountsForParent` and `ListOrganizationalUnitsForParent`, breadth first). Every
+//! list is read to its last page (`NextToken`); Organizations pages at 20 at most.
+
+use crate::error::{context, AwsError};
+use crate::Clients;
+
+/// Where the accounts are looked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every account of the organization.
+    Organization,
+    /// The accounts under these OUs (`ou-...`), at any depth.
+    Units(Vec<String>),
+}
+
+/// One account Organizations listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberAccount {
+    pub id: String,
+    pub name: String,
+    /// Its `State` (ACTIVE, SUSPENDED, PENDING_CLOSURE, CLOSED, PENDING_ACTIVATION), or its
+    /// older `Status` where an endpoint sends no state.
+    pub state: String,
+    /// The OU it was found under ("" for `--organization`).
+    pub unit: String,
+}
+
+impl MemberAccount {
+    pub fn is_active(&self) -> bool {
+        self.state == "ACTIVE"
+    }
+}
+
+/// What discovery found: the caller's own account and the accounts in scope, in the order
+/// Organizations listed them (each once).
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    pub caller: String,
+    /// The organization's management account.
+    pub management: String,
+    pub accounts: Vec<MemberAccount>,
+}
+
+fn member(a: &aws_sdk_organizations::types::Account, unit: &str) -> Option<MemberAccount> {
+    let state = match (a.state(), a.status()) {
+        (Some(s), _) => s.as_str().to_string(),
+        (None, Some(s)) => s.as_str().to_string(),
+        (None, None) => "UNKNOWN".to_string(),
+    };
+    Some(MemberAccount {
+        id: a.id()?.to_string(),
+        name: a.name().unwrap_or_default().to_string(),
+        state,
+        unit: unit.to_string(),
+    })
+}
+
+/// Organizations' refusals, said for this use: which account asked, and what to run with.
+fn explain(e: AwsError, caller: &str) -> AwsError {
+    let code = e.code.clone().unwrap_or_default();
+    let message = match code.as_str() {
+        "AWSOrganizationsNotInUseException" => format!(
+            "account {caller} (the credentials you run with) is not in an AWS Organization, so it has no accounts to discover: {}",
+            e.message
+        ),
+        "AccessDeniedException" => format!(
+            "account {caller} (the credentials you run with) may not list the organization's accounts: {}; Organizations answers these calls only in the management account or a delegated administrator, to a principal allowed organizations:ListAccounts, organizations:ListAccountsForParent and organizations:ListOrganizationalUnitsForParent",
+            e.message
+        ),
+        "ParentNotFoundException" => format!(
+            "{}: the organization has no such OU: {}",
+            e.context, e.message
+        ),
+        _ => return e,
+    };
+    AwsError {
+        context: "discovering the organization's accounts".to_string(),
+        code: e.code,
+        message,
+        class: None,
+    }
+}
+
+/// Discover the accounts in `scope`, with the caller's account (one `GetCallerIdentity`).
+pub async fn discover(c: &Clients, scope: &Scope) -> Result<Discovery, AwsError> {
+    let caller = crate::caller_account(c).await?;
+    let management = c
+        .organizations
+        .describe_organization()
+        .send()
+        .await
+        .map_err(context(
+            "reading the organization (organizations:DescribeOrganization)",
+        ))
+        .map_err(|e| explain(e, &caller))?
+        .organization()
+        .and_then(|o| o.master_account_id())
+        .unwrap_or_default()
+        .to_string();
+    let mut accounts: Vec<MemberAccount> = Vec::new();
+    let mut push = |found: Vec<MemberAccount>| {
+        for a in found {
+            if !accounts.iter().any(|b| b.id == a.id) {
+                accounts.push(a);
+            }
+        }
+    };
+    match scope {
+        Scope::Organization => push(list_accounts(c).await.map_err(|e| explain(e, &caller))?),
+        Scope::Units(units) => {
+            for unit in units {
+                let mut queue = vec![unit.clone()];
+                while let Some(parent) = queue.pop() {
+                    push(
+                        accounts_of(c, &parent, unit)
+                            .await
+                            .map_err(|e| explain(e, &caller))?,
+                    );
+                    let mut children = units_of(c, &parent)
+                        .await
+                        .map_err(|e| explain(e, &caller))?;
+                    // Breadth first, in the order listed.
+                    children.reverse();
+                    queue.splice(0..0, children);
+                }
+            }
+        }
+    }
+    Ok(Discovery {
+        caller,
+        management,
+        accounts,
+    })
+}
+
+async fn list_accounts(c: &Clients) -> Result<Vec<MemberAccount>, AwsError> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .organizations
+            .list_accounts()
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(context(
+                "listing the organization's accounts (organizations:ListAccounts)",
+            ))?;
+        found.extend(out.accounts().iter().filter_map(|a| member(a, "")));
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+async fn accounts_of(
+    c: &Clients,
+    parent: &str,
+    unit: &str,
+) -> Result<Vec<MemberAccount>, AwsError> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .organizations
+            .list_accounts_for_parent()
+            .parent_id(parent)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(context(format!(
+                "listing the accounts of {parent} (organizations:ListAccountsForParent)"
+            )))?;
+        found.extend(out.accounts().iter().filter_map(|a| member(a, unit)));
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
+
+async fn units_of(c: &Clients, parent: &str) -> Result<Vec<String>, AwsError> {
+    let mut found = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = c
+            .organizations
+            .list_organizational_units_for_parent()
+            .parent_id(parent)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(context(format!(
+                "listing the OUs under {parent} (organizations:ListOrganizationalUnitsForParent)"
+            )))?;
+        found.extend(
+            out.organizational_units()
+                .iter()
+                .filter_map(|u| u.id().map(str::to_string)),
+        );
+        match out.next_token() {
+            Some(next) if !next.is_empty() => token = Some(next.to_string()),
+            _ => return Ok(found),
+        }
+    }
+}
