@@ -173,7 +173,16 @@ pub async fn sdk_config(endpoint: &Endpoint, region: &str) -> SdkConfig {
         ));
     }
     // One HTTPS client for every call, the credential providers' too, each request paced.
+    // A paced request waits for its turn before its body is read, which the SDK's upload
+    // stall check counts as a stalled upload (0 B/s) after 5 s: with a hundred accounts'
+    // AssumeRole in one caller's queue, calls failed so. The tool uploads only small
+    // documents; downloads keep the check.
     loader
+        .stalled_stream_protection(
+            aws_sdk_sts::config::StalledStreamProtectionConfig::enabled()
+                .upload_enabled(false)
+                .build(),
+        )
         .http_client(pace::PacedClient(pace::https_client()))
         .load()
         .await

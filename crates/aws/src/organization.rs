@@ -26,6 +26,8 @@ pub struct MemberAccount {
     pub state: String,
     /// The OU it was found under ("" for `--organization`).
     pub unit: String,
+    /// The management account its ARN names.
+    pub management: Option<String>,
 }
 
 impl MemberAccount {
@@ -55,6 +57,11 @@ fn member(a: &aws_sdk_organizations::types::Account, unit: &str) -> Option<Membe
         name: a.name().unwrap_or_default().to_string(),
         state,
         unit: unit.to_string(),
+        management: a
+            .arn()
+            .and_then(|arn| arn.split(':').nth(4))
+            .filter(|id| id.len() == 12)
+            .map(str::to_string),
     })
 }
 
@@ -84,22 +91,10 @@ fn explain(e: AwsError, caller: &str) -> AwsError {
     }
 }
 
-/// Discover the accounts in `scope`, with the caller's account (one `GetCallerIdentity`).
+/// Discover the accounts in `scope`, with the caller's account (one `GetCallerIdentity`)
+/// and the organization's management account.
 pub async fn discover(c: &Clients, scope: &Scope) -> Result<Discovery, AwsError> {
     let caller = crate::caller_account(c).await?;
-    let management = c
-        .organizations
-        .describe_organization()
-        .send()
-        .await
-        .map_err(context(
-            "reading the organization (organizations:DescribeOrganization)",
-        ))
-        .map_err(|e| explain(e, &caller))?
-        .organization()
-        .and_then(|o| o.master_account_id())
-        .unwrap_or_default()
-        .to_string();
     let mut accounts: Vec<MemberAccount> = Vec::new();
     let mut push = |found: Vec<MemberAccount>| {
         for a in found {
@@ -129,6 +124,12 @@ pub async fn discover(c: &Clients, scope: &Scope) -> Result<Discovery, AwsError>
             }
         }
     }
+    // Every account's ARN names the management account
+    // (arn:aws:organizations::<management>:account/o-.../<id>): no DescribeOrganization.
+    let management = accounts
+        .iter()
+        .find_map(|a| a.management.clone())
+        .unwrap_or_default();
     Ok(Discovery {
         caller,
         management,

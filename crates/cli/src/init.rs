@@ -3,12 +3,12 @@
 //! alias. It never overwrites: an existing file is reported and left alone.
 
 use crate::output::{note, out, Exit};
-use bedrock_engine::Error;
+use crate::workflow::workflow;
+use bedrock_engine::{Error, Organization, OrganizationScope, DEFAULT_ROLE_NAME};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
 const SPEC: &str = include_str!("../templates/bedrock.toml");
-const WORKFLOW: &str = include_str!("../templates/drift.yml");
 /// The commit this tool was built from, when known (`build.rs`).
 const COMMIT: Option<&str> = option_env!("LIBRECHAT_BEDROCK_COMMIT");
 
@@ -58,6 +58,18 @@ pub struct InitArgs {
     /// With --xtask: depend on the tool from this git repository.
     #[arg(long, value_name = "URL", requires = "xtask", default_value = REPOSITORY)]
     pub dependency_git: String,
+    /// Write the drift workflow for every active account of the AWS Organization, found
+    /// when it runs (instead of the credentials' own account).
+    #[arg(long, conflicts_with = "organization_unit")]
+    pub organization: bool,
+    /// Write the drift workflow for the accounts under this OU, nested OUs included, found
+    /// when it runs (repeatable).
+    #[arg(long = "organization-unit", value_name = "OU_ID")]
+    pub organization_unit: Vec<String>,
+    /// With --organization or --organization-unit: the role the workflow assumes in each
+    /// account (a read-only one of your own is better than the default).
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_ROLE_NAME)]
+    pub role_name: String,
 }
 
 /// What happened to one file.
@@ -84,6 +96,7 @@ impl InitArgs {
         }
         // Everything is decided before anything is written: a bad --dependency-path writes
         // nothing.
+        let organization = self.organization()?;
         let dependency = if self.xtask {
             Some(self.dependency(root)?)
         } else {
@@ -103,10 +116,7 @@ impl InitArgs {
             install_step(&self.dependency_git, COMMIT)
         };
         let (spec, models_fit) = spec_for(&region);
-        let workflow = WORKFLOW
-            .replace("{{install}}\n", &install)
-            .replace("{{generator}}", &generator)
-            .replace("{{command}}", &command);
+        let workflow = workflow(&command, &install, &generator, organization.as_ref());
         // Installed: rust-cache keeps ~/.cargo/bin, and there is no xtask/ to cache.
         let workflow = if self.xtask {
             workflow
@@ -208,6 +218,35 @@ impl InitArgs {
             );
         }
         Ok(Exit::Success)
+    }
+
+    /// `--organization` or `--organization-unit`, checked before anything is written.
+    fn organization(&self) -> Result<Option<Organization>, Error> {
+        let scope = if self.organization {
+            OrganizationScope::Organization
+        } else if !self.organization_unit.is_empty() {
+            OrganizationScope::Units(self.organization_unit.clone())
+        } else if self.role_name != DEFAULT_ROLE_NAME {
+            return Err(Error::other(
+                "--role-name names the role of each account an organization has, and neither --organization nor --organization-unit was given; nothing was written",
+                "add --organization (every account) or --organization-unit OU_ID",
+            ));
+        } else {
+            return Ok(None);
+        };
+        let org = Organization {
+            scope,
+            role_name: self.role_name.clone(),
+            include_own: false,
+        };
+        org.check().map_err(|e| match e {
+            Error::Other { message, help } => Error::other(
+                message.replace("nothing was called", "nothing was written"),
+                help,
+            ),
+            e => e,
+        })?;
+        Ok(Some(org))
     }
 
     /// The xtask crate's dependency line.
@@ -439,10 +478,7 @@ mod tests {
         let spec = SPEC
             .replace("{{generator}}", "g")
             .replace("{{region}}", "us-east-1");
-        let flow = WORKFLOW
-            .replace("{{install}}\n", "")
-            .replace("{{generator}}", "g")
-            .replace("{{command}}", "c");
+        let flow = workflow("c", "", "g", None);
         let manifest = XTASK_MANIFEST.replace("{{dependency}}", "x = 1");
         for text in [spec, manifest] {
             assert!(!text.contains("{{"), "{text}");
@@ -456,7 +492,7 @@ mod tests {
     /// to the summary; on the schedule it fails; an error fails both.
     #[test]
     fn the_workflow_passes_a_pull_request_that_changes_the_stack_and_fails_scheduled_drift() {
-        let flow = WORKFLOW.replace("{{command}}", "stand_in");
+        let flow = workflow("stand_in", "", "g", None);
         let script: String = flow
             .split("        run: |\n")
             .nth(1)

@@ -15,6 +15,7 @@ mod stack;
 mod stack_args;
 mod sweep;
 mod validate;
+mod workflow;
 
 pub use completions::CompletionsArgs;
 pub use diagnose::{DoctorArgs, VerifyArgs};

@@ -271,7 +271,35 @@ def assume_role(self):
     return _original_assume_role(self)
 
 
+# Which account an access key belongs to, as moto finds it: a search through every account's
+# keys in every partition, on every request, which grows with the accounts a run assumes roles
+# in (a hundred accounts' plans spent most of the emulator's time there). A key never moves
+# between accounts, so a key found once is looked up directly; the entry is checked on each use,
+# so a key deleted (or a reset) is searched for again.
+_key_accounts: dict = {}
+_search_key = None
+
+
+def _account_of_key(access_key: str) -> str:
+    from moto.utilities.utils import PARTITION_NAMES
+
+    account = _key_accounts.get(access_key)
+    if account is not None and account in iam_backends:
+        backends = iam_backends[account]
+        if any(access_key in backends[p].access_keys for p in PARTITION_NAMES if p in backends):
+            return account
+    found = _search_key(access_key)
+    if found != DEFAULT_ACCOUNT_ID:
+        _key_accounts[access_key] = found
+    return found
+
+
 def install():
+    import moto.iam.models as iam_models
+
+    global _search_key
+    _search_key = iam_models.get_account_id_from
+    iam_models.get_account_id_from = _account_of_key
     TokenResponse.call_action = call_action
     TokenResponse.assume_role = assume_role
     # moto warns of an error code its service model lacks; AccessDenied is STS's common error.
