@@ -547,6 +547,14 @@ fn organization_flags_are_checked_before_any_call() {
         ),
         (vec!["plan", "--role-name", "R"], "--organization"),
         (vec!["plan", "--failure-tolerance", "2"], "required"),
+        (
+            vec!["init", "--organization-unit", "ou-x"],
+            "--organization-unit \"ou-x\" is not an OU id; nothing was written",
+        ),
+        (
+            vec!["init", "--role-name", "Reader"],
+            "neither --organization nor --organization-unit was given; nothing was written",
+        ),
     ] {
         let r = crate::common::xtask_env(
             dir.path(),
@@ -556,4 +564,26 @@ fn organization_flags_are_checked_before_any_call() {
         assert_eq!(r.code, 1, "{args:?}: {}\n{}", r.stdout, r.stderr);
         assert!(r.stderr.contains(expected), "{args:?}: {}", r.stderr);
     }
+    assert!(
+        !dir.path().join(".github").exists(),
+        "init wrote a workflow"
+    );
+
+    // The organization form, written: the accounts are found when the workflow runs.
+    let init = crate::common::xtask_in(
+        dir.path(),
+        &[
+            "init",
+            "--organization",
+            "--role-name",
+            "BedrockDriftReader",
+        ],
+    );
+    assert_eq!(init.code, 0, "{}\n{}", init.stdout, init.stderr);
+    let flow =
+        std::fs::read_to_string(dir.path().join(".github/workflows/bedrock-drift.yml")).unwrap();
+    assert!(
+        flow.contains("drift --skip-local-files --organization --role-name BedrockDriftReader --parallel 8 --summary drift-summary.md"),
+        "{flow}"
+    );
 }

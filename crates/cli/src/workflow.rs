@@ -173,4 +173,50 @@ mod tests {
         );
         assert!(listed.contains("#   matrix:"), "{listed}");
     }
+
+    /// The organization form's check, run by bash as GitHub runs it: the tool's table
+    /// (drift-summary.md) goes to the run's summary above the log.
+    #[test]
+    fn the_organization_forms_summary_table_reaches_the_run_summary() {
+        let flow = workflow(
+            "stand_in",
+            "",
+            "g",
+            Some(&org(OrganizationScope::Organization, DEFAULT_ROLE_NAME)),
+        );
+        let script: String = flow
+            .split("        run: |\n")
+            .nth(1)
+            .expect("the check's script")
+            .lines()
+            .take_while(|l| l.starts_with("          ") || l.is_empty())
+            .map(|l| format!("{}\n", l.trim_start_matches("          ")))
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let summary = dir.path().join("summary.md");
+        let run = format!(
+            "stand_in() {{ case \"$*\" in *'--summary drift-summary.md'*) printf '| 111111111111 | a | drift: 1 resource | ok |\\n' > drift-summary.md;; esac; echo '~ inference profile P'; return 2; }}\n{}",
+            script.replace("${{ github.event_name }}", "schedule")
+        );
+        let out = std::process::Command::new("bash")
+            .arg("-c")
+            .arg(&run)
+            .current_dir(dir.path())
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .output()
+            .expect("bash runs");
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let written = std::fs::read_to_string(&summary).unwrap();
+        let table = written.find("| 111111111111 | a |").expect("the table");
+        let log = written.find("~ inference profile P").expect("the log");
+        assert!(
+            written.starts_with("### bedrock drift") && table < log,
+            "{written}"
+        );
+    }
 }

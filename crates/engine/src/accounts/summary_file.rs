@@ -232,8 +232,7 @@ pub fn junit(command: &str, cases: &[Case]) -> String {
                 xml(&c.changes)
             )),
             ("changes", _) => body.push_str(&format!(
-                "      <failure type=\"changes\" message=\"{}: {}\"/>\n",
-                xml(command),
+                "      <failure type=\"changes\" message=\"{}\"/>\n",
                 xml(&c.changes)
             )),
             _ => {}
@@ -342,7 +341,7 @@ mod tests {
             "{x}"
         );
         assert!(
-            x.contains(r#"<failure type="changes" message="drift: 1 to change"/>"#),
+            x.contains(r#"<failure type="changes" message="1 to change"/>"#),
             "{x}"
         );
         assert!(x.contains(r#"<error type="error" message="denied &quot;x&quot; &lt;y&gt;">denied &quot;x&quot; &lt;y&gt;"#), "{x}");
