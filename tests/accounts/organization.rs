@@ -100,35 +100,27 @@ fn build() -> Org {
     let workloads = unit(&c, &root, "Workloads");
     let prod = unit(&c, &workloads, "Prod");
     let sandbox = unit(&c, &root, "Sandbox");
-    for i in 1..=4 {
-        create_account(&c, &format!("shared-{i}"));
-    }
-    let mut workload_accounts = Vec::new();
-    for i in 1..=3 {
-        let a = create_account(&c, &format!("wl-{i}"));
-        move_to(&c, &a, &root, &workloads);
-        workload_accounts.push(a);
-    }
-    let mut closed = Vec::new();
-    for i in 1..=5 {
-        let a = create_account(&c, &format!("prod-{i}"));
-        move_to(&c, &a, &root, &prod);
-        if i == 5 {
-            closed.push(a);
-        } else {
-            workload_accounts.push(a);
-        }
-    }
-    let mut sandbox_accounts = Vec::new();
-    for i in 1..=7 {
-        let a = create_account(&c, &format!("sandbox-{i}"));
-        move_to(&c, &a, &root, &sandbox);
-        if i == 7 {
-            closed.push(a);
-        } else {
-            sandbox_accounts.push(a);
-        }
-    }
+    // n accounts named prefix-1..n, moved from the root to `parent`, the last one closed.
+    let members = |prefix: &str, n: usize, parent: Option<&str>| -> (Vec<Member>, Member) {
+        let mut made: Vec<Member> = (1..=n)
+            .map(|i| {
+                let a = create_account(&c, &format!("{prefix}-{i}"));
+                if let Some(parent) = parent {
+                    move_to(&c, &a, &root, parent);
+                }
+                a
+            })
+            .collect();
+        let last = made.pop().unwrap();
+        (made, last)
+    };
+    let (_, _) = members("shared", 4, None);
+    let (mut workload_accounts, wl_3) = members("wl", 3, Some(&workloads));
+    workload_accounts.push(wl_3);
+    let (prod_accounts, prod_5) = members("prod", 5, Some(&prod));
+    workload_accounts.extend(prod_accounts);
+    let (sandbox_accounts, sandbox_7) = members("sandbox", 7, Some(&sandbox));
+    let closed = vec![prod_5, sandbox_7];
     for a in &closed {
         rt.block_on(c.organizations.close_account().account_id(&a.id).send())
             .unwrap();

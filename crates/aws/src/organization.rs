@@ -2,7 +2,8 @@
 //! (the management account, or a delegated administrator): every account
 //! (`ListAccounts`), or the accounts under organizational units, nested ones included
 //! (`ListAccountsForParent` and `ListOrganizationalUnitsForParent`, breadth first). Every
-//! list is read to its last page (`NextToken`); Organizations pages at 20 at most.
+//! list is read to its last page by the SDK's paginators (`NextToken`, which Organizations
+//! may send after a short or empty page); Organizations pages at 20 at most.
 
 use crate::error::{context, AwsError};
 use crate::Clients;
@@ -138,24 +139,21 @@ pub async fn discover(c: &Clients, scope: &Scope) -> Result<Discovery, AwsError>
 }
 
 async fn list_accounts(c: &Clients) -> Result<Vec<MemberAccount>, AwsError> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .organizations
-            .list_accounts()
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(context(
-                "listing the organization's accounts (organizations:ListAccounts)",
-            ))?;
-        found.extend(out.accounts().iter().filter_map(|a| member(a, "")));
-        match out.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let pages: Vec<_> = c
+        .organizations
+        .list_accounts()
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(context(
+            "listing the organization's accounts (organizations:ListAccounts)",
+        ))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.accounts())
+        .filter_map(|a| member(a, ""))
+        .collect())
 }
 
 async fn accounts_of(
@@ -163,49 +161,39 @@ async fn accounts_of(
     parent: &str,
     unit: &str,
 ) -> Result<Vec<MemberAccount>, AwsError> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .organizations
-            .list_accounts_for_parent()
-            .parent_id(parent)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(context(format!(
-                "listing the accounts of {parent} (organizations:ListAccountsForParent)"
-            )))?;
-        found.extend(out.accounts().iter().filter_map(|a| member(a, unit)));
-        match out.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let pages: Vec<_> = c
+        .organizations
+        .list_accounts_for_parent()
+        .parent_id(parent)
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(context(format!(
+            "listing the accounts of {parent} (organizations:ListAccountsForParent)"
+        )))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.accounts())
+        .filter_map(|a| member(a, unit))
+        .collect())
 }
 
 async fn units_of(c: &Clients, parent: &str) -> Result<Vec<String>, AwsError> {
-    let mut found = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .organizations
-            .list_organizational_units_for_parent()
-            .parent_id(parent)
-            .set_next_token(token.take())
-            .send()
-            .await
-            .map_err(context(format!(
-                "listing the OUs under {parent} (organizations:ListOrganizationalUnitsForParent)"
-            )))?;
-        found.extend(
-            out.organizational_units()
-                .iter()
-                .filter_map(|u| u.id().map(str::to_string)),
-        );
-        match out.next_token() {
-            Some(next) if !next.is_empty() => token = Some(next.to_string()),
-            _ => return Ok(found),
-        }
-    }
+    let pages: Vec<_> = c
+        .organizations
+        .list_organizational_units_for_parent()
+        .parent_id(parent)
+        .into_paginator()
+        .send()
+        .collect::<Result<_, _>>()
+        .await
+        .map_err(context(format!(
+            "listing the OUs under {parent} (organizations:ListOrganizationalUnitsForParent)"
+        )))?;
+    Ok(pages
+        .iter()
+        .flat_map(|p| p.organizational_units())
+        .filter_map(|u| u.id().map(str::to_string))
+        .collect())
 }

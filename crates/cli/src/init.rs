@@ -493,14 +493,6 @@ mod tests {
     #[test]
     fn the_workflow_passes_a_pull_request_that_changes_the_stack_and_fails_scheduled_drift() {
         let flow = workflow("stand_in", "", "g", None);
-        let script: String = flow
-            .split("        run: |\n")
-            .nth(1)
-            .expect("the check's script")
-            .lines()
-            .take_while(|l| l.starts_with("          ") || l.is_empty())
-            .map(|l| format!("{}\n", l.trim_start_matches("          ")))
-            .collect();
         for (event, exit, expected, title) in [
             (
                 "pull_request",
@@ -512,26 +504,16 @@ mod tests {
             ("pull_request", 1, 1, "### What merging"),
             ("schedule", 0, 0, "### bedrock drift"),
         ] {
-            let dir = tempfile::tempdir().unwrap();
-            let summary = dir.path().join("summary.md");
-            let run = format!(
-                "stand_in() {{ echo '~ inference profile P'; return {exit}; }}\n{}",
-                script.replace("${{ github.event_name }}", event)
+            let (code, stdout, written) = crate::workflow::run_check(
+                &flow,
+                event,
+                &format!("echo '~ inference profile P'; return {exit};"),
             );
-            let out = std::process::Command::new("bash")
-                .arg("-c")
-                .arg(&run)
-                .current_dir(dir.path())
-                .env("GITHUB_STEP_SUMMARY", &summary)
-                .output()
-                .expect("bash runs");
             assert_eq!(
-                out.status.code(),
+                code,
                 Some(expected),
-                "{event}, drift exiting {exit}: {}",
-                String::from_utf8_lossy(&out.stdout)
+                "{event}, drift exiting {exit}: {stdout}"
             );
-            let written = std::fs::read_to_string(&summary).unwrap();
             assert!(
                 written.starts_with(title) && written.contains("~ inference profile P"),
                 "{event}: {written}"

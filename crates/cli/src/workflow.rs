@@ -105,6 +105,39 @@ pub fn workflow(
         .replace("{{command}}", command)
 }
 
+/// The workflow's drift step, run by bash as GitHub runs it on `event`, the tool replaced by
+/// the bash function body `stand_in` (the workflow written for the command `stand_in`): the
+/// step's exit code, its output, and the run summary it wrote.
+#[cfg(test)]
+pub(crate) fn run_check(flow: &str, event: &str, stand_in: &str) -> (Option<i32>, String, String) {
+    let script: String = flow
+        .split("        run: |\n")
+        .nth(1)
+        .expect("the check's script")
+        .lines()
+        .take_while(|l| l.starts_with("          ") || l.is_empty())
+        .map(|l| format!("{}\n", l.trim_start_matches("          ")))
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let run = format!(
+        "stand_in() {{ {stand_in} }}\n{}",
+        script.replace("${{ github.event_name }}", event)
+    );
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&run)
+        .current_dir(dir.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .expect("bash runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        std::fs::read_to_string(&summary).unwrap_or_default(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,34 +217,12 @@ mod tests {
             "g",
             Some(&org(OrganizationScope::Organization, DEFAULT_ROLE_NAME)),
         );
-        let script: String = flow
-            .split("        run: |\n")
-            .nth(1)
-            .expect("the check's script")
-            .lines()
-            .take_while(|l| l.starts_with("          ") || l.is_empty())
-            .map(|l| format!("{}\n", l.trim_start_matches("          ")))
-            .collect();
-        let dir = tempfile::tempdir().unwrap();
-        let summary = dir.path().join("summary.md");
-        let run = format!(
-            "stand_in() {{ case \"$*\" in *'--summary drift-summary.md'*) printf '| 111111111111 | a | drift: 1 resource | ok |\\n' > drift-summary.md;; esac; echo '~ inference profile P'; return 2; }}\n{}",
-            script.replace("${{ github.event_name }}", "schedule")
+        let (code, stdout, written) = run_check(
+            &flow,
+            "schedule",
+            "case \"$*\" in *'--summary drift-summary.md'*) printf '| 111111111111 | a | drift: 1 resource | ok |\\n' > drift-summary.md;; esac; echo '~ inference profile P'; return 2;",
         );
-        let out = std::process::Command::new("bash")
-            .arg("-c")
-            .arg(&run)
-            .current_dir(dir.path())
-            .env("GITHUB_STEP_SUMMARY", &summary)
-            .output()
-            .expect("bash runs");
-        assert_eq!(
-            out.status.code(),
-            Some(2),
-            "{}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let written = std::fs::read_to_string(&summary).unwrap();
+        assert_eq!(code, Some(2), "{stdout}");
         let table = written.find("| 111111111111 | a |").expect("the table");
         let log = written.find("~ inference profile P").expect("the log");
         assert!(
