@@ -8,30 +8,17 @@
 //!
 //! `BENCH_XTASK` replaces the measured binary (another build of this tool).
 
+#[path = "fleet.rs"]
+mod fleet;
+
 use bedrock_emulator::Instance;
+use fleet::SPEC;
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const ACCOUNTS: usize = 10;
 const LATENCY_MS: f64 = 100.0;
 const RUNS: usize = 3;
-
-const SPEC: &str = r#"
-[stack]
-name = "fleet"
-region = "us-east-1"
-
-[[profiles]]
-name = "LibreChat-Claude-Sonnet-4-5"
-model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-env = "BEDROCK_SONNET_45_PROFILE"
-
-[[profiles]]
-name = "LibreChat-Nova-Pro"
-model = "us.amazon.nova-pro-v1:0"
-env = "BEDROCK_NOVA_PRO_PROFILE"
-"#;
 
 fn roles(n: usize) -> Vec<String> {
     (1..=n)
@@ -45,27 +32,9 @@ fn roles(n: usize) -> Vec<String> {
         .collect()
 }
 
-/// Run the binary against the emulator; the wall time, or the failure's output.
+/// Run the binary against the emulator: the wall time.
 fn run(binary: &str, dir: &Path, instance: &Instance, args: &[String]) -> Duration {
-    let start = Instant::now();
-    let out = Command::new(binary)
-        .args(args)
-        .args(["--endpoint-url", &instance.endpoint()])
-        .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", bedrock_emulator::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", bedrock_emulator::SECRET_ACCESS_KEY)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    let wall = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    wall
+    fleet::run(binary, dir, instance, args).0
 }
 
 fn median(binary: &str, dir: &Path, instance: &Instance, args: &[String]) -> Duration {
@@ -78,8 +47,7 @@ fn median(binary: &str, dir: &Path, instance: &Instance, args: &[String]) -> Dur
 
 fn main() {
     // `cargo bench` passes --bench; this harness takes no arguments of its own.
-    let binary =
-        std::env::var("BENCH_XTASK").unwrap_or_else(|_| env!("CARGO_BIN_EXE_xtask").to_string());
+    let binary = fleet::binary();
     let state = tempfile::tempdir().unwrap();
     let instance = Instance::start_private(state.path()).expect("the emulator starts");
     let control = instance.control();

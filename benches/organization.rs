@@ -12,53 +12,17 @@
 //! `BENCH_XTASK` replaces the measured binary (another build of this tool); `BENCH_ACCOUNTS`
 //! the number of accounts (100).
 
+#[path = "fleet.rs"]
+mod fleet;
+
 use bedrock_aws::{Clients, Endpoint, StaticCredentials};
 use bedrock_emulator::Instance;
+use fleet::{run, SPEC};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 const LATENCY_MS: f64 = 100.0;
 const RUNS: usize = 3;
-
-const SPEC: &str = r#"
-[stack]
-name = "fleet"
-region = "us-east-1"
-
-[[profiles]]
-name = "LibreChat-Claude-Sonnet-4-5"
-model = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
-env = "BEDROCK_SONNET_45_PROFILE"
-
-[[profiles]]
-name = "LibreChat-Nova-Pro"
-model = "us.amazon.nova-pro-v1:0"
-env = "BEDROCK_NOVA_PRO_PROFILE"
-"#;
-
-/// Run the binary against the emulator: the wall time and the output, or the failure's.
-fn run(binary: &str, dir: &Path, instance: &Instance, args: &[String]) -> (Duration, Output) {
-    let start = Instant::now();
-    let out = Command::new(binary)
-        .args(args)
-        .args(["--endpoint-url", &instance.endpoint()])
-        .current_dir(dir)
-        .env("AWS_ACCESS_KEY_ID", bedrock_emulator::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", bedrock_emulator::SECRET_ACCESS_KEY)
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs");
-    let wall = start.elapsed();
-    assert!(
-        out.status.success(),
-        "{args:?} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (wall, out)
-}
 
 /// The median wall time, and the discovery line of the median run.
 fn median(binary: &str, dir: &Path, instance: &Instance, args: &[String]) -> (Duration, String) {
@@ -78,8 +42,7 @@ fn median(binary: &str, dir: &Path, instance: &Instance, args: &[String]) -> (Du
 }
 
 fn main() {
-    let binary =
-        std::env::var("BENCH_XTASK").unwrap_or_else(|_| env!("CARGO_BIN_EXE_xtask").to_string());
+    let binary = fleet::binary();
     let accounts: usize = std::env::var("BENCH_ACCOUNTS")
         .ok()
         .and_then(|n| n.parse().ok())
