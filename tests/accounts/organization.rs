@@ -418,8 +418,31 @@ fn a_rollout_to_one_ou_discovers_its_accounts_stops_at_the_tolerance_and_writes_
 #[test]
 fn only_the_management_account_or_a_delegated_administrator_may_discover() {
     let _turn = turn();
-    let org = build();
     let dir = project(Some(SPEC));
+    // No organization yet: Organizations' own answer, and what to run with.
+    let none = run(dir.path(), &["plan", "--organization"]);
+    assert_eq!(none.code, 1, "{}\n{}", none.stdout, none.stderr);
+    assert!(
+        none.stderr.contains("AWSOrganizationsNotInUseException: account 123456789012 (the credentials you run with) is not in an AWS Organization")
+            && none.stderr.contains("help: run with credentials of the organization's management account"),
+        "{}",
+        none.stderr
+    );
+    let org = build();
+    // An OU the organization does not have.
+    let unknown = run(
+        dir.path(),
+        &["plan", "--organization-unit", "ou-zzzz-zzzzzzzz"],
+    );
+    assert_eq!(unknown.code, 1, "{}\n{}", unknown.stdout, unknown.stderr);
+    assert!(
+        unknown
+            .stderr
+            .contains("We can't find a root or OU with the ParentId that you specified.")
+            && unknown.stderr.contains("help: check the OU's id"),
+        "{}",
+        unknown.stderr
+    );
     let rt = rt();
     let member = &org.sandbox_accounts[0];
     let session = rt

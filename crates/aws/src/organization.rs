@@ -79,7 +79,7 @@ fn explain(e: AwsError, caller: &str) -> AwsError {
             e.message
         ),
         "ParentNotFoundException" => format!(
-            "{}: the organization has no such OU: {}",
+            "{} found no such OU in the organization: {}",
             e.context, e.message
         ),
         _ => return e,

@@ -9,7 +9,7 @@
 use crate::accounts::Target;
 use crate::{runtime, Console, Error};
 use bedrock_aws::organization::{discover, Scope};
-use bedrock_aws::{Clients, Endpoint};
+use bedrock_aws::{AwsError, Clients, Endpoint};
 
 /// The role Organizations creates in every account it creates, trusting the management
 /// account.
@@ -40,6 +40,25 @@ fn is_unit_id(id: &str) -> bool {
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     };
     fine(root, 4) && fine(own, 8)
+}
+
+const NO_SUCH_OU: &str = "check the OU's id (`aws organizations list-organizational-units-for-parent --parent-id ROOT_OR_OU_ID` lists them), or use --organization for every account";
+
+const NOT_ALLOWED: &str = "run with credentials of the organization's management account, or of a member account registered as a delegated administrator (`aws organizations register-delegated-administrator`), allowed organizations:ListAccounts, organizations:ListAccountsForParent and organizations:ListOrganizationalUnitsForParent; or name the accounts' roles with --assume-role";
+
+/// Organizations' refusal of the discovery, with what to do about it.
+fn discovery_error(e: AwsError) -> Error {
+    let help = match e.code.as_deref() {
+        Some("ParentNotFoundException") => NO_SUCH_OU,
+        Some("AWSOrganizationsNotInUseException" | "AccessDeniedException") => NOT_ALLOWED,
+        _ => return Error::Aws(e),
+    };
+    let code = e.code.as_deref().unwrap_or_default();
+    let message = format!(
+        "{}: {code}: {} (nothing was read or changed in any account)",
+        e.context, e.message
+    );
+    Error::other(message, help)
 }
 
 impl Organization {
@@ -100,7 +119,7 @@ impl Organization {
             let found = discover(&clients, &self.scope).await;
             (found, clients.recorder.stats())
         });
-        let found = found?;
+        let found = found.map_err(discovery_error)?;
         let mut targets = Vec::new();
         let mut skipped = 0;
         if self.include_own {

@@ -14,6 +14,11 @@
 - Delegated administrators: moto accepts six service principals; AWS also lets CloudFormation
   StackSets (member.org.stacksets.cloudformation.amazonaws.com, the delegated administrator a
   rollout tool is given) have one ("AWS services that you can use with AWS Organizations").
+- Error texts: the model's own words for ParentNotFoundException ("We can't find a root or OU
+  with the ParentId that you specified.") and AWSOrganizationsNotInUseException ("Your
+  account isn't a member of an organization. To make this request, you must use the
+  credentials of an account that belongs to an organization."), where moto words them its
+  own way.
 - Pages: the model bounds MaxResults to 1..20, and without it the listings page at 20, so a
   caller that ignores NextToken sees only the first 20 accounts (moto: 100 for ListAccounts).
   A page's NextToken is omitted on the last page, not sent as null.
@@ -22,8 +27,12 @@
 import json
 
 from moto.core.exceptions import JsonRESTError
-from moto.organizations.exceptions import AWSOrganizationsNotInUseException
-from moto.organizations.models import FakeDelegatedAdministrator, organizations_backends
+from moto.organizations.exceptions import OrganizationsClientError
+from moto.organizations.models import (
+    FakeDelegatedAdministrator,
+    OrganizationsBackend,
+    organizations_backends,
+)
 from moto.organizations.responses import OrganizationsResponse
 
 PAGE = 20
@@ -44,6 +53,25 @@ class AccessDenied(JsonRESTError):
         super().__init__("AccessDeniedException", "You don't have permissions to access this resource.")
 
 
+class NotInUse(OrganizationsClientError):
+    def __init__(self):
+        super().__init__(
+            "AWSOrganizationsNotInUseException",
+            "Your account isn't a member of an organization. To make this request, you must use the credentials of an account that belongs to an organization.",
+        )
+
+
+class ParentNotFound(OrganizationsClientError):
+    def __init__(self):
+        super().__init__("ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
+
+
+def validate_parent_id(self, parent_id: str) -> str:
+    if not any(ou.id == parent_id for ou in self.ou):
+        raise ParentNotFound()
+    return parent_id
+
+
 def _reader(self):
     """The backend whose organization the caller may read, or the error AWS answers."""
     own = organizations_backends[self.current_account][self.partition]
@@ -51,7 +79,7 @@ def _reader(self):
         return own
     membership = organizations_backends.master_accounts.get(self.current_account)
     if membership is None:
-        raise AWSOrganizationsNotInUseException
+        raise NotInUse()
     master, partition = membership
     management = organizations_backends[master][partition]
     if any(admin.account.id == self.current_account for admin in management.admins):
@@ -114,6 +142,7 @@ def _backend(self):
 
 
 def install():
+    OrganizationsBackend.validate_parent_id = validate_parent_id
     stacksets = "member.org.stacksets.cloudformation.amazonaws.com"
     if stacksets not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
         FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(stacksets)
