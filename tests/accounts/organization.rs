@@ -563,6 +563,10 @@ fn organization_flags_are_checked_before_any_call() {
         (vec!["plan", "--role-name", "R"], "--organization"),
         (vec!["plan", "--failure-tolerance", "2"], "required"),
         (
+            vec!["plan", "--organization", "--failure-tolerance", "0"],
+            "give the number of failed accounts (1 or more)",
+        ),
+        (
             vec!["init", "--organization-unit", "ou-x"],
             "--organization-unit \"ou-x\" is not an OU id; nothing was written",
         ),

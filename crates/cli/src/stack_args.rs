@@ -59,7 +59,7 @@ pub struct StackArgs {
     pub parallel: u16,
     /// With several accounts: once N accounts have failed, start no new one (those running
     /// finish; the rest are listed as not started).
-    #[arg(long, value_name = "N", requires = "accounts", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", requires = "accounts", value_parser = tolerance)]
     pub failure_tolerance: Option<u32>,
     /// Write the run's summary, an entry per account, to FILE for CI: JUnit XML (.xml) or
     /// GitHub's step-summary Markdown (.md).
@@ -69,6 +69,14 @@ pub struct StackArgs {
     /// (--summary "$GITHUB_STEP_SUMMARY" --summary-format markdown).
     #[arg(long, value_name = "FORMAT", requires = "summary", value_parser = ["junit", "markdown"])]
     pub summary_format: Option<String>,
+}
+
+/// `--failure-tolerance`: a number of failed accounts, 1 or more.
+fn tolerance(text: &str) -> Result<u32, String> {
+    match text.parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("give the number of failed accounts (1 or more) after which no new account starts; leave the flag out to run every account whatever fails".to_string()),
+    }
 }
 
 impl StackArgs {
