@@ -234,6 +234,9 @@ fn a_rollout_to_one_ou_discovers_its_accounts_stops_at_the_tolerance_and_writes_
             "--detailed-exitcode",
             "--organization-unit",
             &org.workloads,
+            // Named twice: read once.
+            "--organization-unit",
+            &org.workloads,
             "--parallel",
             "8",
             "--summary",
@@ -379,7 +382,7 @@ fn a_rollout_to_one_ou_discovers_its_accounts_stops_at_the_tolerance_and_writes_
     );
     let md = std::fs::read_to_string(path.join("sandbox.md")).unwrap();
     assert!(
-        md.contains("0 ok, 0 with changes, 2 failed, 4 not started"),
+        md.contains("0 ran (0 with exit code 2: changes or drift), 2 failed, 4 not started"),
         "{md}"
     );
     assert!(
@@ -513,6 +516,14 @@ fn only_the_management_account_or_a_delegated_administrator_may_discover() {
     assert!(
         listed.stderr.contains(&format!(
             "skipped account {ACCOUNT} \"master\": the organization's management account"
+        )),
+        "{}",
+        listed.stderr
+    );
+    assert!(
+        listed.stderr.contains(&format!(
+            "note: account {} is not the organization's management account ({ACCOUNT}), and OrganizationAccountAccessRole trusts only that one: give a role of your own that trusts these credentials with --role-name",
+            member.id
         )),
         "{}",
         listed.stderr

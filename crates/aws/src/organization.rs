@@ -75,8 +75,8 @@ fn explain(e: AwsError, caller: &str) -> AwsError {
             e.message
         ),
         "AccessDeniedException" => format!(
-            "account {caller} (the credentials you run with) may not list the organization's accounts: {}; Organizations answers these calls only in the management account or a delegated administrator, to a principal allowed organizations:ListAccounts, organizations:ListAccountsForParent and organizations:ListOrganizationalUnitsForParent",
-            e.message
+            "account {caller} (the credentials you run with) may not list the organization's accounts ({}): Organizations answers these calls only in the management account or a delegated administrator, to a principal allowed organizations:ListAccounts, organizations:ListAccountsForParent and organizations:ListOrganizationalUnitsForParent",
+            e.message.trim_end_matches('.')
         ),
         "ParentNotFoundException" => format!(
             "{} found no such OU in the organization: {}",
@@ -107,9 +107,15 @@ pub async fn discover(c: &Clients, scope: &Scope) -> Result<Discovery, AwsError>
     match scope {
         Scope::Organization => push(list_accounts(c).await.map_err(|e| explain(e, &caller))?),
         Scope::Units(units) => {
+            // Each OU read once, however often it is named or nested in another named one.
+            let mut seen: Vec<String> = Vec::new();
             for unit in units {
                 let mut queue = vec![unit.clone()];
                 while let Some(parent) = queue.pop() {
+                    if seen.contains(&parent) {
+                        continue;
+                    }
+                    seen.push(parent.clone());
                     push(
                         accounts_of(c, &parent, unit)
                             .await

@@ -243,11 +243,14 @@ impl DriftArgs {
                         sink.out(report.render(stdout_color()));
                     }
                     Ok(if report.drift {
-                        let n = report.resources.len() + report.files.len();
-                        Outcome::new(
-                            Exit::Changes,
-                            format!("drift: {n} resource{}", if n == 1 { "" } else { "s" }),
-                        )
+                        let (r, f) = (report.resources.len(), report.files.len());
+                        let plural = |n: usize| if n == 1 { "" } else { "s" };
+                        let what = match (r, f) {
+                            (r, 0) => format!("{r} resource{}", plural(r)),
+                            (0, f) => format!("{f} file{}", plural(f)),
+                            (r, f) => format!("{r} resource{}, {f} file{}", plural(r), plural(f)),
+                        };
+                        Outcome::new(Exit::Changes, format!("drift: {what}"))
                     } else {
                         Outcome::new(Exit::Success, "no drift")
                     })

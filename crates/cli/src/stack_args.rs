@@ -110,7 +110,14 @@ impl StackArgs {
         if self.organization {
             Some(OrganizationScope::Organization)
         } else if !self.organization_unit.is_empty() {
-            Some(OrganizationScope::Units(self.organization_unit.clone()))
+            // Each OU once, in the order given.
+            let mut units: Vec<String> = Vec::new();
+            for unit in &self.organization_unit {
+                if !units.contains(unit) {
+                    units.push(unit.clone());
+                }
+            }
+            Some(OrganizationScope::Units(units))
         } else {
             None
         }

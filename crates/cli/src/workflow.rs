@@ -45,14 +45,16 @@ const ORGANIZATION_FOOTER: &str =
     "# An AWS Organization: AWS_ROLE_ARN is a CI role in the organization's management account, or
 # in a member account registered as a delegated administrator
 # (`aws organizations register-delegated-administrator`), allowed organizations:ListAccounts,
-# organizations:ListAccountsForParent, organizations:ListOrganizationalUnitsForParent and
-# organizations:DescribeOrganization, and sts:AssumeRole on the role {{role}} in every account.
+# organizations:ListAccountsForParent and organizations:ListOrganizationalUnitsForParent, and
+# sts:AssumeRole on the role {{role}} in every account.
 # That role (the same name in each account; CloudFormation StackSets can create it) trusts the
 # CI role and may read what the stack uses (ReadOnlyAccess covers it).
 # OrganizationAccountAccessRole, which Organizations creates in the accounts it creates,
 # trusts the management account only, and may change everything: a read-only role of your
 # own is the better choice here (`{{command}} init --organization --role-name NAME`).
-# The management account itself is never checked from here.
+# The management account itself is never checked from here. To repair drift, run `apply` with
+# the same --organization or --organization-unit flags and a role that may write (this one only
+# reads), as the log above suggests for each account.
 ";
 
 /// How many accounts the organization form checks at once.

@@ -418,12 +418,18 @@ pub fn finish(
     let mut cases = Vec::new();
     let mut documents = Vec::new();
     for (i, (target, (result, text))) in accounts.iter().zip(&results).enumerate() {
+        let record = records.get(i).cloned().unwrap_or_default();
         let (exit, changes, outcome) = match result {
             Ok(o) => (o.exit, o.changes.clone(), "ok".to_string()),
+            // Planned (apply, destroy), then left out: the tolerance was reached meanwhile.
+            Err(Error::NotStarted) if record.started => (
+                Exit::Error,
+                "-".to_string(),
+                "planned, not applied".to_string(),
+            ),
             Err(Error::NotStarted) => (Exit::Error, "-".to_string(), "not started".to_string()),
             Err(e) => (Exit::Error, "-".to_string(), first_line(e)),
         };
-        let record = records.get(i).cloned().unwrap_or_default();
         cases.push(summary_file::Case {
             target: target.clone(),
             exit,
@@ -433,6 +439,7 @@ pub fn finish(
                 Err(e) => Some(e.to_string()),
             },
             started: !matches!(result, Err(Error::NotStarted)),
+            planned: record.started,
             seconds: record.seconds,
             output: record.output,
         });
@@ -468,11 +475,15 @@ pub fn finish(
     }
     let (mut summary, exit) = summary(accounts, &rows);
     if accounts.stopped() {
-        let not_started = rows.iter().filter(|r| r.2 == "not started").count();
+        let not_started = rows
+            .iter()
+            .filter(|r| r.2 == "not started" || r.2 == "planned, not applied")
+            .count();
         if not_started > 0 {
+            let failed = accounts.failed.load(Ordering::SeqCst);
             summary.push_str(&format!(
-                "stopped: {} accounts failed (--failure-tolerance {}); {not_started} not started\n",
-                accounts.failed.load(Ordering::SeqCst),
+                "stopped: {failed} account{} failed (--failure-tolerance {}); {not_started} not started\n",
+                if failed == 1 { "" } else { "s" },
                 accounts.tolerance.unwrap_or_default()
             ));
         }

@@ -171,6 +171,16 @@ impl Organization {
                 name: Some(a.name.clone()),
             });
         }
+        if !found.management.is_empty()
+            && found.caller != found.management
+            && self.role_name == DEFAULT_ROLE_NAME
+            && !targets.is_empty()
+        {
+            console.note(&format!(
+                "note: account {} is not the organization's management account ({}), and {DEFAULT_ROLE_NAME} trusts only that one: give a role of your own that trusts these credentials with --role-name",
+                found.caller, found.management
+            ));
+        }
         let place = match &self.scope {
             Scope::Organization => "the organization".to_string(),
             Scope::Units(units) => units.join(", "),

@@ -238,9 +238,13 @@ impl StackOptions {
             (flow.ask)(&accounts_named(&changing))
         };
         if let Err(e) = asked {
-            for (r, _) in &planned {
+            for (target, (r, _)) in targets.iter().zip(&planned) {
                 if let Ok((stack, _)) = r {
-                    console.note(&format!("{command}: {}", stack.calls()));
+                    let prefix = match (&target.account, targets.len() > 1) {
+                        (Some(account), true) => format!("[{account}] "),
+                        _ => String::new(),
+                    };
+                    console.note(&format!("{prefix}{command}: {}", stack.calls()));
                 }
             }
             return Err(e);
