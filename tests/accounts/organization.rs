@@ -134,22 +134,26 @@ fn build() -> Org {
     }
 }
 
+/// A session of OrganizationAccountAccessRole in `account`, assumed by the management account.
+fn member_session(account: &str, name: &str) -> bedrock_aws::Endpoint {
+    rt().block_on(bedrock_aws::assume_role(
+        &endpoint(),
+        "us-east-1",
+        &AssumeRole {
+            role_arn: format!("arn:aws:iam::{account}:role/OrganizationAccountAccessRole"),
+            external_id: None,
+            session_name: name.into(),
+        },
+    ))
+    .unwrap()
+}
+
 /// Give the Sandbox accounts but the first two a role `BedrockDeployer` the management
 /// account may assume (through each account's OrganizationAccountAccessRole).
 fn deployer_roles(org: &Org) {
     let rt = rt();
     for a in &org.sandbox_accounts[2..] {
-        let session = rt
-            .block_on(bedrock_aws::assume_role(
-                &endpoint(),
-                "us-east-1",
-                &AssumeRole {
-                    role_arn: format!("arn:aws:iam::{}:role/OrganizationAccountAccessRole", a.id),
-                    external_id: None,
-                    session_name: "test".into(),
-                },
-            ))
-            .unwrap();
+        let session = member_session(&a.id, "test");
         let c = rt.block_on(Clients::connect(&session, "us-east-1"));
         let trust = format!(
             r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"sts:AssumeRole"}}]}}"#
@@ -448,20 +452,7 @@ fn only_the_management_account_or_a_delegated_administrator_may_discover() {
     );
     let rt = rt();
     let member = &org.sandbox_accounts[0];
-    let session = rt
-        .block_on(bedrock_aws::assume_role(
-            &endpoint(),
-            "us-east-1",
-            &AssumeRole {
-                role_arn: format!(
-                    "arn:aws:iam::{}:role/OrganizationAccountAccessRole",
-                    member.id
-                ),
-                external_id: None,
-                session_name: "member".into(),
-            },
-        ))
-        .unwrap();
+    let session = member_session(&member.id, "member");
     let creds = session.credentials.clone().unwrap();
     let as_member = |args: &[&str]| {
         let mut argv = args.to_vec();
