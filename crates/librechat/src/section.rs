@@ -1,6 +1,7 @@
 //! The `endpoints.bedrock` section as data, and its YAML text.
 
-use bedrock_spec::{GuardrailTarget, Spec};
+use bedrock_spec::endpoint_keys::by_librechat_key;
+use bedrock_spec::{EndpointValue, Guardrail, GuardrailTarget, KeyKind, Spec, ENDPOINT_KEYS};
 
 /// A value of the section. Maps keep their order: the file reads in a fixed order.
 #[derive(Debug, Clone, PartialEq)]
@@ -44,97 +45,119 @@ pub(crate) fn number_json(n: f64) -> serde_json::Value {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UnknownGuardrail;
 
-/// `endpoints.bedrock` for a spec, keys in the order the LibreChat docs list them. `managed`
-/// is the id and published version of the guardrail `[librechat] guardrail` names by name.
+/// `endpoints.bedrock` for a spec, keys in the order of [`ENDPOINT_KEYS`]. `managed` is the id
+/// and published version of the guardrail `[librechat] guardrail` names by name.
 pub fn bedrock_section(
     spec: &Spec,
     managed: Option<(&str, &str)>,
 ) -> Result<Node, UnknownGuardrail> {
-    let lc = &spec.librechat;
     let mut entries: Vec<(String, Node)> = Vec::new();
-    let models = spec.librechat_models();
-    if !models.is_empty() {
-        entries.push(("models".into(), Node::List(models)));
-    }
-    let mut profiles: Vec<(String, Node)> = spec
-        .profiles
-        .iter()
-        .map(|p| (p.model.clone(), Node::Str(format!("${{{}}}", p.env))))
-        .collect();
-    profiles.extend(
-        lc.inference_profiles
-            .iter()
-            .map(|(model, target)| (model.clone(), Node::Str(target.clone()))),
-    );
-    if !profiles.is_empty() {
-        entries.push(("inferenceProfiles".into(), Node::Map(profiles)));
-    }
-    if !lc.available_regions.is_empty() {
-        entries.push((
-            "availableRegions".into(),
-            Node::List(lc.available_regions.clone()),
-        ));
-    }
-    let strings = [
-        ("titleModel", &lc.title_model),
-        ("titleMethod", &lc.title_method),
-        ("titlePrompt", &lc.title_prompt),
-        ("titlePromptTemplate", &lc.title_prompt_template),
-        ("titleEndpoint", &lc.title_endpoint),
-    ];
-    for (key, value) in strings {
-        if let Some(v) = value {
-            entries.push((key.into(), Node::Str(v.clone())));
-        }
-    }
-    if let Some(b) = lc.title_convo {
-        entries.push(("titleConvo".into(), Node::Bool(b)));
-    }
-    if let Some(rate) = lc.stream_rate {
-        entries.push(("streamRate".into(), Node::Num(rate)));
-    }
-    if let Some(g) = &lc.guardrail {
-        let (identifier, version) = match &g.target {
-            GuardrailTarget::External {
-                identifier,
-                version,
-            } => (identifier.clone(), version.clone()),
-            // The guardrail of [[guardrails]]: its id and published version, as AWS has them.
-            GuardrailTarget::Managed { .. } => match managed {
-                Some((id, version)) => (id.to_string(), version.to_string()),
-                None => return Err(UnknownGuardrail),
-            },
+    for key in ENDPOINT_KEYS {
+        let node = match key.kind {
+            KeyKind::Dedicated => dedicated(spec, key.librechat, managed)?,
+            _ => spec.librechat.settings.get(key.librechat).map(setting),
         };
-        let mut gc = vec![
-            ("guardrailIdentifier".to_string(), Node::Str(identifier)),
-            ("guardrailVersion".to_string(), Node::Str(version)),
-        ];
-        if let Some(t) = &g.trace {
-            gc.push(("trace".into(), Node::Str(t.clone())));
+        if let Some(node) = node {
+            entries.push((key.librechat.to_string(), node));
         }
-        if let Some(m) = &g.stream_processing_mode {
-            gc.push(("streamProcessingMode".into(), Node::Str(m.clone())));
-        }
-        entries.push(("guardrailConfig".into(), Node::Map(gc)));
     }
     Ok(Node::Map(entries))
 }
 
+/// A value the table reads, as YAML.
+fn setting(value: &EndpointValue) -> Node {
+    match value {
+        EndpointValue::Bool(b) => Node::Bool(*b),
+        EndpointValue::Text(s) => Node::Str(s.clone()),
+        EndpointValue::Int(n) => Node::Num(*n as f64),
+        EndpointValue::Number(n) => Node::Num(*n),
+        EndpointValue::Map(entries) => Node::Map(
+            entries
+                .iter()
+                .map(|(k, v)| (k.clone(), Node::Str(v.clone())))
+                .collect(),
+        ),
+    }
+}
+
+/// A key the spec sets with code of its own ([`KeyKind::Dedicated`]).
+fn dedicated(
+    spec: &Spec,
+    key: &str,
+    managed: Option<(&str, &str)>,
+) -> Result<Option<Node>, UnknownGuardrail> {
+    let lc = &spec.librechat;
+    let text = |v: &Option<String>| v.as_ref().map(|s| Node::Str(s.clone()));
+    Ok(match key {
+        "models" => {
+            let models = spec.librechat_models();
+            (!models.is_empty()).then_some(Node::List(models))
+        }
+        "inferenceProfiles" => {
+            let mut profiles: Vec<(String, Node)> = spec
+                .profiles
+                .iter()
+                .map(|p| (p.model.clone(), Node::Str(format!("${{{}}}", p.env))))
+                .collect();
+            profiles.extend(
+                lc.inference_profiles
+                    .iter()
+                    .map(|(model, target)| (model.clone(), Node::Str(target.clone()))),
+            );
+            (!profiles.is_empty()).then_some(Node::Map(profiles))
+        }
+        "availableRegions" => {
+            (!lc.available_regions.is_empty()).then(|| Node::List(lc.available_regions.clone()))
+        }
+        "titleModel" => text(&lc.title_model),
+        "titleMethod" => text(&lc.title_method),
+        "titlePrompt" => text(&lc.title_prompt),
+        "titlePromptTemplate" => text(&lc.title_prompt_template),
+        "titleEndpoint" => text(&lc.title_endpoint),
+        "titleConvo" => lc.title_convo.map(Node::Bool),
+        "streamRate" => lc.stream_rate.map(Node::Num),
+        "guardrailConfig" => match &lc.guardrail {
+            Some(g) => Some(guardrail_config(g, managed)?),
+            None => None,
+        },
+        _ => None,
+    })
+}
+
+fn guardrail_config(
+    g: &Guardrail,
+    managed: Option<(&str, &str)>,
+) -> Result<Node, UnknownGuardrail> {
+    let (identifier, version) = match &g.target {
+        GuardrailTarget::External {
+            identifier,
+            version,
+        } => (identifier.clone(), version.clone()),
+        // The guardrail of [[guardrails]]: its id and published version, as AWS has them.
+        GuardrailTarget::Managed { .. } => match managed {
+            Some((id, version)) => (id.to_string(), version.to_string()),
+            None => return Err(UnknownGuardrail),
+        },
+    };
+    let mut gc = vec![
+        ("guardrailIdentifier".to_string(), Node::Str(identifier)),
+        ("guardrailVersion".to_string(), Node::Str(version)),
+    ];
+    if let Some(t) = &g.trace {
+        gc.push(("trace".into(), Node::Str(t.clone())));
+    }
+    if let Some(m) = &g.stream_processing_mode {
+        gc.push(("streamProcessingMode".into(), Node::Str(m.clone())));
+    }
+    Ok(Node::Map(gc))
+}
+
 /// The spec key that sets a key of `endpoints.bedrock`, if the spec has one.
-pub fn spec_key_of(key: &str) -> Option<&'static str> {
+pub fn spec_key_of(key: &str) -> Option<String> {
     Some(match key {
-        "models" => "[librechat] models (and the profiles' models)",
-        "inferenceProfiles" => "[[profiles]] and [librechat] inference_profiles",
-        "availableRegions" => "[librechat] available_regions",
-        "titleModel" => "[librechat] title_model",
-        "titleMethod" => "[librechat] title_method",
-        "titlePrompt" => "[librechat] title_prompt",
-        "titlePromptTemplate" => "[librechat] title_prompt_template",
-        "titleEndpoint" => "[librechat] title_endpoint",
-        "titleConvo" => "[librechat] title_convo",
-        "streamRate" => "[librechat] stream_rate",
-        "guardrailConfig" => "[librechat] guardrail",
-        _ => return None,
+        "models" => "[librechat] models (and the profiles' models)".to_string(),
+        "inferenceProfiles" => "[[profiles]] and [librechat] inference_profiles".to_string(),
+        _ => format!("[librechat] {}", by_librechat_key(key)?.spec),
     })
 }
 

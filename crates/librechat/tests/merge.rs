@@ -91,6 +91,31 @@ inference_profiles = { "eu.amazon.nova-pro-v1:0" = "arn:aws:bedrock:eu-central-1
     );
 }
 
+/// Every key of `endpoints.bedrock` (tests/fixtures/valid/every-endpoint-key.toml), in the
+/// table's order; the nested headers keep the order written.
+#[test]
+fn every_endpoint_key() {
+    let s = spec(
+        &std::fs::read_to_string(root().join("tests/fixtures/valid/every-endpoint-key.toml"))
+            .unwrap(),
+    );
+    let section = bedrock_section(&s, None).unwrap();
+    let bedrock_librechat::Node::Map(entries) = &section else {
+        panic!("a map")
+    };
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
+    let table: Vec<&str> = bedrock_spec::ENDPOINT_KEYS
+        .iter()
+        .map(|k| k.librechat)
+        .collect();
+    assert_eq!(keys, table, "every key, in the table's order");
+    assert_eq!(
+        bedrock_librechat::spec_key_of("reasoningLabelUpdateIntervalMs").as_deref(),
+        Some("[librechat] reasoning_label_update_interval_ms")
+    );
+    insta::assert_snapshot!(update(None, &section, "bedrock.toml").unwrap());
+}
+
 #[test]
 fn hand_written_file_keeps_everything_but_bedrock() {
     let original =
@@ -271,7 +296,7 @@ fn keys_the_spec_does_not_set_stay_inside_bedrock() {
         ["streamRate", "titleConvo", "custom"]
     );
     assert_eq!(
-        bedrock_librechat::spec_key_of("streamRate"),
+        bedrock_librechat::spec_key_of("streamRate").as_deref(),
         Some("[librechat] stream_rate")
     );
     // In flow style the keys could not be kept: refused, saying why.

@@ -6,12 +6,14 @@
 
 mod decode;
 mod diagnostic;
+pub mod endpoint_keys;
 pub mod guardrail_rules;
 mod model;
 pub mod rules;
 
 pub use decode::check;
 pub use diagnostic::{Diagnostic, Report, Severity};
+pub use endpoint_keys::{EndpointKey, EndpointValue, KeyKind, ENDPOINT_KEYS};
 pub use model::{
     Access, Cost, Destination, Guardrail, GuardrailSpec, GuardrailTarget, LibreChat, Logging,
     Monitoring, Profile, Spec, Stack, Topic, UseCase, ACCOUNT_PLACEHOLDER, MANAGED_BY_TAG,

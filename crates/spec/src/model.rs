@@ -179,6 +179,9 @@ pub struct LibreChat {
     /// LibreChat's own IAM role: when set, it gets an inline policy allowing exactly the
     /// stack's profiles and the models they route to.
     pub runtime_role: Option<String>,
+    /// The other keys of `endpoints.bedrock` the spec sets, by LibreChat's key: those of
+    /// [`crate::ENDPOINT_KEYS`] that are not [`crate::KeyKind::Dedicated`].
+    pub settings: BTreeMap<&'static str, crate::EndpointValue>,
 }
 
 /// `[librechat] guardrail`: which guardrail LibreChat applies, and how.

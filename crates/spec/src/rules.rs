@@ -354,8 +354,13 @@ pub fn tag_value(value: &str) -> Rule {
     )
 }
 
+mod endpoint;
 mod env_names;
-pub use env_names::{env_name, librechat_env_names, SYSTEM_ENV_NAMES, SYSTEM_ENV_PREFIXES};
+pub use endpoint::{base_url, env_references, header_name, header_value, whole_env_reference};
+pub use env_names::{
+    env_name, env_reference, librechat_env_names, LIBRECHAT_UNRESOLVED_ENV_NAMES, SYSTEM_ENV_NAMES,
+    SYSTEM_ENV_PREFIXES,
+};
 
 /// A model id as LibreChat lists it: a foundation model id or an inference profile id.
 pub fn model_id(id: &str) -> Rule {

@@ -116,6 +116,9 @@ pub(super) fn decode_librechat(
         ok &= cx.rule("librechat.stream_rate", &span, rules::stream_rate(rate));
         lc.stream_rate = Some(rate);
     }
+    let (settings, settings_ok) = super::endpoint::decode_endpoint_keys(cx, t);
+    lc.settings = settings;
+    ok &= settings_ok;
 
     if let Some((role, span)) = t.string(cx, "runtime_role") {
         ok &= cx.rule("librechat.runtime_role", &span, rules::role_name(&role));
@@ -125,6 +128,7 @@ pub(super) fn decode_librechat(
     if let Some(mut g) = t.table(cx, "guardrail") {
         lc.guardrail = decode_guardrail(cx, &mut g, guardrails);
         ok &= lc.guardrail.is_some();
+        ok &= guardrail_references(cx, &lc, profiles);
         g.finish(cx);
     } else if t.table.iter().any(|(k, _)| k.get_ref() == "guardrail") {
         ok = false;
@@ -267,11 +271,12 @@ fn decode_guardrail(
         "identifier = \"abc123xyz\" (or name = \"...\" for a guardrail of [[guardrails]])",
     );
     if let Some((id, span)) = &identifier {
-        ok &= cx.rule(
-            "librechat.guardrail.identifier",
-            span,
-            rules::guardrail_identifier(id),
-        );
+        // LibreChat resolves `${VAR}` in the id and the version (extractEnvVariable).
+        let rule = match rules::whole_env_reference(id) {
+            Some(name) => rules::env_reference(name),
+            None => rules::guardrail_identifier(id),
+        };
+        ok &= cx.rule("librechat.guardrail.identifier", span, rule);
     }
     // A version is a string for Bedrock and LibreChat, but `version = 1` is an obvious
     // intent: accept a whole number and write it as a string.
@@ -296,11 +301,11 @@ fn decode_guardrail(
         },
     };
     if let Some((ver, span)) = &version {
-        ok &= cx.rule(
-            "librechat.guardrail.version",
-            span,
-            rules::guardrail_version(ver),
-        );
+        let rule = match rules::whole_env_reference(ver) {
+            Some(name) => rules::env_reference(name),
+            None => rules::guardrail_version(ver),
+        };
+        ok &= cx.rule("librechat.guardrail.version", span, rule);
     }
     let (trace, mode) = trace_and_mode(cx, g, &mut ok);
     if !ok {
@@ -314,6 +319,49 @@ fn decode_guardrail(
         trace,
         stream_processing_mode: mode,
     })
+}
+
+/// A guardrail id or version written `${VAR}`: not a profile's `env` (which holds the
+/// profile's ARN), and, for the id, not with `runtime_role`, whose policy names the guardrail
+/// LibreChat may apply and so needs its id here.
+fn guardrail_references(cx: &mut Cx<'_>, lc: &LibreChat, profiles: &[Profile]) -> bool {
+    let Some(GuardrailTarget::External {
+        identifier,
+        version,
+    }) = lc.guardrail.as_ref().map(|g| &g.target)
+    else {
+        return true;
+    };
+    let mut ok = true;
+    for (key, value) in [("identifier", identifier), ("version", version)] {
+        let Some(name) = rules::whole_env_reference(value) else {
+            continue;
+        };
+        let path = format!("librechat.guardrail.{key}");
+        let span = cx.spans.get(&path).cloned().unwrap_or_default();
+        if let Some(p) = profiles.iter().find(|p| p.env == name) {
+            cx.error(
+                &path,
+                span,
+                problem(
+                    format!("${{{name}}} is the env of the profile {:?}: it holds the profile's ARN, not the guardrail's {key}", p.name),
+                    "reference a variable of your own, e.g. ${BEDROCK_GUARDRAIL_ID}",
+                ),
+            );
+            ok = false;
+        } else if key == "identifier" && lc.runtime_role.is_some() {
+            cx.error(
+                &path,
+                span,
+                problem(
+                    format!("the guardrail's id is ${{{name}}}, which only LibreChat's environment knows, but runtime_role's policy must name the guardrail LibreChat may apply"),
+                    "write the guardrail's id or ARN here, or use name = \"...\" for a guardrail of [[guardrails]]",
+                ),
+            );
+            ok = false;
+        }
+    }
+    ok
 }
 
 fn trace_and_mode(

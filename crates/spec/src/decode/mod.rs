@@ -9,6 +9,7 @@
 
 mod access;
 mod cx;
+mod endpoint;
 mod guardrails;
 mod librechat;
 mod logging;
