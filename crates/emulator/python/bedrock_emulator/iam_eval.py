@@ -105,6 +105,12 @@ def _conditions_hold(condition, context, absent_keys_hold: bool = False) -> bool
 def allows(documents, action: str, resource: str, context=None) -> bool:
     """Whether the documents allow `action` on `resource`; with `context` (condition keys,
     lower-cased), their conditions are evaluated against it."""
+    return decide(documents, action, resource, context) == "Allow"
+
+
+def decide(documents, action: str, resource: str, context=None) -> str:
+    """IAM's decision: "Deny" (an explicit Deny), "Allow", or "ImplicitDeny" (nothing
+    allows)."""
     allowed = False
     for doc in documents:
         for st in _statements(doc):
@@ -116,10 +122,10 @@ def allows(documents, action: str, resource: str, context=None) -> bool:
                 continue
             effect = st.get("Effect")
             if effect == "Deny":
-                return False
+                return "Deny"
             if effect == "Allow":
                 allowed = True
-    return allowed
+    return "Allow" if allowed else "ImplicitDeny"
 
 
 def trusts_service(trust_document, service: str, context: dict) -> bool:

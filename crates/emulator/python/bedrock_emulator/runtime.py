@@ -109,13 +109,46 @@ def _caller(self):
     return sts.get_assumed_role_from_access_key(match.group(1))
 
 
-def _authorize(self, action: str, requested: str, models: list):
+def guardrail_condition(self, identifier, version) -> str | None:
+    """The value of the bedrock:GuardrailIdentifier condition key for a request that names a
+    guardrail, as AWS documents it (Bedrock user guide, "Enforce the use of specific
+    guardrails in model inference requests"): the guardrail's ARN, followed by ":" and the
+    version for a numeric version, and alone for DRAFT. An id is the ARN in the caller's
+    account and region. None when the request names no guardrail (the key is then absent,
+    which fails StringEquals and satisfies StringNotEquals, as in IAM)."""
+    if not identifier:
+        return None
+    identifier = str(identifier)
+    arn = identifier if identifier.startswith("arn:") else (
+        f"arn:{catalog.partition_of(self.region)}:bedrock:{self.region}:{self.current_account}:guardrail/{identifier}"
+    )
+    version = str(version or "")
+    return arn if version in ("", "DRAFT") else f"{arn}:{version}"
+
+
+def _request_guardrail(self, operation: str, request) -> str | None:
+    """The guardrail a runtime request names: Converse's guardrailConfig, or InvokeModel's
+    X-Amzn-Bedrock-GuardrailIdentifier and -GuardrailVersion headers."""
+    if operation.startswith("Converse"):
+        config = request.get("guardrailConfig") if isinstance(request, dict) else None
+        if not isinstance(config, dict):
+            return None
+        return guardrail_condition(self, config.get("guardrailIdentifier"), config.get("guardrailVersion"))
+    return guardrail_condition(
+        self,
+        self.headers.get("X-Amzn-Bedrock-GuardrailIdentifier"),
+        self.headers.get("X-Amzn-Bedrock-GuardrailVersion"),
+    )
+
+
+def _authorize(self, action: str, requested: str, models: list, guardrail: str | None = None):
     """IAM's decision for a caller in an assumed role, as AWS documents it for inference
     profiles: the requested resource (profile or foundation model) must be allowed, and for a
     profile every foundation model ARN of its `models` too, evaluated with
     bedrock:InferenceProfileArn set to the profile's ARN (and aws:RequestedRegion
     "unspecified" for the Region-less global ARN). The role's inline and attached policies
-    are evaluated, conditions included (iam_eval)."""
+    are evaluated, conditions included (iam_eval). A request that names a guardrail sets
+    bedrock:GuardrailIdentifier (guardrail_condition) in every check's context."""
     session = _caller(self)
     if session is None:
         return
@@ -130,7 +163,16 @@ def _authorize(self, action: str, requested: str, models: list):
                 "bedrock:inferenceprofilearn": requested,
             }))
     for resource, context in checks:
-        if not iam_eval.allows(documents, action, resource, context):
+        if guardrail is not None:
+            context["bedrock:guardrailidentifier"] = guardrail
+        decision = iam_eval.decide(documents, action, resource, context)
+        if decision == "Deny":
+            # IAM's words for an explicit deny (IAM user guide, "Troubleshoot access denied
+            # error messages").
+            raise AccessDeniedException(
+                f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in an identity-based policy"
+            )
+        if decision != "Allow":
             raise AccessDeniedException(
                 f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
             )
@@ -282,7 +324,7 @@ def _serve(self, operation: str, action: str, run):
             raise ValidationException("Malformed input request: #: expected type: JSONObject, please reformat your input and try again.")
         requested, models, call["inference_region"] = _routes(self, call["model_id"])
         call["models"] = models
-        _authorize(self, action, requested, models)
+        _authorize(self, action, requested, models, _request_guardrail(self, operation, call["request"]))
         access.check_invocation(self, _caller(self), models)
         body, headers, logged, tokens_in, tokens_out, cache = run(call)
     except BedrockError as error:
