@@ -16,7 +16,7 @@ accept_agreements = true
 
 /// LibreChat's own role, made by the platform team and tagged for the stack, which puts its
 /// policy on it.
-fn librechat_role(c: &bedrock_aws::Clients) {
+pub(crate) fn librechat_role(c: &bedrock_aws::Clients) {
     let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:root"},"Action":"sts:AssumeRole"}]}"#;
     let tag = |k: &str, v: &str| {
         aws_sdk_iam::types::Tag::builder()
@@ -145,7 +145,7 @@ fn a_brand_new_account_is_refused_with_the_fix_then_works_once_the_spec_asks_for
     );
 }
 
-const GUARDRAIL: &str = r#"
+pub(crate) const GUARDRAIL: &str = r#"
 [[guardrails]]
 name = "librechat-default"
 description = "What LibreChat users may not send or get"
@@ -156,7 +156,7 @@ pii = { US_SOCIAL_SECURITY_NUMBER = "BLOCK" }
 words = ["project-zeus"]
 "#;
 
-fn guarded_spec() -> String {
+pub(crate) fn guarded_spec() -> String {
     with_runtime_role(&guide_spec()).replace(
         "[librechat]\n",
         "[librechat]\nguardrail = { name = \"librechat-default\", trace = \"enabled\" }\n",
@@ -164,7 +164,7 @@ fn guarded_spec() -> String {
 }
 
 /// The guardrailConfig of the written librechat.yaml: (identifier, version).
-fn guardrail_config(dir: &Path) -> (String, String) {
+pub(crate) fn guardrail_config(dir: &Path) -> (String, String) {
     let text = std::fs::read_to_string(dir.join("librechat.yaml")).unwrap();
     let value = |key: &str| {
         text.lines()

@@ -56,6 +56,15 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "guardrail-enforce.toml",
+        &[
+            "librechat.guardrail.identifier",
+            "enforce = true needs the guardrail's identifier written out",
+            "librechat.guardrail.enforce",
+            "set [librechat] runtime_role",
+        ],
+    ),
+    (
         "librechat-mappings.toml",
         &[
             "librechat.title_model",

@@ -39,6 +39,66 @@ fn inference_profiles(dir: &Path) -> BTreeMap<String, String> {
     map
 }
 
+/// Credentials for the client: (access key id, secret access key, session token).
+type Credentials = (String, String, Option<String>);
+
+/// LibreChat's two clients calling each profile ARN (see client.mjs), with the guardrail
+/// librechat.yaml names when `guardrail` is (identifier, version): whether every call
+/// succeeded, one JSON value per call, and what the client printed.
+fn librechat_calls(
+    package: &Path,
+    arns: &[&str],
+    models: &[&str],
+    credentials: &Credentials,
+    guardrail: Option<(&str, &str)>,
+) -> (bool, Vec<serde_json::Value>, String) {
+    let state = emulator().instance.control().state().unwrap();
+    let tls_endpoint = state["tls_endpoint"]
+        .as_str()
+        .expect("the emulator serves HTTPS");
+    let ca_file = state["ca_file"].as_str().unwrap();
+    let mut command = Command::new("node");
+    command
+        .arg(package.join("client.mjs"))
+        .env("BEDROCK_ENDPOINT", emulator().instance.endpoint())
+        .env("BEDROCK_TLS_ENDPOINT", tls_endpoint)
+        .env("NODE_EXTRA_CA_CERTS", ca_file)
+        .env("BEDROCK_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", &credentials.0)
+        .env("AWS_SECRET_ACCESS_KEY", &credentials.1)
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("FORCE_HTTP1")
+        .env_remove("GUARDRAIL_IDENTIFIER")
+        .env_remove("GUARDRAIL_VERSION")
+        .env("PROFILE_ARNS", arns.join(","))
+        .env("MODEL_IDS", models.join(","));
+    if let Some(token) = &credentials.2 {
+        command.env("AWS_SESSION_TOKEN", token);
+    }
+    if let Some((id, version)) = guardrail {
+        command
+            .env("GUARDRAIL_IDENTIFIER", id)
+            .env("GUARDRAIL_VERSION", version);
+    }
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("node is needed (Node.js 20 or newer): {e}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let calls: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}\n{stderr}")))
+        .collect();
+    // Exit 0: every call succeeded; 1: one failed. Anything else is a usage error.
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{stdout}\n{stderr}"
+    );
+    (out.status.success(), calls, format!("{stdout}\n{stderr}"))
+}
+
 #[test]
 fn librechat_s_own_clients_call_every_profile_and_verify_counts_them() {
     let package = common::npm_ci("librechat-client");
@@ -57,34 +117,13 @@ fn librechat_s_own_clients_call_every_profile_and_verify_counts_them() {
         .map(|(model, var)| (model.as_str(), env[var].as_str()))
         .unzip();
 
-    let state = emulator().instance.control().state().unwrap();
-    let tls_endpoint = state["tls_endpoint"]
-        .as_str()
-        .expect("the emulator serves HTTPS");
-    let ca_file = state["ca_file"].as_str().unwrap();
-    let out = Command::new("node")
-        .arg(package.join("client.mjs"))
-        .env("BEDROCK_ENDPOINT", emulator().instance.endpoint())
-        .env("BEDROCK_TLS_ENDPOINT", tls_endpoint)
-        .env("NODE_EXTRA_CA_CERTS", ca_file)
-        .env("BEDROCK_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", bedrock_emulator::ACCESS_KEY_ID)
-        .env("AWS_SECRET_ACCESS_KEY", bedrock_emulator::SECRET_ACCESS_KEY)
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("FORCE_HTTP1")
-        .env("PROFILE_ARNS", arns.join(","))
-        .env("MODEL_IDS", models.join(","))
-        .output()
-        .unwrap_or_else(|e| panic!("node is needed (Node.js 20 or newer): {e}"));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    let calls: Vec<serde_json::Value> = stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let admin = (
+        bedrock_emulator::ACCESS_KEY_ID.to_string(),
+        bedrock_emulator::SECRET_ACCESS_KEY.to_string(),
+        None,
+    );
+    let (ok, calls, stdout) = librechat_calls(&package, &arns, &models, &admin, None);
+    assert!(ok, "{stdout}");
     // Per profile: the SDK's default (HTTP/2) client, Converse and ConverseStream; LibreChat's
     // ChatBedrockConverse over HTTPS, invoke and stream.
     assert_eq!(calls.len(), 4 * arns.len(), "{stdout}");
@@ -118,4 +157,112 @@ fn librechat_s_own_clients_call_every_profile_and_verify_counts_them() {
         assert_eq!(seen["via_profile"].as_u64(), Some(4), "{model}: {seen}");
         assert_eq!(seen["raw_id"].as_u64(), Some(0), "{model}: {seen}");
     }
+}
+
+/// `[librechat] guardrail = { name, enforce = true }`: LibreChat's own clients, signed in as
+/// its role, are refused every call that does not name the guardrail (explicit deny), and
+/// served every call that does; turning enforcement off lifts the condition.
+#[test]
+fn an_enforced_guardrail_refuses_librechat_s_calls_without_it() {
+    let package = common::npm_ci("librechat-client");
+    let _turn = turn();
+    let c = clients("us-east-1");
+    crate::access::librechat_role(&c);
+    let enforced = crate::access::guarded_spec().replace(
+        "trace = \"enabled\" }",
+        "trace = \"enabled\", enforce = true }",
+    );
+    assert!(enforced.contains("enforce = true"));
+    let dir = project(Some(&enforced));
+    apply(dir.path());
+    let (id, version) = crate::access::guardrail_config(dir.path());
+    let arn = format!("arn:aws:bedrock:us-east-1:{ACCOUNT}:guardrail/{id}");
+    let required = format!("{arn}:{version}");
+
+    // The policy, as AWS documents the form: the condition on each invoke statement, and
+    // the explicit deny.
+    let rendered: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("policies/librechat-invoke.rendered.json"))
+            .unwrap(),
+    )
+    .unwrap();
+    let statements = rendered["Statement"].as_array().unwrap();
+    let deny = statements
+        .iter()
+        .find(|s| s["Effect"] == "Deny")
+        .unwrap_or_else(|| panic!("a Deny statement: {rendered:#}"));
+    assert_eq!(
+        deny["Condition"]["StringNotEquals"]["bedrock:GuardrailIdentifier"],
+        required.as_str(),
+        "{rendered:#}"
+    );
+    for s in statements.iter().filter(|s| {
+        s["Effect"] == "Allow" && s["Action"].to_string().contains("bedrock:InvokeModel")
+    }) {
+        assert_eq!(
+            s["Condition"]["StringEquals"]["bedrock:GuardrailIdentifier"],
+            required.as_str(),
+            "{s:#}"
+        );
+    }
+
+    let env = env_values(dir.path());
+    let profiles = inference_profiles(dir.path());
+    let (models, arns): (Vec<&str>, Vec<&str>) = profiles
+        .iter()
+        .map(|(model, var)| (model.as_str(), env[var].as_str()))
+        .unzip();
+    let (key, secret, token) = librechat_session(&c);
+    let session = (key, secret, Some(token));
+
+    let (ok, calls, out) = librechat_calls(&package, &arns, &models, &session, None);
+    assert!(!ok, "{out}");
+    assert_eq!(calls.len(), 4 * arns.len(), "{out}");
+    for call in &calls {
+        let error = call["error"].as_str().unwrap_or_default();
+        assert!(
+            call["ok"] == false
+                && error.contains("AccessDeniedException")
+                && error.contains("with an explicit deny in an identity-based policy"),
+            "{call}\n{out}"
+        );
+    }
+
+    let (ok, calls, out) = librechat_calls(
+        &package,
+        &arns,
+        &models,
+        &session,
+        Some((id.as_str(), version.as_str())),
+    );
+    assert!(ok, "{out}");
+    assert_eq!(calls.len(), 4 * arns.len(), "{out}");
+
+    // Another version of the same guardrail is not the one required.
+    let (ok, calls, out) = librechat_calls(
+        &package,
+        &arns,
+        &models,
+        &session,
+        Some((id.as_str(), "DRAFT")),
+    );
+    assert!(!ok && calls.iter().all(|c| c["ok"] == false), "{out}");
+
+    // Enforcement off: the plan lifts the condition, and a call without the guardrail works.
+    std::fs::write(
+        dir.path().join("bedrock.toml"),
+        crate::access::guarded_spec(),
+    )
+    .unwrap();
+    let plan = run(dir.path(), &["plan"]);
+    assert_eq!(plan.code, 0, "{}\n{}", plan.stdout, plan.stderr);
+    assert!(
+        plan.stdout.contains("~ LibreChat role LibreChat")
+            && plan.stdout.contains("DenyInferenceWithoutTheGuardrail"),
+        "{}",
+        plan.stdout
+    );
+    apply(dir.path());
+    let (ok, _, out) = librechat_calls(&package, &arns, &models, &session, None);
+    assert!(ok, "{out}");
 }

@@ -215,8 +215,9 @@ pub fn runtime_client() -> aws_sdk_bedrockruntime::Client {
     aws_sdk_bedrockruntime::Client::new(&config)
 }
 
-/// A bedrock-runtime client signed in as LibreChat's role (sts:AssumeRole).
-pub fn as_librechat(c: &bedrock_aws::Clients) -> aws_sdk_bedrockruntime::Client {
+/// A session of LibreChat's role (sts:AssumeRole), as its trusted principal gets one: (access
+/// key id, secret access key, session token).
+pub fn librechat_session(c: &bedrock_aws::Clients) -> (String, String, String) {
     let out = rt()
         .block_on(
             c.sts
@@ -227,10 +228,20 @@ pub fn as_librechat(c: &bedrock_aws::Clients) -> aws_sdk_bedrockruntime::Client 
         )
         .unwrap();
     let creds = out.credentials().unwrap();
+    (
+        creds.access_key_id().to_string(),
+        creds.secret_access_key().to_string(),
+        creds.session_token().to_string(),
+    )
+}
+
+/// A bedrock-runtime client signed in as LibreChat's role (sts:AssumeRole).
+pub fn as_librechat(c: &bedrock_aws::Clients) -> aws_sdk_bedrockruntime::Client {
+    let (key, secret, token) = librechat_session(c);
     let credentials = aws_sdk_bedrockruntime::config::Credentials::new(
-        creds.access_key_id(),
-        creds.secret_access_key(),
-        Some(creds.session_token().to_string()),
+        key,
+        secret,
+        Some(token),
         None,
         "assumed-role",
     );

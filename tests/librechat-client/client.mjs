@@ -16,6 +16,10 @@
 //   MODEL_IDS              comma-separated model ids, one per ARN, in the same order (the keys of
 //                          endpoints.bedrock.inferenceProfiles in librechat.yaml)
 //   CALL_TIMEOUT_MS        optional, limit for each call, default 20000
+//   GUARDRAIL_IDENTIFIER, GUARDRAIL_VERSION
+//                          optional, both or neither: the guardrail librechat.yaml names
+//                          (endpoints.bedrock.guardrailConfig), sent with every call as
+//                          LibreChat sends it (llmConfig.guardrailConfig, see below)
 //   FORCE_HTTP1=1          debugging only: give both clients an HTTP/1.1 NodeHttpHandler instead of
 //                          the SDK's default (NodeHttp2Handler). LibreChat never does this; use it to
 //                          tell a transport problem from anything else.
@@ -121,7 +125,14 @@ function readConfig(env) {
   if (!Number.isInteger(timeout) || timeout <= 0) {
     throw new UsageError(`CALL_TIMEOUT_MS=${JSON.stringify(env.CALL_TIMEOUT_MS)} is not a positive whole number of milliseconds`);
   }
+  if (Boolean(env.GUARDRAIL_IDENTIFIER) !== Boolean(env.GUARDRAIL_VERSION)) {
+    throw new UsageError('set both GUARDRAIL_IDENTIFIER and GUARDRAIL_VERSION, or neither');
+  }
+  const guardrail = env.GUARDRAIL_IDENTIFIER
+    ? { guardrailIdentifier: env.GUARDRAIL_IDENTIFIER, guardrailVersion: env.GUARDRAIL_VERSION }
+    : undefined;
   return {
+    guardrail,
     endpoint,
     tlsEndpoint,
     region: env.BEDROCK_REGION,
@@ -290,11 +301,11 @@ async function runSdkDefault(config, profile, results) {
   const messages = [{ role: 'user', content: [{ text: PROMPT }] }];
   try {
     await record(results, call('Converse'), config.timeout, async (abortSignal) => {
-      const out = await client.send(new ConverseCommand({ modelId: profile.arn, messages }), { abortSignal });
+      const out = await client.send(new ConverseCommand({ modelId: profile.arn, messages, guardrailConfig: config.guardrail }), { abortSignal });
       return textOf(out.output?.message?.content);
     });
     await record(results, call('ConverseStream'), config.timeout, async (abortSignal) => {
-      const out = await client.send(new ConverseStreamCommand({ modelId: profile.arn, messages }), { abortSignal });
+      const out = await client.send(new ConverseStreamCommand({ modelId: profile.arn, messages, guardrailConfig: config.guardrail }), { abortSignal });
       let text = '';
       for await (const event of out.stream ?? []) {
         if (event.contentBlockDelta?.delta?.text) {
@@ -319,6 +330,10 @@ async function runLangchain(config, profile, results) {
     applicationInferenceProfile: profile.arn,
     credentials: config.credentials,
   };
+  if (config.guardrail) {
+    // initialize.ts: `if (bedrockConfig?.guardrailConfig) { llmConfig.guardrailConfig = {...} }`
+    llmConfig.guardrailConfig = config.guardrail;
+  }
   let destination;
   if (config.tlsEndpoint) {
     llmConfig.endpointHost = hostPort(config.tlsEndpoint); // BEDROCK_REVERSE_PROXY

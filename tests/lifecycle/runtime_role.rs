@@ -19,19 +19,31 @@ env = "BEDROCK_LC_RUNTIME"
 [librechat]
 <<entry>>
 "#,
-    defaults: &[("entry", "runtime_role = \"LibreChat\"\n")],
-    fields: &[Field {
-        marker: "model",
-        a: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-        b: "us.amazon.nova-pro-v1:0",
-        change: Some(|cx| {
-            put_role_policies(
-                cx,
-                "LibreChat",
-                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}"#,
-            );
-        }),
-    }],
+    // A guardrail of another team's, which LibreChat's policy requires (enforce) or not.
+    defaults: &[(
+        "entry",
+        "runtime_role = \"LibreChat\"\nguardrail = { identifier = \"abc123xyz\", version = \"1\", enforce = <<enforce>> }\n",
+    )],
+    fields: &[
+        Field {
+            marker: "model",
+            a: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            b: "us.amazon.nova-pro-v1:0",
+            change: Some(|cx| {
+                put_role_policies(
+                    cx,
+                    "LibreChat",
+                    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"bedrock:*","Resource":"*"}]}"#,
+                );
+            }),
+        },
+        Field {
+            marker: "enforce",
+            a: "true",
+            b: "false",
+            change: None,
+        },
+    ],
     name: "LibreChat",
     setup: |cx| {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;

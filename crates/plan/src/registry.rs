@@ -183,9 +183,24 @@ pub struct ObservedState {
 #[serde(rename_all = "snake_case")]
 pub enum GuardrailUse {
     /// One of `[[guardrails]]`, by name.
-    Managed(String),
-    /// One this tool does not manage, by ARN.
-    External(String),
+    Managed { name: String, enforce: bool },
+    /// One this tool does not manage, by ARN, and the version LibreChat names.
+    External {
+        arn: String,
+        version: String,
+        enforce: bool,
+    },
+}
+
+impl GuardrailUse {
+    /// Whether LibreChat's policy requires it on every inference call (`enforce = true`).
+    pub fn enforced(&self) -> bool {
+        match self {
+            GuardrailUse::Managed { enforce, .. } | GuardrailUse::External { enforce, .. } => {
+                *enforce
+            }
+        }
+    }
 }
 
 /// What every kind builds its desired state from.
@@ -238,11 +253,15 @@ impl DesiredState {
             cost_tags: cost_tags::desired(&inputs),
             monitoring: monitoring::desired(&inputs),
             librechat_guardrail: spec.librechat.guardrail.as_ref().map(|g| match &g.target {
-                bedrock_spec::GuardrailTarget::Managed { name } => {
-                    GuardrailUse::Managed(name.clone())
-                }
-                bedrock_spec::GuardrailTarget::External { identifier, .. } => {
-                    GuardrailUse::External(if identifier.starts_with("arn:") {
+                bedrock_spec::GuardrailTarget::Managed { name } => GuardrailUse::Managed {
+                    name: name.clone(),
+                    enforce: g.enforce,
+                },
+                bedrock_spec::GuardrailTarget::External {
+                    identifier,
+                    version,
+                } => GuardrailUse::External {
+                    arn: if identifier.starts_with("arn:") {
                         identifier.clone()
                     } else {
                         format!(
@@ -250,8 +269,10 @@ impl DesiredState {
                             spec.partition(),
                             spec.stack.region
                         )
-                    })
-                }
+                    },
+                    version: version.clone(),
+                    enforce: g.enforce,
+                },
             }),
             runtime: None,
             files: files::Desired::default(),

@@ -190,6 +190,9 @@ pub struct Guardrail {
     pub target: GuardrailTarget,
     pub trace: Option<String>,
     pub stream_processing_mode: Option<String>,
+    /// `enforce = true`: LibreChat's policy requires this guardrail (and version) on every
+    /// inference call, with the `bedrock:GuardrailIdentifier` condition key.
+    pub enforce: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -15,6 +15,8 @@ use serde::{Serialize, Serializer};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub mod enforce;
+
 pub const KIND: Kind = Kind {
     id: "runtime_role",
     label: "LibreChat role",
@@ -106,6 +108,9 @@ pub struct InvokePolicy {
     pub direct: Vec<String>,
     /// The guardrail LibreChat applies (bedrock:ApplyGuardrail).
     pub guardrails: Vec<ArnRef>,
+    /// With `enforce = true`, that guardrail's ARN and the version LibreChat names: every
+    /// inference call must carry them ([`enforce`]).
+    pub enforced: Option<(ArnRef, ArnRef)>,
 }
 
 impl InvokePolicy {
@@ -114,6 +119,11 @@ impl InvokePolicy {
         self.profiles
             .iter()
             .chain(&self.guardrails)
+            .chain(
+                self.enforced
+                    .iter()
+                    .flat_map(|(arn, version)| [arn, version]),
+            )
             .all(|r| matches!(r, ArnRef::Known(_)))
     }
 
@@ -137,7 +147,13 @@ impl InvokePolicy {
             .clone()
             .with_profiles(&profiles, &self.models, &self.direct)
             .with_guardrails(&guardrails);
-        bedrock_policy::render(&self.template, &values).map_err(|e| e.to_string())
+        let mut rendered =
+            bedrock_policy::render(&self.template, &values).map_err(|e| e.to_string())?;
+        if let Some((guardrail, version)) = &self.enforced {
+            let value = enforce::condition_value(&arn(guardrail)?, &arn(version)?);
+            enforce::require(&mut rendered.document, &value);
+        }
+        Ok(rendered)
     }
 
     /// The document, with the ARNs apply made.
@@ -198,14 +214,21 @@ pub fn invoke_policy(
             }
         }
     }
-    let guardrails: Vec<ArnRef> = match &pl.desired.librechat_guardrail {
-        Some(GuardrailUse::Managed(name)) => crate::resources::guardrail::after(pl, name)
-            .map(|(arn, _)| arn)
-            .into_iter()
-            .collect(),
-        Some(GuardrailUse::External(arn)) => vec![ArnRef::Known(arn.clone())],
-        None => Vec::new(),
+    let used: Option<(ArnRef, ArnRef)> = match &pl.desired.librechat_guardrail {
+        Some(GuardrailUse::Managed { name, .. }) => crate::resources::guardrail::after(pl, name),
+        Some(GuardrailUse::External { arn, version, .. }) => {
+            Some((ArnRef::Known(arn.clone()), ArnRef::Known(version.clone())))
+        }
+        None => None,
     };
+    let enforced = pl
+        .desired
+        .librechat_guardrail
+        .as_ref()
+        .is_some_and(GuardrailUse::enforced)
+        .then(|| used.clone())
+        .flatten();
+    let guardrails: Vec<ArnRef> = used.map(|(arn, _)| arn).into_iter().collect();
     if profiles.is_empty() && direct.is_empty() {
         return None;
     }
@@ -216,6 +239,7 @@ pub fn invoke_policy(
         models,
         direct,
         guardrails,
+        enforced,
     };
     match policy.shown() {
         Ok(_) => Some(policy),

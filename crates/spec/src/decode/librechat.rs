@@ -126,8 +126,22 @@ pub(super) fn decode_librechat(
     }
 
     if let Some(mut g) = t.table(cx, "guardrail") {
+        let enforce = g.table.iter().any(|(k, v)| {
+            k.get_ref() == "enforce" && matches!(v.get_ref(), DeValue::Boolean(true))
+        });
         lc.guardrail = decode_guardrail(cx, &mut g, guardrails);
         ok &= lc.guardrail.is_some();
+        if enforce && lc.runtime_role.is_none() {
+            cx.error(
+                "librechat.guardrail.enforce",
+                g.span.clone(),
+                problem(
+                    "enforce = true puts its condition on LibreChat's invoke policy, and the spec gives LibreChat no role to hold one",
+                    "set [librechat] runtime_role = \"<the role LibreChat runs as>\", or drop enforce = true",
+                ),
+            );
+            ok = false;
+        }
         ok &= guardrail_references(cx, &lc, profiles);
         g.finish(cx);
     } else if t.table.iter().any(|(k, _)| k.get_ref() == "guardrail") {
@@ -256,6 +270,7 @@ fn decode_guardrail(
             }
         }
         let (trace, mode) = trace_and_mode(cx, g, &mut ok);
+        let enforce = g.bool(cx, "enforce").unwrap_or(false);
         if !ok {
             return None;
         }
@@ -263,6 +278,7 @@ fn decode_guardrail(
             target: GuardrailTarget::Managed { name: name?.0 },
             trace,
             stream_processing_mode: mode,
+            enforce,
         });
     }
     let identifier = g.required_string(
@@ -308,6 +324,26 @@ fn decode_guardrail(
         ok &= cx.rule("librechat.guardrail.version", span, rule);
     }
     let (trace, mode) = trace_and_mode(cx, g, &mut ok);
+    let enforce = g.bool(cx, "enforce").unwrap_or(false);
+    if enforce {
+        // The condition names the guardrail's ARN and version in LibreChat's policy, which
+        // the tool writes now: a value LibreChat reads from its environment later cannot be.
+        for (key, value) in [("identifier", &identifier), ("version", &version)] {
+            if let Some((v, span)) = value {
+                if v.contains("${") {
+                    cx.error(
+                        &format!("librechat.guardrail.{key}"),
+                        span.clone(),
+                        problem(
+                            format!("enforce = true needs the guardrail's {key} written out, and {v:?} is read from LibreChat's environment"),
+                            format!("write the {key} itself, or drop enforce = true"),
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+    }
     if !ok {
         return None;
     }
@@ -318,6 +354,7 @@ fn decode_guardrail(
         },
         trace,
         stream_processing_mode: mode,
+        enforce,
     })
 }
 
