@@ -8,6 +8,7 @@ mod decode;
 mod diagnostic;
 pub mod endpoint_keys;
 pub mod guardrail_rules;
+pub mod mantle;
 mod model;
 pub mod rules;
 

@@ -42,6 +42,9 @@ pub(super) fn decode_librechat(
                 ),
             );
         } else {
+            if crate::mantle::routes_to_bedrock_mantle(&m) {
+                cx.warn(&path, span, crate::mantle::warning(&m));
+            }
             seen.push(m.clone());
             lc.models.push(m);
         }
@@ -84,12 +87,15 @@ pub(super) fn decode_librechat(
             if m != "current_model" && !all_models.contains(&m.as_str()) {
                 cx.warn(
                     "librechat.title_model",
-                    span,
+                    span.clone(),
                     problem(
                         format!("{m:?} is not among the models LibreChat lists"),
                         "titles still work if the model is enabled in the account; to be sure, add it to [librechat] models or use \"current_model\"",
                     ),
                 );
+            }
+            if crate::mantle::routes_to_bedrock_mantle(&m) && !all_models.contains(&m.as_str()) {
+                cx.warn("librechat.title_model", span, crate::mantle::warning(&m));
             }
             lc.title_model = Some(m);
         } else {
