@@ -50,6 +50,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/errors.py"),
     ),
     (
+        "iam_fidelity.py",
+        include_str!("../python/bedrock_emulator/iam_fidelity.py"),
+    ),
+    (
         "organizations_fidelity.py",
         include_str!("../python/bedrock_emulator/organizations_fidelity.py"),
     ),
