@@ -65,6 +65,17 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "librechat-role.toml",
+        &[
+            "librechat.role.name",
+            "librechat.role.irsa.oidc_provider_arn",
+            "librechat.role.irsa.service_account",
+            "librechat.role.principals[0]",
+            "librechat.role.external_id",
+            "librechat.runtime_role: runtime_role names a role you made, and [librechat.role] makes one",
+        ],
+    ),
+    (
         "librechat-mappings.toml",
         &[
             "librechat.title_model",

@@ -266,3 +266,80 @@ fn an_enforced_guardrail_refuses_librechat_s_calls_without_it() {
     let (ok, _, out) = librechat_calls(&package, &arns, &models, &session, None);
     assert!(ok, "{out}");
 }
+
+/// `[librechat.role]`: the stack makes LibreChat's role, trusted by the principal the spec
+/// names (with its external id), and puts LibreChat's policy on it; LibreChat's own clients,
+/// in a session of that role assumed as that principal would, call every profile; `outputs`
+/// says what to set where LibreChat runs; removing the table deletes the role.
+#[test]
+fn the_role_the_stack_makes_serves_librechat_s_own_clients() {
+    let package = common::npm_ci("librechat-client");
+    let _turn = turn();
+    let c = clients("us-east-1");
+    let spec = guide_spec().replace(
+        "[librechat]\n",
+        &format!("[librechat.role]\nname = \"LibreChat\"\necs = true\nprincipals = [\"{ACCOUNT}\"]\nexternal_id = \"librechat-prod\"\n\n[librechat]\n"),
+    );
+    let dir = project(Some(&spec));
+    let plan = run(dir.path(), &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("+ role for LibreChat LibreChat  # does not exist")
+            && plan.stdout.contains("ecs-tasks.amazonaws.com"),
+        "{}\n{}",
+        plan.stdout,
+        plan.stderr
+    );
+    apply(dir.path());
+    assert_eq!(writes(&apply(dir.path())), 0);
+
+    // The trust: without the external id, AssumeRole is refused.
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/LibreChat");
+    let refused = rt().block_on(
+        c.sts
+            .assume_role()
+            .role_arn(&role_arn)
+            .role_session_name("librechat")
+            .send(),
+    );
+    assert!(refused.is_err(), "assumed without the external id");
+    let session = rt()
+        .block_on(
+            c.sts
+                .assume_role()
+                .role_arn(&role_arn)
+                .role_session_name("librechat")
+                .external_id("librechat-prod")
+                .send(),
+        )
+        .unwrap();
+    let creds = session.credentials().unwrap();
+    let credentials = (
+        creds.access_key_id().to_string(),
+        creds.secret_access_key().to_string(),
+        Some(creds.session_token().to_string()),
+    );
+    let env = env_values(dir.path());
+    let profiles = inference_profiles(dir.path());
+    let (models, arns): (Vec<&str>, Vec<&str>) = profiles
+        .iter()
+        .map(|(model, var)| (model.as_str(), env[var].as_str()))
+        .unzip();
+    let (ok, calls, out) = librechat_calls(&package, &arns, &models, &credentials, None);
+    assert!(ok, "{out}");
+    assert_eq!(calls.len(), 4 * arns.len(), "{out}");
+
+    let outputs = run(dir.path(), &["outputs", "--json"]);
+    assert_eq!(outputs.code, 0, "{}", outputs.stderr);
+    let value: serde_json::Value = serde_json::from_str(&outputs.stdout).unwrap();
+    let role = value
+        .to_string()
+        .contains(&format!("\"ecs_task_role_arn\":\"{role_arn}\""));
+    assert!(role, "{}", outputs.stdout);
+
+    // Without [librechat.role], the role is the stack's to delete.
+    std::fs::write(dir.path().join("bedrock.toml"), guide_spec()).unwrap();
+    apply(dir.path());
+    let gone = rt().block_on(c.iam.get_role().role_name("LibreChat").send());
+    assert!(gone.is_err(), "the role is left: {gone:?}");
+}

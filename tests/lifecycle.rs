@@ -83,6 +83,7 @@ lifecycle! {
     inference_profile,
     guardrail,
     cost_allocation_tag,
+    librechat_role,
     runtime_role,
     monitoring,
 }

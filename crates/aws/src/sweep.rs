@@ -229,9 +229,18 @@ async fn roles(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError> {
             .iter()
             .filter_map(|p| p.policy_arn().map(str::to_string))
             .collect();
+        let instance_profiles = role
+            .instance_profile_list()
+            .iter()
+            .map(|p| p.instance_profile_name().to_string())
+            .collect();
         out.push(Leftover {
             stack,
-            what: What::Role { inline, attached },
+            what: What::Role {
+                inline,
+                attached,
+                instance_profiles,
+            },
             name: name.to_string(),
             arn: role.arn().map(str::to_string),
             created: secs(role.create_date()),

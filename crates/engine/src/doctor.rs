@@ -396,6 +396,11 @@ impl Stack {
                 rt.role
             );
             checks.push(match &observed.runtime_role {
+                None if desired.librechat_role.is_some() => fail(
+                    &name,
+                    "the role does not exist",
+                    format!("run `{apply}`: the stack makes it ([librechat.role])"),
+                ),
                 None => fail(
                     &name,
                     "the role does not exist",

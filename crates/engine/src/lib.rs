@@ -237,7 +237,7 @@ impl Stack {
             .collect::<Result<Vec<_>, _>>()?;
         let mut desired = DesiredState::new(&self.spec, &account, &policies)
             .with_role_templates(&loaded, &values);
-        if self.spec.librechat.runtime_role.is_some() {
+        if self.spec.librechat.policy_role().is_some() {
             let template = bedrock_policy::load_template(
                 &templates,
                 bedrock_policy::PolicyKind::LibreChatInvoke,

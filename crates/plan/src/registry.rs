@@ -7,8 +7,8 @@
 
 use crate::plan::Planner;
 use crate::resources::{
-    bucket, cost_tags, files, guardrail, inference_profile, log_group, logging_config,
-    logging_role, model_access, monitoring, runtime_policy,
+    bucket, cost_tags, files, guardrail, inference_profile, librechat_role, log_group,
+    logging_config, logging_role, model_access, monitoring, runtime_policy,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,6 +31,7 @@ macro_rules! for_each_kind {
             inference_profile => InferenceProfile,
             guardrail => Guardrail,
             cost_tags => CostTags,
+            librechat_role => LibreChatRole,
             runtime_policy => RuntimePolicy,
             monitoring => Monitoring,
         }
@@ -123,7 +124,9 @@ pub struct DesiredState {
     /// Tag keys to activate as cost allocation tags.
     pub cost_tags: cost_tags::Desired,
     pub monitoring: monitoring::Desired,
-    /// LibreChat's role, when the spec names one.
+    /// LibreChat's role, when the stack makes it (`[librechat.role]`).
+    pub librechat_role: Option<librechat_role::Desired>,
+    /// The policy on LibreChat's role, when the spec names one or makes one.
     #[serde(skip)]
     pub runtime: Option<runtime_policy::Desired>,
     /// The generated files, when the plan covers them.
@@ -166,6 +169,11 @@ pub struct ObservedState {
     pub cost_tags: cost_tags::Observed,
     /// The stack's dashboard, alarms and alarm topic.
     pub monitoring: monitoring::Observed,
+    /// LibreChat's role as the stack makes it (`[librechat.role]`), when it exists.
+    pub librechat_role: Option<librechat_role::Observed>,
+    /// Every role this stack made for LibreChat (its tags and `librechat_role::MADE_TAG`),
+    /// from the account's role listing `runtime_elsewhere` comes from.
+    pub librechat_made: Vec<librechat_role::Made>,
     /// LibreChat's role (`[librechat] runtime_role`), when the spec names one and it exists.
     pub runtime_role: Option<runtime_policy::Observed>,
     /// Other roles tagged for this stack that carry its Bedrock policy for the region (a
@@ -274,6 +282,7 @@ impl DesiredState {
                     enforce: g.enforce,
                 },
             }),
+            librechat_role: librechat_role::desired(&inputs),
             runtime: None,
             files: files::Desired::default(),
             direct: inference_profile::direct_sources(&inputs),

@@ -9,7 +9,8 @@ use crate::change::{Action, Chain, Change, Kept, Kind, Phase};
 use crate::plan::{Mode, Plan, PLAN_FORMAT_VERSION};
 use crate::registry::Step;
 use crate::resources::{
-    bucket, guardrail, inference_profile, log_group, logging_config, logging_role, monitoring,
+    bucket, guardrail, inference_profile, librechat_role, log_group, logging_config, logging_role,
+    monitoring,
 };
 use serde::Serialize;
 
@@ -28,10 +29,14 @@ pub enum What {
     LoggingConfiguration,
     /// The SNS topic of the alarms.
     Topic,
-    /// An IAM role: its inline policies are deleted and its managed ones detached first.
+    /// An IAM role: it leaves its instance profiles (the one of its name, which the stack
+    /// made for EC2, is deleted), its inline policies are deleted and its managed ones
+    /// detached first.
     Role {
         inline: Vec<String>,
         attached: Vec<String>,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        instance_profiles: Vec<String>,
     },
     LogGroup,
     Bucket,
@@ -294,18 +299,37 @@ fn deletion(l: &Leftover) -> Option<(Kind, Chain)> {
         ),
         // IAM deletes a role only once it holds no policy: its policies go first, in one
         // chain, as destroy deletes the logging role.
-        What::Role { inline, attached } => {
+        What::Role {
+            inline,
+            attached,
+            instance_profiles,
+        } => {
             let role = || name.clone();
-            let mut steps: Vec<Step> = inline
-                .iter()
-                .map(|p| {
-                    logging_role::Step::DeleteRolePolicy {
+            let mut steps: Vec<Step> = Vec::new();
+            for profile in instance_profiles {
+                steps.push(
+                    librechat_role::Step::RemoveRoleFromInstanceProfile {
+                        profile: profile.clone(),
                         role: role(),
-                        name: p.clone(),
                     }
-                    .into()
-                })
-                .collect();
+                    .into(),
+                );
+                if *profile == name {
+                    steps.push(
+                        librechat_role::Step::DeleteInstanceProfile {
+                            name: profile.clone(),
+                        }
+                        .into(),
+                    );
+                }
+            }
+            steps.extend(inline.iter().map(|p| {
+                logging_role::Step::DeleteRolePolicy {
+                    role: role(),
+                    name: p.clone(),
+                }
+                .into()
+            }));
             steps.extend(attached.iter().map(|a| {
                 logging_role::Step::DetachRolePolicy {
                     role: role(),
@@ -360,6 +384,7 @@ mod tests {
         let role = What::Role {
             inline: vec!["cw".into(), "s3".into()],
             attached: vec!["arn:aws:iam::aws:policy/X".into()],
+            instance_profiles: vec![],
         };
         vec![
             left("acc-a-1", What::Bucket, "bucket-a1", Some(1_000)),

@@ -182,6 +182,44 @@ pub struct LibreChat {
     /// The other keys of `endpoints.bedrock` the spec sets, by LibreChat's key: those of
     /// [`crate::ENDPOINT_KEYS`] that are not [`crate::KeyKind::Dedicated`].
     pub settings: BTreeMap<&'static str, crate::EndpointValue>,
+    /// `[librechat.role]`: LibreChat's role, created and owned by the stack (exclusive with
+    /// `runtime_role`); it gets the same policy.
+    pub role: Option<LibreChatRole>,
+}
+
+impl LibreChat {
+    /// The role LibreChat's invoke policy goes on: `runtime_role`, or `[librechat.role]`'s.
+    pub fn policy_role(&self) -> Option<&str> {
+        self.runtime_role
+            .as_deref()
+            .or(self.role.as_ref().map(|r| r.name.as_str()))
+    }
+}
+
+/// `[librechat.role]`: LibreChat's role and who may assume it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LibreChatRole {
+    pub name: String,
+    /// ECS tasks (`ecs-tasks.amazonaws.com`).
+    pub ecs: bool,
+    /// EKS Pod Identity (`pods.eks.amazonaws.com`).
+    pub eks_pod_identity: bool,
+    /// EC2 (`ec2.amazonaws.com`), through an instance profile of the role's name.
+    pub ec2: bool,
+    /// IAM roles for service accounts (an EKS cluster's OIDC provider).
+    pub irsa: Option<Irsa>,
+    /// Account ids and IAM role or user ARNs.
+    pub principals: Vec<String>,
+    /// What `principals` must pass as sts:ExternalId.
+    pub external_id: Option<String>,
+}
+
+/// IRSA: the cluster's OIDC provider and the service account LibreChat's pods run as.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Irsa {
+    pub oidc_provider_arn: String,
+    pub namespace: String,
+    pub service_account: String,
 }
 
 /// `[librechat] guardrail`: which guardrail LibreChat applies, and how.

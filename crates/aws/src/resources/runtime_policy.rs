@@ -5,6 +5,7 @@ use crate::error::{context, from_iam, AwsError, Class, Modelled};
 use crate::resources::logging_role::{decode_policy, put_role_policy, role_tags};
 use crate::resources::Observation;
 use crate::Clients;
+use bedrock_plan::resources::librechat_role::{Made, MADE_TAG, MADE_VALUE};
 use bedrock_plan::resources::runtime_policy::{
     legacy_policy_name, policy_name, Desired, Elsewhere, Observed, Step,
 };
@@ -15,10 +16,12 @@ use std::collections::BTreeMap;
 /// LibreChat's role with the stack's policy on it, and the other roles of the stack's that
 /// still carry it.
 pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
-    let (role, elsewhere) = tokio::try_join!(read(c, d.runtime.as_ref()), read_elsewhere(c, d))?;
+    let (role, (elsewhere, made)) =
+        tokio::try_join!(read(c, d.runtime.as_ref()), read_elsewhere(c, d))?;
     Ok(Box::new(move |o| {
         o.runtime_role = role;
         o.runtime_elsewhere = elsewhere;
+        o.librechat_made = made;
     }))
 }
 
@@ -71,34 +74,60 @@ pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Obse
     }))
 }
 
-/// Roles other than the spec's `runtime_role` that carry this stack's policy for the region:
-/// IAM finds roles by tag nowhere (the tagging API lists none), so one listing of the
-/// account's roles with their tags and inline policy names (GetAccountAuthorizationDetails,
-/// 1,000 roles a page) says which. A refused listing is a state, not an error.
-pub(crate) async fn read_elsewhere(c: &Clients, d: &DesiredState) -> Result<Elsewhere, AwsError> {
+/// Roles other than the spec's `runtime_role` that carry this stack's policy for the region,
+/// and every role the stack made for LibreChat (`[librechat.role]`, marked with
+/// `MADE_TAG`): IAM finds roles by tag nowhere (the tagging API lists none), so one listing
+/// of the account's roles with their tags and inline policy names
+/// (GetAccountAuthorizationDetails, 1,000 roles a page) says which. A refused listing is a
+/// state, not an error.
+pub(crate) async fn read_elsewhere(
+    c: &Clients,
+    d: &DesiredState,
+) -> Result<(Elsewhere, Vec<Made>), AwsError> {
     let names = [policy_name(&d.region), legacy_policy_name().to_string()];
     let ours = d.runtime.as_ref().map(|r| r.role.as_str());
     let roles = match role_details(c).await {
         Ok(r) => r,
         Err(e) if e.is(Class::AccessDenied) => {
-            return Ok(Elsewhere::Unreadable(e.to_string()));
+            return Ok((Elsewhere::Unreadable(e.to_string()), Vec::new()));
         }
         Err(e) => return Err(e),
     };
     let mut found = BTreeMap::new();
+    let mut made = Vec::new();
     for role in &roles {
         let Some(name) = role.role_name() else {
             continue;
         };
-        if Some(name) == ours {
-            continue;
-        }
         let tags: BTreeMap<&str, &str> = role.tags().iter().map(|t| (t.key(), t.value())).collect();
         if !d
             .managed_tags
             .iter()
             .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()))
         {
+            continue;
+        }
+        if tags.get(MADE_TAG) == Some(&MADE_VALUE) {
+            made.push(Made {
+                name: name.to_string(),
+                inline: role
+                    .role_policy_list()
+                    .iter()
+                    .filter_map(|p| p.policy_name().map(str::to_string))
+                    .collect(),
+                attached: role
+                    .attached_managed_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect(),
+                instance_profiles: role
+                    .instance_profile_list()
+                    .iter()
+                    .map(|p| p.instance_profile_name().to_string())
+                    .collect(),
+            });
+        }
+        if Some(name) == ours {
             continue;
         }
         let carried: Vec<String> = role
@@ -112,7 +141,7 @@ pub(crate) async fn read_elsewhere(c: &Clients, d: &DesiredState) -> Result<Else
             found.insert(name.to_string(), carried);
         }
     }
-    Ok(Elsewhere::Found(found))
+    Ok((Elsewhere::Found(found), made))
 }
 
 /// Every role of the account with its tags and policies: GetAccountAuthorizationDetails,

@@ -6,6 +6,7 @@ pub mod cost_tags;
 pub mod files;
 pub mod guardrail;
 pub mod inference_profile;
+pub mod librechat_role;
 pub mod log_group;
 pub mod logging_config;
 pub mod logging_role;

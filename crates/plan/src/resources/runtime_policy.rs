@@ -3,7 +3,7 @@
 //! the foundation models they route to. Its ARNs may be made by this very apply: the policy
 //! holds typed references, rendered once apply knows them.
 
-use crate::change::{Chain, FieldDiff, Kind, Phase};
+use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
 use crate::outputs::{Output, StackOutputs};
 use crate::plan::Planner;
 use crate::policy_doc;
@@ -77,8 +77,8 @@ pub fn desired(
     account_id: &str,
     template: bedrock_policy::Template,
 ) -> Option<Desired> {
-    spec.librechat.runtime_role.as_ref().map(|role| Desired {
-        role: role.clone(),
+    spec.librechat.policy_role().map(|role| Desired {
+        role: role.to_string(),
         policy: policy_name(&spec.stack.region),
         template,
         values: bedrock_policy::Placeholders::for_spec(spec, account_id),
@@ -276,6 +276,10 @@ fn retire_elsewhere(pl: &mut Planner, phase: Phase, reason: &str) {
     match pl.observed.runtime_elsewhere.clone() {
         Elsewhere::Found(roles) => {
             for (role, names) in roles {
+                // A role the stack made for LibreChat goes whole (librechat_role).
+                if pl.observed.librechat_made.iter().any(|m| m.name == role) {
+                    continue;
+                }
                 let steps = names
                     .iter()
                     .map(|name| {
@@ -307,7 +311,21 @@ fn plan(pl: &mut Planner) {
     let Some(rt) = pl.desired.runtime.clone() else {
         return;
     };
-    let Some(o) = pl.observed.runtime_role.clone() else {
+    let made_here = pl
+        .desired
+        .librechat_role
+        .as_ref()
+        .is_some_and(|r| r.name == rt.role);
+    let synthesized = pl.observed.runtime_role.is_none() && made_here;
+    let observed = pl.observed.runtime_role.clone().or_else(|| {
+        // The stack makes the role in this apply (`[librechat.role]`): the policy follows it.
+        made_here.then(|| Observed {
+            tags: pl.desired.managed_tags.clone(),
+            policy: None,
+            legacy: false,
+        })
+    });
+    let Some(o) = observed else {
         pl.problems.push(format!(
             "[librechat] runtime_role {} does not exist in account {}\n  help: it is LibreChat's own IAM role, which this tool does not create: create it, or remove runtime_role from the spec",
             rt.role, pl.observed.account_id
@@ -363,10 +381,18 @@ fn plan(pl: &mut Planner) {
             },
         ));
     }
-    let reason = if o.policy.is_none() {
-        "LibreChat's role lacks its Bedrock policy"
+    let (action, reason) = if synthesized {
+        (
+            Action::Create,
+            "its Bedrock policy, on the role this apply makes",
+        )
+    } else if o.policy.is_none() {
+        (action, "LibreChat's role lacks its Bedrock policy")
     } else {
-        "LibreChat's Bedrock policy differs from the stack's profiles"
+        (
+            action,
+            "LibreChat's Bedrock policy differs from the stack's profiles",
+        )
     };
     pl.settle(KIND, &rt.role, action, reason, diffs, steps);
 }
@@ -404,10 +430,22 @@ fn destroy(pl: &mut Planner) {
             )
         })
         .collect();
-    let reason = format!(
-        "this stack's policy {} on LibreChat's role (the role itself, and other regions' policies, stay)",
-        names.join(", ")
-    );
+    let made_here = pl
+        .desired
+        .librechat_role
+        .as_ref()
+        .is_some_and(|r| r.name == role);
+    let reason = if made_here {
+        format!(
+            "this stack's policy {} on LibreChat's role, which [librechat.role] makes",
+            names.join(", ")
+        )
+    } else {
+        format!(
+            "this stack's policy {} on LibreChat's role (the role itself, and other regions' policies, stay)",
+            names.join(", ")
+        )
+    };
     pl.delete(KIND, &role, &reason, vec![], steps);
 }
 

@@ -126,9 +126,28 @@ pub(super) fn decode_librechat(
     lc.settings = settings;
     ok &= settings_ok;
 
-    if let Some((role, span)) = t.string(cx, "runtime_role") {
-        ok &= cx.rule("librechat.runtime_role", &span, rules::role_name(&role));
-        lc.runtime_role = Some(role);
+    let runtime_role = t.string(cx, "runtime_role");
+    if let Some((role, span)) = &runtime_role {
+        ok &= cx.rule("librechat.runtime_role", span, rules::role_name(role));
+        lc.runtime_role = Some(role.clone());
+    }
+    if let Some(mut r) = t.table(cx, "role") {
+        lc.role = super::librechat_role::decode_role(cx, &mut r);
+        ok &= lc.role.is_some();
+        if let Some((_, span)) = &runtime_role {
+            cx.error(
+                "librechat.runtime_role",
+                span.clone(),
+                problem(
+                    "runtime_role names a role you made, and [librechat.role] makes one: LibreChat runs as one role",
+                    "keep runtime_role to put the policy on your role, or [librechat.role] to have the stack create and own it",
+                ),
+            );
+            ok = false;
+        }
+        r.finish(cx);
+    } else if t.table.iter().any(|(k, _)| k.get_ref() == "role") {
+        ok = false;
     }
 
     if let Some(mut g) = t.table(cx, "guardrail") {
@@ -137,13 +156,16 @@ pub(super) fn decode_librechat(
         });
         lc.guardrail = decode_guardrail(cx, &mut g, guardrails);
         ok &= lc.guardrail.is_some();
-        if enforce && lc.runtime_role.is_none() {
+        if enforce
+            && lc.policy_role().is_none()
+            && !t.table.iter().any(|(k, _)| k.get_ref() == "role")
+        {
             cx.error(
                 "librechat.guardrail.enforce",
                 g.span.clone(),
                 problem(
                     "enforce = true puts its condition on LibreChat's invoke policy, and the spec gives LibreChat no role to hold one",
-                    "set [librechat] runtime_role = \"<the role LibreChat runs as>\", or drop enforce = true",
+                    "set [librechat] runtime_role = \"<the role LibreChat runs as>\", or have the stack make it ([librechat.role]), or drop enforce = true",
                 ),
             );
             ok = false;
@@ -392,7 +414,7 @@ fn guardrail_references(cx: &mut Cx<'_>, lc: &LibreChat, profiles: &[Profile]) -
                 ),
             );
             ok = false;
-        } else if key == "identifier" && lc.runtime_role.is_some() {
+        } else if key == "identifier" && lc.policy_role().is_some() {
             cx.error(
                 &path,
                 span,

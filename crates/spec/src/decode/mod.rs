@@ -12,6 +12,7 @@ mod cx;
 mod endpoint;
 mod guardrails;
 mod librechat;
+mod librechat_role;
 mod logging;
 mod operations;
 mod profiles;

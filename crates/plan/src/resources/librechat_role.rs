@@ -1,0 +1,681 @@
+//! LibreChat's role, created and owned by the stack (`[librechat.role]`): its trust policy,
+//! for where LibreChat runs, in the forms AWS documents them (ECS's "Amazon ECS task IAM
+//! role", EKS's "Learn how EKS Pod Identity grants pods access to AWS services" and "Assign
+//! IAM roles to Kubernetes service accounts", IAM's "Use an IAM role to grant permissions to
+//! applications running on Amazon EC2 instances"), and, for EC2, an instance profile of its
+//! name. The invoke policy on it is `runtime_policy`'s, as on a `runtime_role`; nothing else
+//! stays on it (least privilege). Destroy deletes it unless another region's stack policy is
+//! still on it.
+
+use crate::change::{Action, Chain, FieldDiff, Kind, Phase};
+use crate::outputs::{Output, StackOutputs};
+use crate::plan::Planner;
+use crate::policy_doc;
+use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
+use crate::registry::{Inputs, KindPlanner};
+use crate::resources::runtime_policy;
+use crate::tagging::Tagged;
+use serde::Serialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+pub const KIND: Kind = Kind {
+    id: "librechat_role",
+    label: "role for LibreChat",
+    spec_key: "[librechat.role] name",
+};
+
+pub const PLANNER: KindPlanner = KindPlanner {
+    kind: KIND,
+    plan,
+    destroy,
+    outputs,
+};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Desired {
+    pub name: String,
+    pub arn: String,
+    pub trust: Value,
+    /// An instance profile of the role's name (`ec2 = true`).
+    pub instance_profile: bool,
+    /// What LibreChat's side sets, for `outputs`: (key, value with `{arn}` for the role's).
+    #[serde(skip)]
+    pub hints: Vec<(&'static str, String)>,
+}
+
+/// The role's trust policy: one statement per place LibreChat runs.
+pub fn trust(
+    role: &bedrock_spec::LibreChatRole,
+    partition: &str,
+    region: &str,
+    account: &str,
+) -> Value {
+    let mut statements = Vec::new();
+    if role.ecs {
+        statements.push(json!({
+            "Sid": "EcsTasks",
+            "Effect": "Allow",
+            "Principal": { "Service": "ecs-tasks.amazonaws.com" },
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "ArnLike": { "aws:SourceArn": format!("arn:{partition}:ecs:{region}:{account}:*") },
+                "StringEquals": { "aws:SourceAccount": account }
+            }
+        }));
+    }
+    if role.eks_pod_identity {
+        statements.push(json!({
+            "Sid": "EksPodIdentity",
+            "Effect": "Allow",
+            "Principal": { "Service": "pods.eks.amazonaws.com" },
+            "Action": ["sts:AssumeRole", "sts:TagSession"]
+        }));
+    }
+    if let Some(irsa) = &role.irsa {
+        let issuer = irsa
+            .oidc_provider_arn
+            .split_once(":oidc-provider/")
+            .map_or("", |(_, host)| host);
+        statements.push(json!({
+            "Sid": "EksServiceAccount",
+            "Effect": "Allow",
+            "Principal": { "Federated": irsa.oidc_provider_arn },
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {
+                    format!("{issuer}:sub"): format!("system:serviceaccount:{}:{}", irsa.namespace, irsa.service_account),
+                    format!("{issuer}:aud"): "sts.amazonaws.com"
+                }
+            }
+        }));
+    }
+    if role.ec2 {
+        statements.push(json!({
+            "Sid": "Ec2Instances",
+            "Effect": "Allow",
+            "Principal": { "Service": "ec2.amazonaws.com" },
+            "Action": "sts:AssumeRole"
+        }));
+    }
+    if !role.principals.is_empty() {
+        // IAM stores an account id as its root ARN: written so, the read-back compares equal.
+        let principals: Vec<String> = role
+            .principals
+            .iter()
+            .map(|p| {
+                if p.starts_with("arn:") {
+                    p.clone()
+                } else {
+                    format!("arn:{partition}:iam::{p}:root")
+                }
+            })
+            .collect();
+        let mut statement = json!({
+            "Sid": "Principals",
+            "Effect": "Allow",
+            "Principal": { "AWS": principals },
+            "Action": "sts:AssumeRole"
+        });
+        if let Some(id) = &role.external_id {
+            statement["Condition"] = json!({ "StringEquals": { "sts:ExternalId": id } });
+        }
+        statements.push(statement);
+    }
+    json!({ "Version": "2012-10-17", "Statement": statements })
+}
+
+pub fn desired(i: &Inputs) -> Option<Desired> {
+    let role = i.spec.librechat.role.as_ref()?;
+    let partition = i.spec.partition();
+    let arn = format!("arn:{partition}:iam::{}:role/{}", i.account_id, role.name);
+    let mut hints = Vec::new();
+    if role.ecs {
+        hints.push(("ecs_task_role_arn", "{arn}".to_string()));
+    }
+    if role.eks_pod_identity {
+        hints.push((
+            "eks_pod_identity",
+            "aws eks create-pod-identity-association --cluster-name CLUSTER --namespace NAMESPACE --service-account SERVICE_ACCOUNT --role-arn {arn}".to_string(),
+        ));
+    }
+    if let Some(irsa) = &role.irsa {
+        hints.push((
+            "service_account_annotation",
+            format!(
+                "eks.amazonaws.com/role-arn: {{arn}} (on service account {} in namespace {})",
+                irsa.service_account, irsa.namespace
+            ),
+        ));
+    }
+    if role.ec2 {
+        hints.push(("instance_profile", role.name.clone()));
+    }
+    Some(Desired {
+        trust: trust(role, partition, &i.spec.stack.region, i.account_id),
+        name: role.name.clone(),
+        arn,
+        instance_profile: role.ec2,
+        hints,
+    })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observed {
+    pub arn: String,
+    pub trust: Value,
+    pub tags: BTreeMap<String, String>,
+    /// The names of its inline policies.
+    pub inline: Vec<String>,
+    /// ARNs of its attached managed policies.
+    pub attached: Vec<String>,
+    /// The instance profile of its name, if any.
+    pub instance_profile: Option<InstanceProfile>,
+}
+
+/// The tag that marks a role the stack made for LibreChat, beside the stack's own: a
+/// `runtime_role` the user made and tagged for the stack is never deleted, a made one is
+/// once the spec no longer names it.
+pub const MADE_TAG: &str = "librechat-bedrock:made";
+pub const MADE_VALUE: &str = "librechat-role";
+
+/// A role of this stack's carrying [`MADE_TAG`], as the account's role listing shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Made {
+    pub name: String,
+    pub inline: Vec<String>,
+    pub attached: Vec<String>,
+    /// The instance profiles it is in.
+    pub instance_profiles: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InstanceProfile {
+    /// The roles in it (IAM allows one).
+    pub roles: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Step {
+    CreateRole {
+        name: String,
+        trust: Value,
+        tags: BTreeMap<String, String>,
+    },
+    UpdateTrust {
+        name: String,
+        trust: Value,
+    },
+    DeleteRolePolicy {
+        role: String,
+        name: String,
+    },
+    DetachRolePolicy {
+        role: String,
+        arn: String,
+    },
+    DeleteRole {
+        name: String,
+    },
+    CreateInstanceProfile {
+        name: String,
+        tags: BTreeMap<String, String>,
+    },
+    AddRoleToInstanceProfile {
+        profile: String,
+        role: String,
+    },
+    RemoveRoleFromInstanceProfile {
+        profile: String,
+        role: String,
+    },
+    DeleteInstanceProfile {
+        name: String,
+    },
+}
+
+impl Step {
+    pub fn describe(&self) -> String {
+        match self {
+            Step::CreateRole { name, .. } => format!("create LibreChat's role {name}"),
+            Step::UpdateTrust { name, .. } => {
+                format!("update the trust policy of LibreChat's role {name}")
+            }
+            Step::DeleteRolePolicy { role, name } => {
+                format!("delete policy {name} from LibreChat's role {role}")
+            }
+            Step::DetachRolePolicy { role, arn } => {
+                format!("detach {arn} from LibreChat's role {role}")
+            }
+            Step::DeleteRole { name } => format!("delete LibreChat's role {name}"),
+            Step::CreateInstanceProfile { name, .. } => format!("create instance profile {name}"),
+            Step::AddRoleToInstanceProfile { profile, role } => {
+                format!("add role {role} to instance profile {profile}")
+            }
+            Step::RemoveRoleFromInstanceProfile { profile, role } => {
+                format!("remove role {role} from instance profile {profile}")
+            }
+            Step::DeleteInstanceProfile { name } => format!("delete instance profile {name}"),
+        }
+    }
+}
+
+/// Whether an inline policy is one the stack puts on LibreChat's role (any region's).
+fn is_stack_policy(name: &str) -> bool {
+    name == runtime_policy::legacy_policy_name()
+        || name.starts_with(&format!("{}-", runtime_policy::legacy_policy_name()))
+}
+
+fn plan(p: &mut Planner) {
+    let keep = p.desired.librechat_role.as_ref().map(|d| d.name.clone());
+    retire_made(
+        p,
+        Phase::Retire,
+        keep.as_deref(),
+        "made by this stack for LibreChat, and no longer [librechat.role]",
+    );
+    let Some(d) = p.desired.librechat_role.clone() else {
+        return;
+    };
+    let Some(o) = p.observed.librechat_role.clone() else {
+        let mut diffs = vec![FieldDiff::policy("trust", None, &d.trust)];
+        let mut steps = vec![Chain::one(
+            Phase::Foundations,
+            Step::CreateRole {
+                name: d.name.clone(),
+                trust: d.trust.clone(),
+                tags: made_tags(p),
+            },
+        )];
+        if d.instance_profile {
+            diffs.push(FieldDiff::new(
+                "instance profile",
+                Value::Null,
+                json!(d.name),
+            ));
+            steps.push(add_profile(&d.name, &p.desired.managed_tags, true));
+        }
+        p.push(
+            KIND,
+            &d.name,
+            Action::Create,
+            "does not exist",
+            diffs,
+            steps,
+        );
+        return;
+    };
+    let mut diffs = Vec::new();
+    let mut steps = Vec::new();
+    let tagged = Tagged::Role {
+        name: d.name.clone(),
+    };
+    let Some(action) = p.ownership(
+        KIND,
+        &d.name,
+        &o.tags,
+        tagged.clone(),
+        &mut diffs,
+        &mut steps,
+    ) else {
+        return;
+    };
+    // The stack's tags and the mark of a made role, in one step (an adopted role gets both).
+    diffs.clear();
+    steps.clear();
+    if let Some((diff, chain)) = crate::tagging::retag(
+        tagged,
+        &o.tags,
+        &made_tags(p),
+        crate::tagging::Scope::Stack,
+        Phase::Foundations,
+    ) {
+        diffs.push(diff);
+        steps.push(chain);
+    }
+    if !policy_doc::equivalent(&o.trust, &d.trust) {
+        diffs.push(FieldDiff::policy("trust", Some(&o.trust), &d.trust));
+        steps.push(Chain::one(
+            Phase::Settings,
+            Step::UpdateTrust {
+                name: d.name.clone(),
+                trust: d.trust.clone(),
+            },
+        ));
+    }
+    // Least privilege: the stack's invoke policies (runtime_policy's) and nothing else.
+    for name in o.inline.iter().filter(|n| !is_stack_policy(n)) {
+        diffs.push(FieldDiff::new(
+            &format!("policy {name}"),
+            json!("present"),
+            Value::Null,
+        ));
+        steps.push(Chain::one(
+            Phase::Settings,
+            Step::DeleteRolePolicy {
+                role: d.name.clone(),
+                name: name.clone(),
+            },
+        ));
+    }
+    for arn in &o.attached {
+        diffs.push(FieldDiff::new("attached policy", json!(arn), Value::Null));
+        steps.push(Chain::one(
+            Phase::Settings,
+            Step::DetachRolePolicy {
+                role: d.name.clone(),
+                arn: arn.clone(),
+            },
+        ));
+    }
+    match (&o.instance_profile, d.instance_profile) {
+        (None, true) => {
+            diffs.push(FieldDiff::new(
+                "instance profile",
+                Value::Null,
+                json!(d.name),
+            ));
+            steps.push(add_profile(&d.name, &p.desired.managed_tags, true));
+        }
+        (Some(ip), true) if !ip.roles.contains(&d.name) => {
+            if !ip.roles.is_empty() || !p.owns(&ip.tags) {
+                p.problems.push(format!(
+                    "instance profile {} exists and is not this stack's (it holds {}): LibreChat's role cannot get an instance profile of its name\n  help: delete or rename that instance profile, or choose another [librechat.role] name",
+                    d.name,
+                    if ip.roles.is_empty() { "no role".to_string() } else { ip.roles.join(", ") }
+                ));
+                return;
+            }
+            diffs.push(FieldDiff::new(
+                "instance profile",
+                json!("without the role"),
+                json!(d.name),
+            ));
+            steps.push(add_profile(&d.name, &p.desired.managed_tags, false));
+        }
+        (Some(ip), false) if p.owns(&ip.tags) => {
+            diffs.push(FieldDiff::new(
+                "instance profile",
+                json!(d.name),
+                Value::Null,
+            ));
+            steps.push(Chain {
+                phase: Phase::Retire,
+                steps: remove_profile(&d.name, ip),
+            });
+        }
+        _ => {}
+    }
+    p.settle(KIND, &d.name, action, "differs from the spec", diffs, steps);
+}
+
+fn made_tags(p: &Planner) -> BTreeMap<String, String> {
+    let mut tags = p.desired.managed_tags.clone();
+    tags.insert(MADE_TAG.to_string(), MADE_VALUE.to_string());
+    tags
+}
+
+/// The roles the stack made for LibreChat that the spec no longer names: deleted whole in
+/// `phase` (out of their instance profiles, the one of their name deleted; their policies,
+/// the stack's invoke policy included; then the role).
+fn retire_made(p: &mut Planner, phase: Phase, keep: Option<&str>, reason: &str) {
+    for made in p.observed.librechat_made.clone() {
+        if Some(made.name.as_str()) == keep {
+            continue;
+        }
+        let mut steps: Vec<crate::registry::Step> = Vec::new();
+        for profile in &made.instance_profiles {
+            steps.push(
+                Step::RemoveRoleFromInstanceProfile {
+                    profile: profile.clone(),
+                    role: made.name.clone(),
+                }
+                .into(),
+            );
+            if *profile == made.name {
+                steps.push(
+                    Step::DeleteInstanceProfile {
+                        name: profile.clone(),
+                    }
+                    .into(),
+                );
+            }
+        }
+        steps.extend(made.inline.iter().map(|name| {
+            Step::DeleteRolePolicy {
+                role: made.name.clone(),
+                name: name.clone(),
+            }
+            .into()
+        }));
+        steps.extend(made.attached.iter().map(|arn| {
+            Step::DetachRolePolicy {
+                role: made.name.clone(),
+                arn: arn.clone(),
+            }
+            .into()
+        }));
+        steps.push(
+            Step::DeleteRole {
+                name: made.name.clone(),
+            }
+            .into(),
+        );
+        p.delete(
+            KIND,
+            &made.name,
+            reason,
+            vec![],
+            vec![Chain { phase, steps }],
+        );
+    }
+}
+
+/// The instance profile, created (with `create`) and given the role, in one chain.
+fn add_profile(name: &str, tags: &BTreeMap<String, String>, create: bool) -> Chain {
+    let mut steps: Vec<crate::registry::Step> = Vec::new();
+    if create {
+        steps.push(
+            Step::CreateInstanceProfile {
+                name: name.to_string(),
+                tags: tags.clone(),
+            }
+            .into(),
+        );
+    }
+    steps.push(
+        Step::AddRoleToInstanceProfile {
+            profile: name.to_string(),
+            role: name.to_string(),
+        }
+        .into(),
+    );
+    Chain {
+        phase: Phase::Settings,
+        steps,
+    }
+}
+
+/// The instance profile emptied and deleted.
+fn remove_profile(name: &str, ip: &InstanceProfile) -> Vec<crate::registry::Step> {
+    let mut steps: Vec<crate::registry::Step> = ip
+        .roles
+        .iter()
+        .map(|role| {
+            Step::RemoveRoleFromInstanceProfile {
+                profile: name.to_string(),
+                role: role.clone(),
+            }
+            .into()
+        })
+        .collect();
+    steps.push(
+        Step::DeleteInstanceProfile {
+            name: name.to_string(),
+        }
+        .into(),
+    );
+    steps
+}
+
+fn destroy(p: &mut Planner) {
+    let keep = p.desired.librechat_role.as_ref().map(|d| d.name.clone());
+    retire_made(
+        p,
+        Phase::Foundations,
+        keep.as_deref(),
+        "made by this stack for LibreChat (under a [librechat.role] name the spec had before)",
+    );
+    let (Some(d), Some(o)) = (
+        p.desired.librechat_role.clone(),
+        p.observed.librechat_role.clone(),
+    ) else {
+        return;
+    };
+    if !p.owns(&o.tags) {
+        p.keep(KIND, &d.name, "not managed by this stack");
+        return;
+    }
+    // This region's policy comes off first (runtime_policy, in an earlier phase of destroy);
+    // another region's keeps the role for that region's stack.
+    let here = runtime_policy::policy_name(&p.desired.region);
+    let others: Vec<&String> = o
+        .inline
+        .iter()
+        .filter(|n| is_stack_policy(n) && **n != here && *n != runtime_policy::legacy_policy_name())
+        .collect();
+    if !others.is_empty() {
+        let names: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
+        p.keep(
+            KIND,
+            &d.name,
+            format!(
+                "kept: the stack's policies for other regions are on it ({})",
+                names.join(", ")
+            ),
+        );
+        return;
+    }
+    let mut steps: Vec<crate::registry::Step> = Vec::new();
+    if let Some(ip) = o.instance_profile.as_ref().filter(|ip| p.owns(&ip.tags)) {
+        steps.extend(remove_profile(&d.name, ip));
+    }
+    steps.extend(o.inline.iter().filter(|n| !is_stack_policy(n)).map(|name| {
+        Step::DeleteRolePolicy {
+            role: d.name.clone(),
+            name: name.clone(),
+        }
+        .into()
+    }));
+    steps.extend(o.attached.iter().map(|arn| {
+        Step::DetachRolePolicy {
+            role: d.name.clone(),
+            arn: arn.clone(),
+        }
+        .into()
+    }));
+    steps.push(
+        Step::DeleteRole {
+            name: d.name.clone(),
+        }
+        .into(),
+    );
+    p.delete(
+        KIND,
+        &d.name,
+        "managed by this stack",
+        vec![],
+        vec![Chain {
+            phase: Phase::Foundations,
+            steps,
+        }],
+    );
+}
+
+fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
+    let Some(r) = &d.librechat_role else {
+        return;
+    };
+    let live = o.librechat_role.as_ref().filter(|l| d.owns(&l.tags));
+    let output = live.map(|l| {
+        r.hints.iter().fold(
+            Output::new(KIND.id, &r.name, Some(&l.arn)),
+            |output, (key, value)| output.with(key, &value.replace("{arn}", &l.arn)),
+        )
+    });
+    out.found(&KIND, &r.name, output);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn role() -> bedrock_spec::LibreChatRole {
+        bedrock_spec::LibreChatRole {
+            name: "LibreChat".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn each_place_librechat_runs_is_one_statement_in_aws_s_documented_form() {
+        let mut r = role();
+        r.ecs = true;
+        r.eks_pod_identity = true;
+        r.ec2 = true;
+        r.irsa = Some(bedrock_spec::Irsa {
+            oidc_provider_arn:
+                "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
+                    .into(),
+            namespace: "chat".into(),
+            service_account: "librechat".into(),
+        });
+        r.principals = vec![
+            "444455556666".into(),
+            "arn:aws:iam::111122223333:role/ci".into(),
+        ];
+        r.external_id = Some("lc-ext".into());
+        let t = trust(&r, "aws", "us-east-1", "111122223333");
+        let s = t["Statement"].as_array().unwrap();
+        assert_eq!(s.len(), 5);
+        assert_eq!(
+            s[0]["Condition"]["ArnLike"]["aws:SourceArn"],
+            "arn:aws:ecs:us-east-1:111122223333:*"
+        );
+        assert_eq!(
+            s[0]["Condition"]["StringEquals"]["aws:SourceAccount"],
+            "111122223333"
+        );
+        assert_eq!(s[1]["Action"], json!(["sts:AssumeRole", "sts:TagSession"]));
+        let issuer = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
+        assert_eq!(
+            s[2]["Condition"]["StringEquals"][format!("{issuer}:sub")],
+            "system:serviceaccount:chat:librechat"
+        );
+        assert_eq!(
+            s[2]["Condition"]["StringEquals"][format!("{issuer}:aud")],
+            "sts.amazonaws.com"
+        );
+        assert_eq!(s[3]["Principal"]["Service"], "ec2.amazonaws.com");
+        assert_eq!(
+            s[4]["Principal"]["AWS"],
+            json!([
+                "arn:aws:iam::444455556666:root",
+                "arn:aws:iam::111122223333:role/ci"
+            ])
+        );
+        assert_eq!(
+            s[4]["Condition"]["StringEquals"]["sts:ExternalId"],
+            "lc-ext"
+        );
+    }
+
+    #[test]
+    fn only_the_stack_s_invoke_policies_are_its_own() {
+        assert!(is_stack_policy("LibreChatBedrockInvoke-us-east-1"));
+        assert!(is_stack_policy("LibreChatBedrockInvoke"));
+        assert!(!is_stack_policy("SomethingElse"));
+    }
+}
