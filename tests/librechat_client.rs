@@ -343,3 +343,25 @@ fn the_role_the_stack_makes_serves_librechat_s_own_clients() {
     let gone = rt().block_on(c.iam.get_role().role_name("LibreChat").send());
     assert!(gone.is_err(), "the role is left: {gone:?}");
 }
+
+/// A principal of the account that does not exist: IAM refuses the trust policy, and so does
+/// the emulator, in IAM's words; the apply says which role it was making.
+#[test]
+fn a_trusted_principal_that_does_not_exist_is_refused_as_iam_refuses_it() {
+    let _turn = turn();
+    let spec = guide_spec().replace(
+        "[librechat]\n",
+        &format!("[librechat.role]\nname = \"LibreChat\"\nprincipals = [\"arn:aws:iam::{ACCOUNT}:role/not-there\"]\n\n[librechat]\n"),
+    );
+    let dir = project(Some(&spec));
+    let r = run(dir.path(), &["apply", "--yes"]);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("create LibreChat's role LibreChat")
+            && r.stderr.contains(&format!(
+                "Invalid principal in policy: \"AWS\":\"arn:aws:iam::{ACCOUNT}:role/not-there\""
+            )),
+        "{}",
+        r.stderr
+    );
+}
