@@ -19,6 +19,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+mod trust;
+pub use trust::trust;
+
 pub const KIND: Kind = Kind {
     id: "librechat_role",
     label: "role for LibreChat",
@@ -42,87 +45,6 @@ pub struct Desired {
     /// What LibreChat's side sets, for `outputs`: (key, value with `{arn}` for the role's).
     #[serde(skip)]
     pub hints: Vec<(&'static str, String)>,
-}
-
-/// The role's trust policy: one statement per place LibreChat runs.
-pub fn trust(
-    role: &bedrock_spec::LibreChatRole,
-    partition: &str,
-    region: &str,
-    account: &str,
-) -> Value {
-    let mut statements = Vec::new();
-    if role.ecs {
-        statements.push(json!({
-            "Sid": "EcsTasks",
-            "Effect": "Allow",
-            "Principal": { "Service": "ecs-tasks.amazonaws.com" },
-            "Action": "sts:AssumeRole",
-            "Condition": {
-                "ArnLike": { "aws:SourceArn": format!("arn:{partition}:ecs:{region}:{account}:*") },
-                "StringEquals": { "aws:SourceAccount": account }
-            }
-        }));
-    }
-    if role.eks_pod_identity {
-        statements.push(json!({
-            "Sid": "EksPodIdentity",
-            "Effect": "Allow",
-            "Principal": { "Service": "pods.eks.amazonaws.com" },
-            "Action": ["sts:AssumeRole", "sts:TagSession"]
-        }));
-    }
-    if let Some(irsa) = &role.irsa {
-        let issuer = irsa
-            .oidc_provider_arn
-            .split_once(":oidc-provider/")
-            .map_or("", |(_, host)| host);
-        statements.push(json!({
-            "Sid": "EksServiceAccount",
-            "Effect": "Allow",
-            "Principal": { "Federated": irsa.oidc_provider_arn },
-            "Action": "sts:AssumeRoleWithWebIdentity",
-            "Condition": {
-                "StringEquals": {
-                    format!("{issuer}:sub"): format!("system:serviceaccount:{}:{}", irsa.namespace, irsa.service_account),
-                    format!("{issuer}:aud"): "sts.amazonaws.com"
-                }
-            }
-        }));
-    }
-    if role.ec2 {
-        statements.push(json!({
-            "Sid": "Ec2Instances",
-            "Effect": "Allow",
-            "Principal": { "Service": "ec2.amazonaws.com" },
-            "Action": "sts:AssumeRole"
-        }));
-    }
-    if !role.principals.is_empty() {
-        // IAM stores an account id as its root ARN: written so, the read-back compares equal.
-        let principals: Vec<String> = role
-            .principals
-            .iter()
-            .map(|p| {
-                if p.starts_with("arn:") {
-                    p.clone()
-                } else {
-                    format!("arn:{partition}:iam::{p}:root")
-                }
-            })
-            .collect();
-        let mut statement = json!({
-            "Sid": "Principals",
-            "Effect": "Allow",
-            "Principal": { "AWS": principals },
-            "Action": "sts:AssumeRole"
-        });
-        if let Some(id) = &role.external_id {
-            statement["Condition"] = json!({ "StringEquals": { "sts:ExternalId": id } });
-        }
-        statements.push(statement);
-    }
-    json!({ "Version": "2012-10-17", "Statement": statements })
 }
 
 pub fn desired(i: &Inputs) -> Option<Desired> {
@@ -559,8 +481,20 @@ fn destroy(p: &mut Planner) {
         return;
     }
     let mut steps: Vec<crate::registry::Step> = Vec::new();
-    if let Some(ip) = o.instance_profile.as_ref().filter(|ip| p.owns(&ip.tags)) {
-        steps.extend(remove_profile(&d.name, ip));
+    // IAM deletes a role only out of every instance profile: the stack's own is deleted, one
+    // of someone else's only loses the role.
+    if let Some(ip) = &o.instance_profile {
+        if p.owns(&ip.tags) {
+            steps.extend(remove_profile(&d.name, ip));
+        } else if ip.roles.contains(&d.name) {
+            steps.push(
+                Step::RemoveRoleFromInstanceProfile {
+                    profile: d.name.clone(),
+                    role: d.name.clone(),
+                }
+                .into(),
+            );
+        }
     }
     steps.extend(o.inline.iter().filter(|n| !is_stack_policy(n)).map(|name| {
         Step::DeleteRolePolicy {
@@ -611,66 +545,6 @@ fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn role() -> bedrock_spec::LibreChatRole {
-        bedrock_spec::LibreChatRole {
-            name: "LibreChat".into(),
-            ..Default::default()
-        }
-    }
-
-    #[test]
-    fn each_place_librechat_runs_is_one_statement_in_aws_s_documented_form() {
-        let mut r = role();
-        r.ecs = true;
-        r.eks_pod_identity = true;
-        r.ec2 = true;
-        r.irsa = Some(bedrock_spec::Irsa {
-            oidc_provider_arn:
-                "arn:aws:iam::111122223333:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
-                    .into(),
-            namespace: "chat".into(),
-            service_account: "librechat".into(),
-        });
-        r.principals = vec![
-            "444455556666".into(),
-            "arn:aws:iam::111122223333:role/ci".into(),
-        ];
-        r.external_id = Some("lc-ext".into());
-        let t = trust(&r, "aws", "us-east-1", "111122223333");
-        let s = t["Statement"].as_array().unwrap();
-        assert_eq!(s.len(), 5);
-        assert_eq!(
-            s[0]["Condition"]["ArnLike"]["aws:SourceArn"],
-            "arn:aws:ecs:us-east-1:111122223333:*"
-        );
-        assert_eq!(
-            s[0]["Condition"]["StringEquals"]["aws:SourceAccount"],
-            "111122223333"
-        );
-        assert_eq!(s[1]["Action"], json!(["sts:AssumeRole", "sts:TagSession"]));
-        let issuer = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
-        assert_eq!(
-            s[2]["Condition"]["StringEquals"][format!("{issuer}:sub")],
-            "system:serviceaccount:chat:librechat"
-        );
-        assert_eq!(
-            s[2]["Condition"]["StringEquals"][format!("{issuer}:aud")],
-            "sts.amazonaws.com"
-        );
-        assert_eq!(s[3]["Principal"]["Service"], "ec2.amazonaws.com");
-        assert_eq!(
-            s[4]["Principal"]["AWS"],
-            json!([
-                "arn:aws:iam::444455556666:root",
-                "arn:aws:iam::111122223333:role/ci"
-            ])
-        );
-        assert_eq!(
-            s[4]["Condition"]["StringEquals"]["sts:ExternalId"],
-            "lc-ext"
-        );
-    }
 
     #[test]
     fn only_the_stack_s_invoke_policies_are_its_own() {
