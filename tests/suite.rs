@@ -21,6 +21,7 @@ mod e2e;
 mod install;
 mod layering;
 mod librechat_client;
+mod librechat_role;
 mod lifecycle;
 mod operations;
 mod regions;

@@ -171,6 +171,8 @@ pub struct ObservedState {
     pub monitoring: monitoring::Observed,
     /// LibreChat's role as the stack makes it (`[librechat.role]`), when it exists.
     pub librechat_role: Option<librechat_role::Observed>,
+    /// The instance profile of that role's name, whether or not the role exists.
+    pub librechat_instance_profile: Option<librechat_role::InstanceProfile>,
     /// Every role this stack made for LibreChat (its tags and `librechat_role::MADE_TAG`),
     /// from the account's role listing `runtime_elsewhere` comes from.
     pub librechat_made: Vec<librechat_role::Made>,

@@ -323,21 +323,7 @@ fn deletion(l: &Leftover) -> Option<(Kind, Chain)> {
                     );
                 }
             }
-            steps.extend(inline.iter().map(|p| {
-                logging_role::Step::DeleteRolePolicy {
-                    role: role(),
-                    name: p.clone(),
-                }
-                .into()
-            }));
-            steps.extend(attached.iter().map(|a| {
-                logging_role::Step::DetachRolePolicy {
-                    role: role(),
-                    arn: a.clone(),
-                }
-                .into()
-            }));
-            steps.push(logging_role::Step::DeleteRole { name: role() }.into());
+            steps.extend(logging_role::deletion_steps(&name, inline, attached));
             (Phase::Foundations, steps)
         }
         What::LogGroup => (

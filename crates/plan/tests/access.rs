@@ -335,3 +335,37 @@ fn a_model_whose_account_facts_were_not_read_is_still_checked_in_its_region() {
     let err = plan(&d, &o, &PlanOptions::default()).unwrap_err();
     assert!(err.to_string().contains("is not offered"), "{err}");
 }
+
+/// The models LibreChat labels activity and reasoning with are models it calls: on this
+/// endpoint they are granted like `title_model`; on another endpoint (`*_endpoint`), not.
+#[test]
+fn activity_and_reasoning_label_models_are_models_librechat_calls() {
+    let src = GUARDED.replace(
+        "[librechat]\n",
+        "[librechat]\nactivity_model = \"us.amazon.nova-lite-v1:0\"\nreasoning_label_model = \"us.amazon.nova-micro-v1:0\"\nactivity_phase_model = \"gpt-4o-mini\"\nactivity_phase_endpoint = \"openAI\"\n",
+    );
+    let d = desired_for(&spec(&src));
+    let direct: Vec<(&str, &str)> = d
+        .direct
+        .iter()
+        .map(|(arn, key)| (arn.as_str(), key.as_str()))
+        .collect();
+    for (model, key) in [
+        ("us.amazon.nova-lite-v1:0", "[librechat] activity_model"),
+        (
+            "us.amazon.nova-micro-v1:0",
+            "[librechat] reasoning_label_model",
+        ),
+    ] {
+        assert!(
+            direct
+                .iter()
+                .any(|(arn, k)| arn.ends_with(&format!("inference-profile/{model}")) && *k == key),
+            "{model}: {direct:?}"
+        );
+    }
+    assert!(
+        !direct.iter().any(|(arn, _)| arn.contains("gpt-4o-mini")),
+        "{direct:?}"
+    );
+}

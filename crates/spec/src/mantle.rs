@@ -21,7 +21,7 @@ pub fn warning(model: &str) -> Problem {
         message: format!(
             "LibreChat sends {model:?} to Bedrock's OpenAI-compatible bedrock-mantle endpoint (its mantle.ts routes every openai.* model but gpt-oss there), which needs bedrock-mantle:CreateInference and bedrock-mantle:CallWithBearerToken; this tool's policy for LibreChat grants neither, so LibreChat's calls of it are refused"
         ),
-        help: "grant those two actions to LibreChat's role yourself (AWS's managed policy AmazonBedrockMantleInferenceAccess has both), or use a gpt-oss model, which LibreChat calls through bedrock-runtime".into(),
+        help: "use a gpt-oss model, which LibreChat calls through bedrock-runtime; or, with a runtime_role of your own, attach a policy granting those two actions to it yourself (AWS's managed AmazonBedrockMantleInferenceAccess has both; a role [librechat.role] makes keeps the stack's policy alone)".into(),
     }
 }
 

@@ -2,73 +2,36 @@
 //! policies' names, and the instance profile of its name), created, trusted, and deleted.
 
 use crate::error::{context, done_unless, from_iam, AwsError, Class, Modelled};
-use crate::resources::logging_role::{decode_policy, role_tags};
+use crate::resources::logging_role::{create_role, read_base};
 use crate::resources::Observation;
 use crate::Clients;
 use bedrock_plan::resources::librechat_role::{Desired, InstanceProfile, Observed, Step};
 use bedrock_plan::{Created, DesiredState};
-use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
-    let role = match &d.librechat_role {
-        Some(r) => read(c, r).await?,
-        None => None,
+    let (role, profile) = match &d.librechat_role {
+        Some(r) => tokio::try_join!(read(c, r), read_instance_profile(c, &r.name))?,
+        None => (None, None),
     };
-    Ok(Box::new(move |o| o.librechat_role = role))
+    Ok(Box::new(move |o| {
+        o.librechat_role = role;
+        o.librechat_instance_profile = profile;
+    }))
 }
 
 async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, AwsError> {
-    let name = d.name.as_str();
-    let iam = &c.iam;
-    let (role, names, attached, tags, profile) = tokio::join!(
-        iam.get_role().role_name(name).send(),
-        iam.list_role_policies().role_name(name).send(),
-        iam.list_attached_role_policies().role_name(name).send(),
-        role_tags(c, name),
-        read_instance_profile(c, name),
-    );
-    let role = match from_iam(role) {
-        Ok(r) => r,
-        Err(e) if e.is(Class::NotFound) => return Ok(None),
-        Err(e) => return Err(context(format!("reading LibreChat's role {name}"))(e)),
-    };
-    let Some(role) = role.role() else {
-        return Ok(None);
-    };
-    let inline = match from_iam(names) {
-        Ok(n) => n.policy_names().to_vec(),
-        Err(e) if e.is(Class::NotFound) => vec![],
-        Err(e) => return Err(context(format!("listing the policies of role {name}"))(e)),
-    };
-    let attached = match from_iam(attached) {
-        Ok(a) => a
-            .attached_policies()
-            .iter()
-            .filter_map(|p| p.policy_arn().map(str::to_string))
-            .collect(),
-        Err(e) if e.is(Class::NotFound) => vec![],
-        Err(e) => {
-            return Err(context(format!(
-                "listing the attached policies of role {name}"
-            ))(e))
-        }
-    };
-    Ok(Some(Observed {
-        arn: role.arn().to_string(),
-        trust: role
-            .assume_role_policy_document()
-            .map(decode_policy)
-            .unwrap_or(Value::Null),
-        tags: tags?,
-        inline,
-        attached,
-        instance_profile: profile?,
+    Ok(read_base(c, &d.name).await?.map(|role| Observed {
+        arn: role.arn,
+        trust: role.trust,
+        tags: role.tags,
+        inline: role.inline,
+        attached: role.attached,
     }))
 }
 
 /// The instance profile `name`, with its roles and tags; None when there is none.
-async fn read_instance_profile(
+pub(crate) async fn read_instance_profile(
     c: &Clients,
     name: &str,
 ) -> Result<Option<InstanceProfile>, AwsError> {
@@ -116,67 +79,10 @@ pub(crate) async fn execute(
     _: &bedrock_plan::Outputs,
 ) -> Result<Option<Created>, AwsError> {
     let what = step.describe();
-    let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
     match step {
         Step::CreateRole { name, trust, tags } => {
-            match from_iam(
-                c.iam
-                    .create_role()
-                    .role_name(name)
-                    .assume_role_policy_document(text(trust))
-                    .description(
-                        "LibreChat's role for Amazon Bedrock (managed by librechat-bedrock)",
-                    )
-                    .set_tags(Some(crate::tags::iam_tags(&what, tags)?))
-                    .send()
-                    .await,
-            ) {
-                Ok(_) => {}
-                // Made by an earlier, interrupted apply: make sure of its trust.
-                Err(e) if e.is(Class::AlreadyExists) => {
-                    c.iam
-                        .update_assume_role_policy()
-                        .role_name(name)
-                        .policy_document(text(trust))
-                        .send()
-                        .await
-                        .map_err(context(what))?;
-                }
-                Err(e) => return Err(context(what)(e)),
-            }
-        }
-        Step::UpdateTrust { name, trust } => {
-            c.iam
-                .update_assume_role_policy()
-                .role_name(name)
-                .policy_document(text(trust))
-                .send()
-                .await
-                .map_err(context(what))?;
-        }
-        Step::DeleteRolePolicy { role, name } => {
-            let deleted = c
-                .iam
-                .delete_role_policy()
-                .role_name(role)
-                .policy_name(name)
-                .send()
-                .await;
-            done_unless(from_iam(deleted), Class::NotFound, what)?;
-        }
-        Step::DetachRolePolicy { role, arn } => {
-            let detached = c
-                .iam
-                .detach_role_policy()
-                .role_name(role)
-                .policy_arn(arn)
-                .send()
-                .await;
-            done_unless(from_iam(detached), Class::NotFound, what)?;
-        }
-        Step::DeleteRole { name } => {
-            let deleted = c.iam.delete_role().role_name(name).send().await;
-            done_unless(from_iam(deleted), Class::NotFound, what)?;
+            let description = "LibreChat's role for Amazon Bedrock (managed by librechat-bedrock)";
+            create_role(c, what, name, trust, tags, description).await?;
         }
         Step::CreateInstanceProfile { name, tags } => {
             let created = c

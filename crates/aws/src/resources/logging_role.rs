@@ -53,8 +53,19 @@ pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation
     Ok(Box::new(move |o| o.role = role))
 }
 
-pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, AwsError> {
-    let name = d.name.as_str();
+/// A role as IAM shows it, without its policies' documents: shared with LibreChat's role.
+pub(crate) struct RoleBase {
+    pub arn: String,
+    pub trust: Value,
+    /// Its inline policies' names.
+    pub inline: Vec<String>,
+    /// Its managed policies' ARNs.
+    pub attached: Vec<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Role `name` (its trust, tags, and its policies' names and ARNs); None when IAM has none.
+pub(crate) async fn read_base(c: &Clients, name: &str) -> Result<Option<RoleBase>, AwsError> {
     let iam = &c.iam;
     let (role, names, attached, tags) = tokio::join!(
         iam.get_role().role_name(name).send(),
@@ -70,7 +81,7 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, A
     let Some(role) = role.role() else {
         return Ok(None);
     };
-    let names = match from_iam(names) {
+    let inline = match from_iam(names) {
         Ok(n) => n.policy_names().to_vec(),
         Err(e) if e.is(Class::NotFound) => vec![],
         Err(e) => return Err(context(format!("listing the policies of role {name}"))(e)),
@@ -88,6 +99,25 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, A
             ))(e))
         }
     };
+    Ok(Some(RoleBase {
+        arn: role.arn().to_string(),
+        trust: role
+            .assume_role_policy_document()
+            .map(decode_policy)
+            .unwrap_or(Value::Null),
+        inline,
+        attached,
+        tags: tags?,
+    }))
+}
+
+pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, AwsError> {
+    let name = d.name.as_str();
+    let iam = &c.iam;
+    let Some(base) = read_base(c, name).await? else {
+        return Ok(None);
+    };
+    let names = base.inline.clone();
     let limit = Arc::new(Semaphore::new(READ_CONCURRENCY));
     let mut reads = tokio::task::JoinSet::new();
     for policy in names {
@@ -112,14 +142,11 @@ pub(crate) async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, A
         inline.insert(policy, doc);
     }
     Ok(Some(Observed {
-        arn: role.arn().to_string(),
-        trust: role
-            .assume_role_policy_document()
-            .map(decode_policy)
-            .unwrap_or(Value::Null),
+        arn: base.arn,
+        trust: base.trust,
         inline,
-        attached,
-        tags: tags?,
+        attached: base.attached,
+        tags: base.tags,
     }))
 }
 
@@ -142,6 +169,53 @@ pub(crate) async fn put_role_policy(
     Ok(())
 }
 
+/// Create a role with its trust and tags (shared with LibreChat's role). A role made by an
+/// earlier, interrupted apply (it carries the stack's tags) is made sure of its trust; one of
+/// someone else's, made since the plan read the account, is left as it is and refused.
+pub(crate) async fn create_role(
+    c: &Clients,
+    what: String,
+    name: &str,
+    trust: &Value,
+    tags: &BTreeMap<String, String>,
+    description: &str,
+) -> Result<(), AwsError> {
+    let text = serde_json::to_string(trust).unwrap_or_default();
+    let created = c
+        .iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(&text)
+        .description(description)
+        .set_tags(Some(crate::tags::iam_tags(&what, tags)?))
+        .send()
+        .await;
+    match from_iam(created) {
+        Ok(_) => Ok(()),
+        Err(e) if e.is(Class::AlreadyExists) => {
+            let found = role_tags(c, name).await?;
+            let ours = [bedrock_spec::MANAGED_BY_TAG, bedrock_spec::STACK_TAG]
+                .iter()
+                .all(|k| tags.get(*k).is_some_and(|v| found.get(*k) == Some(v)));
+            if !ours {
+                return Err(AwsError::local(
+                    what,
+                    format!("role {name} was made by someone else since the plan read the account (it lacks this stack's tags); it is left as it is: plan again"),
+                ));
+            }
+            c.iam
+                .update_assume_role_policy()
+                .role_name(name)
+                .policy_document(text)
+                .send()
+                .await
+                .map_err(context(what))?;
+            Ok(())
+        }
+        Err(e) => Err(context(what)(e)),
+    }
+}
+
 pub(crate) async fn execute(
     c: &Clients,
     step: &Step,
@@ -151,31 +225,9 @@ pub(crate) async fn execute(
     let text = |v: &Value| serde_json::to_string(v).unwrap_or_default();
     match step {
         Step::CreateRole { name, trust, tags } => {
-            match from_iam(c
-                .iam
-                .create_role()
-                .role_name(name)
-                .assume_role_policy_document(text(trust))
-                .description(
-                    "Lets Amazon Bedrock write model invocation logs (managed by librechat-bedrock)",
-                )
-                .set_tags(Some(crate::tags::iam_tags(&what, tags)?))
-                .send()
-                .await
-            ) {
-                Ok(_) => {}
-                // Made by an earlier, interrupted apply: make sure of its trust.
-                Err(e) if e.is(Class::AlreadyExists) => {
-                    c.iam
-                        .update_assume_role_policy()
-                        .role_name(name)
-                        .policy_document(text(trust))
-                        .send()
-                        .await
-                        .map_err(context(what))?;
-                }
-                Err(e) => return Err(context(what)(e)),
-            }
+            let description =
+                "Lets Amazon Bedrock write model invocation logs (managed by librechat-bedrock)";
+            create_role(c, what, name, trust, tags, description).await?;
         }
         Step::UpdateTrust { name, trust } => {
             c.iam

@@ -125,6 +125,7 @@ pub(crate) async fn read_elsewhere(
                     .iter()
                     .map(|p| p.instance_profile_name().to_string())
                     .collect(),
+                own_profile: None,
             });
         }
         if Some(name) == ours {
@@ -140,6 +141,10 @@ pub(crate) async fn read_elsewhere(
         if !carried.is_empty() {
             found.insert(name.to_string(), carried);
         }
+    }
+    // Each made role's instance profile of its name (there is rarely more than one role).
+    for m in &mut made {
+        m.own_profile = crate::resources::librechat_role::read_instance_profile(c, &m.name).await?;
     }
     Ok((Elsewhere::Found(found), made))
 }

@@ -119,7 +119,35 @@ pub fn direct_sources(i: &Inputs) -> Vec<(String, String)> {
         .iter()
         .filter(|m| *m != "current_model")
         .map(|m| (m, "[librechat] title_model"));
-    for (model, key) in listed.chain(title) {
+    // The models LibreChat labels activity and reasoning with, on this endpoint (no
+    // `*_endpoint` naming another one).
+    let text = |key: &str| match spec.librechat.settings.get(key) {
+        Some(bedrock_spec::EndpointValue::Text(t)) => Some(t),
+        _ => None,
+    };
+    let labels: Vec<(&String, &str)> = [
+        (
+            "activityModel",
+            "activityEndpoint",
+            "[librechat] activity_model",
+        ),
+        (
+            "activityPhaseModel",
+            "activityPhaseEndpoint",
+            "[librechat] activity_phase_model",
+        ),
+        (
+            "reasoningLabelModel",
+            "reasoningLabelEndpoint",
+            "[librechat] reasoning_label_model",
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, endpoint, _)| text(endpoint).is_none_or(|e| e.eq_ignore_ascii_case("bedrock")))
+    .filter_map(|(model, _, key)| text(model).map(|m| (m, key)))
+    .filter(|(m, _)| bedrock_spec::rules::model_id(m).is_ok())
+    .collect();
+    for (model, key) in listed.chain(title).chain(labels) {
         if covered.contains(&model) {
             continue;
         }

@@ -13,7 +13,7 @@ use crate::plan::Planner;
 use crate::policy_doc;
 use crate::registry::{DesiredState as DesiredStack, ObservedState as ObservedStack};
 use crate::registry::{Inputs, KindPlanner};
-use crate::resources::runtime_policy;
+use crate::resources::{logging_role, runtime_policy};
 use crate::tagging::Tagged;
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -61,13 +61,10 @@ pub fn desired(i: &Inputs) -> Option<Desired> {
             "aws eks create-pod-identity-association --cluster-name CLUSTER --namespace NAMESPACE --service-account SERVICE_ACCOUNT --role-arn {arn}".to_string(),
         ));
     }
-    if let Some(irsa) = &role.irsa {
+    if role.irsa.is_some() {
         hints.push((
             "service_account_annotation",
-            format!(
-                "eks.amazonaws.com/role-arn: {{arn}} (on service account {} in namespace {})",
-                irsa.service_account, irsa.namespace
-            ),
+            "eks.amazonaws.com/role-arn: {arn}".to_string(),
         ));
     }
     if role.ec2 {
@@ -91,8 +88,6 @@ pub struct Observed {
     pub inline: Vec<String>,
     /// ARNs of its attached managed policies.
     pub attached: Vec<String>,
-    /// The instance profile of its name, if any.
-    pub instance_profile: Option<InstanceProfile>,
 }
 
 /// The tag that marks a role the stack made for LibreChat, beside the stack's own: a
@@ -109,6 +104,8 @@ pub struct Made {
     pub attached: Vec<String>,
     /// The instance profiles it is in.
     pub instance_profiles: Vec<String>,
+    /// The instance profile of its name, whether or not it is in it.
+    pub own_profile: Option<InstanceProfile>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,21 +122,6 @@ pub enum Step {
         name: String,
         trust: Value,
         tags: BTreeMap<String, String>,
-    },
-    UpdateTrust {
-        name: String,
-        trust: Value,
-    },
-    DeleteRolePolicy {
-        role: String,
-        name: String,
-    },
-    DetachRolePolicy {
-        role: String,
-        arn: String,
-    },
-    DeleteRole {
-        name: String,
     },
     CreateInstanceProfile {
         name: String,
@@ -162,16 +144,6 @@ impl Step {
     pub fn describe(&self) -> String {
         match self {
             Step::CreateRole { name, .. } => format!("create LibreChat's role {name}"),
-            Step::UpdateTrust { name, .. } => {
-                format!("update the trust policy of LibreChat's role {name}")
-            }
-            Step::DeleteRolePolicy { role, name } => {
-                format!("delete policy {name} from LibreChat's role {role}")
-            }
-            Step::DetachRolePolicy { role, arn } => {
-                format!("detach {arn} from LibreChat's role {role}")
-            }
-            Step::DeleteRole { name } => format!("delete LibreChat's role {name}"),
             Step::CreateInstanceProfile { name, .. } => format!("create instance profile {name}"),
             Step::AddRoleToInstanceProfile { profile, role } => {
                 format!("add role {role} to instance profile {profile}")
@@ -212,12 +184,23 @@ fn plan(p: &mut Planner) {
             },
         )];
         if d.instance_profile {
+            let existing = p.observed.librechat_instance_profile.clone();
+            if let Some(ip) = &existing {
+                if !ip.roles.is_empty() || !p.owns(&ip.tags) {
+                    foreign_profile(p, &d.name, ip);
+                    return;
+                }
+            }
             diffs.push(FieldDiff::new(
                 "instance profile",
                 Value::Null,
                 json!(d.name),
             ));
-            steps.push(add_profile(&d.name, &p.desired.managed_tags, true));
+            steps.push(add_profile(
+                &d.name,
+                &p.desired.managed_tags,
+                existing.is_none(),
+            ));
         }
         p.push(
             KIND,
@@ -234,7 +217,7 @@ fn plan(p: &mut Planner) {
     let tagged = Tagged::Role {
         name: d.name.clone(),
     };
-    let Some(action) = p.ownership(
+    let Some(mut action) = p.ownership(
         KIND,
         &d.name,
         &o.tags,
@@ -244,6 +227,20 @@ fn plan(p: &mut Planner) {
     ) else {
         return;
     };
+    // A role of the stack's that it did not make (a runtime_role, tagged by its owner): the
+    // stack would own it, and destroy delete it, so it is handed over only with --adopt.
+    if o.tags.get(MADE_TAG).map(String::as_str) != Some(MADE_VALUE) && action != Action::Adopt {
+        if !p.options.adopt {
+            let fix = p.options.suggest.command("apply --adopt");
+            p.problems.push(format!(
+                "role {} carries this stack's tags but the stack did not make it (a [librechat] runtime_role, or tagged by hand): as [librechat.role] the stack would own it, and destroy would delete it
+  help: run `{fix}` to hand it over to the stack, or give [librechat.role] another name",
+                d.name
+            ));
+            return;
+        }
+        action = Action::Adopt;
+    }
     // The stack's tags and the mark of a made role, in one step (an adopted role gets both).
     diffs.clear();
     steps.clear();
@@ -261,38 +258,24 @@ fn plan(p: &mut Planner) {
         diffs.push(FieldDiff::policy("trust", Some(&o.trust), &d.trust));
         steps.push(Chain::one(
             Phase::Settings,
-            Step::UpdateTrust {
+            logging_role::Step::UpdateTrust {
                 name: d.name.clone(),
                 trust: d.trust.clone(),
             },
         ));
     }
     // Least privilege: the stack's invoke policies (runtime_policy's) and nothing else.
-    for name in o.inline.iter().filter(|n| !is_stack_policy(n)) {
-        diffs.push(FieldDiff::new(
-            &format!("policy {name}"),
-            json!("present"),
-            Value::Null,
-        ));
-        steps.push(Chain::one(
-            Phase::Settings,
-            Step::DeleteRolePolicy {
-                role: d.name.clone(),
-                name: name.clone(),
-            },
-        ));
-    }
-    for arn in &o.attached {
-        diffs.push(FieldDiff::new("attached policy", json!(arn), Value::Null));
-        steps.push(Chain::one(
-            Phase::Settings,
-            Step::DetachRolePolicy {
-                role: d.name.clone(),
-                arn: arn.clone(),
-            },
-        ));
-    }
-    match (&o.instance_profile, d.instance_profile) {
+    let extra = o
+        .inline
+        .iter()
+        .filter(|n| !is_stack_policy(n))
+        .map(|n| (n.clone(), json!("present")))
+        .collect();
+    logging_role::strip(&d.name, extra, &o.attached, &mut diffs, &mut steps);
+    match (
+        &p.observed.librechat_instance_profile.clone(),
+        d.instance_profile,
+    ) {
         (None, true) => {
             diffs.push(FieldDiff::new(
                 "instance profile",
@@ -303,11 +286,7 @@ fn plan(p: &mut Planner) {
         }
         (Some(ip), true) if !ip.roles.contains(&d.name) => {
             if !ip.roles.is_empty() || !p.owns(&ip.tags) {
-                p.problems.push(format!(
-                    "instance profile {} exists and is not this stack's (it holds {}): LibreChat's role cannot get an instance profile of its name\n  help: delete or rename that instance profile, or choose another [librechat.role] name",
-                    d.name,
-                    if ip.roles.is_empty() { "no role".to_string() } else { ip.roles.join(", ") }
-                ));
+                foreign_profile(p, &d.name, ip);
                 return;
             }
             diffs.push(FieldDiff::new(
@@ -330,7 +309,24 @@ fn plan(p: &mut Planner) {
         }
         _ => {}
     }
+    if action == Action::Adopt && !steps.is_empty() {
+        let reason = "taken over with --adopt: the stack owns it now, and destroy deletes it";
+        p.push(KIND, &d.name, action, reason, diffs, steps);
+        return;
+    }
     p.settle(KIND, &d.name, action, "differs from the spec", diffs, steps);
+}
+
+/// An instance profile of the role's name that is not the stack's to give the role.
+fn foreign_profile(p: &mut Planner, name: &str, ip: &InstanceProfile) {
+    let holds = if ip.roles.is_empty() {
+        "no role".to_string()
+    } else {
+        ip.roles.join(", ")
+    };
+    p.problems.push(format!(
+        "instance profile {name} exists and is not this stack's (it holds {holds}): LibreChat's role cannot get an instance profile of its name\n  help: delete or rename that instance profile, or choose another [librechat.role] name"
+    ));
 }
 
 fn made_tags(p: &Planner) -> BTreeMap<String, String> {
@@ -356,35 +352,34 @@ fn retire_made(p: &mut Planner, phase: Phase, keep: Option<&str>, reason: &str) 
                 }
                 .into(),
             );
-            if *profile == made.name {
+        }
+        // The stack's instance profile of its name goes too, held or emptied out of band.
+        if let Some(ip) = made.own_profile.as_ref().filter(|ip| p.owns(&ip.tags)) {
+            for role in ip
+                .roles
+                .iter()
+                .filter(|r| !made.instance_profiles.contains(&made.name) || **r != made.name)
+            {
                 steps.push(
-                    Step::DeleteInstanceProfile {
-                        name: profile.clone(),
+                    Step::RemoveRoleFromInstanceProfile {
+                        profile: made.name.clone(),
+                        role: role.clone(),
                     }
                     .into(),
                 );
             }
+            steps.push(
+                Step::DeleteInstanceProfile {
+                    name: made.name.clone(),
+                }
+                .into(),
+            );
         }
-        steps.extend(made.inline.iter().map(|name| {
-            Step::DeleteRolePolicy {
-                role: made.name.clone(),
-                name: name.clone(),
-            }
-            .into()
-        }));
-        steps.extend(made.attached.iter().map(|arn| {
-            Step::DetachRolePolicy {
-                role: made.name.clone(),
-                arn: arn.clone(),
-            }
-            .into()
-        }));
-        steps.push(
-            Step::DeleteRole {
-                name: made.name.clone(),
-            }
-            .into(),
-        );
+        steps.extend(logging_role::deletion_steps(
+            &made.name,
+            &made.inline,
+            &made.attached,
+        ));
         p.delete(
             KIND,
             &made.name,
@@ -483,7 +478,7 @@ fn destroy(p: &mut Planner) {
     let mut steps: Vec<crate::registry::Step> = Vec::new();
     // IAM deletes a role only out of every instance profile: the stack's own is deleted, one
     // of someone else's only loses the role.
-    if let Some(ip) = &o.instance_profile {
+    if let Some(ip) = &p.observed.librechat_instance_profile {
         if p.owns(&ip.tags) {
             steps.extend(remove_profile(&d.name, ip));
         } else if ip.roles.contains(&d.name) {
@@ -496,26 +491,14 @@ fn destroy(p: &mut Planner) {
             );
         }
     }
-    steps.extend(o.inline.iter().filter(|n| !is_stack_policy(n)).map(|name| {
-        Step::DeleteRolePolicy {
-            role: d.name.clone(),
-            name: name.clone(),
-        }
-        .into()
-    }));
-    steps.extend(o.attached.iter().map(|arn| {
-        Step::DetachRolePolicy {
-            role: d.name.clone(),
-            arn: arn.clone(),
-        }
-        .into()
-    }));
-    steps.push(
-        Step::DeleteRole {
-            name: d.name.clone(),
-        }
-        .into(),
-    );
+    // This region's policy goes in runtime_policy's destroy, before this.
+    let inline: Vec<String> = o
+        .inline
+        .iter()
+        .filter(|n| !is_stack_policy(n))
+        .cloned()
+        .collect();
+    steps.extend(logging_role::deletion_steps(&d.name, &inline, &o.attached));
     p.delete(
         KIND,
         &d.name,

@@ -349,32 +349,13 @@ fn converge(d: &Desired, o: &Observed, diffs: &mut Vec<FieldDiff>, steps: &mut V
         }
     }
     // Least privilege: the role holds exactly the spec's policies.
-    for (name, doc) in &o.inline {
-        if !d.inline.contains_key(name) {
-            diffs.push(FieldDiff::new(
-                &format!("policy {name}"),
-                doc.clone(),
-                Value::Null,
-            ));
-            steps.push(Chain::one(
-                Phase::Settings,
-                Step::DeleteRolePolicy {
-                    role: d.name.clone(),
-                    name: name.clone(),
-                },
-            ));
-        }
-    }
-    for arn in &o.attached {
-        diffs.push(FieldDiff::new("attached policy", json!(arn), Value::Null));
-        steps.push(Chain::one(
-            Phase::Settings,
-            Step::DetachRolePolicy {
-                role: d.name.clone(),
-                arn: arn.clone(),
-            },
-        ));
-    }
+    let extra = o
+        .inline
+        .iter()
+        .filter(|(name, _)| !d.inline.contains_key(*name))
+        .map(|(name, doc)| (name.clone(), doc.clone()))
+        .collect();
+    strip(&d.name, extra, &o.attached, diffs, steps);
 }
 
 fn destroy(p: &mut Planner) {
@@ -404,9 +385,19 @@ fn retire_previous(p: &mut Planner, phase: Phase, reason: &str) {
 
 /// IAM deletes a role only once it holds no policy: its policies go first, in one chain.
 fn deletion(role: &str, o: &Observed) -> Vec<crate::registry::Step> {
-    let mut steps: Vec<crate::registry::Step> = o
-        .inline
-        .keys()
+    let inline: Vec<String> = o.inline.keys().cloned().collect();
+    deletion_steps(role, &inline, &o.attached)
+}
+
+/// A role's deletion, as IAM takes it (shared with LibreChat's role and the sweep): its
+/// inline policies deleted and its managed ones detached, then the role.
+pub fn deletion_steps(
+    role: &str,
+    inline: &[String],
+    attached: &[String],
+) -> Vec<crate::registry::Step> {
+    let mut steps: Vec<crate::registry::Step> = inline
+        .iter()
         .map(|name| {
             Step::DeleteRolePolicy {
                 role: role.to_string(),
@@ -415,7 +406,7 @@ fn deletion(role: &str, o: &Observed) -> Vec<crate::registry::Step> {
             .into()
         })
         .collect();
-    steps.extend(o.attached.iter().map(|arn| {
+    steps.extend(attached.iter().map(|arn| {
         Step::DetachRolePolicy {
             role: role.to_string(),
             arn: arn.clone(),
@@ -429,6 +420,37 @@ fn deletion(role: &str, o: &Observed) -> Vec<crate::registry::Step> {
         .into(),
     );
     steps
+}
+
+/// Least privilege (shared with LibreChat's role): each inline policy the role should not
+/// hold (name, document or what is known of it) deleted, each managed one detached.
+pub fn strip(
+    role: &str,
+    inline: Vec<(String, Value)>,
+    attached: &[String],
+    diffs: &mut Vec<FieldDiff>,
+    steps: &mut Vec<Chain>,
+) {
+    for (name, doc) in inline {
+        diffs.push(FieldDiff::new(&format!("policy {name}"), doc, Value::Null));
+        steps.push(Chain::one(
+            Phase::Settings,
+            Step::DeleteRolePolicy {
+                role: role.to_string(),
+                name,
+            },
+        ));
+    }
+    for arn in attached {
+        diffs.push(FieldDiff::new("attached policy", json!(arn), Value::Null));
+        steps.push(Chain::one(
+            Phase::Settings,
+            Step::DetachRolePolicy {
+                role: role.to_string(),
+                arn: arn.clone(),
+            },
+        ));
+    }
 }
 
 /// This region stops using the role: it stays, trusting only the other regions that still

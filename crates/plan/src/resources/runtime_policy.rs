@@ -337,8 +337,15 @@ fn plan(pl: &mut Planner) {
     let tagged = crate::tagging::Tagged::Role {
         name: rt.role.clone(),
     };
-    let Some(action) = pl.ownership(KIND, &rt.role, &o.tags, tagged, &mut diffs, &mut steps) else {
-        return;
+    // The role the stack makes: its ownership is librechat_role's to judge, once.
+    let action = if made_here {
+        Action::Update
+    } else {
+        let Some(action) = pl.ownership(KIND, &rt.role, &o.tags, tagged, &mut diffs, &mut steps)
+        else {
+            return;
+        };
+        action
     };
     let Some(document) = invoke_policy(pl, &rt.template, &rt.values) else {
         return;

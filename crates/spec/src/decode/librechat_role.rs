@@ -29,6 +29,17 @@ static PRINCIPAL: LazyLock<Regex> = LazyLock::new(|| {
 static EXTERNAL_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9_+=,.@:/-]+$").unwrap());
 
+/// An account id and its root ARN name the same principal.
+fn same_principal(a: &str, b: &str) -> bool {
+    let account = |p: &str| -> String {
+        match p.strip_suffix(":root").and_then(|p| p.rsplit_once("::")) {
+            Some((_, id)) => id.to_string(),
+            None => p.to_string(),
+        }
+    };
+    account(a) == account(b)
+}
+
 pub(super) fn decode_role(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<LibreChatRole> {
     let mut ok = true;
     let name = t.required_string(cx, "name", "name = \"LibreChat\"");
@@ -104,7 +115,7 @@ pub(super) fn decode_role(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Libr
                 ),
             );
             ok = false;
-        } else if principals.contains(&p) {
+        } else if principals.iter().any(|q| same_principal(q, &p)) {
             cx.error(
                 &path,
                 span,
@@ -139,7 +150,17 @@ pub(super) fn decode_role(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Libr
             ok = false;
         }
     }
-    if ok && !ecs && !eks_pod_identity && !ec2 && irsa.is_none() && principals.is_empty() {
+    let written = ["ecs", "eks_pod_identity", "ec2", "irsa", "principals"]
+        .iter()
+        .any(|key| t.table.iter().any(|(k, _)| k.get_ref() == *key));
+    if ok
+        && !written
+        && !ecs
+        && !eks_pod_identity
+        && !ec2
+        && irsa.is_none()
+        && principals.is_empty()
+    {
         cx.error(
             "librechat.role",
             t.span.clone(),
@@ -184,6 +205,32 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:#?}");
         assert!(
             found[0].starts_with("librechat.role: the role trusts no one"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn the_logging_role_s_name_is_refused() {
+        let src = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n\n[logging]\nrole_name = \"Shared\"\n\n[librechat.role]\nname = \"Shared\"\necs = true\n";
+        let found: Vec<String> = crate::check(src)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::Severity::Error)
+            .map(|d| format!("{}: {}", d.path, d.message))
+            .collect();
+        assert!(
+            found.len() == 1
+                && found[0]
+                    .starts_with("librechat.role.name: \"Shared\" is also [logging] role_name"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn an_account_and_its_root_arn_are_one_principal() {
+        let found = errors("principals = [\"111122223333\", \"arn:aws:iam::111122223333:root\"]\n");
+        assert!(
+            found.len() == 1 && found[0].starts_with("librechat.role.principals[1]: "),
             "{found:#?}"
         );
     }

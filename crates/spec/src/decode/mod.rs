@@ -160,6 +160,32 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
         None if top.table.iter().any(|(k, _)| k.get_ref() == "librechat") => None,
         None => Some(LibreChat::default()),
     };
+    // One IAM role name, two owners: the logging role's documents and LibreChat's would
+    // replace each other at every apply.
+    let clash = match (&logging, &librechat) {
+        (Some(l), Some(lc)) if l.managed => lc
+            .role
+            .as_ref()
+            .filter(|r| r.name == l.role_name)
+            .map(|r| r.name.clone()),
+        _ => None,
+    };
+    if let Some(name) = clash {
+        let span = cx
+            .spans
+            .get("librechat.role.name")
+            .cloned()
+            .unwrap_or_default();
+        cx.error(
+            "librechat.role.name",
+            span,
+            problem(
+                format!("{name:?} is also [logging] role_name: the logging role and LibreChat's are two roles, each with its own trust and policies"),
+                "give [librechat.role] another name",
+            ),
+        );
+        return None;
+    }
 
     Some(Spec {
         stack: stack?,
