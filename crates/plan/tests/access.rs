@@ -369,3 +369,28 @@ fn activity_and_reasoning_label_models_are_models_librechat_calls() {
         "{direct:?}"
     );
 }
+
+/// A model LibreChat sends to bedrock-mantle is not called through bedrock-runtime: its
+/// invoke policy does not list it, nor does the plan ask the region to offer it there.
+#[test]
+fn a_model_librechat_sends_to_bedrock_mantle_is_not_in_the_invoke_policy() {
+    let src = GUARDED.replace(
+        "[librechat]\n",
+        "[librechat]\nmodels = [\"openai.gpt-5.4\", \"openai.gpt-oss-120b-1:0\"]\n",
+    );
+    let d = desired_for(&spec(&src));
+    assert!(
+        !d.direct
+            .iter()
+            .any(|(arn, _)| arn.contains("openai.gpt-5.4")),
+        "{:?}",
+        d.direct
+    );
+    assert!(
+        d.direct
+            .iter()
+            .any(|(arn, _)| arn.ends_with("foundation-model/openai.gpt-oss-120b-1:0")),
+        "{:?}",
+        d.direct
+    );
+}

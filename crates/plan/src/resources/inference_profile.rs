@@ -148,7 +148,9 @@ pub fn direct_sources(i: &Inputs) -> Vec<(String, String)> {
     .filter(|(m, _)| bedrock_spec::rules::model_id(m).is_ok())
     .collect();
     for (model, key) in listed.chain(title).chain(labels) {
-        if covered.contains(&model) {
+        // Covered by a profile; or sent to bedrock-mantle, never to bedrock-runtime (its
+        // validate warning says what that needs).
+        if covered.contains(&model) || bedrock_spec::mantle::routes_to_bedrock_mantle(model) {
             continue;
         }
         let arn = source_arn(spec.partition(), &spec.stack.region, i.account_id, model);

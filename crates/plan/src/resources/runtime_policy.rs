@@ -398,7 +398,7 @@ fn plan(pl: &mut Planner) {
     } else {
         (
             action,
-            "LibreChat's Bedrock policy differs from the stack's profiles",
+            "LibreChat's Bedrock policy differs from what the stack grants it",
         )
     };
     pl.settle(KIND, &rt.role, action, reason, diffs, steps);
