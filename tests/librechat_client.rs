@@ -344,23 +344,49 @@ fn the_role_the_stack_makes_serves_librechat_s_own_clients() {
     assert!(gone.is_err(), "the role is left: {gone:?}");
 }
 
-/// A principal of the account that does not exist: IAM refuses the trust policy, and so does
-/// the emulator, in IAM's words; the apply says which role it was making.
+/// A principal of the account that does not exist: IAM refuses a trust policy naming it, and
+/// so does the emulator, in IAM's words; the plan says so before any write.
 #[test]
-fn a_trusted_principal_that_does_not_exist_is_refused_as_iam_refuses_it() {
+fn a_trusted_principal_that_does_not_exist_is_refused_before_any_write() {
     let _turn = turn();
+    let c = clients("us-east-1");
+    let missing = format!("arn:aws:iam::{ACCOUNT}:role/not-there");
+    let trust = format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"{missing}"}},"Action":"sts:AssumeRole"}}]}}"#
+    );
+    let refused = rt()
+        .block_on(
+            c.iam
+                .create_role()
+                .role_name("Direct")
+                .assume_role_policy_document(trust)
+                .send(),
+        )
+        .unwrap_err();
+    let service = refused.as_service_error().unwrap();
+    assert!(
+        service.is_malformed_policy_document_exception(),
+        "{refused:?}"
+    );
+    assert_eq!(
+        aws_sdk_iam::error::ProvideErrorMetadata::message(service),
+        Some(format!("Invalid principal in policy: \"AWS\":\"{missing}\"").as_str())
+    );
+
     let spec = guide_spec().replace(
         "[librechat]\n",
-        &format!("[librechat.role]\nname = \"LibreChat\"\nprincipals = [\"arn:aws:iam::{ACCOUNT}:role/not-there\"]\n\n[librechat]\n"),
+        &format!(
+            "[librechat.role]\nname = \"LibreChat\"\nprincipals = [\"{missing}\"]\n\n[librechat]\n"
+        ),
     );
     let dir = project(Some(&spec));
     let r = run(dir.path(), &["apply", "--yes"]);
     assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(writes(&r), 0, "{}", r.stderr);
     assert!(
-        r.stderr.contains("create LibreChat's role LibreChat")
-            && r.stderr.contains(&format!(
-                "Invalid principal in policy: \"AWS\":\"arn:aws:iam::{ACCOUNT}:role/not-there\""
-            )),
+        r.stderr.contains(&format!(
+            "[librechat.role] principals names {missing}, which does not exist in account {ACCOUNT}"
+        )),
         "{}",
         r.stderr
     );

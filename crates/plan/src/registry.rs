@@ -173,6 +173,8 @@ pub struct ObservedState {
     pub librechat_role: Option<librechat_role::Observed>,
     /// The instance profile of that role's name, whether or not the role exists.
     pub librechat_instance_profile: Option<librechat_role::InstanceProfile>,
+    /// The roles and users of the account its trust names that do not exist.
+    pub librechat_missing_principals: Vec<String>,
     /// Every role this stack made for LibreChat (its tags and `librechat_role::MADE_TAG`),
     /// from the account's role listing `runtime_elsewhere` comes from.
     pub librechat_made: Vec<librechat_role::Made>,

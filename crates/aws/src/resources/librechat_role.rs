@@ -10,14 +10,54 @@ use bedrock_plan::{Created, DesiredState};
 use std::collections::BTreeMap;
 
 pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
-    let (role, profile) = match &d.librechat_role {
-        Some(r) => tokio::try_join!(read(c, r), read_instance_profile(c, &r.name))?,
-        None => (None, None),
+    let (role, profile, missing) = match &d.librechat_role {
+        Some(r) => tokio::try_join!(
+            read(c, r),
+            read_instance_profile(c, &r.name),
+            missing_principals(c, r, &d.account_id)
+        )?,
+        None => (None, None, Vec::new()),
     };
     Ok(Box::new(move |o| {
         o.librechat_role = role;
         o.librechat_instance_profile = profile;
+        o.librechat_missing_principals = missing;
     }))
+}
+
+/// The roles and users of the account the trust names that IAM does not have: it would
+/// refuse the trust policy ("Invalid principal in policy"), so the plan says so first.
+async fn missing_principals(
+    c: &Clients,
+    d: &Desired,
+    account: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut missing = Vec::new();
+    for arn in bedrock_plan::resources::librechat_role::account_principals(&d.trust, account) {
+        let Some((kind, name)) = arn
+            .split_once(":role/")
+            .map(|(_, n)| ("role", n))
+            .or_else(|| arn.split_once(":user/").map(|(_, n)| ("user", n)))
+        else {
+            continue;
+        };
+        let name = name.rsplit('/').next().unwrap_or(name);
+        let found = if kind == "role" {
+            from_iam(c.iam.get_role().role_name(name).send().await).map(|_| ())
+        } else {
+            from_iam(c.iam.get_user().user_name(name).send().await).map(|_| ())
+        };
+        match found {
+            Ok(()) => {}
+            Err(e) if e.is(Class::NotFound) => missing.push(arn),
+            Err(e) => {
+                return Err(context(format!(
+                    "reading {kind} {name}, which LibreChat's role trusts"
+                ))(e))
+            }
+        }
+    }
+    Ok(missing)
 }
 
 async fn read(c: &Clients, d: &Desired) -> Result<Option<Observed>, AwsError> {

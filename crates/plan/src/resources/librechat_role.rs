@@ -173,6 +173,15 @@ fn plan(p: &mut Planner) {
     let Some(d) = p.desired.librechat_role.clone() else {
         return;
     };
+    for arn in p.observed.librechat_missing_principals.clone() {
+        p.problems.push(format!(
+            "[librechat.role] principals names {arn}, which does not exist in account {}: IAM refuses a trust policy naming it (\"Invalid principal in policy\")\n  help: create it first, or remove it from principals",
+            p.observed.account_id
+        ));
+    }
+    if !p.observed.librechat_missing_principals.is_empty() {
+        return;
+    }
     let Some(o) = p.observed.librechat_role.clone() else {
         let mut diffs = vec![FieldDiff::policy("trust", None, &d.trust)];
         let mut steps = vec![Chain::one(
@@ -315,6 +324,30 @@ fn plan(p: &mut Planner) {
         return;
     }
     p.settle(KIND, &d.name, action, "differs from the spec", diffs, steps);
+}
+
+/// The IAM roles and users of `account` that a trust policy names (`Principal.AWS`).
+pub fn account_principals(trust: &Value, account: &str) -> Vec<String> {
+    let statements = match &trust["Statement"] {
+        Value::Array(list) => list.clone(),
+        other => vec![other.clone()],
+    };
+    let mut out = Vec::new();
+    for statement in statements {
+        let names = match &statement["Principal"]["AWS"] {
+            Value::String(one) => vec![one.clone()],
+            Value::Array(list) => list
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        };
+        out.extend(names.into_iter().filter(|arn| {
+            arn.contains(&format!(":iam::{account}:role/"))
+                || arn.contains(&format!(":iam::{account}:user/"))
+        }));
+    }
+    out
 }
 
 /// An instance profile of the role's name that is not the stack's to give the role.
