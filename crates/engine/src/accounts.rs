@@ -11,6 +11,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+/// The stack of a thread that runs accounts: the main thread's size on Linux (8 MiB).
+const WORKER_STACK: usize = 8 << 20;
+
 /// One account a command runs in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
@@ -310,32 +313,43 @@ pub fn each<T: Send>(
     }
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<Ran<T>>>> = Mutex::new(indices.iter().map(|_| None).collect());
+    // Each account's run polls its futures on its worker's stack: as large as the main
+    // thread's, which one account's run has (a debug build's futures are large).
+    let work = || loop {
+        let j = next.fetch_add(1, Ordering::SeqCst);
+        let Some(&i) = indices.get(j) else {
+            break;
+        };
+        let Some(target) = accounts.targets.get(i) else {
+            break;
+        };
+        let sink = Sink::kept(console, target);
+        let Some(result) = run_one(i, &sink) else {
+            break;
+        };
+        let mut text = sink.take();
+        if !matches!(result, Err(Error::NotStarted)) {
+            accounts.record(i, 0.0, &text, false);
+            if !json {
+                print_block(console, target, &text, result.as_ref().err());
+                text.clear();
+            }
+        }
+        if let Ok(mut r) = results.lock() {
+            r[j] = Some((result, text));
+        }
+    };
     std::thread::scope(|scope| {
+        let mut started = 0;
         for _ in 0..parallel.clamp(1, indices.len()) {
-            scope.spawn(|| loop {
-                let j = next.fetch_add(1, Ordering::SeqCst);
-                let Some(&i) = indices.get(j) else {
-                    break;
-                };
-                let Some(target) = accounts.targets.get(i) else {
-                    break;
-                };
-                let sink = Sink::kept(console, target);
-                let Some(result) = run_one(i, &sink) else {
-                    break;
-                };
-                let mut text = sink.take();
-                if !matches!(result, Err(Error::NotStarted)) {
-                    accounts.record(i, 0.0, &text, false);
-                    if !json {
-                        print_block(console, target, &text, result.as_ref().err());
-                        text.clear();
-                    }
-                }
-                if let Ok(mut r) = results.lock() {
-                    r[j] = Some((result, text));
-                }
-            });
+            let spawned = std::thread::Builder::new()
+                .stack_size(WORKER_STACK)
+                .spawn_scoped(scope, work);
+            started += usize::from(spawned.is_ok());
+        }
+        // No thread could be made: the accounts run here, one after another.
+        if started == 0 {
+            work();
         }
     });
     results

@@ -11,11 +11,17 @@ use std::collections::BTreeMap;
 
 pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
     let (role, profile, missing) = match &d.librechat_role {
-        Some(r) => tokio::try_join!(
-            read(c, r),
-            read_instance_profile(c, &r.name),
-            missing_principals(c, r, &d.account_id)
-        )?,
+        // Boxed: the kinds' reads are joined into one future, polled on one stack.
+        Some(r) => {
+            Box::pin(async {
+                tokio::try_join!(
+                    read(c, r),
+                    read_instance_profile(c, &r.name),
+                    missing_principals(c, r, &d.account_id)
+                )
+            })
+            .await?
+        }
         None => (None, None, Vec::new()),
     };
     Ok(Box::new(move |o| {

@@ -144,7 +144,8 @@ pub(crate) async fn read_elsewhere(
     }
     // Each made role's instance profile of its name (there is rarely more than one role).
     for m in &mut made {
-        m.own_profile = crate::resources::librechat_role::read_instance_profile(c, &m.name).await?;
+        let read = crate::resources::librechat_role::read_instance_profile(c, &m.name);
+        m.own_profile = Box::pin(read).await?;
     }
     Ok((Elsewhere::Found(found), made))
 }
