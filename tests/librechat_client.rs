@@ -13,7 +13,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// The `inferenceProfiles` of the written librechat.yaml: model id -> env variable.
-fn inference_profiles(dir: &Path) -> BTreeMap<String, String> {
+pub(crate) fn inference_profiles(dir: &Path) -> BTreeMap<String, String> {
     let yaml = std::fs::read_to_string(dir.join("librechat.yaml")).unwrap();
     let mut map = BTreeMap::new();
     let mut inside = None;
@@ -40,16 +40,29 @@ fn inference_profiles(dir: &Path) -> BTreeMap<String, String> {
 }
 
 /// Credentials for the client: (access key id, secret access key, session token).
-type Credentials = (String, String, Option<String>);
+pub(crate) type Credentials = (String, String, Option<String>);
+
+/// Who the clients call as: access keys, or a Bedrock API key (LibreChat's
+/// BEDROCK_AWS_BEARER_TOKEN).
+pub(crate) enum Identity<'a> {
+    Keys(&'a Credentials),
+    ApiKey(&'a str),
+}
+
+impl<'a> From<&'a Credentials> for Identity<'a> {
+    fn from(c: &'a Credentials) -> Self {
+        Identity::Keys(c)
+    }
+}
 
 /// LibreChat's two clients calling each profile ARN (see client.mjs), with the guardrail
 /// librechat.yaml names when `guardrail` is (identifier, version): whether every call
 /// succeeded, one JSON value per call, and what the client printed.
-fn librechat_calls(
+pub(crate) fn librechat_calls<'a>(
     package: &Path,
     arns: &[&str],
     models: &[&str],
-    credentials: &Credentials,
+    identity: impl Into<Identity<'a>>,
     guardrail: Option<(&str, &str)>,
 ) -> (bool, Vec<serde_json::Value>, String) {
     let state = emulator().instance.control().state().unwrap();
@@ -64,8 +77,9 @@ fn librechat_calls(
         .env("BEDROCK_TLS_ENDPOINT", tls_endpoint)
         .env("NODE_EXTRA_CA_CERTS", ca_file)
         .env("BEDROCK_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", &credentials.0)
-        .env("AWS_SECRET_ACCESS_KEY", &credentials.1)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("BEDROCK_AWS_BEARER_TOKEN")
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
@@ -74,8 +88,18 @@ fn librechat_calls(
         .env_remove("GUARDRAIL_VERSION")
         .env("PROFILE_ARNS", arns.join(","))
         .env("MODEL_IDS", models.join(","));
-    if let Some(token) = &credentials.2 {
-        command.env("AWS_SESSION_TOKEN", token);
+    match identity.into() {
+        Identity::Keys(credentials) => {
+            command
+                .env("AWS_ACCESS_KEY_ID", &credentials.0)
+                .env("AWS_SECRET_ACCESS_KEY", &credentials.1);
+            if let Some(token) = &credentials.2 {
+                command.env("AWS_SESSION_TOKEN", token);
+            }
+        }
+        Identity::ApiKey(key) => {
+            command.env("BEDROCK_AWS_BEARER_TOKEN", key);
+        }
     }
     if let Some((id, version)) = guardrail {
         command

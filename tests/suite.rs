@@ -20,6 +20,7 @@ mod docs;
 mod e2e;
 mod install;
 mod layering;
+mod librechat_api_key;
 mod librechat_client;
 mod librechat_role;
 mod lifecycle;

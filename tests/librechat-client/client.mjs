@@ -12,6 +12,14 @@
 //                          with NODE_EXTRA_CA_CERTS=<ca file>
 //   BEDROCK_REGION         required, e.g. us-east-1 (LibreChat: BEDROCK_AWS_DEFAULT_REGION)
 //   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (required), AWS_SESSION_TOKEN (optional)
+//   BEDROCK_AWS_BEARER_TOKEN
+//                          optional: a Bedrock API key, used instead of the access keys (which
+//                          are then not required), as LibreChat's initialize.ts uses it: before
+//                          every other credential, in a BedrockRuntimeClient LibreChat builds
+//                          itself (`customClientConfig.token = { token: bearerToken };
+//                          customClientConfig.authSchemePreference = ['httpBearerAuth'];
+//                          llmConfig.client = new BedrockRuntimeClient(customClientConfig)`), with
+//                          no llmConfig.credentials
 //   PROFILE_ARNS           comma-separated application inference profile ARNs
 //   MODEL_IDS              comma-separated model ids, one per ARN, in the same order (the keys of
 //                          endpoints.bedrock.inferenceProfiles in librechat.yaml)
@@ -100,7 +108,9 @@ function parseEndpoint(name, value, { httpsOnly = false } = {}) {
 }
 
 function readConfig(env) {
-  const missing = ['BEDROCK_ENDPOINT', 'BEDROCK_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'PROFILE_ARNS', 'MODEL_IDS']
+  const bearer = env.BEDROCK_AWS_BEARER_TOKEN || undefined;
+  const keys = bearer ? [] : ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'];
+  const missing = ['BEDROCK_ENDPOINT', 'BEDROCK_REGION', ...keys, 'PROFILE_ARNS', 'MODEL_IDS']
     .filter((name) => !env[name]);
   if (missing.length > 0) {
     throw new UsageError(`set ${missing.join(', ')} (see the comment at the top of client.mjs)`);
@@ -132,6 +142,7 @@ function readConfig(env) {
     ? { guardrailIdentifier: env.GUARDRAIL_IDENTIFIER, guardrailVersion: env.GUARDRAIL_VERSION }
     : undefined;
   return {
+    bearer,
     guardrail,
     endpoint,
     tlsEndpoint,
@@ -286,10 +297,17 @@ async function record(results, base, timeout, run) {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
+/** The client's identity: the Bedrock API key as LibreChat gives it, or the access keys. */
+function identity(config) {
+  return config.bearer
+    ? { token: { token: config.bearer }, authSchemePreference: ['httpBearerAuth'] }
+    : { credentials: config.credentials };
+}
+
 async function runSdkDefault(config, profile, results) {
   const clientConfig = {
     region: config.region,
-    credentials: config.credentials,
+    ...identity(config),
     endpoint: origin(config.endpoint),
   };
   if (FORCE_HTTP1) {
@@ -328,8 +346,10 @@ async function runLangchain(config, profile, results) {
     model: profile.model,
     region: config.region,
     applicationInferenceProfile: profile.arn,
-    credentials: config.credentials,
   };
+  if (!config.bearer) {
+    llmConfig.credentials = config.credentials;
+  }
   if (config.guardrail) {
     // initialize.ts: `if (bedrockConfig?.guardrailConfig) { llmConfig.guardrailConfig = {...} }`
     llmConfig.guardrailConfig = config.guardrail;
@@ -344,6 +364,18 @@ async function runLangchain(config, profile, results) {
   if (FORCE_HTTP1) {
     // Not LibreChat: the debugging transport, through ChatBedrockConverse's clientOptions.
     llmConfig.clientOptions = { requestHandler: await http1Handler() };
+  }
+  if (config.bearer) {
+    // initialize.ts: with a bearer token LibreChat builds the client itself (region, token,
+    // authSchemePreference, and `https://${BEDROCK_REVERSE_PROXY}` as its endpoint).
+    const customClientConfig = { region: config.region, ...identity(config) };
+    if (config.tlsEndpoint) {
+      customClientConfig.endpoint = `https://${hostPort(config.tlsEndpoint)}`;
+    }
+    if (FORCE_HTTP1) {
+      customClientConfig.requestHandler = await http1Handler();
+    }
+    llmConfig.client = new BedrockRuntimeClient(customClientConfig);
   }
   const model = new ChatBedrockConverse(llmConfig);
   pinDestination(model.client, expectedOrigin(destination));

@@ -35,16 +35,38 @@ fn abort_after(writes: usize) {
 #[cfg(not(debug_assertions))]
 fn abort_after(_writes: usize) {}
 
-/// Run every AWS step of `plan`. `progress` hears each step start and end, and each wait.
-/// Returns what the steps made and how many writes there were.
+/// Run every AWS step of `plan` that comes before its files. `progress` hears each step
+/// start and end, and each wait. Returns what the steps made and how many writes there were.
 pub async fn apply(
     c: &Clients,
     plan: &Plan,
     progress: ProgressFn,
 ) -> Result<(Outputs, usize), Vec<AwsError>> {
-    let writes = Arc::new(AtomicUsize::new(0));
+    run_phases(c, plan, progress, false, 0).await
+}
+
+/// Run the AWS steps of `plan` that wait for its files to be written (an API key replaced
+/// in `.env` is deleted only then), after `before` writes. Returns the writes in all.
+pub async fn apply_after_files(
+    c: &Clients,
+    plan: &Plan,
+    progress: ProgressFn,
+    before: usize,
+) -> Result<usize, Vec<AwsError>> {
+    Ok(run_phases(c, plan, progress, true, before).await?.1)
+}
+
+async fn run_phases(
+    c: &Clients,
+    plan: &Plan,
+    progress: ProgressFn,
+    after_files: bool,
+    before: usize,
+) -> Result<(Outputs, usize), Vec<AwsError>> {
+    let writes = Arc::new(AtomicUsize::new(before));
     let mut outputs = Outputs::default();
-    for phase in plan.phases().into_iter().filter(|p| p.phase.is_aws()) {
+    let phases = plan.phases().into_iter();
+    for phase in phases.filter(|p| p.phase.is_aws() && p.phase.after_files() == after_files) {
         let limit = Arc::new(Semaphore::new(WRITE_CONCURRENCY));
         // What earlier phases made, for the steps that name it.
         let made = Arc::new(outputs.clone());

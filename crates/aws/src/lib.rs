@@ -22,7 +22,7 @@ mod sweep;
 mod tags;
 mod tokens;
 
-pub use apply::{apply, WRITE_CONCURRENCY};
+pub use apply::{apply, apply_after_files, WRITE_CONCURRENCY};
 pub use error::AwsError;
 pub use progress::{Progress, ProgressFn};
 

@@ -99,6 +99,21 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<(), AwsError> {
                 untag.send().await.map_err(context(&what))?;
             }
         }
+        Tagged::User { name } => {
+            if adding {
+                let tags = iam_tags(&what, &add)?;
+                let tag = c.iam.tag_user().user_name(name).set_tags(Some(tags));
+                tag.send().await.map_err(context(&what))?;
+            }
+            if removing {
+                let untag = c
+                    .iam
+                    .untag_user()
+                    .user_name(name)
+                    .set_tag_keys(Some(remove));
+                untag.send().await.map_err(context(&what))?;
+            }
+        }
         Tagged::Bedrock { arn } => {
             if adding {
                 let tags = bedrock_tags(&what, &add)?;

@@ -54,6 +54,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/iam_fidelity.py"),
     ),
     (
+        "api_keys.py",
+        include_str!("../python/bedrock_emulator/api_keys.py"),
+    ),
+    (
         "organizations_fidelity.py",
         include_str!("../python/bedrock_emulator/organizations_fidelity.py"),
     ),

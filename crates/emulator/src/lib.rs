@@ -312,6 +312,17 @@ impl Control {
         self.call("GET", "/_emulator/rates", None)
     }
 
+    /// Every Bedrock API key (service-specific credential) as `days` older: its creation and
+    /// expiry that many days earlier, as if they had gone by.
+    pub fn age_api_keys(&self, days: f64) -> Result<(), EmulatorError> {
+        self.call(
+            "POST",
+            "/_emulator/api-keys/age",
+            Some(serde_json::json!({ "days": days })),
+        )
+        .map(|_| ())
+    }
+
     /// Roles younger than this fail Bedrock's logging checks, as new IAM roles do in AWS.
     pub fn set_propagation_delay(&self, seconds: f64) -> Result<(), EmulatorError> {
         self.call(

@@ -237,7 +237,7 @@ impl Stack {
             .collect::<Result<Vec<_>, _>>()?;
         let mut desired = DesiredState::new(&self.spec, &account, &policies)
             .with_role_templates(&loaded, &values);
-        if self.spec.librechat.policy_role().is_some() {
+        if self.spec.librechat.policy_role().is_some() || self.spec.librechat.api_key.is_some() {
             let template = bedrock_policy::load_template(
                 &templates,
                 bedrock_policy::PolicyKind::LibreChatInvoke,
@@ -332,7 +332,7 @@ impl Stack {
         files::check_writable(plan, &planned.desired.files.out_dir)?;
         let (outputs, writes) = self
             .runtime
-            .block_on(bedrock_aws::apply(&self.clients, plan, progress))
+            .block_on(bedrock_aws::apply(&self.clients, plan, progress.clone()))
             .map_err(|errors| Error::Apply {
                 errors,
                 rerun: planned.rerun.clone(),
@@ -349,6 +349,19 @@ impl Stack {
                 ),
             )
         })?;
+        // What waited for the files: an API key the new one in .env replaces.
+        let writes = self
+            .runtime
+            .block_on(bedrock_aws::apply_after_files(
+                &self.clients,
+                plan,
+                progress,
+                writes,
+            ))
+            .map_err(|errors| Error::Apply {
+                errors,
+                rerun: planned.rerun.clone(),
+            })?;
         Ok(ApplyReport {
             mode: plan.mode,
             changes: plan.has_changes(),

@@ -190,6 +190,21 @@ pub fn block_values(text: &str, stack: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The comment lines of `stack`'s block (without `# `), its markers left out.
+pub fn block_comments(text: &str, stack: &str) -> Vec<String> {
+    let lines = lines(text);
+    let Ok(Some((start, end))) = block(&lines, stack, ".env") else {
+        return Vec::new();
+    };
+    lines[start..=end]
+        .iter()
+        .filter(|l| !l.in_value && l.name.is_none())
+        .filter_map(|l| l.body.trim_start().strip_prefix("# "))
+        .filter(|c| !c.starts_with(">>> ") && !c.starts_with("<<< "))
+        .map(str::to_string)
+        .collect()
+}
+
 /// The new `.env` text: `stack`'s block set to `values` (name, value), in that order, or
 /// taken out when `values` is empty; every other line as it was. `path` names the file in
 /// errors. A conflict (a name assigned outside the block to another value) is an error that
@@ -228,6 +243,11 @@ pub fn merge_env(
     let mut block_lines = Vec::new();
     let mut conflicts = Vec::new();
     for (name, value) in values {
+        // A comment line of the block (`# value`).
+        if name == "#" {
+            block_lines.push(format!("# {value}"));
+            continue;
+        }
         let outside = lines
             .iter()
             .enumerate()
@@ -280,7 +300,7 @@ pub fn merge_env(
             if conflicts.len() == 1 { "is" } else { "are" },
         ));
     }
-    let text = if block_lines.is_empty() {
+    let text = if block_lines.iter().all(|l| l.starts_with('#')) {
         String::new()
     } else {
         let mut t = format!(

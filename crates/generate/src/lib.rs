@@ -5,7 +5,7 @@
 
 mod env;
 
-pub use env::{assigned_name, block_values, has_block, merge_env, value_of};
+pub use env::{assigned_name, block_comments, block_values, has_block, merge_env, value_of};
 
 use bedrock_spec::Spec;
 use std::fmt;

@@ -46,12 +46,20 @@ pub enum Phase {
     /// The generated files, which name the profiles' ARNs: after every AWS write, never
     /// talking to AWS.
     Files,
+    /// What only goes once the files are written: a Bedrock API key replaced by the new one
+    /// in `.env`.
+    Revoke,
 }
 
 impl Phase {
     /// Whether the phase's steps are AWS calls (all but the files).
     pub fn is_aws(self) -> bool {
         self != Phase::Files
+    }
+
+    /// Whether the phase runs after the files are written.
+    pub fn after_files(self) -> bool {
+        self > Phase::Files
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::plan::Planner;
 use crate::resources::{
-    bucket, cost_tags, files, guardrail, inference_profile, librechat_role, log_group,
+    api_key, bucket, cost_tags, files, guardrail, inference_profile, librechat_role, log_group,
     logging_config, logging_role, model_access, monitoring, runtime_policy,
 };
 use serde::Serialize;
@@ -32,6 +32,7 @@ macro_rules! for_each_kind {
             guardrail => Guardrail,
             cost_tags => CostTags,
             librechat_role => LibreChatRole,
+            api_key => ApiKey,
             runtime_policy => RuntimePolicy,
             monitoring => Monitoring,
         }
@@ -126,6 +127,9 @@ pub struct DesiredState {
     pub monitoring: monitoring::Desired,
     /// LibreChat's role, when the stack makes it (`[librechat.role]`).
     pub librechat_role: Option<librechat_role::Desired>,
+    /// LibreChat's API key user, when the stack makes it (`[librechat.api_key]`).
+    #[serde(skip)]
+    pub api_key: Option<api_key::Desired>,
     /// The policy on LibreChat's role, when the spec names one or makes one.
     #[serde(skip)]
     pub runtime: Option<runtime_policy::Desired>,
@@ -178,6 +182,11 @@ pub struct ObservedState {
     /// Every role this stack made for LibreChat (its tags and `librechat_role::MADE_TAG`),
     /// from the account's role listing `runtime_elsewhere` comes from.
     pub librechat_made: Vec<librechat_role::Made>,
+    /// LibreChat's API key user (`[librechat.api_key]`), when it exists.
+    pub api_key_user: Option<api_key::Observed>,
+    /// Every user this stack made for LibreChat's key (its tags and the made mark), from
+    /// the same listing.
+    pub api_key_made: Vec<api_key::Made>,
     /// LibreChat's role (`[librechat] runtime_role`), when the spec names one and it exists.
     pub runtime_role: Option<runtime_policy::Observed>,
     /// Other roles tagged for this stack that carry its Bedrock policy for the region (a
@@ -288,6 +297,7 @@ impl DesiredState {
             }),
             librechat_role: librechat_role::desired(&inputs),
             runtime: None,
+            api_key: None,
             files: files::Desired::default(),
             direct: inference_profile::direct_sources(&inputs),
             other_regions: spec
@@ -306,6 +316,7 @@ impl DesiredState {
         spec: &bedrock_spec::Spec,
         template: bedrock_policy::Template,
     ) -> Self {
+        self.api_key = api_key::desired(spec, &self.account_id, template.clone());
         self.runtime = runtime_policy::desired(spec, &self.account_id, template);
         self
     }

@@ -20,6 +20,8 @@ pub enum Tagged {
     Bucket { name: String },
     /// An IAM role, by name.
     Role { name: String },
+    /// An IAM user, by name.
+    User { name: String },
     /// A Bedrock resource (an inference profile, a guardrail), by ARN.
     Bedrock { arn: String },
     /// An SNS topic, by ARN.
@@ -33,6 +35,7 @@ impl Tagged {
             Tagged::LogGroup { arn } => format!("log group {arn}"),
             Tagged::Bucket { name } => format!("bucket {name}"),
             Tagged::Role { name } => format!("role {name}"),
+            Tagged::User { name } => format!("IAM user {name}"),
             Tagged::Bedrock { arn } => arn.clone(),
             Tagged::Topic { arn } => format!("SNS topic {arn}"),
         }

@@ -185,6 +185,21 @@ pub struct LibreChat {
     /// `[librechat.role]`: LibreChat's role, created and owned by the stack (exclusive with
     /// `runtime_role`); it gets the same policy.
     pub role: Option<LibreChatRole>,
+    /// `[librechat.api_key]`: a Bedrock API key (an IAM user of the stack's and a
+    /// service-specific credential for Bedrock), written into `.env` only.
+    pub api_key: Option<ApiKey>,
+}
+
+/// `[librechat.api_key]`: the stack's IAM user for LibreChat, and its long-term Bedrock API
+/// key (IAM `CreateServiceSpecificCredential`, `ServiceName = bedrock.amazonaws.com`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    /// The IAM user the key belongs to, made and owned by the stack.
+    pub user: String,
+    /// The key's lifetime (`CredentialAgeDays`, 1-36600).
+    pub expires_in_days: u32,
+    /// A plan this many days or fewer before the key expires makes a new one.
+    pub rotate_before_days: u32,
 }
 
 impl LibreChat {

@@ -140,6 +140,17 @@ pub fn role_name(name: &str) -> Rule {
     )
 }
 
+pub fn user_name(name: &str) -> Rule {
+    let n = chars(name);
+    if (1..=64).contains(&n) && ROLE_NAME.is_match(name) {
+        return Ok(());
+    }
+    problem(
+        format!("{name:?} is not a valid IAM user name"),
+        "use 1-64 characters from letters, digits and `+=,.@_-` (IAM's rule)",
+    )
+}
+
 pub fn log_group(name: &str) -> Rule {
     let n = chars(name);
     if !(1..=512).contains(&n) || !LOG_GROUP.is_match(name) {

@@ -3,6 +3,7 @@
 //! (`bedrock_plan::for_each_kind!`): each module has `observe(clients, desired)` and
 //! `execute(clients, step, outputs)`; nothing here names a kind but the `mod` lines.
 
+pub mod api_key;
 pub mod bucket;
 pub mod cost_tags;
 pub mod guardrail;

@@ -5,6 +5,7 @@ use crate::error::{context, from_iam, AwsError, Class, Modelled};
 use crate::resources::logging_role::{decode_policy, put_role_policy, role_tags};
 use crate::resources::Observation;
 use crate::Clients;
+use bedrock_plan::resources::api_key::{self, Made as MadeUser};
 use bedrock_plan::resources::librechat_role::{Made, MADE_TAG, MADE_VALUE};
 use bedrock_plan::resources::runtime_policy::{
     legacy_policy_name, policy_name, Desired, Elsewhere, Observed, Step,
@@ -16,12 +17,13 @@ use std::collections::BTreeMap;
 /// LibreChat's role with the stack's policy on it, and the other roles of the stack's that
 /// still carry it.
 pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
-    let (role, (elsewhere, made)) =
+    let (role, (elsewhere, made, users)) =
         tokio::try_join!(read(c, d.runtime.as_ref()), read_elsewhere(c, d))?;
     Ok(Box::new(move |o| {
         o.runtime_role = role;
         o.runtime_elsewhere = elsewhere;
         o.librechat_made = made;
+        o.api_key_made = users;
     }))
 }
 
@@ -83,16 +85,43 @@ pub(crate) async fn read(c: &Clients, d: Option<&Desired>) -> Result<Option<Obse
 pub(crate) async fn read_elsewhere(
     c: &Clients,
     d: &DesiredState,
-) -> Result<(Elsewhere, Vec<Made>), AwsError> {
+) -> Result<(Elsewhere, Vec<Made>, Vec<MadeUser>), AwsError> {
     let names = [policy_name(&d.region), legacy_policy_name().to_string()];
     let ours = d.runtime.as_ref().map(|r| r.role.as_str());
-    let roles = match role_details(c).await {
+    let (roles, users) = match account_details(c).await {
         Ok(r) => r,
         Err(e) if e.is(Class::AccessDenied) => {
-            return Ok((Elsewhere::Unreadable(e.to_string()), Vec::new()));
+            return Ok((Elsewhere::Unreadable(e.to_string()), Vec::new(), Vec::new()));
         }
         Err(e) => return Err(e),
     };
+    let owned = |tags: &[aws_sdk_iam::types::Tag]| {
+        let tags: BTreeMap<&str, &str> = tags.iter().map(|t| (t.key(), t.value())).collect();
+        d.managed_tags
+            .iter()
+            .all(|(k, v)| tags.get(k.as_str()) == Some(&v.as_str()))
+            && tags.get(MADE_TAG) == Some(&api_key::MADE_VALUE)
+    };
+    // The users the stack made for LibreChat's API key.
+    let made_users = users
+        .iter()
+        .filter(|u| owned(u.tags()))
+        .filter_map(|u| {
+            Some(MadeUser {
+                name: u.user_name()?.to_string(),
+                inline: u
+                    .user_policy_list()
+                    .iter()
+                    .filter_map(|p| p.policy_name().map(str::to_string))
+                    .collect(),
+                attached: u
+                    .attached_managed_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect(),
+            })
+        })
+        .collect();
     let mut found = BTreeMap::new();
     let mut made = Vec::new();
     for role in &roles {
@@ -147,7 +176,7 @@ pub(crate) async fn read_elsewhere(
         let read = crate::resources::librechat_role::read_instance_profile(c, &m.name);
         m.own_profile = Box::pin(read).await?;
     }
-    Ok((Elsewhere::Found(found), made))
+    Ok((Elsewhere::Found(found), made, made_users))
 }
 
 /// Every role of the account with its tags and policies: GetAccountAuthorizationDetails,
@@ -155,24 +184,41 @@ pub(crate) async fn read_elsewhere(
 pub(crate) async fn role_details(
     c: &Clients,
 ) -> Result<Vec<aws_sdk_iam::types::RoleDetail>, AwsError> {
+    Ok(account_details(c).await?.0)
+}
+
+/// Every role and user of the account with their tags and policies, in one listing:
+/// GetAccountAuthorizationDetails, 1,000 entities a page, every page.
+pub(crate) async fn account_details(
+    c: &Clients,
+) -> Result<
+    (
+        Vec<aws_sdk_iam::types::RoleDetail>,
+        Vec<aws_sdk_iam::types::UserDetail>,
+    ),
+    AwsError,
+> {
     let mut roles = Vec::new();
+    let mut users = Vec::new();
     let mut marker: Option<String> = None;
     loop {
         let page = c
             .iam
             .get_account_authorization_details()
             .filter(aws_sdk_iam::types::EntityType::Role)
+            .filter(aws_sdk_iam::types::EntityType::User)
             .max_items(1000)
             .set_marker(marker.clone())
             .send()
             .await;
         let page = from_iam(page).map_err(context(
-            "listing the account's roles with their tags (iam:GetAccountAuthorizationDetails)",
+            "listing the account's roles and users with their tags (iam:GetAccountAuthorizationDetails)",
         ))?;
         roles.extend(page.role_detail_list().iter().cloned());
+        users.extend(page.user_detail_list().iter().cloned());
         marker = page.marker().map(str::to_string);
         if !page.is_truncated() || marker.is_none() {
-            return Ok(roles);
+            return Ok((roles, users));
         }
     }
 }

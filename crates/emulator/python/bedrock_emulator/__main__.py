@@ -60,6 +60,7 @@ def main(argv=None) -> None:
     access.install()
     cost.install()
     from . import iam_fidelity; iam_fidelity.install()  # noqa: E702 (IAM operations moto lacks)
+    from . import api_keys; api_keys.install()  # noqa: E702 (service-specific credentials: Bedrock API keys)
     from . import organizations_fidelity; organizations_fidelity.install()  # noqa: E702 (who may list an organization's accounts)
     from . import rates; rates.install()  # noqa: E702 (AWS's request-rate quotas, on demand)
     from . import monitoring_fidelity; monitoring_fidelity.install()  # noqa: E702 (SNS and CloudWatch as AWS answers)

@@ -9,6 +9,7 @@ injection, and the control API under /_emulator/.
     POST   /_emulator/reset    moto's reset, plus the settings and faults of this layer;
                                {"new_account": true}: a brand-new account (access.py)
     POST   /_emulator/rates    {"enforce": true}: AWS's request-rate quotas (rates.py)
+    POST   /_emulator/api-keys/age  {"days": 30}: Bedrock API keys as N days older (api_keys.py)
 
 A fault matches by any of "service" (the signing name: bedrock, iam, sts, s3, logs,
 monitoring, sns, ce, tagging, organizations), "operation" (the API operation name), "method"
@@ -106,6 +107,29 @@ def _bedrock_operation(environ):
         return BedrockResponse()._get_action_from_method_and_request_uri(Request(environ.copy()))
     except Exception:  # an unknown path is simply no operation
         return None
+
+
+# The Region a request with a Bedrock API key is answered in when its host names none (an
+# endpoint like http://127.0.0.1:PORT): an API key carries no Region, and a signed request
+# names its Region in its signature.
+BEARER_REGION = "us-east-1"
+# Where a request's Bedrock API key is kept once routed (a header no client can send: any
+# such header a request brings is dropped first).
+BEARER_HEADER = "X-Bedrock-Emulator-Api-Key"
+BEARER_ENVIRON = "HTTP_X_BEDROCK_EMULATOR_API_KEY"
+_REGION_IN_HOST = re.compile(r"\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.")
+
+
+def _route_bearer(environ) -> None:
+    """A request with a Bedrock API key (`Authorization: Bearer`) is Bedrock's or Bedrock
+    Runtime's, the only services that take one, in the Region its host names or
+    BEARER_REGION. moto routes a request by its signature's scope: the request gets a scope
+    for that, and the key moves to BEARER_HEADER, where runtime.py reads it."""
+    host = environ.get("HTTP_HOST", "")
+    match = _REGION_IN_HOST.search("." + host + ".")
+    region = match.group(1) if match else BEARER_REGION
+    environ[BEARER_ENVIRON] = environ["HTTP_AUTHORIZATION"][len("Bearer ") :].strip()
+    environ["HTTP_AUTHORIZATION"] = f"AWS4-HMAC-SHA256 Credential=BEDROCKAPIKEY/20000101/{region}/bedrock/aws4_request, SignedHeaders=host, Signature=none"
 
 
 def _service(environ) -> str:
@@ -371,6 +395,9 @@ class Controls:
                 # AWS's answer to a request with no signature at all.
                 headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "MissingAuthenticationTokenException"), ("x-amzn-RequestId", str(uuid.uuid4()))]
                 return _respond(start_response, 403, headers, json.dumps({"message": "Missing Authentication Token"}))
+        environ.pop(BEARER_ENVIRON, None)
+        if environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
+            _route_bearer(environ)
         service = _service(environ)
         if service == "bedrock":
             # Bedrock and Bedrock Runtime (both sign as bedrock) validate by their models.
@@ -409,6 +436,9 @@ class Controls:
                 if hasattr(result, "close"):
                     result.close()
         except Exception as failure:  # moto failed: never a traceback or an HTML page
+            import traceback
+
+            traceback.print_exc()  # into the emulator's log, never to the client
             return self.failed(environ, start_response, body, request, f"{type(failure).__name__}: {failure}")
         if "status" not in captured:
             return []  # dropped

@@ -39,7 +39,7 @@ from moto.cloudwatch.models import MetricDatum, cloudwatch_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 
-from . import access, catalog, guardrails, iam_eval, logging_config
+from . import access, api_keys, catalog, guardrails, iam_eval, logging_config
 from .errors import AccessDeniedException, BedrockError, ResourceNotFoundException, ValidationException
 from .invocation_log import _publish, _record
 
@@ -109,6 +109,20 @@ def _caller(self):
     return sts.get_assumed_role_from_access_key(match.group(1))
 
 
+def _principal(self):
+    """(ARN, policy documents, whether by API key) of the caller: an assumed role's session,
+    or an API key's user; None for the emulator's own credentials (the administrator's)."""
+    user = api_keys.user_of(self)
+    if user is not None:
+        return user.arn, logging_config.role_documents(user), True
+    session = _caller(self)
+    if session is None:
+        return None
+    iam = iam_backends[self.current_account][catalog.partition_of(self.region)]
+    role = next((r for r in iam.roles.values() if r.arn == session.role_arn), None)
+    return session.arn, (logging_config.role_documents(role) if role is not None else []), False
+
+
 def guardrail_condition(self, identifier, version) -> str | None:
     """The value of the bedrock:GuardrailIdentifier condition key for a request that names a
     guardrail, as AWS documents it (Bedrock user guide, "Enforce the use of specific
@@ -149,12 +163,19 @@ def _authorize(self, action: str, requested: str, models: list, guardrail: str |
     "unspecified" for the Region-less global ARN). The role's inline and attached policies
     are evaluated, conditions included (iam_eval). A request that names a guardrail sets
     bedrock:GuardrailIdentifier (guardrail_condition) in every check's context."""
-    session = _caller(self)
-    if session is None:
+    principal = _principal(self)
+    if principal is None:
         return
-    iam = iam_backends[self.current_account][catalog.partition_of(self.region)]
-    role = next((r for r in iam.roles.values() if r.arn == session.role_arn), None)
-    documents = logging_config.role_documents(role) if role is not None else []
+    caller, documents, by_key = principal
+    if by_key:
+        # A call made with an API key is bedrock:CallWithBearerToken too, with
+        # bedrock:bearerTokenType (Bedrock user guide, "Control permissions for generating
+        # and using Amazon Bedrock API keys").
+        context = {"aws:requestedregion": self.region, "bedrock:bearertokentype": "LONG_TERM"}
+        decision = iam_eval.decide(documents, "bedrock:CallWithBearerToken", "*", context)
+        if decision != "Allow":
+            why = "with an explicit deny in an identity-based policy" if decision == "Deny" else "because no identity-based policy allows the bedrock:CallWithBearerToken action"
+            raise AccessDeniedException(f"User: {caller} is not authorized to perform: bedrock:CallWithBearerToken on resource: * {why}")
     checks = [(requested, {"aws:requestedregion": self.region})]
     if requested != models[0] or len(models) > 1:
         for arn in models:
@@ -170,11 +191,11 @@ def _authorize(self, action: str, requested: str, models: list, guardrail: str |
             # IAM's words for an explicit deny (IAM user guide, "Troubleshoot access denied
             # error messages").
             raise AccessDeniedException(
-                f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} with an explicit deny in an identity-based policy"
+                f"User: {caller} is not authorized to perform: {action} on resource: {resource} with an explicit deny in an identity-based policy"
             )
         if decision != "Allow":
             raise AccessDeniedException(
-                f"User: {session.arn} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
+                f"User: {caller} is not authorized to perform: {action} on resource: {resource} because no identity-based policy allows the {action} action"
             )
 
 
@@ -189,7 +210,14 @@ def _tokens(value) -> int:
 
 def _identity(self) -> str:
     """The caller's ARN as STS names it: the role session of assumed-role credentials, the
-    IAM user of a user's access key, or moto's default identity for any other key."""
+    IAM user of a user's access key or Bedrock API key, or moto's default identity for any
+    other key."""
+    token = api_keys.token_of(self)
+    if token is not None:
+        try:
+            return api_keys.bearer(token, catalog.partition_of(self.region))[0].arn
+        except api_keys.BearerRefused:
+            return ""
     match = re.search(r"Credential=([^/,\s]+)/", self.headers.get("Authorization") or "")
     sts = sts_backends[self.current_account][catalog.partition_of(self.region)]
     return sts.get_caller_identity(match.group(1) if match else "", self.region)[1]
@@ -315,6 +343,10 @@ def _serve(self, operation: str, action: str, run):
     (body, headers, response for the record, input, output and cache tokens). A failure once
     the model is known is recorded with its errorCode, and answered with the same id."""
     call = {"operation": operation, "request_id": str(uuid.uuid4()), "model_id": _model_id(self)}
+    # A Bedrock API key names its account (its alias): the call is that account's.
+    token = api_keys.token_of(self)
+    if token is not None and api_keys.account_of(token):
+        self.current_account = api_keys.account_of(token)
     try:
         call["request"] = json.loads(self.body or b"{}")
     except ValueError:
@@ -371,15 +403,13 @@ def _prompt_texts(request: dict) -> list:
 def _authorize_guardrail(self, g: dict):
     """A role session needs bedrock:ApplyGuardrail on the guardrail's ARN, as AWS requires
     for a guardrail applied on its own or by an inference call."""
-    session = _caller(self)
-    if session is None:
+    principal = _principal(self)
+    if principal is None:
         return
-    iam = iam_backends[self.current_account][catalog.partition_of(self.region)]
-    role = next((r for r in iam.roles.values() if r.arn == session.role_arn), None)
-    documents = logging_config.role_documents(role) if role is not None else []
+    caller, documents, _ = principal
     if not iam_eval.allows(documents, "bedrock:ApplyGuardrail", g["arn"], {"aws:requestedregion": self.region}):
         raise AccessDeniedException(
-            f"User: {session.arn} is not authorized to perform: bedrock:ApplyGuardrail on resource: {g['arn']} because no identity-based policy allows the bedrock:ApplyGuardrail action"
+            f"User: {caller} is not authorized to perform: bedrock:ApplyGuardrail on resource: {g['arn']} because no identity-based policy allows the bedrock:ApplyGuardrail action"
         )
 
 

@@ -89,6 +89,11 @@ pub type Observed = BTreeMap<PathBuf, Option<String>>;
 pub enum EnvValue {
     Text(String),
     Arn(ArnRef),
+    /// The value the block holds now (a Bedrock API key, whose secret AWS never shows
+    /// again): read from the file when it is written, never kept in the plan.
+    Kept,
+    /// A Bedrock API key apply makes (its value recorded under this reference).
+    NewKey(ArnRef),
 }
 
 /// What a file will hold: known now, or once apply has made what it names.
@@ -133,6 +138,23 @@ impl Contents {
                         let value = match v {
                             EnvValue::Text(t) => t.clone(),
                             EnvValue::Arn(r) => arn(r)?,
+                            EnvValue::Kept => existing
+                                .as_deref()
+                                .map(|text| bedrock_generate::block_values(text, stack))
+                                .and_then(|v| v.into_iter().find(|(n, _)| n == name))
+                                .map(|(_, v)| v)
+                                .ok_or_else(|| format!("{name} left this tool's block since the plan was made: run apply again, and it makes a new key"))?,
+                            // The key's value, then (after a newline) its comment.
+                            EnvValue::NewKey(r) => match arn(r)? {
+                                shown if shown.starts_with("(known after apply") => {
+                                    "(known after apply: a new Bedrock API key)".to_string()
+                                }
+                                made => {
+                                    let (value, comment) =
+                                        made.split_once('\n').unwrap_or((&made, ""));
+                                    if name == "#" { comment } else { value }.to_string()
+                                }
+                            },
                         };
                         Ok((name.clone(), value))
                     })
@@ -213,9 +235,12 @@ impl Contents {
     pub fn is_known(&self) -> bool {
         match self {
             Contents::Text(_) => true,
-            Contents::Env { values, .. } => values
-                .iter()
-                .all(|(_, v)| !matches!(v, EnvValue::Arn(ArnRef::Created { .. }))),
+            Contents::Env { values, .. } => values.iter().all(|(_, v)| {
+                !matches!(
+                    v,
+                    EnvValue::Arn(ArnRef::Created { .. }) | EnvValue::NewKey(_)
+                )
+            }),
             Contents::Policy(p) => p.is_known(),
             Contents::LibreChat { guardrail, .. } => {
                 !matches!(guardrail.0, ArnRef::Created { .. })
@@ -397,6 +422,7 @@ fn env_contents(pl: &Planner, env: &EnvFile, set: bool) -> Contents {
                 values.push((p.env.clone(), EnvValue::Arn(arn)));
             }
         }
+        values.extend(crate::resources::api_key::env_lines(pl));
     }
     Contents::Env {
         existing: pl.observed.files.get(&env.path).cloned().flatten(),

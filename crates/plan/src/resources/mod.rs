@@ -1,6 +1,7 @@
 //! One module per kind of resource: its desired and observed state, the steps that change
 //! it, how it is planned and how it is destroyed. The registry lists them.
 
+pub mod api_key;
 pub mod bucket;
 pub mod cost_tags;
 pub mod files;

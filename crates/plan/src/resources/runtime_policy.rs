@@ -111,6 +111,8 @@ pub struct InvokePolicy {
     /// With `enforce = true`, that guardrail's ARN and the version LibreChat names: every
     /// inference call must carry them ([`enforce`]).
     pub enforced: Option<(ArnRef, ArnRef)>,
+    /// For the API key's user: `bedrock:CallWithBearerToken` for long-term keys too.
+    pub bearer: bool,
 }
 
 impl InvokePolicy {
@@ -152,6 +154,9 @@ impl InvokePolicy {
         if let Some((guardrail, version)) = &self.enforced {
             let value = enforce::condition_value(&arn(guardrail)?, &arn(version)?);
             enforce::require(&mut rendered.document, &value);
+        }
+        if self.bearer {
+            bearer(&mut rendered.document);
         }
         Ok(rendered)
     }
@@ -240,6 +245,7 @@ pub fn invoke_policy(
         direct,
         guardrails,
         enforced,
+        bearer: false,
     };
     match policy.shown() {
         Ok(_) => Some(policy),
@@ -247,6 +253,22 @@ pub fn invoke_policy(
             pl.problems.push(e);
             None
         }
+    }
+}
+
+/// The statement a Bedrock API key's user needs besides the calls themselves: AWS
+/// authorizes a call made with a key as `bedrock:CallWithBearerToken` too, and
+/// `bedrock:bearerTokenType` tells long-term keys from short-term ones (Bedrock user guide,
+/// "Control permissions for Amazon Bedrock API keys").
+fn bearer(document: &mut Value) {
+    if let Some(statements) = document.get_mut("Statement").and_then(Value::as_array_mut) {
+        statements.push(serde_json::json!({
+            "Sid": "CallWithLongTermApiKey",
+            "Effect": "Allow",
+            "Action": "bedrock:CallWithBearerToken",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"bedrock:bearerTokenType": "LONG_TERM"}}
+        }));
     }
 }
 

@@ -149,6 +149,33 @@ pub(super) fn decode_librechat(
     } else if t.table.iter().any(|(k, _)| k.get_ref() == "role") {
         ok = false;
     }
+    if let Some(mut k) = t.table(cx, "api_key") {
+        lc.api_key = super::api_key::decode_api_key(cx, &mut k);
+        ok &= lc.api_key.is_some();
+        if lc.api_key.is_some() {
+            cx.warn(
+                "librechat.api_key",
+                k.span.clone(),
+                problem(
+                    "a long-term Bedrock API key is for exploring Bedrock: AWS recommends short-term credentials (a role) for applications, and the key's secret lives in .env",
+                    "once LibreChat runs where a role can reach it, use [librechat.role] (or runtime_role) and drop [librechat.api_key]",
+                ),
+            );
+            if runtime_role.is_some() || lc.role.is_some() {
+                cx.warn(
+                    "librechat.api_key",
+                    k.span.clone(),
+                    problem(
+                        "LibreChat uses BEDROCK_AWS_BEARER_TOKEN before every other credential: with the API key in .env, its role is not used for Bedrock",
+                        "keep one of the two: [librechat.api_key], or the role",
+                    ),
+                );
+            }
+        }
+        k.finish(cx);
+    } else if t.table.iter().any(|(k, _)| k.get_ref() == "api_key") {
+        ok = false;
+    }
 
     if let Some(mut g) = t.table(cx, "guardrail") {
         let enforce = g.table.iter().any(|(k, v)| {
@@ -158,14 +185,18 @@ pub(super) fn decode_librechat(
         ok &= lc.guardrail.is_some();
         if enforce
             && lc.policy_role().is_none()
-            && !t.table.iter().any(|(k, _)| k.get_ref() == "role")
+            && lc.api_key.is_none()
+            && !t
+                .table
+                .iter()
+                .any(|(k, _)| k.get_ref() == "role" || k.get_ref() == "api_key")
         {
             cx.error(
                 "librechat.guardrail.enforce",
                 g.span.clone(),
                 problem(
-                    "enforce = true puts its condition on LibreChat's invoke policy, and the spec gives LibreChat no role to hold one",
-                    "set [librechat] runtime_role = \"<the role LibreChat runs as>\", or have the stack make it ([librechat.role]), or drop enforce = true",
+                    "enforce = true puts its condition on LibreChat's invoke policy, and the spec gives LibreChat no role or API key user to hold one",
+                    "set [librechat] runtime_role = \"<the role LibreChat runs as>\", or have the stack make it ([librechat.role] or [librechat.api_key]), or drop enforce = true",
                 ),
             );
             ok = false;
@@ -414,12 +445,12 @@ fn guardrail_references(cx: &mut Cx<'_>, lc: &LibreChat, profiles: &[Profile]) -
                 ),
             );
             ok = false;
-        } else if key == "identifier" && lc.policy_role().is_some() {
+        } else if key == "identifier" && (lc.policy_role().is_some() || lc.api_key.is_some()) {
             cx.error(
                 &path,
                 span,
                 problem(
-                    format!("the guardrail's id is ${{{name}}}, which only LibreChat's environment knows, but runtime_role's policy must name the guardrail LibreChat may apply"),
+                    format!("the guardrail's id is ${{{name}}}, which only LibreChat's environment knows, but LibreChat's invoke policy (on its role or API key user) must name the guardrail LibreChat may apply"),
                     "write the guardrail's id or ARN here, or use name = \"...\" for a guardrail of [[guardrails]]",
                 ),
             );

@@ -8,6 +8,7 @@
 //! reads one TOML table and reports its unknown keys, and each spec section has its own file.
 
 mod access;
+mod api_key;
 mod cx;
 mod endpoint;
 mod guardrails;
