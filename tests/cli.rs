@@ -76,6 +76,14 @@ const INVALID: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "librechat-api-key.toml",
+        &[
+            "librechat.api_key.user: \"bad user!\" is not a valid IAM user name",
+            "librechat.api_key.expires_in_days: expires_in_days = 40000 is outside 1-36600",
+            "librechat.api_key.rotate_before_days",
+        ],
+    ),
+    (
         "librechat-mappings.toml",
         &[
             "librechat.title_model",

@@ -84,6 +84,7 @@ lifecycle! {
     guardrail,
     cost_allocation_tag,
     librechat_role,
+    librechat_api_key,
     runtime_role,
     monitoring,
 }

@@ -71,3 +71,71 @@ fn days(
     }
     Some(Some(n as u32))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::Severity;
+
+    const SPEC: &str = "[stack]\nname = \"s\"\nregion = \"us-east-1\"\n[[profiles]]\nname = \"P\"\nmodel = \"us.anthropic.claude-sonnet-4-5-20250929-v1:0\"\nenv = \"BEDROCK_P\"\n";
+
+    fn check(librechat: &str) -> crate::Checked {
+        crate::check(&format!("{SPEC}[librechat]\n{librechat}\n"))
+    }
+
+    fn errors(librechat: &str) -> Vec<String> {
+        check(librechat)
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("{}: {}", d.path, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn the_lifetimes_default_and_rotation_must_come_before_expiry() {
+        let checked = check("[librechat.api_key]\nuser = \"lc\"\n");
+        let key = checked.spec.unwrap().librechat.api_key.unwrap();
+        assert_eq!((key.expires_in_days, key.rotate_before_days), (90, 14));
+        let short = check("[librechat.api_key]\nuser = \"lc\"\nexpires_in_days = 10\n");
+        assert_eq!(
+            short
+                .spec
+                .unwrap()
+                .librechat
+                .api_key
+                .unwrap()
+                .rotate_before_days,
+            5
+        );
+        let e = errors(
+            "[librechat.api_key]\nuser = \"lc\"\nexpires_in_days = 7\nrotate_before_days = 7\n",
+        );
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert!(e[0].starts_with("librechat.api_key.rotate_before_days: rotate_before_days = 7 is not less than expires_in_days = 7"), "{e:?}");
+        assert!(errors("[librechat.api_key]\nexpires_in_days = 7\n")[0].contains("user"));
+    }
+
+    #[test]
+    fn a_key_warns_that_aws_advises_roles_and_that_it_shadows_the_role() {
+        let alone = check("[librechat.api_key]\nuser = \"lc\"\n");
+        let warnings: Vec<&str> = alone
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .map(|d| d.message.as_str())
+            .collect();
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("AWS recommends short-term credentials")),
+            "{warnings:?}"
+        );
+        let both = check("runtime_role = \"LibreChat\"\n[librechat.api_key]\nuser = \"lc\"\n");
+        assert!(both.diagnostics.iter().any(|d| d
+            .message
+            .contains("BEDROCK_AWS_BEARER_TOKEN before every other credential")));
+        // An enforced guardrail needs an identity to hold the policy: the key's user is one.
+        let enforced = errors("guardrail = { identifier = \"abc123\", version = \"1\", enforce = true }\n[librechat.api_key]\nuser = \"lc\"\n");
+        assert!(enforced.is_empty(), "{enforced:?}");
+    }
+}

@@ -376,7 +376,7 @@ mod tests {
         one_error(
             "runtime_role = \"LibreChatRole\"\nguardrail = { identifier = \"${BEDROCK_GUARDRAIL_ID}\", version = \"1\" }",
             "librechat.guardrail.identifier",
-            "runtime_role's policy must name the guardrail",
+            "invoke policy (on its role or API key user) must name the guardrail",
         );
         // Only as a whole value: anything else is still an id or version as AWS spells it.
         one_error(
