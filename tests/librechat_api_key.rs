@@ -124,9 +124,9 @@ fn an_api_key_serves_librechat_s_own_clients_and_is_rotated_before_it_expires() 
     emulator().instance.control().age_api_keys(25.0).unwrap();
     let plan = run(dir.path(), &["plan"]);
     assert!(
-        plan.stdout.contains(&format!(
-            "a new API key: the key in .env ({id}) expires in 4 days"
-        )),
+        [4, 5].iter().any(|days| plan.stdout.contains(&format!(
+            "a new API key: the key in .env ({id}) expires in {days} days, within rotate_before_days"
+        ))),
         "{}\n{}",
         plan.stdout,
         plan.stderr

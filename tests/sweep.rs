@@ -30,7 +30,8 @@ blocked_output_message = "Sorry, the answer was blocked."
 content_filters = { hate = "HIGH", insults = "HIGH", prompt_attack = "HIGH" }
 "#;
 
-/// The same prefix: a profile, its dashboard, alarms and their topic.
+/// The same prefix: a profile, its dashboard, alarms and their topic, and LibreChat's API
+/// key user with its key.
 const A2: &str = r#"
 [stack]
 name = "acc-a-2"
@@ -43,6 +44,9 @@ managed = false
 name = "acc-a-2-nova"
 model = "us.amazon.nova-pro-v1:0"
 env = "BEDROCK_ACC_A2"
+
+[librechat.api_key]
+user = "acc-a-2-key"
 
 [monitoring]
 dashboard = true
@@ -108,6 +112,8 @@ struct Live {
     dashboards: Vec<String>,
     alarms: usize,
     topics: usize,
+    /// The API key user of acc-a-2.
+    user: bool,
 }
 
 fn live() -> Live {
@@ -165,7 +171,9 @@ fn live() -> Live {
         .unwrap()
         .topics()
         .len();
+    let user = rt.block_on(c.iam.get_user().user_name("acc-a-2-key").send());
     Live {
+        user: user.is_ok(),
         profiles,
         guardrails,
         log_group: groups
@@ -198,7 +206,7 @@ fn sweep_lists_then_deletes_only_the_prefix_in_destroy_order() {
         ["acc-a-1-sonnet", "acc-a-2-nova", FOREIGN, "acc-b-1-nova"]
     );
     assert!(before.alarms > 0 && before.topics == 1, "{before:?}");
-    assert!(before.logging && before.role && before.bucket && before.log_group);
+    assert!(before.logging && before.role && before.bucket && before.log_group && before.user);
 
     // Listed, nothing deleted.
     let listed = sweep(&[
@@ -223,6 +231,7 @@ fn sweep_lists_then_deletes_only_the_prefix_in_destroy_order() {
         &format!("- dashboard {}  (", dashboard("acc-a-2")),
         "- alarm librechat-bedrock-acc-a-2-us-east-1-",
         "- SNS topic librechat-bedrock-acc-a-2-us-east-1-alarms  (age unknown)",
+        "- IAM user acc-a-2-key  (",
     ] {
         assert!(
             listed.stdout.contains(expected),
@@ -303,6 +312,10 @@ fn sweep_lists_then_deletes_only_the_prefix_in_destroy_order() {
     assert!(at("delete the model invocation logging") < at("delete SNS topic"));
     assert!(at("delete SNS topic") < at("delete policy"));
     assert!(at("delete policy") < at("delete role acc-a-1-logging"));
+    assert!(
+        at("delete policy LibreChatBedrockInvoke-us-east-1 from user acc-a-2-key")
+            < at("delete IAM user acc-a-2-key")
+    );
     assert!(at("delete the model invocation logging") < at("delete log group"));
     assert!(at("delete the model invocation logging") < at("empty and delete bucket"));
 
@@ -319,6 +332,7 @@ fn sweep_lists_then_deletes_only_the_prefix_in_destroy_order() {
             dashboards: vec![dashboard("acc-b-1")],
             alarms: 0,
             topics: 0,
+            user: false,
         }
     );
 

@@ -211,10 +211,35 @@ async fn guardrails(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError
     Ok(out)
 }
 
-/// The account's roles of the prefix's stacks, with what deleting them takes.
+/// The account's roles and users of the prefix's stacks, with what deleting them takes.
 async fn roles(c: &Clients, prefix: &str) -> Result<Vec<Leftover>, AwsError> {
     let mut out = Vec::new();
-    for role in crate::resources::runtime_policy::role_details(c).await? {
+    let (roles, users) = crate::resources::runtime_policy::account_details(c).await?;
+    for user in users {
+        let tags = tags_of(user.tags().iter().map(|t| (t.key(), t.value())));
+        let (Some(stack), Some(name)) = (stack_of(&tags, prefix), user.user_name()) else {
+            continue;
+        };
+        out.push(Leftover {
+            stack,
+            what: What::User {
+                inline: user
+                    .user_policy_list()
+                    .iter()
+                    .filter_map(|p| p.policy_name().map(str::to_string))
+                    .collect(),
+                attached: user
+                    .attached_managed_policies()
+                    .iter()
+                    .filter_map(|p| p.policy_arn().map(str::to_string))
+                    .collect(),
+            },
+            name: name.to_string(),
+            arn: user.arn().map(str::to_string),
+            created: secs(user.create_date()),
+        });
+    }
+    for role in roles {
         let tags = tags_of(role.tags().iter().map(|t| (t.key(), t.value())));
         let (Some(stack), Some(name)) = (stack_of(&tags, prefix), role.role_name()) else {
             continue;

@@ -2,6 +2,7 @@
 //! over the files LibreChat reads (librechat.yaml, .env) and the live account. Each check
 //! passes or fails with what to do; exit 1 when one fails.
 
+mod api_key_checks;
 mod librechat_checks;
 
 use crate::{Error, Stack};
@@ -214,6 +215,14 @@ impl Stack {
             &env,
             title_offered,
             &suggest.offline("generate --offline"),
+            desired.api_key.is_some(),
+        ));
+        let env_text = std::fs::read_to_string(out_dir.join(".env")).ok();
+        checks.extend(api_key_checks::api_key_check(
+            &desired,
+            &observed,
+            env_text.as_deref(),
+            &apply,
         ));
         let name = format!(
             ".env's BEDROCK_AWS_DEFAULT_REGION is the stack's region {region} (\"Profile not found\")"

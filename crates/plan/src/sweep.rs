@@ -9,8 +9,8 @@ use crate::change::{Action, Chain, Change, Kept, Kind, Phase};
 use crate::plan::{Mode, Plan, PLAN_FORMAT_VERSION};
 use crate::registry::Step;
 use crate::resources::{
-    bucket, guardrail, inference_profile, librechat_role, log_group, logging_config, logging_role,
-    monitoring,
+    api_key, bucket, guardrail, inference_profile, librechat_role, log_group, logging_config,
+    logging_role, monitoring,
 };
 use serde::Serialize;
 
@@ -38,6 +38,11 @@ pub enum What {
         #[serde(skip_serializing_if = "Vec::is_empty")]
         instance_profiles: Vec<String>,
     },
+    /// An IAM user (LibreChat's API key user): its policies and keys go first.
+    User {
+        inline: Vec<String>,
+        attached: Vec<String>,
+    },
     LogGroup,
     Bucket,
     /// Tagged by this tool, of a type the sweep does not delete: listed, kept.
@@ -55,6 +60,7 @@ impl What {
             What::LoggingConfiguration => "logging configuration",
             What::Topic => "SNS topic",
             What::Role { .. } => "IAM role",
+            What::User { .. } => "IAM user",
             What::LogGroup => "log group",
             What::Bucket => "bucket",
             What::Other => "resource",
@@ -71,6 +77,7 @@ impl What {
             What::LoggingConfiguration => "logging_configuration",
             What::Topic => "topic",
             What::Role { .. } => "role",
+            What::User { .. } => "user",
             What::LogGroup => "log_group",
             What::Bucket => "bucket",
             What::Other => "other",
@@ -250,6 +257,7 @@ fn order(what: &What) -> u8 {
         What::LoggingConfiguration => 4,
         What::Topic => 5,
         What::Role { .. } => 6,
+        What::User { .. } => 6,
         What::LogGroup => 7,
         What::Bucket => 8,
         What::Other => 9,
@@ -263,6 +271,7 @@ fn kind_of(what: &What) -> Kind {
         What::Alarm | What::Dashboard | What::Topic | What::Other => monitoring::KIND,
         What::LoggingConfiguration => logging_config::KIND,
         What::Role { .. } => logging_role::KIND,
+        What::User { .. } => api_key::KIND,
         What::LogGroup => log_group::KIND,
         What::Bucket => bucket::KIND,
     }
@@ -326,6 +335,10 @@ fn deletion(l: &Leftover) -> Option<(Kind, Chain)> {
             steps.extend(logging_role::deletion_steps(&name, inline, attached));
             (Phase::Foundations, steps)
         }
+        What::User { inline, attached } => (
+            Phase::Foundations,
+            api_key::deletion_steps(&name, inline, attached),
+        ),
         What::LogGroup => (
             Phase::Foundations,
             vec![log_group::Step::DeleteLogGroup { name }.into()],

@@ -179,14 +179,6 @@ pub(crate) async fn read_elsewhere(
     Ok((Elsewhere::Found(found), made, made_users))
 }
 
-/// Every role of the account with its tags and policies: GetAccountAuthorizationDetails,
-/// 1,000 roles a page, every page.
-pub(crate) async fn role_details(
-    c: &Clients,
-) -> Result<Vec<aws_sdk_iam::types::RoleDetail>, AwsError> {
-    Ok(account_details(c).await?.0)
-}
-
 /// Every role and user of the account with their tags and policies, in one listing:
 /// GetAccountAuthorizationDetails, 1,000 entities a page, every page.
 pub(crate) async fn account_details(

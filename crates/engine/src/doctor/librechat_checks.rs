@@ -141,6 +141,7 @@ pub fn librechat_checks(
     env: &BTreeMap<String, String>,
     title_offered: Option<bool>,
     offline: &str,
+    api_key: bool,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     let models = models_of(bedrock);
@@ -234,7 +235,11 @@ pub fn librechat_checks(
         });
     }
 
-    // An API key wins over every other credential in LibreChat.
+    // An API key wins over every other credential in LibreChat: expected only when the
+    // stack makes it ([librechat.api_key], its own check).
+    if api_key {
+        return checks;
+    }
     let name = "BEDROCK_AWS_BEARER_TOKEN is not set in .env (it takes precedence over every other credential)";
     checks.push(match env.get("BEDROCK_AWS_BEARER_TOKEN") {
         Some(v) if !v.is_empty() => fail(
@@ -319,7 +324,14 @@ mod tests {
             ),
             ("BEDROCK_AWS_BEARER_TOKEN".to_string(), "secret".to_string()),
         ]);
-        let checks = librechat_checks(&doc, &bedrock, &env, Some(false), "generate --offline");
+        let checks = librechat_checks(
+            &doc,
+            &bedrock,
+            &env,
+            Some(false),
+            "generate --offline",
+            false,
+        );
         let failed: Vec<&str> = checks
             .iter()
             .filter_map(|c| c.failure.as_ref().map(|(what, _)| what.as_str()))
@@ -352,7 +364,24 @@ mod tests {
             &fixed_env,
             Some(true),
             "generate --offline",
+            false,
         );
         assert!(checks.iter().all(|c| c.failure.is_none()), "{checks:#?}");
+        // With the stack's API key, the line is expected: its own check (api_key_checks).
+        let keyed = BTreeMap::from([("BEDROCK_AWS_BEARER_TOKEN".to_string(), "k".to_string())]);
+        let checks = librechat_checks(
+            &good_doc,
+            &bedrock,
+            &keyed,
+            None,
+            "generate --offline",
+            true,
+        );
+        assert!(
+            checks
+                .iter()
+                .all(|c| !c.name.contains("BEDROCK_AWS_BEARER_TOKEN")),
+            "{checks:#?}"
+        );
     }
 }

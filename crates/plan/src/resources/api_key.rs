@@ -444,7 +444,7 @@ fn retire_made(p: &mut Planner, phase: Phase, keep: Option<&str>, reason: &str) 
 }
 
 /// A user's policies off it, then its keys and the user.
-fn deletion_steps(
+pub fn deletion_steps(
     user: &str,
     inline: &[String],
     attached: &[String],
