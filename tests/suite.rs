@@ -24,6 +24,7 @@ mod librechat_api_key;
 mod librechat_client;
 mod librechat_role;
 mod lifecycle;
+mod mantle;
 mod operations;
 mod regions;
 mod runtime;

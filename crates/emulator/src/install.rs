@@ -58,6 +58,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/api_keys.py"),
     ),
     (
+        "mantle.py",
+        include_str!("../python/bedrock_emulator/mantle.py"),
+    ),
+    (
         "organizations_fidelity.py",
         include_str!("../python/bedrock_emulator/organizations_fidelity.py"),
     ),

@@ -423,6 +423,22 @@ impl Stack {
                         || c.kind == bedrock_plan::resources::guardrail::KIND
                 })
                 .map(|c| format!("{} {}", c.kind.label, c.name))
+                // A Bedrock API key is made by apply alone: its value exists once, then.
+                .chain(
+                    plan.changed()
+                        .filter(|c| c.kind == bedrock_plan::resources::api_key::KIND)
+                        .filter(|c| {
+                            c.steps.iter().flat_map(|ch| &ch.steps).any(|s| {
+                                matches!(
+                                    s,
+                                    bedrock_plan::Step::ApiKey(
+                                        bedrock_plan::resources::api_key::Step::CreateApiKey { .. }
+                                    )
+                                )
+                            })
+                        })
+                        .map(|c| format!("the Bedrock API key of IAM user {}", c.name)),
+                )
                 .collect();
             return Err(Error::other(
                 format!(

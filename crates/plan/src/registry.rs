@@ -142,6 +142,9 @@ pub struct DesiredState {
     /// models` and `title_model` that no profile covers, as source ARNs (a system-defined
     /// profile, or a foundation model). LibreChat's policy grants them too.
     pub direct: Vec<(String, String)>,
+    /// What LibreChat sends to bedrock-mantle: the models, and the project they run in (the
+    /// account's default one, which LibreChat's calls name none of).
+    pub mantle: Option<runtime_policy::Mantle>,
 }
 
 /// What exists, as the AWS layer (and, for files, the disk) read it. Absence is a state
@@ -300,6 +303,16 @@ impl DesiredState {
             api_key: None,
             files: files::Desired::default(),
             direct: inference_profile::direct_sources(&inputs),
+            mantle: Some(inference_profile::mantle_models(spec))
+                .filter(|m| !m.is_empty())
+                .map(|models| runtime_policy::Mantle {
+                    project: format!(
+                        "arn:{}:bedrock-mantle:{}:{account_id}:project/default",
+                        spec.partition(),
+                        spec.stack.region
+                    ),
+                    models,
+                }),
             other_regions: spec
                 .librechat
                 .available_regions

@@ -3,8 +3,8 @@
 //! `/^openai\.(?!gpt-oss)/` (`openai.gpt-5.4`, not `openai.gpt-oss-120b-1:0`, not a
 //! Region-prefixed `us.openai....`) to `https://bedrock-mantle.{region}.api.aws/openai/v1`
 //! (OpenAI's Responses API, with a bearer token), which AWS authorizes with
-//! `bedrock-mantle:CreateInference` and `bedrock-mantle:CallWithBearerToken`, not with the
-//! `bedrock:InvokeModel` LibreChat's policy grants.
+//! `bedrock-mantle:CreateInference` and `bedrock-mantle:CallWithBearerToken`, not with
+//! `bedrock:InvokeModel`: LibreChat's policy grants those for exactly these models.
 
 use crate::rules::Problem;
 
@@ -15,13 +15,24 @@ pub fn routes_to_bedrock_mantle(model: &str) -> bool {
         .is_some_and(|rest| !rest.starts_with("gpt-oss"))
 }
 
-/// The warning for such a model in the spec: what LibreChat does with it, and what to do.
+/// The warning for such a model in the spec: what LibreChat does with it, what the stack
+/// grants, and what the embedded emulator cannot prove.
 pub fn warning(model: &str) -> Problem {
     Problem {
         message: format!(
-            "LibreChat sends {model:?} to Bedrock's OpenAI-compatible bedrock-mantle endpoint (its mantle.ts routes every openai.* model but gpt-oss there), which needs bedrock-mantle:CreateInference and bedrock-mantle:CallWithBearerToken; this tool's policy for LibreChat grants neither, so LibreChat's calls of it are refused"
+            "LibreChat sends {model:?} to Bedrock's OpenAI-compatible bedrock-mantle endpoint (its mantle.ts routes every openai.* model but gpt-oss there), not to bedrock-runtime: LibreChat's policy grants bedrock-mantle:CreateInference for it in the account's default project and bedrock-mantle:CallWithBearerToken; bedrock-mantle has no API in the AWS SDKs, so `plan` and `doctor` cannot check that the region offers the model, and `verify` does not count its calls"
         ),
-        help: "use a gpt-oss model, which LibreChat calls through bedrock-runtime; or, with a runtime_role of your own, attach a policy granting those two actions to it yourself (AWS's managed AmazonBedrockMantleInferenceAccess has both; a role [librechat.role] makes keeps the stack's policy alone)".into(),
+        help: "check that the region serves it (`curl -H \"Authorization: Bearer $KEY\" https://bedrock-mantle.<region>.api.aws/openai/v1/models`), or use a gpt-oss model to stay on bedrock-runtime".into(),
+    }
+}
+
+/// The warning for a profile of such a model: LibreChat never calls it.
+pub fn profile_warning(model: &str) -> Problem {
+    Problem {
+        message: format!(
+            "LibreChat sends {model:?} to bedrock-mantle by its model id (its mantle.ts), never through an inference profile: this profile would not be used"
+        ),
+        help: "list the model in [librechat] models instead (LibreChat's policy grants it on bedrock-mantle), or profile a gpt-oss model".into(),
     }
 }
 

@@ -396,6 +396,10 @@ class Controls:
                 headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", "MissingAuthenticationTokenException"), ("x-amzn-RequestId", str(uuid.uuid4()))]
                 return _respond(start_response, 403, headers, json.dumps({"message": "Missing Authentication Token"}))
         environ.pop(BEARER_ENVIRON, None)
+        from . import mantle
+
+        if mantle.handles(environ):
+            return mantle.serve(environ, start_response, body)
         if environ.get("HTTP_AUTHORIZATION", "").startswith("Bearer "):
             _route_bearer(environ)
         service = _service(environ)

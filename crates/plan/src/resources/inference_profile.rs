@@ -108,6 +108,41 @@ pub fn direct_sources(i: &Inputs) -> Vec<(String, String)> {
     let spec = i.spec;
     let covered: Vec<&String> = spec.profiles.iter().map(|p| &p.model).collect();
     let mut out: Vec<(String, String)> = Vec::new();
+    for (model, key) in called_by_id(spec) {
+        // Covered by a profile; or sent to bedrock-mantle, never to bedrock-runtime
+        // (`mantle_models`).
+        if covered.contains(&model) || bedrock_spec::mantle::routes_to_bedrock_mantle(model) {
+            continue;
+        }
+        let arn = source_arn(spec.partition(), &spec.stack.region, i.account_id, model);
+        if !out.iter().any(|(a, _)| *a == arn) {
+            out.push((arn, key.to_string()));
+        }
+    }
+    out
+}
+
+/// The models LibreChat sends to bedrock-mantle (its `mantle.ts`), by model id, in the
+/// order the spec names them: a profile's model, `[librechat] models`, `title_model` and
+/// the label models, as LibreChat calls them all by id there.
+pub fn mantle_models(spec: &bedrock_spec::Spec) -> Vec<String> {
+    let profiles = spec
+        .profiles
+        .iter()
+        .map(|p| (&p.model, "[[profiles]] model"));
+    let mut out: Vec<String> = Vec::new();
+    for (model, _) in profiles.chain(called_by_id(spec)) {
+        if bedrock_spec::mantle::routes_to_bedrock_mantle(model) && !out.contains(model) {
+            out.push(model.clone());
+        }
+    }
+    out
+}
+
+/// What LibreChat calls by model id besides the profiles' models, with the spec key naming
+/// each: `[librechat] models`, `title_model`, and the models it labels activity and
+/// reasoning with on this endpoint.
+fn called_by_id(spec: &bedrock_spec::Spec) -> Vec<(&String, &'static str)> {
     let listed = spec
         .librechat
         .models
@@ -147,18 +182,7 @@ pub fn direct_sources(i: &Inputs) -> Vec<(String, String)> {
     .filter_map(|(model, _, key)| text(model).map(|m| (m, key)))
     .filter(|(m, _)| bedrock_spec::rules::model_id(m).is_ok())
     .collect();
-    for (model, key) in listed.chain(title).chain(labels) {
-        // Covered by a profile; or sent to bedrock-mantle, never to bedrock-runtime (its
-        // validate warning says what that needs).
-        if covered.contains(&model) || bedrock_spec::mantle::routes_to_bedrock_mantle(model) {
-            continue;
-        }
-        let arn = source_arn(spec.partition(), &spec.stack.region, i.account_id, model);
-        if !out.iter().any(|(a, _)| *a == arn) {
-            out.push((arn, key.to_string()));
-        }
-    }
-    out
+    listed.chain(title).chain(labels).collect()
 }
 
 /// The ARN a profile copies from: a system-defined profile (`us.anthropic...`) is an

@@ -113,6 +113,16 @@ pub struct InvokePolicy {
     pub enforced: Option<(ArnRef, ArnRef)>,
     /// For the API key's user: `bedrock:CallWithBearerToken` for long-term keys too.
     pub bearer: bool,
+    /// The models LibreChat sends to bedrock-mantle, and their project.
+    pub mantle: Option<Mantle>,
+}
+
+/// What LibreChat calls through bedrock-mantle (OpenAI's models but gpt-oss).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mantle {
+    /// `arn:<partition>:bedrock-mantle:<region>:<account>:project/default`.
+    pub project: String,
+    pub models: Vec<String>,
 }
 
 impl InvokePolicy {
@@ -157,6 +167,9 @@ impl InvokePolicy {
         }
         if self.bearer {
             bearer(&mut rendered.document);
+        }
+        if let Some(m) = &self.mantle {
+            mantle(&mut rendered.document, m, self.bearer);
         }
         Ok(rendered)
     }
@@ -234,7 +247,7 @@ pub fn invoke_policy(
         .then(|| used.clone())
         .flatten();
     let guardrails: Vec<ArnRef> = used.map(|(arn, _)| arn).into_iter().collect();
-    if profiles.is_empty() && direct.is_empty() {
+    if profiles.is_empty() && direct.is_empty() && pl.desired.mantle.is_none() {
         return None;
     }
     let policy = InvokePolicy {
@@ -246,6 +259,7 @@ pub fn invoke_policy(
         guardrails,
         enforced,
         bearer: false,
+        mantle: pl.desired.mantle.clone(),
     };
     match policy.shown() {
         Ok(_) => Some(policy),
@@ -268,6 +282,33 @@ fn bearer(document: &mut Value) {
             "Action": "bedrock:CallWithBearerToken",
             "Resource": "*",
             "Condition": {"StringEquals": {"bedrock:bearerTokenType": "LONG_TERM"}}
+        }));
+    }
+}
+
+/// The statements for the models LibreChat sends to bedrock-mantle, in the Service
+/// Authorization Reference's terms ("Amazon Bedrock Powered by AWS Mantle"):
+/// `bedrock-mantle:CreateInference` on the default project, for those models alone
+/// (`bedrock-mantle:Model`), and `bedrock-mantle:CallWithBearerToken`, which every call
+/// there needs: LibreChat calls mantle with a bearer token, the API key (`LONG_TERM`) or
+/// one it makes from the role's credentials (`SHORT_TERM`), the values AWS documents for
+/// `bedrock:bearerTokenType`.
+fn mantle(document: &mut Value, m: &Mantle, long_term: bool) {
+    if let Some(statements) = document.get_mut("Statement").and_then(Value::as_array_mut) {
+        statements.push(serde_json::json!({
+            "Sid": "LibreChatMantleInference",
+            "Effect": "Allow",
+            "Action": "bedrock-mantle:CreateInference",
+            "Resource": m.project,
+            "Condition": {"StringEquals": {"bedrock-mantle:Model": m.models}}
+        }));
+        let kind = if long_term { "LONG_TERM" } else { "SHORT_TERM" };
+        statements.push(serde_json::json!({
+            "Sid": "LibreChatMantleBearerToken",
+            "Effect": "Allow",
+            "Action": "bedrock-mantle:CallWithBearerToken",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"bedrock-mantle:BearerTokenType": kind}}
         }));
     }
 }

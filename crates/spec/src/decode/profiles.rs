@@ -101,7 +101,7 @@ fn decode_profile(
         let p = format!("{path}.model");
         ok &= cx.rule(&p, span, rules::model_id(m)) && models.check(cx, m, &p, span);
         if crate::mantle::routes_to_bedrock_mantle(m) {
-            cx.warn(&p, span.clone(), crate::mantle::warning(m));
+            cx.warn(&p, span.clone(), crate::mantle::profile_warning(m));
         }
         if let (Some(geo), Some(region)) = (rules::profile_geography(m), region) {
             if !rules::geography_serves_region(geo, region) {
