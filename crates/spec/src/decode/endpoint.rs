@@ -183,6 +183,16 @@ mod tests {
     }
 
     #[test]
+    fn a_guardrail_of_another_region_is_refused() {
+        one_error(
+            "guardrail = { identifier = \"arn:aws:bedrock:us-west-2:111122223333:guardrail/abc123\", version = \"1\" }",
+            "librechat.guardrail.identifier",
+            "the guardrail's ARN is in us-west-2, and the stack's region is us-east-1",
+        );
+        assert!(errors("guardrail = { identifier = \"arn:aws:bedrock:us-east-1:111122223333:guardrail/abc123\", version = \"1\" }").is_empty());
+    }
+
+    #[test]
     fn wrong_types_name_the_key_and_the_type_expected() {
         one_error(
             "activity_label = \"yes\"",

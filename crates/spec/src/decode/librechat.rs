@@ -181,7 +181,7 @@ pub(super) fn decode_librechat(
         let enforce = g.table.iter().any(|(k, v)| {
             k.get_ref() == "enforce" && matches!(v.get_ref(), DeValue::Boolean(true))
         });
-        lc.guardrail = decode_guardrail(cx, &mut g, guardrails);
+        lc.guardrail = decode_guardrail(cx, &mut g, guardrails, stack_region);
         ok &= lc.guardrail.is_some();
         if enforce
             && lc.policy_role().is_none()
@@ -295,6 +295,7 @@ fn decode_guardrail(
     cx: &mut Cx<'_>,
     g: &mut Table<'_, '_>,
     guardrails: Option<&[GuardrailSpec]>,
+    stack_region: Option<&str>,
 ) -> Option<Guardrail> {
     let mut ok = true;
     let has = |key: &str| g.table.iter().any(|(k, _)| k.get_ref() == key);
@@ -352,6 +353,22 @@ fn decode_guardrail(
             None => rules::guardrail_identifier(id),
         };
         ok &= cx.rule("librechat.guardrail.identifier", span, rule);
+        // Bedrock applies a guardrail of the call's own Region only: an ARN of another fails
+        // every call LibreChat makes with it (and its enforce condition could never hold).
+        let arn_region = id.strip_prefix("arn:").and_then(|a| a.split(':').nth(2));
+        if let (Some(there), Some(here)) = (arn_region, stack_region) {
+            if !there.is_empty() && there != here {
+                cx.error(
+                    "librechat.guardrail.identifier",
+                    span.clone(),
+                    problem(
+                        format!("the guardrail's ARN is in {there}, and the stack's region is {here}: Bedrock applies only a guardrail of the Region the call is made in, so every call LibreChat makes with it fails"),
+                        format!("name a guardrail of {here} (its id or ARN), or one of [[guardrails]] with name = \"...\""),
+                    ),
+                );
+                ok = false;
+            }
+        }
     }
     // A version is a string for Bedrock and LibreChat, but `version = 1` is an obvious
     // intent: accept a whole number and write it as a string.
