@@ -219,3 +219,84 @@ fn a_key_that_lives_in_another_env_is_left_where_it_is() {
     std::fs::write(here.path().join("bedrock.toml"), guide_spec()).unwrap();
     apply(here.path());
 }
+
+/// The user's tags.
+fn user_tags() -> Vec<String> {
+    let c = clients("us-east-1");
+    let tags = rt()
+        .block_on(c.iam.list_user_tags().user_name(USER).send())
+        .unwrap();
+    tags.tags().iter().map(|t| t.key().to_string()).collect()
+}
+
+/// A run stopped at any write, then applied again: one key, the one in .env, whatever was
+/// made before the stop (a key made but never written is lost: it is replaced); destroy then
+/// takes the key's line out of .env with its user.
+#[test]
+fn a_stopped_apply_leaves_one_key_and_it_is_in_env() {
+    let _turn = turn();
+    let dir = project(Some(&spec()));
+    for stop in 1..=8 {
+        let stopped = run_env(
+            dir.path(),
+            &["apply", "--yes"],
+            &[("BEDROCK_XTASK_ABORT_AFTER_WRITES", &stop.to_string())],
+        );
+        assert!(matches!(stopped.code, 0 | 130), "{}", stopped.stderr);
+        apply(dir.path());
+        let keys = keys();
+        let text = std::fs::read_to_string(dir.path().join(".env")).unwrap();
+        assert_eq!(keys.len(), 1, "stopped after {stop} writes: {keys:?}");
+        assert!(
+            text.contains(&keys[0].0),
+            "stopped after {stop} writes: the key in .env is not {}",
+            keys[0].0
+        );
+        assert!(
+            !user_tags().iter().any(|t| t.contains("pending")),
+            "stopped after {stop} writes"
+        );
+        assert_eq!(writes(&apply(dir.path())), 0, "stopped after {stop} writes");
+        let d = run(dir.path(), &["destroy", "--yes"]);
+        assert_eq!(d.code, 0, "{}", d.stderr);
+        let text = std::fs::read_to_string(dir.path().join(".env")).unwrap_or_default();
+        assert!(
+            !text.contains("BEDROCK_AWS_BEARER_TOKEN"),
+            "destroy left the key in .env:\n{text}"
+        );
+    }
+    // A value changed by hand is replaced; a line moved out of the block is the key still.
+    apply(dir.path());
+    let env = dir.path().join(".env");
+    let text = std::fs::read_to_string(&env).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("BEDROCK_AWS_BEARER_TOKEN="))
+        .unwrap()
+        .to_string();
+    let moved = format!("{line}\n\n{}", text.replace(&format!("{line}\n"), ""));
+    std::fs::write(&env, &moved).unwrap();
+    assert_eq!(
+        writes(&apply(dir.path())),
+        0,
+        "a moved line is still the key"
+    );
+    // (Edited on a line of the user's, it would be a conflict: apply never rewrites that
+    // line; in the block, apply replaces the key.)
+    std::fs::write(&env, text.replacen(&line, &format!("{line}x"), 1)).unwrap();
+    let plan = run(dir.path(), &["plan"]);
+    assert!(
+        plan.stdout.contains("changed by hand"),
+        "{}\n{}",
+        plan.stdout,
+        plan.stderr
+    );
+    apply(dir.path());
+    let now = std::fs::read_to_string(&env).unwrap();
+    assert!(
+        !now.contains(&format!("{line}x")) && keys().len() == 1 && now.contains(&keys()[0].0),
+        "{now}"
+    );
+    std::fs::write(dir.path().join("bedrock.toml"), guide_spec()).unwrap();
+    apply(dir.path());
+}

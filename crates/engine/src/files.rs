@@ -129,10 +129,18 @@ pub(crate) fn notes(spec: &Spec, desired: &files::Desired, mode: Mode) -> BTreeM
         .collect();
     if let Some(env) = &desired.env {
         let note = match mode {
-            Mode::Apply => format!(
-                "{} values from the live profiles; values not shown",
-                spec.profiles.len() + 1
-            ),
+            Mode::Apply => {
+                let values = spec.profiles.len() + 1;
+                let key = if spec.librechat.api_key.is_some() {
+                    " and the Bedrock API key"
+                } else {
+                    ""
+                };
+                format!(
+                    "{values} value{} from the live profiles{key}; values not shown",
+                    if values == 1 { "" } else { "s" }
+                )
+            }
             Mode::Destroy => {
                 "this region's lines taken out of the stack's block; every other line kept"
                     .to_string()

@@ -338,15 +338,27 @@ impl Stack {
                 rerun: planned.rerun.clone(),
             })?;
         let written = files::write(plan, &outputs, &planned.desired.files.out_dir).map_err(|e| {
-            // AWS is changed: say so, and how to write the files once the cause is fixed.
+            // AWS is changed: say so, and how to write the files once the cause is fixed. A
+            // Bedrock API key made now is lost (AWS shows its value once): apply makes another.
+            let made_key = plan.changes.iter().flat_map(|c| &c.steps).flat_map(|ch| &ch.steps).any(|s| {
+                matches!(s, bedrock_plan::Step::ApiKey(bedrock_plan::resources::api_key::Step::CreateApiKey { .. }))
+            });
+            let fix = if made_key {
+                format!(
+                    "fix the cause above, then run `{}`: the Bedrock API key made now never reached .env (AWS shows a key's value once), so it deletes that key, makes another and writes every file",
+                    self.suggest.command("apply")
+                )
+            } else {
+                format!(
+                    "fix the cause above, then run `{}`: it writes every file from the live resources",
+                    self.suggest.command("generate")
+                )
+            };
             Error::other(
                 format!(
                     "{e}\nerror: AWS was changed ({writes} writes), and the files not written still describe the stack as it was"
                 ),
-                format!(
-                    "fix the cause above, then run `{}`: it writes every file from the live resources",
-                    self.suggest.command("generate")
-                ),
+                fix,
             )
         })?;
         // What waited for the files: an API key the new one in .env replaces.

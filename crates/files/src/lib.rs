@@ -215,6 +215,14 @@ pub fn check_writable(path: &Path, project: &Project) -> Result<(), GenerateErro
     };
     let (target, _) = project.target(path)?;
     refuse_read_only(path, std::fs::metadata(&target).ok().as_ref())?;
+    // What the mode does not say (an immutable file, a file of another owner): opening it
+    // for writing, which changes nothing, tells.
+    if target.is_file() {
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(&target)
+            .map_err(|e| fail(format!("cannot be written: {e}")))?;
+    }
     let mut dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),

@@ -268,7 +268,7 @@ pub fn merge_env(
         // A profile's variable can move to another name; LibreChat's region variable cannot.
         let profiles = names
             .iter()
-            .filter(|n| **n != crate::REGION_VARIABLE)
+            .filter(|n| **n != crate::REGION_VARIABLE && **n != "BEDROCK_AWS_BEARER_TOKEN")
             .count();
         let mut help = format!(
             "delete {} (this tool then writes {} in its block)",

@@ -20,9 +20,9 @@ pub fn routes_to_bedrock_mantle(model: &str) -> bool {
 pub fn warning(model: &str) -> Problem {
     Problem {
         message: format!(
-            "LibreChat sends {model:?} to Bedrock's OpenAI-compatible bedrock-mantle endpoint (its mantle.ts routes every openai.* model but gpt-oss there), not to bedrock-runtime: LibreChat's policy grants bedrock-mantle:CreateInference for it in the account's default project and bedrock-mantle:CallWithBearerToken; bedrock-mantle has no API in the AWS SDKs, so `plan` and `doctor` cannot check that the region offers the model, and `verify` does not count its calls"
+            "LibreChat sends {model:?} to Bedrock's OpenAI-compatible bedrock-mantle endpoint, not to bedrock-runtime: its policy grants bedrock-mantle:CreateInference for this model (default project) and bedrock-mantle:CallWithBearerToken"
         ),
-        help: "check that the region serves it (`curl -H \"Authorization: Bearer $KEY\" https://bedrock-mantle.<region>.api.aws/openai/v1/models`), or use a gpt-oss model to stay on bedrock-runtime".into(),
+        help: "plan and doctor cannot check that the region serves it (bedrock-mantle has no API in the AWS SDKs): `curl -H \"Authorization: Bearer $KEY\" https://bedrock-mantle.<region>.api.aws/openai/v1/models` lists what it serves; or use a gpt-oss model to stay on bedrock-runtime".into(),
     }
 }
 

@@ -270,7 +270,8 @@ pub(crate) async fn execute(
                     bedrock_plan::resources::api_key::keys::comment(
                         key.service_specific_credential_id(),
                         user,
-                        &expires
+                        &expires,
+                        value
                     )
                 ),
             }));

@@ -4,6 +4,7 @@
 
 use super::{fail, pass, Check};
 use bedrock_plan::resources::api_key::{date, keys, Decision, EnvKey};
+
 use bedrock_plan::{DesiredState, ObservedState};
 
 /// The check, when the spec makes a key; `env_text` is `.env` as it is on disk.
@@ -27,19 +28,16 @@ pub(crate) fn api_key_check(
             format!("run `{apply}`: the stack makes the user and writes its key into .env"),
         ));
     };
-    let env = env_text.map_or_else(EnvKey::default, |text| EnvKey {
-        token: bedrock_generate::block_values(text, &desired.stack)
-            .into_iter()
-            .find(|(n, _)| n == keys::VARIABLE)
-            .map(|(_, v)| v),
-        id: keys::id_in(&bedrock_generate::block_comments(text, &desired.stack)),
+    let env = env_text.map_or_else(EnvKey::default, |text| {
+        bedrock_plan::resources::api_key::env_key_of(text, &desired.stack)
     });
+    let pending = user.tags.contains_key(keys::PENDING_TAG);
     Some(
-        match keys::decide(&user.keys, &env, user.read_at, d.rotate_before_days) {
+        match keys::decide(&user.keys, &env, user.read_at, d.rotate_before_days, pending) {
             Decision::Keep { .. } => pass(&name),
             Decision::Create { reason, .. } => fail(
                 &name,
-                format!("{reason}: LibreChat's calls fail once it has expired"),
+                reason,
                 format!("run `{apply}`: it makes a new key, writes it into .env and then deletes the old one; restart LibreChat after"),
             ),
             Decision::Elsewhere { key } => fail(

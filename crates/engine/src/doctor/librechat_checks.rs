@@ -188,7 +188,12 @@ pub fn librechat_checks(
     });
 
     // titleModel: LibreChat titles every conversation with it.
-    if let Some(title) = bedrock.get("titleModel").and_then(Value::as_str) {
+    // (A model LibreChat sends to bedrock-mantle cannot be checked: no AWS SDK reads it.)
+    if let Some(title) = bedrock
+        .get("titleModel")
+        .and_then(Value::as_str)
+        .filter(|t| !bedrock_spec::mantle::routes_to_bedrock_mantle(t))
+    {
         let name = format!("titleModel {title} can be called in the region LibreChat uses");
         let region = env
             .get("BEDROCK_AWS_DEFAULT_REGION")

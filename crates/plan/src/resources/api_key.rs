@@ -151,31 +151,50 @@ fn made_tags(p: &Planner) -> BTreeMap<String, String> {
     tags
 }
 
-/// What `.env`'s block of this stack holds of the key (nothing when the plan covers no
-/// `.env`).
+/// What `.env` holds of the key (nothing when the plan covers no `.env`).
 pub fn env_key(p: &Planner) -> Option<EnvKey> {
     let env = p.desired.files.env.as_ref()?;
     let text = p.observed.files.get(&env.path).cloned().flatten();
-    let Some(text) = text else {
-        return Some(EnvKey::default());
-    };
-    let token = bedrock_generate::block_values(&text, &env.stack)
+    Some(text.map_or_else(EnvKey::default, |t| env_key_of(&t, &env.stack)))
+}
+
+/// What a `.env` text holds of the key: the value in `stack`'s block, or on a line of the
+/// user's (moved out of the block), and the block's comment.
+pub fn env_key_of(text: &str, stack: &str) -> EnvKey {
+    let token = bedrock_generate::block_values(text, stack)
         .into_iter()
         .find(|(n, _)| n == keys::VARIABLE)
-        .map(|(_, v)| v);
-    let id = keys::id_in(&bedrock_generate::block_comments(&text, &env.stack));
-    Some(EnvKey { token, id })
+        .map(|(_, v)| v)
+        .or_else(|| bedrock_generate::value_of(text, keys::VARIABLE).map(str::to_string))
+        .filter(|v| !v.is_empty());
+    let comments = bedrock_generate::block_comments(text, stack);
+    EnvKey {
+        token,
+        id: keys::id_in(&comments),
+        digest: keys::digest_in(&comments),
+    }
+}
+
+/// Whether the user carries the tag of an apply that was making a key.
+fn pending(o: &Observed) -> bool {
+    o.tags.contains_key(keys::PENDING_TAG)
 }
 
 /// The decision about the key, when the stack has a key user and the plan covers `.env`.
 pub fn decision(p: &Planner) -> Option<Decision> {
     let d = p.desired.api_key.as_ref()?;
     let env = env_key(p)?;
-    let (keys, now) = match &p.observed.api_key_user {
-        Some(o) => (o.keys.clone(), o.read_at),
-        None => (Vec::new(), 0),
+    let (keys, now, pending) = match &p.observed.api_key_user {
+        Some(o) => (o.keys.clone(), o.read_at, pending(o)),
+        None => (Vec::new(), 0, false),
     };
-    Some(keys::decide(&keys, &env, now, d.rotate_before_days))
+    Some(keys::decide(
+        &keys,
+        &env,
+        now,
+        d.rotate_before_days,
+        pending,
+    ))
 }
 
 /// What `.env`'s block says of the key: the comment and the value, kept or new.
@@ -187,10 +206,11 @@ pub fn env_lines(p: &Planner) -> Vec<(String, crate::resources::files::EnvValue)
     match decision {
         Decision::Keep { key, .. } => {
             let expires = key.expires.map_or("never".to_string(), date);
+            let token = env_key(p).and_then(|e| e.token).unwrap_or_default();
             vec![
                 (
                     "#".to_string(),
-                    EnvValue::Text(keys::comment(&key.id, &d.user, &expires)),
+                    EnvValue::Text(keys::comment(&key.id, &d.user, &expires, &token)),
                 ),
                 (keys::VARIABLE.to_string(), EnvValue::Kept),
             ]
@@ -223,9 +243,11 @@ pub fn date(secs: i64) -> String {
 
 fn plan(p: &mut Planner) {
     let keep = p.desired.api_key.as_ref().map(|d| d.user.clone());
+    // Once the files are written: LibreChat keeps the old user's key until .env has the
+    // new one (or no key).
     retire_made(
         p,
-        Phase::Retire,
+        Phase::Revoke,
         keep.as_deref(),
         "made by this stack for LibreChat's API key, and no longer [librechat.api_key]",
     );
@@ -234,13 +256,20 @@ fn plan(p: &mut Planner) {
     };
     let mut diffs = Vec::new();
     let mut steps = Vec::new();
+    let decided = decision(p);
+    let making = matches!(decided, Some(Decision::Create { .. }));
+    let was_pending = p.observed.api_key_user.as_ref().is_some_and(pending);
     let (action, reason, inline, attached) = match p.observed.api_key_user.clone() {
         None => {
+            let mut tags = made_tags(p);
+            if making {
+                tags.insert(keys::PENDING_TAG.to_string(), "true".to_string());
+            }
             steps.push(Chain::one(
                 Phase::Foundations,
                 Step::CreateUser {
                     name: d.user.clone(),
-                    tags: made_tags(p),
+                    tags,
                 },
             ));
             diffs.push(FieldDiff::new("user", Value::Null, json!(d.arn)));
@@ -349,7 +378,22 @@ fn plan(p: &mut Planner) {
         ));
     }
     let mut reason = reason;
-    match decision(p) {
+    let user = Tagged::User {
+        name: d.user.clone(),
+    };
+    let pending_tag = BTreeMap::from([(keys::PENDING_TAG.to_string(), "true".to_string())]);
+    // The mark of an apply making a key comes off once the files are written.
+    if was_pending || making {
+        steps.push(Chain::one(
+            Phase::Revoke,
+            crate::tagging::Step::SetTags {
+                resource: user.clone(),
+                before: pending_tag.clone(),
+                after: BTreeMap::new(),
+            },
+        ));
+    }
+    match decided {
         Some(Decision::Create {
             reason: why,
             before,
@@ -360,16 +404,29 @@ fn plan(p: &mut Planner) {
                 json!(after.first()),
                 json!("(new key, written to .env)"),
             ));
-            let mut chain: Vec<crate::registry::Step> = before
-                .iter()
-                .map(|id| {
+            let mut chain: Vec<crate::registry::Step> = Vec::new();
+            // Marked while it is made and written (keys::PENDING_TAG); a new user carries the
+            // mark from its creation.
+            if action != Action::Create && !was_pending {
+                chain.push(
+                    crate::tagging::Step::SetTags {
+                        resource: user.clone(),
+                        before: BTreeMap::new(),
+                        after: pending_tag.clone(),
+                    }
+                    .into(),
+                );
+            }
+            for id in &before {
+                diffs.push(FieldDiff::new("API key", json!(id), Value::Null));
+                chain.push(
                     Step::DeleteApiKey {
                         user: d.user.clone(),
                         id: id.clone(),
                     }
-                    .into()
-                })
-                .collect();
+                    .into(),
+                );
+            }
             chain.push(
                 Step::CreateApiKey {
                     user: d.user.clone(),
@@ -475,6 +532,18 @@ pub fn deletion_steps(
     steps
 }
 
+/// Whether `destroy` leaves the key's user in place: it is this stack's and holds the
+/// stack's policy for another region, or it is not this stack's. Then `.env` keeps the key.
+pub fn destroy_keeps_user(p: &Planner) -> bool {
+    let (Some(d), Some(o)) = (&p.desired.api_key, &p.observed.api_key_user) else {
+        return false;
+    };
+    !p.owns(&o.tags)
+        || o.inline.keys().any(|n| {
+            is_stack_policy(n) && *n != d.policy && n != runtime_policy::legacy_policy_name()
+        })
+}
+
 fn destroy(p: &mut Planner) {
     let keep = p.desired.api_key.as_ref().map(|d| d.user.clone());
     retire_made(
@@ -517,7 +586,19 @@ fn destroy(p: &mut Planner) {
         return;
     }
     let inline: Vec<String> = o.inline.keys().cloned().collect();
-    let steps = deletion_steps(&d.user, &inline, &o.attached);
+    // Its keys, each a write of its own; DeleteUser deletes any made since.
+    let mut steps: Vec<crate::registry::Step> = o
+        .keys
+        .iter()
+        .map(|k| {
+            Step::DeleteApiKey {
+                user: d.user.clone(),
+                id: k.id.clone(),
+            }
+            .into()
+        })
+        .collect();
+    steps.extend(deletion_steps(&d.user, &inline, &o.attached));
     p.delete(
         KIND,
         &d.user,

@@ -140,9 +140,17 @@ impl Contents {
                             EnvValue::Arn(r) => arn(r)?,
                             EnvValue::Kept => existing
                                 .as_deref()
-                                .map(|text| bedrock_generate::block_values(text, stack))
-                                .and_then(|v| v.into_iter().find(|(n, _)| n == name))
-                                .map(|(_, v)| v)
+                                .and_then(|text| {
+                                    bedrock_generate::block_values(text, stack)
+                                        .into_iter()
+                                        .find(|(n, _)| n == name)
+                                        .map(|(_, v)| v)
+                                        // Moved out of the block: the user's line holds it.
+                                        .or_else(|| {
+                                            bedrock_generate::value_of(text, name)
+                                                .map(str::to_string)
+                                        })
+                                })
                                 .ok_or_else(|| format!("{name} left this tool's block since the plan was made: run apply again, and it makes a new key"))?,
                             // The key's value, then (after a newline) its comment.
                             EnvValue::NewKey(r) => match arn(r)? {
@@ -494,9 +502,11 @@ fn plan(pl: &mut Planner) {
         }
     }
     if let Some(invoke) = &files.invoke {
-        if let Some(policy) =
+        if let Some(mut policy) =
             crate::resources::runtime_policy::invoke_policy(pl, &invoke.template, &invoke.values)
         {
+            // With an API key and no role, the policy is the key user's.
+            policy.bearer = pl.desired.runtime.is_none() && pl.desired.api_key.is_some();
             plan_file(pl, &invoke.path, Contents::Policy(policy), 0o644, false);
         }
     }
@@ -540,6 +550,11 @@ fn destroy(pl: &mut Planner) {
         .into_iter()
         .filter(|(name, value)| {
             !(value.starts_with(&here) || (*name == env.region.0 && *value == env.region.1))
+        })
+        // The API key goes with its user (kept while another region's stack holds it).
+        .filter(|(name, _)| {
+            name != crate::resources::api_key::keys::VARIABLE
+                || crate::resources::api_key::destroy_keeps_user(pl)
         })
         .map(|(name, value)| (name, EnvValue::Text(value)))
         .collect();

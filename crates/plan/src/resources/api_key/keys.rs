@@ -22,16 +22,26 @@ pub struct Key {
 /// credential).
 pub const VARIABLE: &str = "BEDROCK_AWS_BEARER_TOKEN";
 
-/// What `.env`'s block says of the key: its value and the id the block's comment names.
+/// What `.env` says of the key: its value, and the id and value digest its comment names.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct EnvKey {
     pub token: Option<String>,
     pub id: Option<String>,
+    pub digest: Option<String>,
 }
 
-/// The comment line above the key in `.env`: the key's id, user and expiry (no secret).
-pub fn comment(id: &str, user: &str, expires: &str) -> String {
-    format!("{VARIABLE} is Bedrock API key {id} of IAM user {user}, expiring {expires}")
+/// The first 12 hex digits of the value's SHA-256: enough to tell a value changed by hand
+/// from the key apply wrote, and nothing of the secret.
+pub fn digest(token: &str) -> String {
+    crate::saved::digest(token.as_bytes())[..12].to_string()
+}
+
+/// The comment line above the key in `.env`: the key's id, user, expiry and value digest.
+pub fn comment(id: &str, user: &str, expires: &str, token: &str) -> String {
+    format!(
+        "{VARIABLE} is Bedrock API key {id} of IAM user {user}, expiring {expires} (value sha256 {})",
+        digest(token)
+    )
 }
 
 /// The id a block's comment lines name, if one is [`comment`]'s.
@@ -39,6 +49,15 @@ pub fn id_in(comments: &[String]) -> Option<String> {
     comments.iter().find_map(|c| {
         let rest = c.strip_prefix(&format!("{VARIABLE} is Bedrock API key "))?;
         rest.split_whitespace().next().map(str::to_string)
+    })
+}
+
+/// The value digest a block's comment lines name, if one is [`comment`]'s.
+pub fn digest_in(comments: &[String]) -> Option<String> {
+    comments.iter().find_map(|c| {
+        c.strip_prefix(&format!("{VARIABLE} is Bedrock API key "))?;
+        let (_, rest) = c.rsplit_once("(value sha256 ")?;
+        rest.strip_suffix(')').map(str::to_string)
     })
 }
 
@@ -66,22 +85,32 @@ pub enum Decision {
         before: Vec<String>,
         after: Vec<String>,
     },
-    /// A key exists that this `.env` does not hold: it lives in another `.env` (or its
-    /// secret is lost). Nothing is made; the warning says what to do.
+    /// A key exists that this `.env` does not hold: it lives in another `.env`. Nothing is
+    /// made; the warning says what to do.
     Elsewhere { key: Key },
 }
+
+/// The user tag an apply sets while it makes a key and writes it (its chain before the key,
+/// taken off after the files): found on a later plan, it says a key made then may never have
+/// reached `.env` (the run was stopped), so a key this `.env` lacks is lost, not elsewhere.
+pub const PENDING_TAG: &str = "librechat-bedrock:api-key-pending";
 
 const DAY: i64 = 86_400;
 
 /// The decision for `keys` of a user, `.env`'s block, at `now`, rotating `rotate_days`
-/// before expiry.
-pub fn decide(keys: &[Key], env: &EnvKey, now: i64, rotate_days: u32) -> Decision {
+/// before expiry; `pending` when the user carries [`PENDING_TAG`].
+pub fn decide(keys: &[Key], env: &EnvKey, now: i64, rotate_days: u32, pending: bool) -> Decision {
     let usable = |k: &Key| {
         k.active
             && k.expires
                 .is_some_and(|e| e - now > i64::from(rotate_days) * DAY)
     };
-    let held: Option<&Key> = env.token.as_ref().and_then(|token| {
+    // A value whose digest is not the one its comment names was changed by hand.
+    let edited = match (&env.token, &env.digest) {
+        (Some(token), Some(d)) => digest(token) != *d,
+        _ => false,
+    };
+    let held: Option<&Key> = env.token.as_ref().filter(|_| !edited).and_then(|token| {
         let by_id = env
             .id
             .as_ref()
@@ -112,7 +141,7 @@ pub fn decide(keys: &[Key], env: &EnvKey, now: i64, rotate_days: u32) -> Decisio
             };
         }
     }
-    if env.token.is_none() {
+    if env.token.is_none() && !pending {
         if let Some(k) = keys
             .iter()
             .find(|k| k.active && k.expires.is_none_or(|e| e > now))
@@ -134,17 +163,27 @@ pub fn decide(keys: &[Key], env: &EnvKey, now: i64, rotate_days: u32) -> Decisio
                 k.id
             ),
         },
+        None if edited => {
+            "the value in .env is not the key apply wrote there (changed by hand)".to_string()
+        }
         None if env.token.is_some() => {
             "the key in .env is none of the user's keys (deleted, or another user's)".to_string()
         }
+        None if pending && !keys.is_empty() => {
+            "the key an earlier apply made never reached .env (the run was stopped): it is lost"
+                .to_string()
+        }
         None => "the user has no usable key".to_string(),
     };
-    // Room for the new key: IAM allows two per user. The key .env holds goes last.
-    let mut old: Vec<&Key> = keys.iter().collect();
-    old.sort_by_key(|k| (held.is_some_and(|h| h.id == k.id), k.created));
-    let room = old.len().saturating_sub(1);
-    let before = old[..room].iter().map(|k| k.id.clone()).collect();
-    let after = old[room..].iter().map(|k| k.id.clone()).collect();
+    // Every key .env does not hold goes first (it serves nobody here, and IAM allows two
+    // per user); the one it holds, once the new one is written.
+    let held_id = held.map(|h| h.id.as_str());
+    let before = keys
+        .iter()
+        .filter(|k| Some(k.id.as_str()) != held_id)
+        .map(|k| k.id.clone())
+        .collect();
+    let after = held_id.map(str::to_string).into_iter().collect();
     Decision::Create {
         reason,
         before,
@@ -181,8 +220,12 @@ mod tests {
             Some("u-at-111122223333")
         );
         assert_eq!(alias_of("not-a-key"), None);
-        let c = comment("ACCA1234567890123456", "u", "2027-01-01");
-        assert_eq!(id_in(&[c]).as_deref(), Some("ACCA1234567890123456"));
+        let c = comment("ACCA1234567890123456", "u", "2027-01-01", "ABSKx");
+        assert_eq!(
+            id_in(std::slice::from_ref(&c)).as_deref(),
+            Some("ACCA1234567890123456")
+        );
+        assert_eq!(digest_in(&[c]), Some(digest("ABSKx")));
     }
 
     #[test]
@@ -193,9 +236,9 @@ mod tests {
         ];
         let env = EnvKey {
             token: Some(token("b")),
-            id: None,
+            ..EnvKey::default()
         };
-        match decide(&keys, &env, NOW, 14) {
+        match decide(&keys, &env, NOW, 14, false) {
             Decision::Keep { key, others } => {
                 assert_eq!(key.id, "B");
                 assert_eq!(others, ["A"]);
@@ -210,12 +253,13 @@ mod tests {
         let env = EnvKey {
             token: Some(token("a")),
             id: Some("A".into()),
+            ..EnvKey::default()
         };
         let Decision::Create {
             reason,
             before,
             after,
-        } = decide(&keys, &env, NOW, 14)
+        } = decide(&keys, &env, NOW, 14, false)
         else {
             panic!()
         };
@@ -234,8 +278,9 @@ mod tests {
         let env = EnvKey {
             token: Some(token("a")),
             id: Some("OLD".into()),
+            ..EnvKey::default()
         };
-        let Decision::Create { before, after, .. } = decide(&keys, &env, NOW, 14) else {
+        let Decision::Create { before, after, .. } = decide(&keys, &env, NOW, 14, false) else {
             panic!()
         };
         assert_eq!(before, ["NEW"]);
@@ -245,13 +290,13 @@ mod tests {
     #[test]
     fn without_a_key_in_env_a_usable_key_is_left_where_it_lives() {
         let keys = [key("A", "a", 1, NOW + 5 * DAY)];
-        let d = decide(&keys, &EnvKey::default(), NOW, 14);
+        let d = decide(&keys, &EnvKey::default(), NOW, 14, false);
         assert!(matches!(d, Decision::Elsewhere { .. }), "{d:?}");
         let expired = [key("A", "a", 1, NOW - DAY)];
-        let d = decide(&expired, &EnvKey::default(), NOW, 14);
+        let d = decide(&expired, &EnvKey::default(), NOW, 14, false);
         assert!(matches!(d, Decision::Create { .. }), "{d:?}");
         assert!(matches!(
-            decide(&[], &EnvKey::default(), NOW, 14),
+            decide(&[], &EnvKey::default(), NOW, 14, false),
             Decision::Create { .. }
         ));
     }
@@ -261,22 +306,73 @@ mod tests {
         let keys = [key("A", "a", 1, NOW + 60 * DAY)];
         let env = EnvKey {
             token: Some(token("z")),
-            id: None,
+            ..EnvKey::default()
         };
-        let Decision::Create { reason, after, .. } = decide(&keys, &env, NOW, 14) else {
+        let Decision::Create {
+            reason,
+            before,
+            after,
+        } = decide(&keys, &env, NOW, 14, false)
+        else {
             panic!()
         };
         assert!(reason.contains("none of the user's keys"), "{reason}");
-        assert_eq!(after, ["A"]);
+        assert_eq!(
+            (before, after),
+            (vec!["A".to_string()], Vec::<String>::new())
+        );
         let mut inactive = key("A", "a", 1, NOW + 60 * DAY);
         inactive.active = false;
         let env = EnvKey {
             token: Some(token("a")),
-            id: None,
+            ..EnvKey::default()
         };
-        let Decision::Create { reason, .. } = decide(&[inactive], &env, NOW, 14) else {
+        let Decision::Create { reason, .. } = decide(&[inactive], &env, NOW, 14, false) else {
             panic!()
         };
         assert!(reason.contains("inactive"), "{reason}");
+    }
+
+    #[test]
+    fn a_key_made_by_a_stopped_apply_is_lost_not_elsewhere() {
+        let keys = [key("LOST", "a", 1, NOW + 90 * DAY)];
+        let d = decide(&keys, &EnvKey::default(), NOW, 14, true);
+        let Decision::Create {
+            reason,
+            before,
+            after,
+        } = d
+        else {
+            panic!("{d:?}")
+        };
+        assert!(reason.contains("never reached .env"), "{reason}");
+        assert_eq!(
+            (before, after),
+            (vec!["LOST".to_string()], Vec::<String>::new())
+        );
+    }
+
+    #[test]
+    fn a_value_changed_by_hand_is_replaced() {
+        let keys = [key("A", "a", 1, NOW + 90 * DAY)];
+        let written = token("a");
+        let env = EnvKey {
+            token: Some(format!("{written}x")),
+            id: Some("A".into()),
+            digest: Some(digest(&written)),
+        };
+        let Decision::Create { reason, .. } = decide(&keys, &env, NOW, 14, false) else {
+            panic!()
+        };
+        assert!(reason.contains("changed by hand"), "{reason}");
+        let env = EnvKey {
+            token: Some(written.clone()),
+            id: Some("A".into()),
+            digest: Some(digest(&written)),
+        };
+        assert!(matches!(
+            decide(&keys, &env, NOW, 14, false),
+            Decision::Keep { .. }
+        ));
     }
 }
