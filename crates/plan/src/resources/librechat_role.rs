@@ -19,7 +19,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+mod made;
 mod trust;
+pub use made::MadeIdentity;
 pub use trust::trust;
 
 pub const KIND: Kind = Kind {
@@ -226,7 +228,7 @@ fn plan(p: &mut Planner) {
     let tagged = Tagged::Role {
         name: d.name.clone(),
     };
-    let Some(mut action) = p.ownership(
+    let Some(action) = p.ownership(
         KIND,
         &d.name,
         &o.tags,
@@ -236,33 +238,16 @@ fn plan(p: &mut Planner) {
     ) else {
         return;
     };
-    // A role of the stack's that it did not make (a runtime_role, tagged by its owner): the
-    // stack would own it, and destroy delete it, so it is handed over only with --adopt.
-    if o.tags.get(MADE_TAG).map(String::as_str) != Some(MADE_VALUE) && action != Action::Adopt {
-        if !p.options.adopt {
-            let fix = p.options.suggest.command("apply --adopt");
-            p.problems.push(format!(
-                "role {} carries this stack's tags but the stack did not make it (a [librechat] runtime_role, or tagged by hand): as [librechat.role] the stack would own it, and destroy would delete it
-  help: run `{fix}` to hand it over to the stack, or give [librechat.role] another name",
-                d.name
-            ));
-            return;
-        }
-        action = Action::Adopt;
-    }
-    // The stack's tags and the mark of a made role, in one step (an adopted role gets both).
-    diffs.clear();
-    steps.clear();
-    if let Some((diff, chain)) = crate::tagging::retag(
-        tagged,
-        &o.tags,
-        &made_tags(p),
-        crate::tagging::Scope::Stack,
-        Phase::Foundations,
-    ) {
-        diffs.push(diff);
-        steps.push(chain);
-    }
+    let made = MadeIdentity {
+        what: format!("role {}", d.name),
+        origin: " (a [librechat] runtime_role, or tagged by hand)",
+        spec_key: "[librechat.role]",
+        rename: "another name",
+        value: MADE_VALUE,
+    };
+    let Some(action) = made.ownership(p, action, &o.tags, tagged, &mut diffs, &mut steps) else {
+        return;
+    };
     if !policy_doc::equivalent(&o.trust, &d.trust) {
         diffs.push(FieldDiff::policy("trust", Some(&o.trust), &d.trust));
         steps.push(Chain::one(
