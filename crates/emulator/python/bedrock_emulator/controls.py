@@ -120,14 +120,19 @@ BEARER_ENVIRON = "HTTP_X_BEDROCK_EMULATOR_API_KEY"
 _REGION_IN_HOST = re.compile(r"\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.")
 
 
+def region_of_host(host: str) -> str:
+    """The Region a request's host names (`bedrock-runtime.us-west-2.amazonaws.com`,
+    `bedrock-mantle.us-west-2.api.aws`), or BEARER_REGION when it names none."""
+    match = _REGION_IN_HOST.search("." + host + ".")
+    return match.group(1) if match else BEARER_REGION
+
+
 def _route_bearer(environ) -> None:
     """A request with a Bedrock API key (`Authorization: Bearer`) is Bedrock's or Bedrock
     Runtime's, the only services that take one, in the Region its host names or
     BEARER_REGION. moto routes a request by its signature's scope: the request gets a scope
     for that, and the key moves to BEARER_HEADER, where runtime.py reads it."""
-    host = environ.get("HTTP_HOST", "")
-    match = _REGION_IN_HOST.search("." + host + ".")
-    region = match.group(1) if match else BEARER_REGION
+    region = region_of_host(environ.get("HTTP_HOST", ""))
     environ[BEARER_ENVIRON] = environ["HTTP_AUTHORIZATION"][len("Bearer ") :].strip()
     environ["HTTP_AUTHORIZATION"] = f"AWS4-HMAC-SHA256 Credential=BEDROCKAPIKEY/20000101/{region}/bedrock/aws4_request, SignedHeaders=host, Signature=none"
 

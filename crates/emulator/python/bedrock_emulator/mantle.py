@@ -44,7 +44,6 @@ from . import api_keys, catalog, iam_eval, logging_config
 MODELS = ["openai.gpt-5.4", "openai.gpt-5.4-codex", "openai.gpt-5.5"]
 ANSWER = "Hello from the embedded AWS emulator. This is a canned answer."
 PATHS = re.compile(r"^(/openai)?/v1/(responses|models)$")
-_REGION_IN_HOST = re.compile(r"bedrock-mantle\.([a-z]{2}(?:-gov)?-[a-z]+-\d)\.")
 
 
 def handles(environ) -> bool:
@@ -169,11 +168,9 @@ def _events(model, input_tokens):
 
 
 def serve(environ, start_response, body: bytes):
-    from .controls import BEARER_REGION
+    from .controls import region_of_host
 
-    host = environ.get("HTTP_HOST", "")
-    match = _REGION_IN_HOST.search(host + ".")
-    region = match.group(1) if match else BEARER_REGION
+    region = region_of_host(environ.get("HTTP_HOST", ""))
     auth = environ.get("HTTP_AUTHORIZATION", "")
     path = environ.get("PATH_INFO", "")
     method = environ.get("REQUEST_METHOD", "GET")

@@ -252,7 +252,10 @@ fn plan(p: &mut Planner) {
         ));
     }
     // Least privilege: the stack's invoke policies (any region's) and nothing else.
-    for (name, doc) in inline.iter().filter(|(n, _)| !is_stack_policy(n)) {
+    for (name, doc) in inline
+        .iter()
+        .filter(|(n, _)| !runtime_policy::is_stack_policy(n))
+    {
         diffs.push(FieldDiff::new(
             &format!("policy {name}"),
             doc.clone(),
@@ -375,12 +378,6 @@ fn plan(p: &mut Planner) {
     p.settle(KIND, &d.user, action, &reason, diffs, steps);
 }
 
-/// Whether an inline policy is one the stack puts on LibreChat's identities (any region's).
-fn is_stack_policy(name: &str) -> bool {
-    name == runtime_policy::legacy_policy_name()
-        || name.starts_with(&format!("{}-", runtime_policy::legacy_policy_name()))
-}
-
 /// The users the stack made for LibreChat's key that the spec no longer names: deleted
 /// whole (keys, policies, user).
 fn retire_made(p: &mut Planner, phase: Phase, keep: Option<&str>, reason: &str) {
@@ -434,13 +431,11 @@ pub fn deletion_steps(
 /// Whether `destroy` leaves the key's user in place: it is this stack's and holds the
 /// stack's policy for another region, or it is not this stack's. Then `.env` keeps the key.
 pub fn destroy_keeps_user(p: &Planner) -> bool {
-    let (Some(d), Some(o)) = (&p.desired.api_key, &p.observed.api_key_user) else {
+    let (Some(_), Some(o)) = (&p.desired.api_key, &p.observed.api_key_user) else {
         return false;
     };
     !p.owns(&o.tags)
-        || o.inline.keys().any(|n| {
-            is_stack_policy(n) && *n != d.policy && n != runtime_policy::legacy_policy_name()
-        })
+        || !runtime_policy::other_regions(o.inline.keys(), &p.desired.region).is_empty()
 }
 
 fn destroy(p: &mut Planner) {
@@ -458,15 +453,8 @@ fn destroy(p: &mut Planner) {
         p.keep(KIND, &d.user, "not managed by this stack");
         return;
     }
-    let others: Vec<&String> = o
-        .inline
-        .keys()
-        .filter(|n| {
-            is_stack_policy(n) && **n != d.policy && *n != runtime_policy::legacy_policy_name()
-        })
-        .collect();
-    if !others.is_empty() {
-        let names: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
+    let names = runtime_policy::other_regions(o.inline.keys(), &p.desired.region);
+    if !names.is_empty() {
         let steps = vec![Chain::one(
             Phase::Access,
             Step::DeleteUserPolicy {

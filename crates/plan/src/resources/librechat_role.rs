@@ -158,12 +158,6 @@ impl Step {
     }
 }
 
-/// Whether an inline policy is one the stack puts on LibreChat's role (any region's).
-fn is_stack_policy(name: &str) -> bool {
-    name == runtime_policy::legacy_policy_name()
-        || name.starts_with(&format!("{}-", runtime_policy::legacy_policy_name()))
-}
-
 fn plan(p: &mut Planner) {
     let keep = p.desired.librechat_role.as_ref().map(|d| d.name.clone());
     retire_made(
@@ -262,7 +256,7 @@ fn plan(p: &mut Planner) {
     let extra = o
         .inline
         .iter()
-        .filter(|n| !is_stack_policy(n))
+        .filter(|n| !runtime_policy::is_stack_policy(n))
         .map(|n| (n.clone(), json!("present")))
         .collect();
     logging_role::strip(&d.name, extra, &o.attached, &mut diffs, &mut steps);
@@ -475,14 +469,8 @@ fn destroy(p: &mut Planner) {
     }
     // This region's policy comes off first (runtime_policy, in an earlier phase of destroy);
     // another region's keeps the role for that region's stack.
-    let here = runtime_policy::policy_name(&p.desired.region);
-    let others: Vec<&String> = o
-        .inline
-        .iter()
-        .filter(|n| is_stack_policy(n) && **n != here && *n != runtime_policy::legacy_policy_name())
-        .collect();
-    if !others.is_empty() {
-        let names: Vec<&str> = others.iter().map(|s| s.as_str()).collect();
+    let names = runtime_policy::other_regions(&o.inline, &p.desired.region);
+    if !names.is_empty() {
         p.keep(
             KIND,
             &d.name,
@@ -513,7 +501,7 @@ fn destroy(p: &mut Planner) {
     let inline: Vec<String> = o
         .inline
         .iter()
-        .filter(|n| !is_stack_policy(n))
+        .filter(|n| !runtime_policy::is_stack_policy(n))
         .cloned()
         .collect();
     steps.extend(logging_role::deletion_steps(&d.name, &inline, &o.attached));
@@ -549,8 +537,10 @@ mod tests {
 
     #[test]
     fn only_the_stack_s_invoke_policies_are_its_own() {
-        assert!(is_stack_policy("LibreChatBedrockInvoke-us-east-1"));
-        assert!(is_stack_policy("LibreChatBedrockInvoke"));
-        assert!(!is_stack_policy("SomethingElse"));
+        assert!(runtime_policy::is_stack_policy(
+            "LibreChatBedrockInvoke-us-east-1"
+        ));
+        assert!(runtime_policy::is_stack_policy("LibreChatBedrockInvoke"));
+        assert!(!runtime_policy::is_stack_policy("SomethingElse"));
     }
 }

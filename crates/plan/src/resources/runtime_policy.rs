@@ -44,6 +44,26 @@ pub fn policy_name(region: &str) -> String {
     format!("{}-{region}", legacy_policy_name())
 }
 
+/// Whether an inline policy is one the stack puts on LibreChat's identities (any region's,
+/// or the one of earlier versions).
+pub fn is_stack_policy(name: &str) -> bool {
+    name == legacy_policy_name() || name.starts_with(&format!("{}-", legacy_policy_name()))
+}
+
+/// The stack's policies for other regions than `region` among `names`: while one is on
+/// LibreChat's role or key user, that region's stack still needs it.
+pub fn other_regions<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+    region: &str,
+) -> Vec<&'a str> {
+    let here = policy_name(region);
+    names
+        .into_iter()
+        .filter(|n| is_stack_policy(n) && **n != here && *n != legacy_policy_name())
+        .map(String::as_str)
+        .collect()
+}
+
 /// Roles other than the spec's `runtime_role` that are tagged for this stack and carry its
 /// policy for the region (or the policy of earlier versions), found by one listing of the
 /// account's roles; or why they could not be listed.
