@@ -59,16 +59,29 @@ pub fn xtask_into_closed_pipe(dir: &Path, args: &[&str], env: &[(&str, &str)]) -
     }
 }
 
-/// `npm ci` in `tests/<package>` (pinned by its package-lock.json), unless the install is
-/// newer than the lock; returns the package's directory. Without npm the test fails, it does
-/// not skip.
+/// `npm ci` in `tests/<package>` (pinned by its package-lock.json), unless a finished install
+/// of that same lock is there; returns the package's directory. Without npm the test fails, it
+/// does not skip.
+///
+/// Tests run concurrently, and two `npm ci` in one directory break each other (each deletes
+/// what the other is writing, and both fail, leaving a tree that lacks packages). So one
+/// install runs at a time: a lock in this process, and a file lock under `target/` for other
+/// processes (a second suite, a re-executed test binary). An install counts as done only once
+/// `npm ci` succeeded and a copy of the lock it installed was written after it; a stopped or
+/// failed install is redone.
 pub fn npm_ci(package: &str) -> PathBuf {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _in_process = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let dir = root().join("tests").join(package);
-    let lock = dir.join("package-lock.json");
-    let marker = dir.join("node_modules/.package-lock.json");
-    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let fresh = matches!((modified(&marker), modified(&lock)), (Some(m), Some(l)) if m >= l);
-    if !fresh {
+    let target = root().join("target");
+    std::fs::create_dir_all(&target).expect("target/ can be made");
+    let lock_file = std::fs::File::create(target.join(format!("npm-ci-{package}.lock")))
+        .expect("target/npm-ci-<package>.lock can be made");
+    lock_file.lock().expect("the npm install lock is taken");
+
+    let lock = std::fs::read(dir.join("package-lock.json")).expect("the package's lock is read");
+    let installed = dir.join("node_modules/.installed-package-lock.json");
+    if std::fs::read(&installed).ok().as_deref() != Some(lock.as_slice()) {
         let out = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&dir)
@@ -83,6 +96,7 @@ pub fn npm_ci(package: &str) -> PathBuf {
             "npm ci in tests/{package} failed:\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        std::fs::write(&installed, &lock).expect("the installed lock's copy is written");
     }
     dir
 }
