@@ -148,6 +148,7 @@ fn both_destinations_get_every_record_and_dropping_cloudwatch_retires_the_role()
             &c,
             "/aws/bedrock/model-invocations",
             0,
+            &|_| {},
         ))
         .unwrap();
     assert_eq!(events.len(), 1, "{events:?}");

@@ -18,7 +18,7 @@ const GROUP: &str = "/aws/bedrock/model-invocations";
 /// The invocation record with this request id.
 fn record(c: &bedrock_aws::Clients, request_id: &str) -> serde_json::Value {
     let events = rt()
-        .block_on(bedrock_aws::read_events(c, GROUP, 0))
+        .block_on(bedrock_aws::read_events(c, GROUP, 0, &|_| {}))
         .unwrap();
     let found: Vec<serde_json::Value> = events
         .iter()

@@ -30,3 +30,4 @@ mod regions;
 mod runtime;
 mod schema;
 mod sweep;
+mod usage;

@@ -12,10 +12,12 @@ pub struct LogEvent {
 }
 
 /// Every event of `group` at or after `since_ms`, all pages. A missing group is an empty list.
+/// `progress` hears how many events are read so far, after each page.
 pub async fn read_events(
     c: &Clients,
     group: &str,
     since_ms: i64,
+    progress: &dyn Fn(usize),
 ) -> Result<Vec<LogEvent>, AwsError> {
     let mut events = Vec::new();
     let mut token: Option<String> = None;
@@ -42,6 +44,7 @@ pub async fn read_events(
             timestamp: e.timestamp().unwrap_or_default(),
             message: e.message().unwrap_or_default().to_string(),
         }));
+        progress(events.len());
         match out.next_token() {
             Some(t) if token.as_deref() != Some(t) => token = Some(t.to_string()),
             _ => return Ok(events),
@@ -53,7 +56,8 @@ pub async fn read_events(
 /// `account` and `region` in objects written at or after `since_ms`: each object gzipped JSON
 /// lines, named `PREFIX/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/REGION/YYYY/MM/DD/HH/...`.
 /// The large payloads under `data/` and Bedrock's permission-check object are not records.
-/// A missing bucket is an empty list.
+/// A missing bucket is an empty list. `progress` hears how many records are read so far, after
+/// each object.
 pub async fn read_s3_records(
     c: &Clients,
     bucket: &str,
@@ -61,6 +65,7 @@ pub async fn read_s3_records(
     account: &str,
     region: &str,
     since_ms: i64,
+    progress: &dyn Fn(usize),
 ) -> Result<Vec<LogEvent>, AwsError> {
     let prefix = prefix.trim_matches('/');
     let root = if prefix.is_empty() {
@@ -142,6 +147,7 @@ pub async fn read_s3_records(
         events.extend(
             done.map_err(|e| AwsError::local("reading the invocation logs", e.to_string()))??,
         );
+        progress(events.len());
     }
     events.sort_by(|a, b| (a.timestamp, &a.id).cmp(&(b.timestamp, &b.id)));
     Ok(events)

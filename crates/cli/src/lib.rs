@@ -14,6 +14,7 @@ mod show;
 mod stack;
 mod stack_args;
 mod sweep;
+mod usage;
 mod validate;
 mod workflow;
 
@@ -27,6 +28,7 @@ pub use show::ShowArgs;
 pub use stack::{ApplyArgs, DestroyArgs, DriftArgs, OutputsArgs, PlanArgs};
 pub use stack_args::StackArgs;
 pub use sweep::SweepArgs;
+pub use usage::UsageArgs;
 pub use validate::ValidateArgs;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -57,6 +59,7 @@ pub enum Command {
     Destroy(DestroyArgs),
     Sweep(SweepArgs),
     Verify(VerifyArgs),
+    Usage(UsageArgs),
     Doctor(DoctorArgs),
     Outputs(OutputsArgs),
     Show(ShowArgs),
@@ -76,6 +79,7 @@ impl Command {
             Command::Destroy(c) => c.run(),
             Command::Sweep(c) => c.run(),
             Command::Verify(c) => c.run(),
+            Command::Usage(c) => c.run(),
             Command::Doctor(c) => c.run(),
             Command::Outputs(c) => c.run(),
             Command::Show(c) => c.run(),

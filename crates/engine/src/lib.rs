@@ -16,6 +16,7 @@ mod reports;
 mod run;
 mod saved;
 mod sweep;
+pub mod usage;
 mod verify;
 
 pub use accounts::summary_file::{SummaryFile, SummaryFormat, SummaryRequest};
@@ -33,6 +34,7 @@ pub use reports::{ApplyReport, DriftReport, FileDrift, FileLine, FileState, Gene
 pub use run::{changes_of, Converge, StackOptions, DEFAULT_CONFIG};
 pub use saved::{canonical_dir, read_any, read_plan_text, read_saved, SaveRequest};
 pub use sweep::{SweepReport, Sweeper};
+pub use usage::UsageReport;
 pub use verify::VerifyReport;
 
 /// What the CLI renders and names, from the crates below the engine: the spec and its

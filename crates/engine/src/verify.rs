@@ -7,6 +7,7 @@ use crate::records::{
     classify, describe, parse_since, problems, render, ConfiguredModel, Record, Report,
 };
 use crate::{Error, Stack};
+use bedrock_plan::ObservedState;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -64,7 +65,7 @@ impl fmt::Display for VerifyReport {
 
 /// Where the records are: a log group, or an S3 destination.
 #[derive(Debug, Clone, PartialEq, Default)]
-enum Source {
+pub(crate) enum Source {
     #[default]
     None,
     Group(String),
@@ -77,7 +78,7 @@ enum Source {
 }
 
 impl Source {
-    fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         match self {
             Source::None => "(nowhere)".into(),
             Source::Group(g) => format!("log group {g}"),
@@ -86,7 +87,7 @@ impl Source {
     }
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -98,6 +99,75 @@ impl Stack {
         let window = parse_since(since)?;
         let (_, observed) = self.observe(None)?;
         let spec = self.spec();
+        let source = self.records_source(&observed)?;
+        let arns: BTreeMap<String, String> = observed
+            .profiles
+            .iter()
+            .map(|p| (p.name.clone(), p.arn.clone()))
+            .collect();
+        let mut configured: Vec<ConfiguredModel> = spec
+            .profiles
+            .iter()
+            .map(|p| ConfiguredModel {
+                model: p.model.clone(),
+                profile: Some(p.name.clone()),
+                profile_arn: arns.get(&p.name).cloned(),
+            })
+            .collect();
+        for m in spec.librechat_models() {
+            if !configured.iter().any(|c| c.model == m) {
+                configured.push(ConfiguredModel {
+                    model: m,
+                    profile: None,
+                    profile_arn: None,
+                });
+            }
+        }
+        let env_of: BTreeMap<String, String> = spec
+            .profiles
+            .iter()
+            .map(|p| (p.name.clone(), p.env.clone()))
+            .collect();
+        let since_ms = now_ms() - i64::try_from(window.as_millis()).unwrap_or(0);
+        let events = self.read_records(&source, since_ms, &|_| {})?;
+        let records: Vec<Record> = events
+            .iter()
+            .filter_map(|e| Record::parse(&e.message))
+            .collect();
+        let mut report = classify(&records, &configured);
+        let metrics_note = self.add_figures(&mut report, since_ms);
+        let mut problems = problems(
+            &report,
+            &configured,
+            &env_of,
+            &self.suggest.command("doctor"),
+        );
+        problems.extend(self.stale_env(&arns));
+        Ok(VerifyReport {
+            since: since.to_string(),
+            log_group: match &source {
+                Source::Group(g) => g.clone(),
+                _ => String::new(),
+            },
+            s3: match &source {
+                Source::Bucket { .. } => Some(source.shown()),
+                _ => None,
+            },
+            source,
+            metrics_note,
+            report,
+            problems,
+            configured,
+            last_ms: events.last().map_or(since_ms, |e| e.timestamp),
+            seen: events.iter().map(|e| e.id.clone()).collect(),
+        })
+    }
+
+    /// Where the stack's invocation records are: its log group or bucket, or (logging left to
+    /// another stack or team) what the account's logging configuration names. An error when
+    /// there can be none yet.
+    pub(crate) fn records_source(&self, observed: &ObservedState) -> Result<Source, Error> {
+        let spec = self.spec();
         let bucket_source = |bucket: &str, prefix: Option<&str>| Source::Bucket {
             bucket: bucket.to_string(),
             prefix: prefix.unwrap_or_default().to_string(),
@@ -106,7 +176,7 @@ impl Stack {
         };
         // Where the records are: the stack's log group or bucket, or (logging left to
         // another stack or team) what the account's logging configuration names.
-        let source = if spec.logging.managed && !spec.logging.to_cloudwatch() {
+        Ok(if spec.logging.managed && !spec.logging.to_cloudwatch() {
             if observed
                 .logging
                 .as_ref()
@@ -163,67 +233,6 @@ impl Stack {
                     ))
                 }
             }
-        };
-        let arns: BTreeMap<String, String> = observed
-            .profiles
-            .iter()
-            .map(|p| (p.name.clone(), p.arn.clone()))
-            .collect();
-        let mut configured: Vec<ConfiguredModel> = spec
-            .profiles
-            .iter()
-            .map(|p| ConfiguredModel {
-                model: p.model.clone(),
-                profile: Some(p.name.clone()),
-                profile_arn: arns.get(&p.name).cloned(),
-            })
-            .collect();
-        for m in spec.librechat_models() {
-            if !configured.iter().any(|c| c.model == m) {
-                configured.push(ConfiguredModel {
-                    model: m,
-                    profile: None,
-                    profile_arn: None,
-                });
-            }
-        }
-        let env_of: BTreeMap<String, String> = spec
-            .profiles
-            .iter()
-            .map(|p| (p.name.clone(), p.env.clone()))
-            .collect();
-        let since_ms = now_ms() - i64::try_from(window.as_millis()).unwrap_or(0);
-        let events = self.read_records(&source, since_ms)?;
-        let records: Vec<Record> = events
-            .iter()
-            .filter_map(|e| Record::parse(&e.message))
-            .collect();
-        let mut report = classify(&records, &configured);
-        let metrics_note = self.add_figures(&mut report, since_ms);
-        let mut problems = problems(
-            &report,
-            &configured,
-            &env_of,
-            &self.suggest.command("doctor"),
-        );
-        problems.extend(self.stale_env(&arns));
-        Ok(VerifyReport {
-            since: since.to_string(),
-            log_group: match &source {
-                Source::Group(g) => g.clone(),
-                _ => String::new(),
-            },
-            s3: match &source {
-                Source::Bucket { .. } => Some(source.shown()),
-                _ => None,
-            },
-            source,
-            metrics_note,
-            report,
-            problems,
-            configured,
-            last_ms: events.last().map_or(since_ms, |e| e.timestamp),
-            seen: events.iter().map(|e| e.id.clone()).collect(),
         })
     }
 
@@ -288,17 +297,21 @@ impl Stack {
         None
     }
 
-    fn read_records(
+    /// The records of `source` at or after `since_ms`; `read` hears how many so far.
+    pub(crate) fn read_records(
         &self,
         source: &Source,
         since_ms: i64,
+        read: &dyn Fn(usize),
     ) -> Result<Vec<bedrock_aws::LogEvent>, Error> {
         Ok(match source {
             Source::None => Vec::new(),
-            Source::Group(group) => {
-                self.runtime
-                    .block_on(bedrock_aws::read_events(&self.clients, group, since_ms))?
-            }
+            Source::Group(group) => self.runtime.block_on(bedrock_aws::read_events(
+                &self.clients,
+                group,
+                since_ms,
+                read,
+            ))?,
             Source::Bucket {
                 bucket,
                 prefix,
@@ -311,6 +324,7 @@ impl Stack {
                 account,
                 region,
                 since_ms,
+                read,
             ))?,
         })
     }
@@ -322,7 +336,7 @@ impl Stack {
         let mut seen = from.seen.clone();
         loop {
             std::thread::sleep(Duration::from_secs(2));
-            let events = match self.read_records(&from.source, since_ms) {
+            let events = match self.read_records(&from.source, since_ms, &|_| {}) {
                 Ok(e) => e,
                 Err(e) => {
                     if !line(Err(e)) {

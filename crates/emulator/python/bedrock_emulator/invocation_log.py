@@ -63,6 +63,11 @@ def _record(self, call, response_body=None, input_tokens=0, output_tokens=0, cac
         record["inferenceRegion"] = call["inference_region"]
     else:
         record["errorCode"] = error
+    # Converse's requestMetadata ("key-value pairs that you can use to filter invocation
+    # logs") is written into the record as the caller set it.
+    metadata = (call.get("request") or {}).get("requestMetadata") if call["operation"] in ("Converse", "ConverseStream") else None
+    if isinstance(metadata, dict) and metadata:
+        record["requestMetadata"] = metadata
     cloudwatch = config.get("cloudWatchConfig") or {}
     s3_config = config.get("s3Config") or {}
     to_cloudwatch = bool(cloudwatch) and logging_config.can_deliver_cloudwatch(self, cloudwatch)

@@ -1,0 +1,202 @@
+//! `usage`: what the stack's callers used, from the invocation records: a table per group,
+//! JSON, or a self-contained HTML page with charts.
+
+use crate::output::Terminal;
+use crate::output::{json_text, Exit};
+use crate::stack_args::StackArgs;
+use bedrock_engine::accounts::finish;
+use bedrock_engine::usage::{price_table, By, Grouped};
+use bedrock_engine::{Error, Outcome, UsageReport};
+use clap::Args;
+
+mod html;
+use std::path::PathBuf;
+
+/// Sum the invocation records per profile, model, caller, day or request metadata key, with
+/// an estimated cost.
+#[derive(Args, Debug)]
+pub struct UsageArgs {
+    #[command(flatten)]
+    pub stack: StackArgs,
+    /// How far back to read: 30m, 12h, 7d.
+    #[arg(long, default_value = "7d", value_name = "DURATION")]
+    pub since: String,
+    /// What to group by: profile, model, principal, day, or metadata:KEY (a key callers set
+    /// in Converse's requestMetadata).
+    #[arg(long, default_value = "profile", value_name = "GROUPING")]
+    pub by: String,
+    /// A price table (TOML, USD per million tokens) laid over the built-in one.
+    #[arg(long, value_name = "FILE")]
+    pub prices: Option<PathBuf>,
+    /// Print the report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write one self-contained HTML page with charts: cost and tokens per day, per
+    /// profile and per model.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+impl UsageArgs {
+    pub fn run(self) -> Result<Exit, Error> {
+        // Bad input is refused before anything else.
+        bedrock_engine::parse_since(&self.since)?;
+        let by = By::parse(&self.by).map_err(|e| {
+            Error::other(
+                e,
+                "e.g. --by model, or --by metadata:team for a requestMetadata key",
+            )
+        })?;
+        let table = price_table(self.prices.as_deref())?;
+        if let Some(html) = &self.html {
+            html::check_writable(html)?;
+            if self.stack.assume_role.len() > 1
+                || self.stack.organization
+                || !self.stack.organization_unit.is_empty()
+            {
+                return Err(Error::other(
+                    "--html writes one account's page, and --assume-role, --organization or --organization-unit names several accounts",
+                    "write one account's page at a time (one --assume-role), or leave out --html",
+                ));
+            }
+        }
+        let console = Terminal::default();
+        let spec = self.stack.spec()?;
+        let (targets, results) =
+            self.stack
+                .options()
+                .run_each(&console, &spec, "usage", self.json, |stack, sink| {
+                    let spinner = crate::progress::spinner("reading the invocation records");
+                    let report = stack.usage(&self.since, &by, table.clone(), &|n| {
+                        spinner.set_message(format!("reading the invocation records: {n} so far"));
+                    });
+                    spinner.finish_and_clear();
+                    let report = report?;
+                    if let Some(html) = &self.html {
+                        html::write(&report, html)?;
+                        sink.note(format!("usage: wrote {}", html.display()));
+                    }
+                    if self.json {
+                        sink.out(json_text(&report));
+                    } else {
+                        sink.out(render(&report));
+                    }
+                    Ok(Outcome::new(
+                        Exit::Success,
+                        format!("{} records", report.records),
+                    ))
+                })?;
+        finish(&console, &targets, results, self.json)
+    }
+}
+
+/// Thousands apart, for people.
+pub(crate) fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A cost for people: cents, and a fraction of a cent shown as such.
+pub(crate) fn dollars(usd: f64) -> String {
+    if usd > 0.0 && usd < 0.01 {
+        "<$0.01".to_string()
+    } else {
+        format!("${usd:.2}")
+    }
+}
+
+/// The report as a table, its price sources and what it could not price.
+pub(crate) fn render(report: &UsageReport) -> String {
+    let g: &Grouped = &report.grouped;
+    let mut out = format!(
+        "Invocation records in the last {} ({}, {}): {}\n\n",
+        report.since, report.source, report.region, report.records
+    );
+    let width = g
+        .groups
+        .iter()
+        .map(|x| x.key.chars().count())
+        .chain([g.by.len(), 5])
+        .max()
+        .unwrap_or(5);
+    let row = |key: &str, cells: [String; 7]| {
+        format!(
+            "{key:<width$}  {:>7} {:>6} {:>13} {:>13} {:>12} {:>12} {:>10}\n",
+            cells[0], cells[1], cells[2], cells[3], cells[4], cells[5], cells[6]
+        )
+    };
+    out.push_str(&row(
+        &g.by,
+        [
+            "calls",
+            "errors",
+            "input",
+            "output",
+            "cache read",
+            "cache write",
+            "est. cost",
+        ]
+        .map(String::from),
+    ));
+    let cells = |t: &bedrock_engine::usage::Totals| {
+        [
+            count(t.calls),
+            count(t.errors),
+            count(t.input_tokens),
+            count(t.output_tokens),
+            count(t.cache_read_tokens),
+            count(t.cache_write_tokens),
+            format!(
+                "{}{}",
+                dollars(t.cost_usd),
+                if t.unpriced_calls > 0 { "*" } else { "" }
+            ),
+        ]
+    };
+    for group in &g.groups {
+        out.push_str(&row(&group.key, cells(&group.totals)));
+    }
+    if g.groups.len() != 1 {
+        out.push_str(&row("total", cells(&g.total)));
+    }
+    out.push('\n');
+    for p in &report.prices {
+        out.push_str(&format!(
+            "prices: {} table, {} as of {}: estimates, not a bill\n",
+            p.table, p.source, p.date
+        ));
+    }
+    for (model, n) in &g.unpriced {
+        out.push_str(&format!(
+            "* no price for {model} ({n} call{}): not in the cost; give one with --prices FILE\n",
+            if *n == 1 { "" } else { "s" }
+        ));
+    }
+    if report.records == 0 {
+        out.push_str(&format!(
+            "no invocation records in the last {}: make a request through LibreChat, or widen --since\n",
+            report.since
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_and_costs_read_as_people_write_them() {
+        assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(999), "999");
+        assert_eq!(super::count(1_234_567), "1,234,567");
+        assert_eq!(super::dollars(0.0), "$0.00");
+        assert_eq!(super::dollars(0.004), "<$0.01");
+        assert_eq!(super::dollars(12.345), "$12.35");
+    }
+}
