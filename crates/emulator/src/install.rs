@@ -112,6 +112,14 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/server.py"),
     ),
     (
+        "service_quotas.json",
+        include_str!("../python/bedrock_emulator/service_quotas.json"),
+    ),
+    (
+        "service_quotas.py",
+        include_str!("../python/bedrock_emulator/service_quotas.py"),
+    ),
+    (
         "sts_fidelity.py",
         include_str!("../python/bedrock_emulator/sts_fidelity.py"),
     ),

@@ -323,6 +323,23 @@ impl Control {
         .map(|_| ())
     }
 
+    /// Decides a Service Quotas increase request as AWS would: `status` is APPROVED (the
+    /// account's applied value in the request's Region becomes its DesiredValue), DENIED,
+    /// NOT_APPROVED, INVALID_REQUEST, CASE_OPENED (the request gets a CaseId) or, once a case
+    /// is open, CASE_CLOSED. An error for an unknown request, or one no longer open.
+    pub fn decide_quota_request(
+        &self,
+        request_id: &str,
+        status: &str,
+    ) -> Result<(), EmulatorError> {
+        self.call(
+            "POST",
+            "/_emulator/quotas/decide",
+            Some(serde_json::json!({ "RequestId": request_id, "Status": status })),
+        )
+        .map(|_| ())
+    }
+
     /// Roles younger than this fail Bedrock's logging checks, as new IAM roles do in AWS.
     pub fn set_propagation_delay(&self, seconds: f64) -> Result<(), EmulatorError> {
         self.call(

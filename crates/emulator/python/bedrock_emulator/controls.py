@@ -10,10 +10,13 @@ injection, and the control API under /_emulator/.
                                {"new_account": true}: a brand-new account (access.py)
     POST   /_emulator/rates    {"enforce": true}: AWS's request-rate quotas (rates.py)
     POST   /_emulator/api-keys/age  {"days": 30}: Bedrock API keys as N days older (api_keys.py)
+    POST   /_emulator/quotas/decide {"RequestId": "...", "Status": "APPROVED"}: decide a Service
+                               Quotas increase request, as AWS would (service_quotas.py)
 
 A fault matches by any of "service" (the signing name: bedrock, iam, sts, s3, logs,
-monitoring, sns, ce, tagging, organizations), "operation" (the API operation name), "method"
-and "path" (a regular expression); the next `count` matching requests fail with "throttle"
+monitoring, sns, ce, tagging, organizations, servicequotas), "operation" (the API operation
+name), "method" and "path" (a regular expression); the next `count` matching requests fail
+with "throttle"
 (the service's throttling error: HTTP 429 ThrottlingException for Bedrock, Throttling for
 IAM, STS and CloudWatch, ...), "server" (the service's internal error, HTTP 500), "drop" (the
 connection is closed with no response) or "drop_after" (the request is carried out, then the
@@ -268,6 +271,9 @@ def reset(new_account: bool) -> None:
     moto_api_backend.reset()
     access.reset(new_account)
     cost.reset()
+    from . import service_quotas
+
+    service_quotas.reset()
     with _lock:
         faults.clear()
         rates.reset()

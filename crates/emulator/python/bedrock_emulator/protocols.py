@@ -6,8 +6,8 @@ Authorization header), then by its protocol:
 
 - rest-json (Bedrock, Bedrock Runtime): method and URI template (validation.py);
 - JSON 1.0/1.1 (CloudWatch Logs, Cost Explorer, the Resource Groups Tagging API,
-  Organizations, CloudWatch's JSON protocol): `X-Amz-Target: <prefix>.<Operation>`, a JSON
-  body; Smithy RPC v2 CBOR (CloudWatch, the Tagging API) reaches here carried as JSON by
+  Organizations, Service Quotas, CloudWatch's JSON protocol): `X-Amz-Target:
+  <prefix>.<Operation>`, a JSON body; Smithy RPC v2 CBOR (CloudWatch, the Tagging API) reaches here carried as JSON by
   cbor_bridge.py;
 - query (IAM, STS, SNS, CloudWatch's query protocol): `Action=<Operation>` in a form body or
   the query string, members flattened as `Tags.member.1.Key`;
@@ -75,6 +75,9 @@ SERVICES = {
     # Coral's ValidationException (prometheus/cloudwatch_exporter#440 shows the message).
     "tagging": Service("resourcegroupstaggingapi", "json", "ValidationException", "ThrottledException", 400, "InternalServiceException"),
     "organizations": Service("organizations", "json", "InvalidInputException", "TooManyRequestsException", 400, "ServiceException"),
+    # Service Quotas models no validation error: a model violation reaches the SDKs as Coral's
+    # ValidationException, as for the Tagging API; its internal error is ServiceException.
+    "servicequotas": Service("service-quotas", "json", "ValidationException", "TooManyRequestsException", 400, "ServiceException"),
     "s3": Service("s3", "rest-xml", "InvalidArgument", "SlowDown", 503, "InternalError"),
 }
 
