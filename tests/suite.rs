@@ -26,6 +26,7 @@ mod librechat_role;
 mod lifecycle;
 mod mantle;
 mod operations;
+mod quotas;
 mod regions;
 mod runtime;
 mod schema;

@@ -278,6 +278,12 @@ modelled! {
     from_ce: aws_sdk_costexplorer {
         ResourceNotFoundException => NotFound,
     };
+    from_servicequotas: aws_sdk_servicequotas {
+        NoSuchResourceException => NotFound,
+        ResourceAlreadyExistsException => AlreadyExists,
+        AccessDeniedException => AccessDenied,
+        TooManyRequestsException => Throttling,
+    };
 }
 
 /// A modelled error with what was being done: [`context`], with its class kept.

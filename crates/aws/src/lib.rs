@@ -15,6 +15,7 @@ mod observe;
 pub mod organization;
 mod pace;
 mod progress;
+mod quotas;
 mod recorder;
 mod resources;
 mod retry;
@@ -29,6 +30,7 @@ pub use progress::{Progress, ProgressFn};
 pub use logs::{read_events, read_s3_records, LogEvent};
 pub use observe::{caller_account, observe};
 pub use pace::{Rate, Table as RateTable, RATES};
+pub use quotas::{read_quotas, LiveQuota, ModelNames};
 pub use recorder::{Call, CallStats, Recorder};
 pub use resources::guardrail::guardrail_version;
 pub use resources::inference_profile::{read_profile, LiveProfile};
@@ -197,6 +199,8 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
+    /// Service Quotas: the quotas that bound the stack's models.
+    pub servicequotas: aws_sdk_servicequotas::Client,
     /// Cost Explorer: one endpoint for the partition (us-east-1 for aws).
     pub ce: aws_sdk_costexplorer::Client,
     /// AWS Organizations: global, served from us-east-1.
@@ -310,6 +314,13 @@ impl Clients {
             logs: client!(aws_sdk_cloudwatchlogs, "logs", config, recorder, caller),
             cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch", config, recorder, caller),
             sns: client!(aws_sdk_sns, "sns", config, recorder, caller),
+            servicequotas: client!(
+                aws_sdk_servicequotas,
+                "servicequotas",
+                config,
+                recorder,
+                caller
+            ),
             ce: client!(aws_sdk_costexplorer, "ce", &global, recorder, caller),
             organizations: client!(
                 aws_sdk_organizations,

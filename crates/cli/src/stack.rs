@@ -75,15 +75,23 @@ impl PlanArgs {
         };
         let (targets, results) =
             options.run_each(&console, &spec, "plan", self.json, |s, sink| {
-                let planned = if self.destroy {
-                    s.destroy_plan(self.delete_data)?
+                // What bounds the profiles once they exist: shown under the plan, never
+                // planned, never in --json or a saved plan.
+                let (planned, quotas) = if self.destroy {
+                    (s.destroy_plan(self.delete_data)?, None)
+                } else if self.json {
+                    (s.plan(self.adopt)?, None)
                 } else {
-                    s.plan(self.adopt)?
+                    let (planned, quotas) = s.plan_with_quotas(self.adopt)?;
+                    (planned, Some(quotas))
                 };
                 if self.json {
                     sink.out(json_text(&planned.plan));
                 } else {
                     sink.out(render_plan(&planned.plan, stdout_color()));
+                    if let Some(quotas) = quotas {
+                        sink.out(quotas);
+                    }
                 }
                 Ok(planned)
             })?;

@@ -4,6 +4,7 @@
 
 mod api_key_checks;
 mod librechat_checks;
+mod quota_checks;
 
 use crate::{Error, Stack};
 use bedrock_plan::{policy_doc, BucketState};
@@ -19,6 +20,12 @@ pub struct Check {
     pub name: String,
     /// None when it passed; otherwise what is wrong and the fix.
     pub failure: Option<(String, String)>,
+    /// What will matter though nothing fails yet, and what to do: shown, not failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub warning: Option<(String, String)>,
+    /// Why the check could not be made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<String>,
 }
 
 /// Every check, passed or failed with its fix.
@@ -31,21 +38,34 @@ impl DoctorReport {
     pub fn failed(&self) -> usize {
         self.checks.iter().filter(|c| c.failure.is_some()).count()
     }
+
+    pub fn warned(&self) -> usize {
+        self.checks.iter().filter(|c| c.warning.is_some()).count()
+    }
 }
 
 impl fmt::Display for DoctorReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in &self.checks {
-            match &c.failure {
-                None => writeln!(f, "ok    {}", c.name)?,
-                Some((what, fix)) => {
+            match (&c.failure, &c.warning, &c.skipped) {
+                (Some((what, fix)), _, _) => {
                     writeln!(f, "FAIL  {}\n        {what}\n        fix: {fix}", c.name)?
                 }
+                (None, Some((what, fix)), _) => {
+                    writeln!(f, "warn  {}\n        {what}\n        fix: {fix}", c.name)?
+                }
+                (None, None, Some(why)) => writeln!(f, "skip  {}\n        {why}", c.name)?,
+                (None, None, None) => writeln!(f, "ok    {}", c.name)?,
             }
         }
+        let warned = match self.warned() {
+            0 => String::new(),
+            1 => ", 1 warning".to_string(),
+            n => format!(", {n} warnings"),
+        };
         writeln!(
             f,
-            "\n{} checks, {} failed. Restart LibreChat after changing librechat.yaml or .env.",
+            "\n{} checks, {} failed{warned}. Restart LibreChat after changing librechat.yaml or .env.",
             self.checks.len(),
             self.failed()
         )
@@ -56,13 +76,29 @@ pub(crate) fn pass(name: &str) -> Check {
     Check {
         name: name.into(),
         failure: None,
+        warning: None,
+        skipped: None,
     }
 }
 
 pub(crate) fn fail(name: &str, what: impl Into<String>, fix: impl Into<String>) -> Check {
     Check {
-        name: name.into(),
         failure: Some((what.into(), fix.into())),
+        ..pass(name)
+    }
+}
+
+pub(crate) fn warn(name: &str, what: impl Into<String>, fix: impl Into<String>) -> Check {
+    Check {
+        warning: Some((what.into(), fix.into())),
+        ..pass(name)
+    }
+}
+
+pub(crate) fn skip(name: &str, why: impl Into<String>) -> Check {
+    Check {
+        skipped: Some(why.into()),
+        ..pass(name)
     }
 }
 
@@ -441,6 +477,7 @@ impl Stack {
                 }
             });
         }
+        checks.extend(quota_checks::quota_checks(&self.quotas()?));
         Ok(DoctorReport { checks })
     }
 }

@@ -1,0 +1,124 @@
+//! Service Quotas in `plan` and `doctor`: each profile's quotas (the account's values, found
+//! by their names) shown under the plan; `doctor` warns when one answer of the model's
+//! longest would be throttled, or when a few requests reserving it eat the quota, and passes
+//! once an increase AWS approved (here, the emulator's control) makes room.
+
+use crate::stack::*;
+
+const SPEC: &str = "tests/fixtures/valid/quotas.toml";
+
+fn spec() -> String {
+    std::fs::read_to_string(crate::common::root().join(SPEC)).unwrap()
+}
+
+/// The line of `check` in doctor's output, and the lines under it.
+fn check<'a>(out: &'a str, profile: &str) -> &'a str {
+    let start = out
+        .find(&format!("quotas of {profile} "))
+        .unwrap_or_else(|| panic!("no quota check of {profile} in\n{out}"));
+    let start = out[..start].rfind('\n').map_or(0, |i| i + 1);
+    let end = out[start + 1..]
+        .find("\nok    ")
+        .into_iter()
+        .chain(out[start + 1..].find("\nwarn  "))
+        .chain(out[start + 1..].find("\nskip  "))
+        .chain(out[start + 1..].find("\n\n"))
+        .min()
+        .map_or(out.len(), |i| start + 1 + i);
+    &out[start..end]
+}
+
+#[test]
+fn plan_shows_each_profile_s_quotas_and_doctor_warns_until_an_increase_makes_room() {
+    let _turn = turn();
+    let dir = project(Some(&spec()));
+    let plan = run(dir.path(), &["plan"]);
+    assert_eq!(plan.code, 0, "{}", plan.stderr);
+    let shown = &plan.stdout[plan
+        .stdout
+        .find("Quotas that bound the profiles' models in us-east-1")
+        .unwrap_or_else(|| panic!("no quotas under the plan:\n{}", plan.stdout))..];
+    for line in [
+        "LibreChat-Claude-3-7-Sonnet  cross-region  1,000,000 tokens/min, 250 requests/min",
+        "LibreChat-Claude-Sonnet-4    cross-region  200,000 tokens/min, 200 requests/min",
+        "LibreChat-Nova-Pro           on-demand     400,000 tokens/min, 100 requests/min",
+        "LibreChat-Claude-Opus-4-5    global        none listed for Anthropic Claude Opus 4.5",
+    ] {
+        assert!(shown.contains(line), "no {line:?} in\n{shown}");
+    }
+    let json = run(dir.path(), &["plan", "--json"]);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&json.stdout).is_ok(),
+        "plan --json stays the plan alone: {}",
+        json.stdout
+    );
+
+    apply(dir.path());
+    let doctor = run(dir.path(), &["doctor"]);
+    let out = &doctor.stdout;
+    let sonnet = check(out, "LibreChat-Claude-Sonnet-4");
+    assert!(sonnet.starts_with("warn  "), "{sonnet}");
+    for text in [
+        "64,000 output tokens x burndown 5 = 320,000 quota tokens",
+        "200,000 tokens/min quota",
+        "L-59759B4A",
+        "maxTokens under 40,000",
+    ] {
+        assert!(sonnet.contains(text), "no {text:?} in\n{sonnet}");
+    }
+    assert!(
+        check(out, "LibreChat-Claude-3-7-Sonnet").starts_with("ok    "),
+        "{out}"
+    );
+    assert!(
+        check(out, "LibreChat-Nova-Pro").starts_with("ok    "),
+        "{out}"
+    );
+    let opus = check(out, "LibreChat-Claude-Opus-4-5");
+    assert!(
+        opus.starts_with("skip  ") && opus.contains("lists no global tokens-per-minute quota"),
+        "{opus}"
+    );
+    assert!(out.contains(", 1 warning."), "{out}");
+
+    // An increase to 400,000: one longest answer fits, but each request reserves 64,000.
+    let c = clients("us-east-1");
+    let increase = |value: f64| {
+        let asked = rt()
+            .block_on(
+                c.servicequotas
+                    .request_service_quota_increase()
+                    .service_code("bedrock")
+                    .quota_code("L-59759B4A")
+                    .desired_value(value)
+                    .send(),
+            )
+            .unwrap();
+        let id = asked
+            .requested_quota()
+            .and_then(|r| r.id())
+            .unwrap()
+            .to_string();
+        emulator()
+            .instance
+            .control()
+            .decide_quota_request(&id, "APPROVED")
+            .unwrap();
+    };
+    increase(400_000.0);
+    let out = run(dir.path(), &["doctor"]).stdout;
+    let sonnet = check(&out, "LibreChat-Claude-Sonnet-4");
+    assert!(sonnet.starts_with("warn  "), "{sonnet}");
+    assert!(
+        sonnet.contains("each request reserves the model's longest answer (64,000 tokens) of the 400,000 tokens/min quota: 6 requests at once use it all"),
+        "{sonnet}"
+    );
+    increase(1_000_000.0);
+    let out = run(dir.path(), &["doctor"]).stdout;
+    let sonnet = check(&out, "LibreChat-Claude-Sonnet-4");
+    assert!(
+        sonnet.starts_with("ok    ") && sonnet.contains("1,000,000 tokens/min, 200 requests/min"),
+        "{sonnet}"
+    );
+    assert!(!out.contains("warning"), "{out}");
+}
