@@ -14,7 +14,7 @@ injection, and the control API under /_emulator/.
                                Quotas increase request, as AWS would (service_quotas.py)
 
 A fault matches by any of "service" (the signing name: bedrock, iam, sts, s3, logs,
-monitoring, sns, ce, tagging, organizations, servicequotas), "operation" (the API operation
+monitoring, sns, ce, tagging, organizations, servicequotas, budgets), "operation" (the API operation
 name), "method" and "path" (a regular expression); the next `count` matching requests fail
 with "throttle"
 (the service's throttling error: HTTP 429 ThrottlingException for Bedrock, Throttling for
@@ -274,6 +274,9 @@ def reset(new_account: bool) -> None:
     from . import service_quotas
 
     service_quotas.reset()
+    from . import runtime
+
+    runtime.reset_cache()
     with _lock:
         faults.clear()
         rates.reset()

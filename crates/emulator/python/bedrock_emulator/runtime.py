@@ -203,6 +203,12 @@ CACHE_SECONDS = 300
 _cache: dict = {}  # (account, region, model, prefix digest) -> expiry
 
 
+def reset_cache() -> None:
+    """Forget every cached prompt prefix (a reset starts from nothing cached)."""
+    with _lock:
+        _cache.clear()
+
+
 def _tokens(value) -> int:
     text = json.dumps(value)
     return max(1, len(text.split()) // 2)
