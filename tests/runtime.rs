@@ -8,9 +8,7 @@ mod guardrail;
 use crate::stack;
 use aws_sdk_bedrockruntime::operation::RequestId;
 use aws_sdk_bedrockruntime::primitives::Blob;
-use aws_sdk_bedrockruntime::types::{
-    CachePointBlock, CachePointType, ResponseStream, SystemContentBlock,
-};
+use aws_sdk_bedrockruntime::types::ResponseStream;
 use stack::*;
 
 const GROUP: &str = "/aws/bedrock/model-invocations";
@@ -210,26 +208,7 @@ fn a_cache_point_writes_the_prefix_and_the_same_prefix_reads_it() {
     let profile = env_values(dir.path())["BEDROCK_OPUS_45_PROFILE"].clone();
     let c = clients("us-east-1");
     let client = runtime_client();
-    let rt = rt();
-    let call = || {
-        rt.block_on(
-            client
-                .converse()
-                .model_id(&profile)
-                .system(SystemContentBlock::Text(
-                    "You answer questions about the guide. ".repeat(40),
-                ))
-                .system(SystemContentBlock::CachePoint(
-                    CachePointBlock::builder()
-                        .r#type(CachePointType::Default)
-                        .build()
-                        .unwrap(),
-                ))
-                .messages(message())
-                .send(),
-        )
-        .unwrap()
-    };
+    let call = || converse_cached(&client, &profile);
     let first = call();
     let usage = first.usage().unwrap();
     let written = usage.cache_write_input_tokens().unwrap_or(0);

@@ -190,6 +190,28 @@ pub fn logging_set_elsewhere(c: &Clients, group: &str, role: &str) {
 
 /// Run a command that must be refused: exit 1, every `expected` text in its errors, and no
 /// AWS write made.
+/// Refused with exit 1 and `expected` in the error, before any AWS call (no calls line).
+pub fn refused_before_aws(dir: &Path, args: &[&str], expected: &[&str]) {
+    let r = run(dir, args);
+    assert_eq!(
+        r.code, 1,
+        "{args:?} was not refused:\n{}\n{}",
+        r.stdout, r.stderr
+    );
+    for text in expected {
+        assert!(
+            r.stderr.contains(text),
+            "{args:?}: no {text:?} in\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        !r.stderr.contains(": AWS: "),
+        "{args:?} called AWS before refusing:\n{}",
+        r.stderr
+    );
+}
+
 pub fn refused(dir: &Path, args: &[&str], expected: &[&str]) -> Run {
     let r = run(dir, args);
     assert_eq!(
@@ -261,6 +283,32 @@ pub fn message() -> aws_sdk_bedrockruntime::types::Message {
         ))
         .build()
         .unwrap()
+}
+
+/// Converse with a long system prompt ending in a cache point: the first such call writes
+/// the prefix to the cache, the next one reads it.
+pub fn converse_cached(
+    client: &aws_sdk_bedrockruntime::Client,
+    model: &str,
+) -> aws_sdk_bedrockruntime::operation::converse::ConverseOutput {
+    use aws_sdk_bedrockruntime::types::{CachePointBlock, CachePointType, SystemContentBlock};
+    rt().block_on(
+        client
+            .converse()
+            .model_id(model)
+            .system(SystemContentBlock::Text(
+                "You answer questions about the guide. ".repeat(40),
+            ))
+            .system(SystemContentBlock::CachePoint(
+                CachePointBlock::builder()
+                    .r#type(CachePointType::Default)
+                    .build()
+                    .unwrap(),
+            ))
+            .messages(message())
+            .send(),
+    )
+    .unwrap_or_else(|e| panic!("converse with a cache point, {model}: {e:?}"))
 }
 
 pub fn converse(client: &aws_sdk_bedrockruntime::Client, model: &str) {

@@ -271,7 +271,6 @@ fn group_digits(n: u64) -> String {
 /// report's cache counts are the answers', and priced at the cache prices.
 #[test]
 fn usage_counts_prompt_cache_tokens_and_prices_them() {
-    use aws_sdk_bedrockruntime::types::{CachePointBlock, CachePointType, SystemContentBlock};
     let _turn = turn();
     let dir = project(None);
     apply(dir.path());
@@ -285,24 +284,7 @@ fn usage_counts_prompt_cache_tokens_and_prices_them() {
     let mut sums = [0u64; 4];
     let mut cost = 0.0;
     for _ in 0..2 {
-        let out = rt()
-            .block_on(
-                client
-                    .converse()
-                    .model_id(&profile)
-                    .system(SystemContentBlock::Text(
-                        "You answer questions. ".repeat(60),
-                    ))
-                    .system(SystemContentBlock::CachePoint(
-                        CachePointBlock::builder()
-                            .r#type(CachePointType::Default)
-                            .build()
-                            .unwrap(),
-                    ))
-                    .messages(message())
-                    .send(),
-            )
-            .unwrap();
+        let out = converse_cached(&client, &profile);
         let u = out.usage().unwrap();
         let counts = [
             u.input_tokens(),
@@ -346,49 +328,27 @@ fn usage_counts_prompt_cache_tokens_and_prices_them() {
     assert_eq!(opus["unpriced_calls"].as_u64(), Some(0));
 }
 
-/// Refused with exit 1 and `expected` in the error, before any AWS call (no calls line).
-fn refused_at_once(dir: &std::path::Path, args: &[&str], expected: &[&str]) {
-    let r = run(dir, args);
-    assert_eq!(
-        r.code, 1,
-        "{args:?} was not refused:\n{}\n{}",
-        r.stdout, r.stderr
-    );
-    for text in expected {
-        assert!(
-            r.stderr.contains(text),
-            "{args:?}: no {text:?} in\n{}",
-            r.stderr
-        );
-    }
-    assert!(
-        !r.stderr.contains(": AWS: "),
-        "{args:?} called AWS before refusing:\n{}",
-        r.stderr
-    );
-}
-
 #[test]
 fn usage_refuses_bad_input_before_any_call_and_says_when_nothing_is_logged() {
     let _turn = turn();
     let dir = project(None);
-    refused_at_once(
+    refused_before_aws(
         dir.path(),
         &["usage", "--by", "week"],
         &["--by \"week\" is not a grouping", "metadata:KEY"],
     );
-    refused_at_once(
+    refused_before_aws(
         dir.path(),
         &["usage", "--since", "soon"],
         &["--since \"soon\" is not a duration"],
     );
-    refused_at_once(
+    refused_before_aws(
         dir.path(),
         &["usage", "--prices", "missing.toml"],
         &["--prices missing.toml cannot be read"],
     );
     std::fs::write(dir.path().join("bad.toml"), "source = \"x\"\ndate = \"d\"\n[[price]]\nmodel = \"m\"\nregions = [\"*\"]\ninput = -1\noutput = 1\n").unwrap();
-    refused_at_once(
+    refused_before_aws(
         dir.path(),
         &["usage", "--prices", "bad.toml"],
         &[
@@ -397,7 +357,7 @@ fn usage_refuses_bad_input_before_any_call_and_says_when_nothing_is_logged() {
             "negative",
         ],
     );
-    refused_at_once(
+    refused_before_aws(
         dir.path(),
         &["usage", "--html", "no/such/folder/u.html"],
         &["folder no/such/folder does not exist"],

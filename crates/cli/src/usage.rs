@@ -5,7 +5,7 @@ use crate::output::Terminal;
 use crate::output::{json_text, Exit};
 use crate::stack_args::StackArgs;
 use bedrock_engine::accounts::finish;
-use bedrock_engine::usage::{price_table, By, Grouped};
+use bedrock_engine::usage::{price_table, By, Grouped, Totals};
 use bedrock_engine::{Error, Outcome, UsageReport};
 use clap::Args;
 
@@ -92,15 +92,7 @@ impl UsageArgs {
 
 /// Thousands apart, for people.
 pub(crate) fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    bedrock_engine::usage::thousands(n)
 }
 
 /// A cost for people: cents, and a fraction of a cent shown as such.
@@ -110,6 +102,28 @@ pub(crate) fn dollars(usd: f64) -> String {
     } else {
         format!("${usd:.2}")
     }
+}
+
+/// A group's figures as the table and the page show them: calls, errors, the four token
+/// counts and the estimated cost (marked `*` when some calls had no price, with `mark`).
+pub(crate) fn cells(t: &Totals, mark: bool) -> [String; 7] {
+    [
+        count(t.calls),
+        count(t.errors),
+        count(t.input_tokens),
+        count(t.output_tokens),
+        count(t.cache_read_tokens),
+        count(t.cache_write_tokens),
+        format!(
+            "{}{}",
+            dollars(t.cost_usd),
+            if mark && t.unpriced_calls > 0 {
+                "*"
+            } else {
+                ""
+            }
+        ),
+    ]
 }
 
 /// The report as a table, its price sources and what it could not price.
@@ -145,26 +159,11 @@ pub(crate) fn render(report: &UsageReport) -> String {
         ]
         .map(String::from),
     ));
-    let cells = |t: &bedrock_engine::usage::Totals| {
-        [
-            count(t.calls),
-            count(t.errors),
-            count(t.input_tokens),
-            count(t.output_tokens),
-            count(t.cache_read_tokens),
-            count(t.cache_write_tokens),
-            format!(
-                "{}{}",
-                dollars(t.cost_usd),
-                if t.unpriced_calls > 0 { "*" } else { "" }
-            ),
-        ]
-    };
     for group in &g.groups {
-        out.push_str(&row(&group.key, cells(&group.totals)));
+        out.push_str(&row(&group.key, cells(&group.totals, true)));
     }
     if g.groups.len() != 1 {
-        out.push_str(&row("total", cells(&g.total)));
+        out.push_str(&row("total", cells(&g.total, true)));
     }
     out.push('\n');
     for p in &report.prices {
@@ -193,6 +192,7 @@ mod tests {
     #[test]
     fn counts_and_costs_read_as_people_write_them() {
         assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(1000), "1,000");
         assert_eq!(super::count(999), "999");
         assert_eq!(super::count(1_234_567), "1,234,567");
         assert_eq!(super::dollars(0.0), "$0.00");

@@ -24,17 +24,9 @@ pub struct QuotaReport {
     pub unread: Option<String>,
 }
 
-/// Thousands apart.
+/// A quota's value for people, thousands apart.
 pub(crate) fn count(n: f64) -> String {
-    let digits = format!("{}", n.round() as u64);
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    crate::usage::thousands(n.round() as u64)
 }
 
 impl fmt::Display for QuotaReport {

@@ -3,7 +3,7 @@
 //! its estimated cost and its tokens, drawn by plotters' SVG backend. Every bar carries its
 //! figure, so the page reads without hovering.
 
-use super::{count, dollars};
+use super::{cells, count};
 use bedrock_engine::usage::{By, Grouped};
 use bedrock_engine::{Error, UsageReport};
 use plotters::prelude::*;
@@ -114,17 +114,11 @@ fn table(g: &Grouped) -> String {
         .map(|x| (x.key.as_str(), &x.totals))
         .chain(std::iter::once(("total", &g.total)));
     for (key, t) in rows {
-        out.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-            escape(key),
-            count(t.calls),
-            count(t.errors),
-            count(t.input_tokens),
-            count(t.output_tokens),
-            count(t.cache_read_tokens),
-            count(t.cache_write_tokens),
-            dollars(t.cost_usd)
-        ));
+        out.push_str(&format!("<tr><td>{}</td>", escape(key)));
+        for cell in cells(t, false) {
+            out.push_str(&format!("<td>{}</td>", escape(&cell)));
+        }
+        out.push_str("</tr>\n");
     }
     out.push_str("</table>\n");
     out
