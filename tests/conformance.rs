@@ -1,7 +1,8 @@
 //! The emulator's request validation against AWS's service model: tests/conformance/walk.py,
 //! run with the emulator's own virtualenv (botocore and its service models), breaks every
 //! constraint of every operation the tool calls (Bedrock, Bedrock Runtime, IAM, STS, SNS,
-//! CloudWatch, CloudWatch Logs, Cost Explorer, the Tagging API, Organizations, S3) one at a
+//! CloudWatch, CloudWatch Logs, Cost Explorer, the Tagging API, Organizations, Service Quotas,
+//! S3) one at a
 //! time, sends each request with botocore's serializer, and checks that the emulator answers
 //! as AWS does, in the service's own protocol (status, error code, the member's path and the
 //! constraint in AWS's words). And injected faults reach the SDK in its own protocol, so

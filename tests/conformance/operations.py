@@ -182,6 +182,9 @@ OPERATIONS = {
     "organizations": {
         "DescribeOrganization": {},
     },
+    "service-quotas": {
+        "ListServiceQuotas": {"ServiceCode": "bedrock", "MaxResults": 100},
+    },
     "s3": {
         "CreateBucket": {"Bucket": BUCKET, "ObjectOwnership": "BucketOwnerEnforced"},
         "HeadBucket": {"Bucket": BUCKET},

@@ -60,6 +60,7 @@ EXPECTED = {
     "ce": "ValidationException",
     "resourcegroupstaggingapi": "ValidationException",
     "organizations": "InvalidInputException",
+    "service-quotas": "ValidationException",
     "s3": "MalformedXML",
 }
 REDACTED = {"iam"}
