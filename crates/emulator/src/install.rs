@@ -26,6 +26,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/__main__.py"),
     ),
     (
+        "budgets_fidelity.py",
+        include_str!("../python/bedrock_emulator/budgets_fidelity.py"),
+    ),
+    (
         "catalog.json",
         include_str!("../python/bedrock_emulator/catalog.json"),
     ),

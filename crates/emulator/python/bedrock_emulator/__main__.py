@@ -65,6 +65,7 @@ def main(argv=None) -> None:
     from . import rates; rates.install()  # noqa: E702 (AWS's request-rate quotas, on demand)
     from . import monitoring_fidelity; monitoring_fidelity.install()  # noqa: E702 (SNS and CloudWatch as AWS answers)
     from . import service_quotas; service_quotas.install()  # noqa: E702 (Service Quotas for Bedrock, and the quota decisions)
+    from . import budgets_fidelity; budgets_fidelity.install()  # noqa: E702 (AWS Budgets as AWS answers it)
     controls.settings["latency_ms"] = args.latency_ms
     logging_config.settings["propagation_delay_seconds"] = args.propagation_delay
 

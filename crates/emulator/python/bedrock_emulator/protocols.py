@@ -6,7 +6,7 @@ Authorization header), then by its protocol:
 
 - rest-json (Bedrock, Bedrock Runtime): method and URI template (validation.py);
 - JSON 1.0/1.1 (CloudWatch Logs, Cost Explorer, the Resource Groups Tagging API,
-  Organizations, Service Quotas, CloudWatch's JSON protocol): `X-Amz-Target:
+  Organizations, Service Quotas, AWS Budgets, CloudWatch's JSON protocol): `X-Amz-Target:
   <prefix>.<Operation>`, a JSON body; Smithy RPC v2 CBOR (CloudWatch, the Tagging API) reaches here carried as JSON by
   cbor_bridge.py;
 - query (IAM, STS, SNS, CloudWatch's query protocol): `Action=<Operation>` in a form body or
@@ -78,6 +78,10 @@ SERVICES = {
     # Service Quotas models no validation error: a model violation reaches the SDKs as Coral's
     # ValidationException, as for the Tagging API; its internal error is ServiceException.
     "servicequotas": Service("service-quotas", "json", "ValidationException", "TooManyRequestsException", 400, "ServiceException"),
+    # AWS Budgets models InvalidParameterException as its client error ("Typically, the cause
+    # is an invalid input value"): a model violation is answered with it, as CloudWatch Logs
+    # answers its own. Every error of the Budgets API reference is HTTP 400.
+    "budgets": Service("budgets", "json", "InvalidParameterException", "ThrottlingException", 400, "InternalErrorException"),
     "s3": Service("s3", "rest-xml", "InvalidArgument", "SlowDown", 503, "InternalError"),
 }
 
