@@ -1,5 +1,6 @@
 """The operations the conformance walk sends, each with a valid request: every operation
-the tool calls on each service, and every Bedrock operation the emulator implements.
+the tool calls on each service, every Bedrock operation the emulator implements, and the
+AWS Budgets operations the emulator answers (for the stack's budget).
 
 A value of the form "{profile}" or "{guardrail}" is filled in with a resource made for the
 walk (some operations delete theirs).
@@ -22,6 +23,11 @@ DASHBOARD = json.dumps({"widgets": [{"type": "text", "x": 0, "y": 0, "width": 6,
 METRIC = {"Namespace": "AWS/Bedrock", "MetricName": "Invocations", "Dimensions": [{"Name": "ModelId", "Value": "walk"}]}
 BUCKET = "walk-bucket"
 BUCKET_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": f"arn:aws:s3:::{BUCKET}/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]})
+
+BUDGET = {"BudgetName": "walk-budget", "BudgetLimit": {"Amount": "100", "Unit": "USD"}, "CostFilters": {"Service": ["Amazon Bedrock"]}, "TimeUnit": "MONTHLY", "BudgetType": "COST"}
+BUDGET_ARN = f"arn:aws:budgets::{ACCOUNT}:budget/walk-budget"
+NOTIFICATION = {"NotificationType": "ACTUAL", "ComparisonOperator": "GREATER_THAN", "Threshold": 80.0, "ThresholdType": "PERCENTAGE"}
+SUBSCRIBER = {"SubscriptionType": "EMAIL", "Address": "ops@example.com"}
 
 OPERATIONS = {
     "bedrock": {
@@ -181,6 +187,22 @@ OPERATIONS = {
     },
     "organizations": {
         "DescribeOrganization": {},
+    },
+    "budgets": {
+        "CreateBudget": {"AccountId": ACCOUNT, "Budget": BUDGET, "NotificationsWithSubscribers": [{"Notification": NOTIFICATION, "Subscribers": [SUBSCRIBER]}], "ResourceTags": [{"Key": "stack", "Value": "walk"}]},
+        "DescribeBudget": {"AccountId": ACCOUNT, "BudgetName": "walk-budget"},
+        "DescribeBudgets": {"AccountId": ACCOUNT, "MaxResults": 10},
+        "UpdateBudget": {"AccountId": ACCOUNT, "NewBudget": {**BUDGET, "BudgetLimit": {"Amount": "200", "Unit": "USD"}}},
+        "CreateNotification": {"AccountId": ACCOUNT, "BudgetName": "walk-budget", "Notification": {**NOTIFICATION, "Threshold": 100.0}, "Subscribers": [SUBSCRIBER]},
+        "DescribeNotificationsForBudget": {"AccountId": ACCOUNT, "BudgetName": "walk-budget", "MaxResults": 10},
+        "CreateSubscriber": {"AccountId": ACCOUNT, "BudgetName": "walk-budget", "Notification": NOTIFICATION, "Subscriber": {"SubscriptionType": "EMAIL", "Address": "finance@example.com"}},
+        "DescribeSubscribersForNotification": {"AccountId": ACCOUNT, "BudgetName": "walk-budget", "Notification": NOTIFICATION, "MaxResults": 10},
+        "TagResource": {"ResourceARN": BUDGET_ARN, "ResourceTags": [{"Key": "team", "Value": "walk"}]},
+        "ListTagsForResource": {"ResourceARN": BUDGET_ARN},
+        "UntagResource": {"ResourceARN": BUDGET_ARN, "ResourceTagKeys": ["team"]},
+        "DeleteSubscriber": {"AccountId": ACCOUNT, "BudgetName": "walk-budget", "Notification": NOTIFICATION, "Subscriber": {"SubscriptionType": "EMAIL", "Address": "finance@example.com"}},
+        "DeleteNotification": {"AccountId": ACCOUNT, "BudgetName": "walk-budget", "Notification": {**NOTIFICATION, "Threshold": 100.0}},
+        "DeleteBudget": {"AccountId": ACCOUNT, "BudgetName": "walk-budget"},
     },
     "service-quotas": {
         "ListServiceQuotas": {"ServiceCode": "bedrock", "MaxResults": 100},

@@ -61,6 +61,7 @@ EXPECTED = {
     "resourcegroupstaggingapi": "ValidationException",
     "organizations": "InvalidInputException",
     "service-quotas": "ValidationException",
+    "budgets": "InvalidParameterException",
     "s3": "MalformedXML",
 }
 REDACTED = {"iam"}
