@@ -3,9 +3,10 @@
 //! constraint of every operation the tool calls (Bedrock, Bedrock Runtime, IAM, STS, SNS,
 //! CloudWatch, CloudWatch Logs, Cost Explorer, the Tagging API, Organizations, Service Quotas,
 //! S3, and AWS Budgets' operations the emulator answers) one at a time, sends each request
-//! with botocore's serializer, and checks that the emulator answers as AWS does, in the service's own protocol (status, error code, the member's path and the
-//! constraint in AWS's words). And injected faults reach the SDK in its own protocol, so
-//! that its retry classifies them.
+//! with botocore's serializer, and checks that the emulator answers as AWS does, in the
+//! service's own protocol (status, error code, the member's path and the constraint in
+//! AWS's words). And injected faults reach the SDK in its own protocol, so that its retry
+//! classifies them.
 
 use crate::common;
 use crate::stack;
