@@ -163,6 +163,16 @@ fn a_reset_is_done_when_it_answers_and_no_request_during_it_fails() {
     assert!(stdout.contains("reset checked"), "{stdout}");
 }
 
+/// tests/conformance/budgets.py: AWS Budgets beyond the model's constraints: a duplicate, a
+/// missing budget, subscriber limits, an SNS topic Budgets may not publish to, a FORECASTED
+/// alert on a daily budget, the last subscriber's delete, a reset.
+#[test]
+fn budgets_refuse_what_aws_refuses() {
+    let _turn = turn();
+    let stdout = python_check("budgets.py");
+    assert!(stdout.contains("budgets checked: 11 checks"), "{stdout}");
+}
+
 const EVERY_SERVICE: &str = r#"
 [stack]
 name = "faulted"
