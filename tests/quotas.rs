@@ -59,16 +59,19 @@ fn plan_shows_each_profile_s_quotas_and_doctor_warns_until_an_increase_makes_roo
     let sonnet = check(out, "LibreChat-Claude-Sonnet-4");
     assert!(sonnet.starts_with("warn  "), "{sonnet}");
     for text in [
-        "64,000 output tokens x burndown 5 = 320,000 quota tokens",
+        "its longest answer (64,000 output tokens) x burndown 5 = 320,000 quota tokens",
         "200,000 tokens/min quota",
         "L-59759B4A",
         "maxTokens under 40,000",
     ] {
         assert!(sonnet.contains(text), "no {text:?} in\n{sonnet}");
     }
+    // 1,000,000 tokens a minute serve three of Claude 3.7's longest answers (64,000 x 5).
+    let claude = check(out, "LibreChat-Claude-3-7-Sonnet");
     assert!(
-        check(out, "LibreChat-Claude-3-7-Sonnet").starts_with("ok    "),
-        "{out}"
+        claude.starts_with("warn  ")
+            && claude.contains("the 1,000,000 tokens/min quota serves 3 a minute"),
+        "{claude}"
     );
     assert!(
         check(out, "LibreChat-Nova-Pro").starts_with("ok    "),
@@ -79,9 +82,32 @@ fn plan_shows_each_profile_s_quotas_and_doctor_warns_until_an_increase_makes_roo
         opus.starts_with("skip  ") && opus.contains("lists no global tokens-per-minute quota"),
         "{opus}"
     );
-    assert!(out.contains(", 1 warning."), "{out}");
+    assert!(out.contains(", 2 warnings."), "{out}");
 
-    // An increase to 400,000: one longest answer fits, but each request reserves 64,000.
+    // LibreChat's own maxTokens for the model, kept to by modelSpecs.enforce: 4,000 x 5 fits
+    // ten times in 200,000.
+    let yaml = dir.path().join("librechat.yaml");
+    let generated = std::fs::read_to_string(&yaml).unwrap();
+    let specs = |enforce: bool| {
+        format!(
+            "{generated}\nmodelSpecs:\n  enforce: {enforce}\n  list:\n    - name: sonnet-4\n      label: Claude Sonnet 4\n      preset:\n        endpoint: bedrock\n        model: us.anthropic.claude-sonnet-4-20250514-v1:0\n        maxTokens: 4000\n"
+        )
+    };
+    std::fs::write(&yaml, specs(true)).unwrap();
+    let out = run(dir.path(), &["doctor"]).stdout;
+    let sonnet = check(&out, "LibreChat-Claude-Sonnet-4");
+    assert!(sonnet.starts_with("ok    "), "{sonnet}");
+    std::fs::write(&yaml, specs(false)).unwrap();
+    let out = run(dir.path(), &["doctor"]).stdout;
+    let sonnet = check(&out, "LibreChat-Claude-Sonnet-4");
+    assert!(
+        sonnet.starts_with("warn  ")
+            && sonnet.contains("without modelSpecs.enforce a chat outside those presets sets none"),
+        "{sonnet}"
+    );
+    std::fs::write(&yaml, &generated).unwrap();
+
+    // An increase to 400,000: one longest answer fits, one a minute.
     let c = clients("us-east-1");
     let increase = |value: f64| {
         let asked = rt()
@@ -110,15 +136,21 @@ fn plan_shows_each_profile_s_quotas_and_doctor_warns_until_an_increase_makes_roo
     let sonnet = check(&out, "LibreChat-Claude-Sonnet-4");
     assert!(sonnet.starts_with("warn  "), "{sonnet}");
     assert!(
-        sonnet.contains("each request reserves the model's longest answer (64,000 tokens) of the 400,000 tokens/min quota: 6 requests at once use it all"),
+        sonnet.contains("each request reserves its longest answer (64,000 output tokens) at its start, and one such answer uses 320,000 quota tokens (burndown 5): the 400,000 tokens/min quota serves 1 a minute"),
         "{sonnet}"
     );
-    increase(1_000_000.0);
+    increase(4_000_000.0);
+    let plan = run(dir.path(), &["plan"]).stdout;
+    assert!(
+        plan.contains(
+            "LibreChat-Claude-Sonnet-4    cross-region  4,000,000 tokens/min, 200 requests/min"
+        ),
+        "{plan}"
+    );
     let out = run(dir.path(), &["doctor"]).stdout;
     let sonnet = check(&out, "LibreChat-Claude-Sonnet-4");
     assert!(
-        sonnet.starts_with("ok    ") && sonnet.contains("1,000,000 tokens/min, 200 requests/min"),
+        sonnet.starts_with("ok    ") && sonnet.contains("4,000,000 tokens/min, 200 requests/min"),
         "{sonnet}"
     );
-    assert!(!out.contains("warning"), "{out}");
 }

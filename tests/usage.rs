@@ -124,7 +124,7 @@ fn usage_sums_known_token_counts_per_profile_model_caller_day_and_metadata() {
     let o = &g["LibreChat-Claude-Opus-4-5"];
     assert_eq!((o.0, o.1, o.2), (1, o1.0, o1.1));
     assert!(close(o.3, cost(o1, 4.0, 20.0)), "{o:?}");
-    let none = &g["(no profile of this stack)"];
+    let none = &g["(no profile: a model or system profile id)"];
     assert_eq!((none.0, none.1, none.2), (1, raw.0, raw.1));
     let total = &by_profile["total"];
     assert_eq!(total["calls"].as_u64(), Some(4));
@@ -362,6 +362,22 @@ fn usage_refuses_bad_input_before_any_call_and_says_when_nothing_is_logged() {
         &["usage", "--html", "no/such/folder/u.html"],
         &["folder no/such/folder does not exist"],
     );
+    let spec = std::fs::read(dir.path().join("bedrock.toml")).unwrap();
+    refused_before_aws(
+        dir.path(),
+        &["usage", "--html", "bedrock.toml"],
+        &["--html bedrock.toml exists and is not a page `usage` wrote"],
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("bedrock.toml")).unwrap(),
+        spec,
+        "the spec is untouched"
+    );
+    refused_before_aws(
+        dir.path(),
+        &["usage", "--since", "7"],
+        &["--since \"7\" has no unit", "7d"],
+    );
     // Nothing applied yet: no log group, and the way to make one.
     let r = run(dir.path(), &["usage"]);
     assert_eq!(r.code, 1, "{}", r.stdout);
@@ -369,5 +385,23 @@ fn usage_refuses_bad_input_before_any_call_and_says_when_nothing_is_logged() {
         r.stderr.contains("does not exist") && r.stderr.contains("apply"),
         "{}",
         r.stderr
+    );
+
+    // Applied, nothing called yet: an empty window, and a page that says so (written again
+    // over itself: it is a page usage wrote).
+    apply(dir.path());
+    for _ in 0..2 {
+        let r = run(dir.path(), &["usage", "--html", "empty.html"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("no invocation records in the last 7d"),
+            "{}",
+            r.stdout
+        );
+    }
+    let page = std::fs::read_to_string(dir.path().join("empty.html")).unwrap();
+    assert!(
+        page.contains("No invocation records in this window") && !page.contains("<svg"),
+        "{page}"
     );
 }

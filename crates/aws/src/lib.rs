@@ -314,12 +314,24 @@ impl Clients {
             logs: client!(aws_sdk_cloudwatchlogs, "logs", config, recorder, caller),
             cloudwatch: client!(aws_sdk_cloudwatch, "cloudwatch", config, recorder, caller),
             sns: client!(aws_sdk_sns, "sns", config, recorder, caller),
-            servicequotas: client!(
-                aws_sdk_servicequotas,
-                "servicequotas",
-                config,
-                recorder,
-                caller
+            // What plan and doctor show beside their work: a failing Service Quotas is said
+            // after one more try, not waited on through the standard retries.
+            servicequotas: aws_sdk_servicequotas::Client::from_conf(
+                aws_sdk_servicequotas::config::Builder::from(config)
+                    .interceptor(recorder.clone())
+                    .interceptor(pace::Pacer {
+                        caller: caller.clone(),
+                        region: region_of(config),
+                        service: "servicequotas",
+                    })
+                    .retry_partition(RetryPartition::new(format!(
+                        "servicequotas-{}-{caller}",
+                        region_of(config)
+                    )))
+                    .retry_config(
+                        aws_smithy_types::retry::RetryConfig::standard().with_max_attempts(2),
+                    )
+                    .build(),
             ),
             ce: client!(aws_sdk_costexplorer, "ce", &global, recorder, caller),
             organizations: client!(

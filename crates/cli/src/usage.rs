@@ -72,14 +72,15 @@ impl UsageArgs {
                     });
                     spinner.finish_and_clear();
                     let report = report?;
-                    if let Some(html) = &self.html {
-                        html::write(&report, html)?;
-                        sink.note(format!("usage: wrote {}", html.display()));
-                    }
+                    // The report first: a page that cannot be written loses nothing read.
                     if self.json {
                         sink.out(json_text(&report));
                     } else {
                         sink.out(render(&report));
+                    }
+                    if let Some(html) = &self.html {
+                        html::write(&report, html)?;
+                        sink.note(format!("usage: wrote {}", html.display()));
                     }
                     Ok(Outcome::new(
                         Exit::Success,
@@ -126,6 +127,27 @@ pub(crate) fn cells(t: &Totals, mark: bool) -> [String; 7] {
     ]
 }
 
+/// The widest key the table shows whole; `--json` and `--html` have every key whole.
+const KEY_WIDTH: usize = 64;
+
+/// A text from the records (a metadata value, a caller's ARN) or a price file as the
+/// terminal shows it: control characters (a newline, an escape sequence) as `?`, and cut to
+/// `max` characters, its end kept.
+pub(crate) fn shown(text: &str, max: usize) -> String {
+    let clean: Vec<char> = text
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if clean.len() <= max {
+        clean.into_iter().collect()
+    } else {
+        format!(
+            "…{}",
+            clean[clean.len() - (max - 1)..].iter().collect::<String>()
+        )
+    }
+}
+
 /// The report as a table, its price sources and what it could not price.
 pub(crate) fn render(report: &UsageReport) -> String {
     let g: &Grouped = &report.grouped;
@@ -133,10 +155,10 @@ pub(crate) fn render(report: &UsageReport) -> String {
         "Invocation records in the last {} ({}, {}): {}\n\n",
         report.since, report.source, report.region, report.records
     );
-    let width = g
-        .groups
+    let keys: Vec<String> = g.groups.iter().map(|x| shown(&x.key, KEY_WIDTH)).collect();
+    let width = keys
         .iter()
-        .map(|x| x.key.chars().count())
+        .map(|k| k.chars().count())
         .chain([g.by.len(), 5])
         .max()
         .unwrap_or(5);
@@ -159,8 +181,8 @@ pub(crate) fn render(report: &UsageReport) -> String {
         ]
         .map(String::from),
     ));
-    for group in &g.groups {
-        out.push_str(&row(&group.key, cells(&group.totals, true)));
+    for (group, key) in g.groups.iter().zip(&keys) {
+        out.push_str(&row(key, cells(&group.totals, true)));
     }
     if g.groups.len() != 1 {
         out.push_str(&row("total", cells(&g.total, true)));
@@ -169,12 +191,15 @@ pub(crate) fn render(report: &UsageReport) -> String {
     for p in &report.prices {
         out.push_str(&format!(
             "prices: {} table, {} as of {}: estimates, not a bill\n",
-            p.table, p.source, p.date
+            shown(&p.table, 200),
+            shown(&p.source, 200),
+            shown(&p.date, 40)
         ));
     }
-    for (model, n) in &g.unpriced {
+    for (what, n) in &g.unpriced {
         out.push_str(&format!(
-            "* no price for {model} ({n} call{}): not in the cost; give one with --prices FILE\n",
+            "* not priced: {} ({n} call{}): not in the cost; give its price with --prices FILE\n",
+            shown(what, 200),
             if *n == 1 { "" } else { "s" }
         ));
     }
@@ -198,5 +223,7 @@ mod tests {
         assert_eq!(super::dollars(0.0), "$0.00");
         assert_eq!(super::dollars(0.004), "<$0.01");
         assert_eq!(super::dollars(12.345), "$12.35");
+        assert_eq!(super::shown("team\n\u{1b}[2J", 64), "team??[2J");
+        assert_eq!(super::shown("abcdef", 4), "…def");
     }
 }

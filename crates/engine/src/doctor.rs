@@ -477,7 +477,18 @@ impl Stack {
                 }
             });
         }
-        checks.extend(quota_checks::quota_checks(&self.quotas()?));
+        let presets = quota_checks::preset_max_tokens(&whole);
+        let listed = |profile: &str| {
+            spec.profiles
+                .iter()
+                .find(|p| p.name == profile)
+                .map(|p| p.model.clone())
+        };
+        checks.extend(quota_checks::quota_checks(
+            &self.quotas()?,
+            &presets,
+            &listed,
+        ));
         Ok(DoctorReport { checks })
     }
 }

@@ -40,7 +40,11 @@ impl fmt::Display for QuotaReport {
             self.region
         )?;
         if let Some(why) = &self.unread {
-            return writeln!(f, "  not read: {why}");
+            let first = why.lines().next().unwrap_or(why);
+            return writeln!(
+                f,
+                "  not read: {first}\n  (the plan does not depend on them; the caller needs servicequotas:ListServiceQuotas and bedrock:ListFoundationModels to see them, and `doctor` reads them again)"
+            );
         }
         let width = self
             .profiles

@@ -185,6 +185,13 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
 /// back before 1970, is not one a record can be in.
 pub fn parse_since(since: &str) -> Result<Duration, Error> {
     let how = "write a number with s, m, h or d, e.g. --since 15m";
+    let bare = since.trim();
+    if !bare.is_empty() && bare.chars().all(|c| c.is_ascii_digit()) {
+        return Err(Error::other(
+            format!("--since {since:?} has no unit: seconds, minutes, hours or days?"),
+            format!("write it with its unit: --since {bare}s, {bare}m, {bare}h or {bare}d"),
+        ));
+    }
     let window = parse_duration(since)
         .ok_or_else(|| Error::other(format!("--since {since:?} is not a duration"), how))?;
     if window.is_zero() {
@@ -419,7 +426,7 @@ mod tests {
         assert_eq!(parse_duration("fortnight"), None);
         assert_eq!(parse_duration("99999999999999999d"), None);
         assert!(parse_since("1d").is_ok());
-        for refused in ["0s", "0", "99999999999999999d", "100000d", "soon"] {
+        for refused in ["0s", "0", "7", "99999999999999999d", "100000d", "soon"] {
             assert!(parse_since(refused).is_err(), "{refused}");
         }
     }

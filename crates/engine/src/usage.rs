@@ -67,13 +67,13 @@ pub fn price_table(file: Option<&Path>) -> Result<PriceTable, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         Error::other(
             format!("--prices {shown} cannot be read: {e}"),
-            "name a TOML price table (see docs/usage.md for its form)",
+            "name a TOML price table (its form: docs/commands.md, `usage`)",
         )
     })?;
     let over = PriceTable::parse(&text, &shown).map_err(|e| {
         Error::other(
             format!("--prices {shown} is not a price table: {e}"),
-            "write `source`, `date` and [[price]] entries with model, regions, input and output (USD per million tokens), as docs/usage.md shows",
+            "write `source`, `date` and [[price]] entries with model, regions, input and output (USD per million tokens), as docs/commands.md shows under `usage`",
         )
     })?;
     Ok(built_in.under(over))
@@ -99,16 +99,22 @@ impl Stack {
             .iter()
             .filter_map(|e| UsageRecord::parse(&e.message))
             .collect();
-        let profiles: Vec<KnownProfile> = spec
+        // Every application profile of the region, as it routes now: the stack's by name,
+        // another stack's (sharing the log group) marked as such.
+        let profiles: Vec<KnownProfile> = observed
             .profiles
             .iter()
-            .filter_map(|p| {
-                let live = observed.profiles.iter().find(|o| o.name == p.name)?;
-                Some(KnownProfile {
-                    name: p.name.clone(),
-                    arn: live.arn.clone(),
-                    model: p.model.clone(),
-                })
+            .map(|p| {
+                let ours = match p.tags.get(bedrock_spec::STACK_TAG) {
+                    Some(stack) => *stack == spec.stack.name,
+                    None => spec.profiles.iter().any(|s| s.name == p.name),
+                };
+                let name = if ours {
+                    p.name.clone()
+                } else {
+                    format!("{} (not this stack's)", p.name)
+                };
+                KnownProfile::routing(name, p.arn.clone(), &p.models)
             })
             .collect();
         let grouped = group(&all, by, &profiles, &table);

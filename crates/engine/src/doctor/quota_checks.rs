@@ -5,12 +5,45 @@
 
 use super::{pass, skip, warn, Check};
 use crate::quotas::{count, Metric, QuotaReport};
+use serde_json::Value;
 
-/// Below this many requests at once, a quota eaten by reservations of the longest answer is
-/// worth a warning.
-const AT_ONCE: f64 = 10.0;
+/// Below this many of the model's longest answers a minute, a quota is worth a warning.
+const PER_MINUTE: f64 = 10.0;
 
-pub(super) fn quota_checks(report: &QuotaReport) -> Vec<Check> {
+/// The `maxTokens` LibreChat's `modelSpecs` presets give each bedrock model (the largest,
+/// when several do), and whether `modelSpecs.enforce` keeps chats to those presets.
+pub(super) fn preset_max_tokens(doc: &Value) -> (std::collections::BTreeMap<String, u64>, bool) {
+    let specs = doc.get("modelSpecs");
+    let enforce = specs
+        .and_then(|m| m.get("enforce"))
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mut max = std::collections::BTreeMap::new();
+    for preset in specs
+        .and_then(|m| m.get("list"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|spec| spec.get("preset"))
+    {
+        let bedrock = preset.get("endpoint").and_then(Value::as_str) == Some("bedrock");
+        let model = preset.get("model").and_then(Value::as_str);
+        let tokens = preset.get("maxTokens").and_then(Value::as_u64);
+        if let (true, Some(model), Some(tokens)) = (bedrock, model, tokens) {
+            let entry = max.entry(model.to_string()).or_insert(0);
+            *entry = tokens.max(*entry);
+        }
+    }
+    (max, enforce)
+}
+
+/// The quota checks; `presets` as [`preset_max_tokens`] reads them, keyed by the model id
+/// LibreChat lists (the profile's `model`).
+pub(super) fn quota_checks(
+    report: &QuotaReport,
+    presets: &(std::collections::BTreeMap<String, u64>, bool),
+    listed: &dyn Fn(&str) -> Option<String>,
+) -> Vec<Check> {
     report
         .profiles
         .iter()
@@ -47,7 +80,17 @@ pub(super) fn quota_checks(report: &QuotaReport) -> Vec<Check> {
                     "{name}: {values} (its longest answer is not in this tool's table)"
                 ));
             };
-            let need = (demand.max_output * demand.burndown) as f64;
+            // What one request reserves: the preset's maxTokens when modelSpecs enforce it,
+            // else the model's longest answer (LibreChat's config sets none).
+            let preset = listed(&p.profile).and_then(|m| presets.0.get(&m).copied());
+            let (output, from) = match preset {
+                Some(t) if presets.1 => (t, format!("its modelSpecs maxTokens ({})", count(t as f64))),
+                _ => (
+                    demand.max_output,
+                    format!("its longest answer ({} output tokens)", count(demand.max_output as f64)),
+                ),
+            };
+            let need = (output * demand.burndown) as f64;
             let increase = format!(
                 "ask for an increase of {} (\"{}\") in Service Quotas{}",
                 tpm.code,
@@ -58,32 +101,39 @@ pub(super) fn quota_checks(report: &QuotaReport) -> Vec<Check> {
                     " (not adjustable: through AWS Support)"
                 }
             );
+            let preset_note = match preset {
+                Some(t) if !presets.1 => format!(
+                    " (modelSpecs gives it maxTokens {}, but without modelSpecs.enforce a chat outside those presets sets none)",
+                    count(t as f64)
+                ),
+                _ => String::new(),
+            };
+            let fit = count((tpm.value / demand.burndown as f64).floor());
             if tpm.value < need {
                 warn(
                     &name,
                     format!(
-                        "one answer of its longest ({} output tokens x burndown {} = {} quota tokens) needs more than the {} tokens/min quota: such an answer is throttled",
-                        count(demand.max_output as f64),
+                        "one answer of {from} x burndown {} = {} quota tokens needs more than the {} tokens/min quota: such an answer is throttled{preset_note}",
                         demand.burndown,
                         count(need),
                         count(tpm.value)
                     ),
                     format!(
-                        "{increase}, or give the model a maxTokens under {} in LibreChat (a modelSpecs preset)",
-                        count((tpm.value / demand.burndown as f64).floor())
+                        "{increase}, or give the model a maxTokens under {fit} in LibreChat (a modelSpecs preset, with modelSpecs.enforce)"
                     ),
                 )
-            } else if tpm.value < AT_ONCE * demand.max_output as f64 {
+            } else if tpm.value < PER_MINUTE * need {
                 warn(
                     &name,
                     format!(
-                        "LibreChat's config sets no maxTokens, so each request reserves the model's longest answer ({} tokens) of the {} tokens/min quota: {} requests at once use it all",
-                        count(demand.max_output as f64),
+                        "each request reserves {from} at its start, and one such answer uses {} quota tokens (burndown {}): the {} tokens/min quota serves {} a minute{preset_note}",
+                        count(need),
+                        demand.burndown,
                         count(tpm.value),
-                        (tpm.value / demand.max_output as f64).floor()
+                        (tpm.value / need).floor()
                     ),
                     format!(
-                        "give the model a maxTokens in LibreChat (a modelSpecs preset), or {increase}"
+                        "give the model a smaller maxTokens in LibreChat (a modelSpecs preset, with modelSpecs.enforce), or {increase}"
                     ),
                 )
             } else {

@@ -9,6 +9,24 @@ use serde::{Deserialize, Serialize};
 /// The table the tool carries.
 pub const BUILT_IN: &str = include_str!("prices.toml");
 
+/// The highest price a table may give, in USD per million tokens: far above any model's,
+/// low enough that no sum of them overflows.
+const MAX_PRICE: f64 = 1_000_000.0;
+
+/// Geography prefixes of system-defined cross-region profiles (`us.`, `global.`, ...).
+pub const GEOGRAPHIES: &[&str] = &["us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"];
+
+/// An AWS Region's form: `us-east-1`, `ap-southeast-4`, `us-gov-west-1`.
+fn is_region(r: &str) -> bool {
+    let parts: Vec<&str> = r.split('-').collect();
+    parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
 /// How a call was routed: AWS prices some models apart by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -69,18 +87,36 @@ impl PriceTable {
         let file: File = toml::from_str(text).map_err(|e| e.to_string().trim_end().to_string())?;
         for (i, e) in file.price.iter().enumerate() {
             let at = format!("[[price]] {} (model {:?})", i + 1, e.model);
-            if e.model.trim().is_empty() {
-                return Err(format!("{at}: model is empty"));
+            if e.model.trim().is_empty() || e.model.trim() != e.model {
+                return Err(format!("{at}: model is empty or has spaces around it"));
             }
-            if e.regions.is_empty() || e.regions.iter().any(|r| r.trim().is_empty()) {
+            if let Some((geo, _)) = e
+                .model
+                .split_once('.')
+                .filter(|(g, _)| GEOGRAPHIES.contains(g))
+            {
                 return Err(format!(
-                    "{at}: regions must name Regions, or \"*\" for every Region"
+                    "{at}: {geo}. names a cross-Region profile: write the foundation model's id, with scope = \"global\" or \"geographic\" for a price that holds only there"
+                ));
+            }
+            if e.regions.is_empty() {
+                return Err(format!(
+                    "{at}: regions is empty: name Regions, or \"*\" for every Region"
+                ));
+            }
+            if let Some(r) = e.regions.iter().find(|r| *r != "*" && !is_region(r)) {
+                return Err(format!(
+                    "{at}: {r:?} is not a Region (like \"us-east-1\"), nor \"*\""
                 ));
             }
             let prices = [Some(e.input), Some(e.output), e.cache_read, e.cache_write];
-            if prices.iter().flatten().any(|p| !p.is_finite() || *p < 0.0) {
+            if prices
+                .iter()
+                .flatten()
+                .any(|p| !p.is_finite() || *p < 0.0 || *p > MAX_PRICE)
+            {
                 return Err(format!(
-                    "{at}: a price is negative or not a number (USD per million tokens)"
+                    "{at}: a price is negative, above {MAX_PRICE} or not a number (USD per million tokens)"
                 ));
             }
         }
@@ -113,35 +149,73 @@ impl PriceTable {
         self.layers.iter().map(|(s, _)| s.clone()).collect()
     }
 
-    /// The price of `model` called in `region` with `scope`: the first table that has one,
-    /// and in it the most specific entry (a named Region over `"*"`, a scope over none).
-    fn entry(&self, model: &str, region: &str, scope: Scope) -> Option<&Entry> {
-        self.layers.iter().find_map(|(_, entries)| {
-            entries
-                .iter()
-                .filter(|e| e.model == model)
-                .filter(|e| e.scope.is_none_or(|s| s == scope))
-                .filter(|e| e.regions.iter().any(|r| r == region || r == "*"))
-                .max_by_key(|e| (e.regions.iter().any(|r| r == region), e.scope.is_some()))
-        })
+    /// The most specific entry of each table for `model` called in `region` with `scope`
+    /// (a named Region over `"*"`, a scope over none), the winning table first.
+    fn entries(&self, model: &str, region: &str, scope: Scope) -> Vec<&Entry> {
+        self.layers
+            .iter()
+            .filter_map(|(_, entries)| {
+                entries
+                    .iter()
+                    .filter(|e| e.model == model)
+                    .filter(|e| e.scope.is_none_or(|s| s == scope))
+                    .filter(|e| e.regions.iter().any(|r| r == region || r == "*"))
+                    .max_by_key(|e| (e.regions.iter().any(|r| r == region), e.scope.is_some()))
+            })
+            .collect()
     }
 
-    /// The estimated cost of one record in USD; None when no table prices its model there,
-    /// or it has cache tokens and the price has no cache prices.
-    pub fn cost(&self, model: &str, region: &str, scope: Scope, r: &UsageRecord) -> Option<f64> {
-        let e = self.entry(model, region, scope)?;
-        let per = |tokens: u64, price: Option<f64>| match (tokens, price) {
-            (0, _) => Some(0.0),
-            (n, Some(p)) => Some(n as f64 * p / 1_000_000.0),
-            (_, None) => None,
+    /// The estimated cost of one record in USD, each part at the first table that prices it
+    /// (a `--prices` entry without cache prices takes the built-in's), and what could not be
+    /// priced: the model (no table has it there), or its cache reads or writes.
+    pub fn cost(&self, model: &str, region: &str, scope: Scope, r: &UsageRecord) -> Priced {
+        let entries = self.entries(model, region, scope);
+        let Some(first) = entries.first() else {
+            return Priced {
+                usd: 0.0,
+                missing: (r.input_tokens
+                    + r.output_tokens
+                    + r.cache_read_tokens
+                    + r.cache_write_tokens
+                    > 0)
+                .then(|| format!("{model} in {region}")),
+            };
         };
-        Some(
-            per(r.input_tokens, Some(e.input))?
-                + per(r.output_tokens, Some(e.output))?
-                + per(r.cache_read_tokens, e.cache_read)?
-                + per(r.cache_write_tokens, e.cache_write)?,
-        )
+        let per = |tokens: u64, price: f64| tokens as f64 * price / 1_000_000.0;
+        let mut usd = per(r.input_tokens, first.input) + per(r.output_tokens, first.output);
+        let mut missing = Vec::new();
+        let cache = [
+            (
+                r.cache_read_tokens,
+                "cache reads",
+                entries.iter().find_map(|e| e.cache_read),
+            ),
+            (
+                r.cache_write_tokens,
+                "cache writes",
+                entries.iter().find_map(|e| e.cache_write),
+            ),
+        ];
+        for (tokens, what, price) in cache {
+            match price {
+                _ if tokens == 0 => {}
+                Some(p) => usd += per(tokens, p),
+                None => missing.push(what),
+            }
+        }
+        Priced {
+            usd,
+            missing: (!missing.is_empty())
+                .then(|| format!("{} of {model} in {region}", missing.join(" and "))),
+        }
     }
+}
+
+/// A record's estimated cost, and what of it no table prices (left out of the cost).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Priced {
+    pub usd: f64,
+    pub missing: Option<String>,
 }
 
 #[cfg(test)]
@@ -185,22 +259,52 @@ output = 0.5
             input_tokens: 1_000_000,
             ..UsageRecord::default()
         };
-        assert_eq!(base.cost("m", "us-east-1", Scope::InRegion, &r), Some(1.0));
-        assert_eq!(base.cost("m", "eu-west-1", Scope::InRegion, &r), Some(2.0));
-        assert_eq!(base.cost("m", "us-east-1", Scope::Global, &r), Some(0.5));
-        assert_eq!(base.cost("other", "us-east-1", Scope::InRegion, &r), None);
+        let usd = |t: &PriceTable, region: &str, scope: Scope, r: &UsageRecord| {
+            let p = t.cost("m", region, scope, r);
+            (p.usd, p.missing)
+        };
+        assert_eq!(usd(&base, "us-east-1", Scope::InRegion, &r), (1.0, None));
+        assert_eq!(usd(&base, "eu-west-1", Scope::InRegion, &r), (2.0, None));
+        assert_eq!(usd(&base, "us-east-1", Scope::Global, &r), (0.5, None));
+        let other = base.cost("other", "us-east-1", Scope::InRegion, &r);
+        assert_eq!(other.missing.as_deref(), Some("other in us-east-1"));
+        assert_eq!(
+            base.cost(
+                "other",
+                "us-east-1",
+                Scope::InRegion,
+                &UsageRecord::default()
+            )
+            .missing,
+            None,
+            "a call with no tokens (refused) costs nothing, priced or not"
+        );
         let cached = UsageRecord {
             cache_read_tokens: 1,
-            ..UsageRecord::default()
+            ..r.clone()
         };
-        assert_eq!(base.cost("m", "us-east-1", Scope::InRegion, &cached), None);
+        assert_eq!(
+            usd(&base, "us-east-1", Scope::InRegion, &cached),
+            (1.0, Some("cache reads of m in us-east-1".into())),
+            "what is priced is counted; the cache reads are named"
+        );
         let over = PriceTable::parse(
             "source = \"mine\"\ndate = \"2026-02-01\"\n[[price]]\nmodel = \"m\"\nregions = [\"*\"]\ninput = 9.0\noutput = 9.0\n",
             "mine.toml",
         )
         .unwrap();
-        let both = base.under(over);
-        assert_eq!(both.cost("m", "eu-west-1", Scope::InRegion, &r), Some(9.0));
+        let cached_base = PriceTable::parse(
+            "source = \"a\"\ndate = \"d\"\n[[price]]\nmodel = \"m\"\nregions = [\"*\"]\ninput = 1.0\noutput = 1.0\ncache_read = 0.5\n",
+            "built-in",
+        )
+        .unwrap();
+        let both = cached_base.under(over);
+        assert_eq!(usd(&both, "eu-west-1", Scope::InRegion, &r), (9.0, None));
+        assert_eq!(
+            usd(&both, "eu-west-1", Scope::InRegion, &cached),
+            (9.0 + 0.5 / 1e6, None),
+            "the override's entry has no cache price: the built-in's holds"
+        );
         assert_eq!(both.sources()[0].table, "mine.toml");
     }
 

@@ -2,13 +2,10 @@
 //! profile, day, tokens and request metadata; the records grouped by one of them; and each
 //! group's estimated cost from a price table.
 
-use super::prices::{PriceTable, Scope};
+use super::prices::{PriceTable, Priced, Scope, GEOGRAPHIES};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
-
-/// Geography prefixes of system-defined cross-region profiles (`us.`, `global.`, ...).
-const GEOGRAPHIES: &[&str] = &["us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"];
 
 /// One invocation record, the fields `usage` sums and groups by.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -88,16 +85,48 @@ fn principal(arn: &str) -> String {
     }
 }
 
-/// One of the stack's profiles, as the records name it.
+/// An application profile of the region, as the records name it (its ARN), and what it
+/// routes to as it stands: the foundation model and how.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KnownProfile {
+    /// How the report names it: the stack's profiles by name, another's with a mark.
     pub name: String,
     pub arn: String,
-    /// What the profile copies: a model id or a system profile id (`us.anthropic...`).
     pub model: String,
+    pub scope: Scope,
 }
 
-/// What a record's `modelId` resolves to: the stack's profile it went through (if any), the
+impl KnownProfile {
+    /// A profile from its name, ARN and the foundation-model ARNs it routes to: a
+    /// Region-less ARN means a global profile, several Regions a geographic one.
+    pub fn routing(name: String, arn: String, models: &[String]) -> KnownProfile {
+        let model = models
+            .first()
+            .map(|m| {
+                m.rsplit_once('/')
+                    .map_or(m.as_str(), |(_, id)| id)
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let region = |m: &String| m.split(':').nth(3).unwrap_or_default().to_string();
+        let regions: std::collections::BTreeSet<String> = models.iter().map(region).collect();
+        let scope = if regions.contains("") {
+            Scope::Global
+        } else if regions.len() > 1 {
+            Scope::Geographic
+        } else {
+            Scope::InRegion
+        };
+        KnownProfile {
+            name,
+            arn,
+            model,
+            scope,
+        }
+    }
+}
+
+/// What a record's `modelId` resolves to: the profile it went through (if any), the
 /// foundation model, and how it was routed (for the price).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resolved {
@@ -106,17 +135,32 @@ pub struct Resolved {
     pub scope: Scope,
 }
 
-/// Resolve `model_id` against the stack's profiles.
+/// Resolve `model_id` against the region's application profiles.
 pub fn resolve(model_id: &str, profiles: &[KnownProfile]) -> Resolved {
-    let (profile, target) = match profiles.iter().find(|p| p.arn == model_id) {
-        Some(p) => (Some(p.name.clone()), p.model.as_str()),
-        None => (None, model_id),
-    };
+    if let Some(p) = profiles.iter().find(|p| p.arn == model_id) {
+        return Resolved {
+            profile: Some(p.name.clone()),
+            model: p.model.clone(),
+            scope: p.scope,
+        };
+    }
     // An ARN's resource part: `foundation-model/ID`, `inference-profile/ID`, ...
-    let id = target.rsplit_once('/').map_or(target, |(_, id)| id);
+    let (kind, id) = model_id
+        .rsplit_once('/')
+        .map_or(("", model_id), |(head, id)| {
+            (head.rsplit(':').next().unwrap_or(""), id)
+        });
+    if kind == "application-inference-profile" {
+        // A profile no longer there (replaced or deleted): what it routed to is not known.
+        return Resolved {
+            profile: Some(format!("(profile {id}, no longer there)")),
+            model: format!("(unknown: profile {id} no longer exists)"),
+            scope: Scope::InRegion,
+        };
+    }
     match id.split_once('.') {
         Some((geo, model)) if GEOGRAPHIES.contains(&geo) => Resolved {
-            profile,
+            profile: None,
             model: model.to_string(),
             scope: if geo == "global" {
                 Scope::Global
@@ -125,7 +169,7 @@ pub fn resolve(model_id: &str, profiles: &[KnownProfile]) -> Resolved {
             },
         },
         _ => Resolved {
-            profile,
+            profile: None,
             model: id.to_string(),
             scope: Scope::InRegion,
         },
@@ -184,29 +228,34 @@ pub struct Totals {
     pub output_tokens: u64,
     pub cache_read_tokens: u64,
     pub cache_write_tokens: u64,
-    /// The estimated cost of the calls the price table prices, in USD.
+    /// The estimated cost of what the price table prices, in USD.
     pub cost_usd: f64,
-    /// Calls of a model the price table has no price for: not in `cost_usd`.
+    /// Calls of which something had no price (the model there, or its cache reads or
+    /// writes): that part is not in `cost_usd`.
     pub unpriced_calls: u64,
 }
 
 impl Totals {
-    fn add(&mut self, r: &UsageRecord, cost: Option<f64>) {
-        self.calls += 1;
-        self.errors += u64::from(r.error);
-        self.input_tokens += r.input_tokens;
-        self.output_tokens += r.output_tokens;
-        self.cache_read_tokens += r.cache_read_tokens;
-        self.cache_write_tokens += r.cache_write_tokens;
-        match cost {
-            Some(c) => self.cost_usd += c,
-            None => self.unpriced_calls += 1,
+    /// Counts saturate: a record claiming absurd token counts cannot wrap a sum.
+    fn add(&mut self, r: &UsageRecord, cost: &Priced) {
+        self.calls = self.calls.saturating_add(1);
+        self.errors = self.errors.saturating_add(u64::from(r.error));
+        self.input_tokens = self.input_tokens.saturating_add(r.input_tokens);
+        self.output_tokens = self.output_tokens.saturating_add(r.output_tokens);
+        self.cache_read_tokens = self.cache_read_tokens.saturating_add(r.cache_read_tokens);
+        self.cache_write_tokens = self.cache_write_tokens.saturating_add(r.cache_write_tokens);
+        self.cost_usd += cost.usd;
+        if cost.missing.is_some() {
+            self.unpriced_calls = self.unpriced_calls.saturating_add(1);
         }
     }
 
     /// Every token of the group: input, output and both cache counts.
     pub fn tokens(&self) -> u64 {
-        self.input_tokens + self.output_tokens + self.cache_read_tokens + self.cache_write_tokens
+        self.input_tokens
+            .saturating_add(self.output_tokens)
+            .saturating_add(self.cache_read_tokens)
+            .saturating_add(self.cache_write_tokens)
     }
 }
 
@@ -224,7 +273,8 @@ pub struct Grouped {
     pub by: String,
     pub groups: Vec<Group>,
     pub total: Totals,
-    /// Models with calls and no price, with where they were called.
+    /// What had no price (a model in a Region, or its cache reads or writes), with how many
+    /// calls: not in the costs.
     pub unpriced: BTreeMap<String, u64>,
 }
 
@@ -242,23 +292,21 @@ pub fn group(
     for r in records {
         let resolved = resolve(&r.model_id, profiles);
         let cost = prices.cost(&resolved.model, &r.region, resolved.scope, r);
-        if cost.is_none() {
-            *unpriced
-                .entry(format!("{} in {}", resolved.model, r.region))
-                .or_insert(0) += 1;
+        if let Some(what) = &cost.missing {
+            *unpriced.entry(what.clone()).or_insert(0) += 1;
         }
         let key = match by {
             By::Profile => resolved
                 .profile
                 .clone()
-                .unwrap_or_else(|| "(no profile of this stack)".into()),
+                .unwrap_or_else(|| "(no profile: a model or system profile id)".into()),
             By::Model => resolved.model.clone(),
             By::Principal => r.principal.clone(),
             By::Day => r.day.clone(),
             By::Metadata(k) => r.metadata.get(k).cloned().unwrap_or_else(|| NOT_SET.into()),
         };
-        groups.entry(key).or_default().add(r, cost);
-        total.add(r, cost);
+        groups.entry(key).or_default().add(r, &cost);
+        total.add(r, &cost);
     }
     let mut groups: Vec<Group> = groups
         .into_iter()
@@ -327,11 +375,14 @@ mod tests {
 
     #[test]
     fn a_model_id_resolves_to_its_profile_model_and_routing() {
-        let profiles = [KnownProfile {
-            name: "sonnet".into(),
-            arn: "arn:aws:bedrock:us-east-1:1:application-inference-profile/abc".into(),
-            model: "global.anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
-        }];
+        let profiles = [KnownProfile::routing(
+            "sonnet".into(),
+            "arn:aws:bedrock:us-east-1:1:application-inference-profile/abc".into(),
+            &[
+                "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
+                "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0".into(),
+            ],
+        )];
         let through = resolve(&profiles[0].arn, &profiles);
         assert_eq!(through.profile.as_deref(), Some("sonnet"));
         assert_eq!(through.model, "anthropic.claude-sonnet-4-5-20250929-v1:0");
@@ -348,6 +399,27 @@ mod tests {
         assert_eq!(
             (raw.model.as_str(), raw.scope),
             ("amazon.nova-pro-v1:0", Scope::InRegion)
+        );
+        let gone = resolve(
+            "arn:aws:bedrock:us-east-1:1:application-inference-profile/old",
+            &profiles,
+        );
+        assert_eq!(
+            gone.profile.as_deref(),
+            Some("(profile old, no longer there)")
+        );
+        assert!(gone.model.contains("no longer exists"), "{gone:?}");
+        let two_regions = KnownProfile::routing(
+            "p".into(),
+            "a".into(),
+            &[
+                "arn:aws:bedrock:us-east-1::foundation-model/m".into(),
+                "arn:aws:bedrock:us-west-2::foundation-model/m".into(),
+            ],
+        );
+        assert_eq!(
+            (two_regions.model.as_str(), two_regions.scope),
+            ("m", Scope::Geographic)
         );
     }
 
