@@ -128,6 +128,40 @@ fn s3_alone_needs_no_role_and_no_log_group_and_verify_reads_the_bucket() {
     assert_eq!(v["report"]["models"][0]["via_profile"], 1);
     let drift = run(dir.path(), &["drift"]);
     assert_eq!(drift.code, 0, "{}\n{}", drift.stdout, drift.stderr);
+
+    // An object that holds no records (put under the prefix by hand) is skipped and named;
+    // the records are still read, by verify and by usage.
+    let junk = format!(
+        "invocation-logs/AWSLogs/{ACCOUNT}/BedrockModelInvocationLogs/us-east-1/2026/12/01/00/junk.json.gz"
+    );
+    rt.block_on(
+        c.s3.put_object()
+            .bucket(BUCKET)
+            .key(&junk)
+            .body(b"not gzip".to_vec().into())
+            .send(),
+    )
+    .unwrap();
+    let r = run(dir.path(), &["verify", "--json"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["report"]["models"][0]["via_profile"], 1, "{v}");
+    assert!(
+        v["skipped"][0].as_str().unwrap().contains("junk.json.gz"),
+        "{v}"
+    );
+    let r = run(dir.path(), &["usage", "--since", "1h"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "records in the last 1h (s3://bedrock-logs-123456789012/invocation-logs, us-east-1): 1"
+        ) && r
+            .stdout
+            .contains("skipped, holds no records: s3://bedrock-logs-123456789012/")
+            && r.stdout.contains("junk.json.gz"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[test]

@@ -57,7 +57,8 @@ pub async fn read_events(
 /// lines, named `PREFIX/AWSLogs/ACCOUNT/BedrockModelInvocationLogs/REGION/YYYY/MM/DD/HH/...`.
 /// The large payloads under `data/` and Bedrock's permission-check object are not records.
 /// A missing bucket is an empty list. `progress` hears how many records are read so far, after
-/// each object.
+/// each object; an object that is not gzipped text goes to `skipped`, named with why.
+#[allow(clippy::too_many_arguments)]
 pub async fn read_s3_records(
     c: &Clients,
     bucket: &str,
@@ -66,6 +67,7 @@ pub async fn read_s3_records(
     region: &str,
     since_ms: i64,
     progress: &dyn Fn(usize),
+    skipped: &mut Vec<String>,
 ) -> Result<Vec<LogEvent>, AwsError> {
     let prefix = prefix.trim_matches('/');
     let root = if prefix.is_empty() {
@@ -122,33 +124,37 @@ pub async fn read_s3_records(
                 })?
                 .into_bytes();
             let mut text = String::new();
-            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
-                .map_err(|e| {
-                    AwsError::local(
-                        format!("reading s3://{bucket}/{key}"),
-                        format!("not a gzipped log object: {e}"),
-                    )
-                })?;
-            Ok::<_, AwsError>(
-                text.lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .enumerate()
-                    .map(|(i, line)| LogEvent {
-                        id: format!("{key}#{i}"),
-                        timestamp: written,
-                        message: line.to_string(),
-                    })
-                    .collect::<Vec<_>>(),
-            )
+            // An object that is not gzipped text (put there by hand, say) holds no record
+            // Bedrock wrote: it is skipped, and named, rather than failing the whole read.
+            if let Err(e) = std::io::Read::read_to_string(
+                &mut flate2::read::GzDecoder::new(&bytes[..]),
+                &mut text,
+            ) {
+                return Ok::<_, AwsError>(Err(format!(
+                    "s3://{bucket}/{key} (not a gzipped log object: {e})"
+                )));
+            }
+            Ok::<_, AwsError>(Ok(text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .enumerate()
+                .map(|(i, line)| LogEvent {
+                    id: format!("{key}#{i}"),
+                    timestamp: written,
+                    message: line.to_string(),
+                })
+                .collect::<Vec<_>>()))
         });
     }
     let mut events = Vec::new();
     while let Some(done) = reads.join_next().await {
-        events.extend(
-            done.map_err(|e| AwsError::local("reading the invocation logs", e.to_string()))??,
-        );
+        match done.map_err(|e| AwsError::local("reading the invocation logs", e.to_string()))?? {
+            Ok(read) => events.extend(read),
+            Err(object) => skipped.push(object),
+        }
         progress(events.len());
     }
+    skipped.sort();
     events.sort_by(|a, b| (a.timestamp, &a.id).cmp(&(b.timestamp, &b.id)));
     Ok(events)
 }

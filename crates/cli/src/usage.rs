@@ -203,6 +203,12 @@ pub(crate) fn render(report: &UsageReport) -> String {
             if *n == 1 { "" } else { "s" }
         ));
     }
+    for object in &report.skipped {
+        out.push_str(&format!(
+            "skipped, holds no records: {}\n",
+            shown(object, 300)
+        ));
+    }
     if report.records == 0 {
         out.push_str(&format!(
             "no invocation records in the last {}: make a request through LibreChat, or widen --since\n",

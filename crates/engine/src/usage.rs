@@ -39,6 +39,9 @@ pub struct UsageReport {
     /// The price tables, the winning one first: costs are estimates as of their dates.
     pub prices: Vec<PriceSource>,
     pub records: usize,
+    /// Objects of the S3 destination that hold no records (not gzipped text), skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
     #[serde(flatten)]
     pub grouped: Grouped,
     #[serde(skip)]
@@ -94,7 +97,8 @@ impl Stack {
         let spec = self.spec();
         let source = self.records_source(&observed)?;
         let since_ms = now_ms() - i64::try_from(window.as_millis()).unwrap_or(0);
-        let events = self.read_records(&source, since_ms, progress)?;
+        let mut skipped = Vec::new();
+        let events = self.read_records(&source, since_ms, progress, &mut skipped)?;
         let all: Vec<UsageRecord> = events
             .iter()
             .filter_map(|e| UsageRecord::parse(&e.message))
@@ -124,6 +128,7 @@ impl Stack {
             region: spec.stack.region.clone(),
             prices: table.sources(),
             records: all.len(),
+            skipped,
             grouped,
             all,
             profiles,

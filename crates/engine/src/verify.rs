@@ -24,6 +24,9 @@ pub struct VerifyReport {
     pub s3: Option<String>,
     #[serde(skip)]
     source: Source,
+    /// Objects of the S3 destination that hold no records (not gzipped text), skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
     /// Why the CloudWatch figures are missing, when they could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_note: Option<String>,
@@ -45,6 +48,9 @@ impl fmt::Display for VerifyReport {
         f.write_str(&crate::records::render_figures(&self.report, &self.since))?;
         if let Some(note) = &self.metrics_note {
             writeln!(f, "\n{note}")?;
+        }
+        for object in &self.skipped {
+            writeln!(f, "\nskipped, holds no records: {object}")?;
         }
         if self.problems.is_empty() && self.report.models.iter().any(|m| m.via_profile > 0) {
             writeln!(
@@ -129,7 +135,8 @@ impl Stack {
             .map(|p| (p.name.clone(), p.env.clone()))
             .collect();
         let since_ms = now_ms() - i64::try_from(window.as_millis()).unwrap_or(0);
-        let events = self.read_records(&source, since_ms, &|_| {})?;
+        let mut skipped = Vec::new();
+        let events = self.read_records(&source, since_ms, &|_| {}, &mut skipped)?;
         let records: Vec<Record> = events
             .iter()
             .filter_map(|e| Record::parse(&e.message))
@@ -154,6 +161,7 @@ impl Stack {
                 _ => None,
             },
             source,
+            skipped,
             metrics_note,
             report,
             problems,
@@ -297,12 +305,14 @@ impl Stack {
         None
     }
 
-    /// The records of `source` at or after `since_ms`; `read` hears how many so far.
+    /// The records of `source` at or after `since_ms`; `read` hears how many so far. Objects
+    /// of an S3 destination that hold no records (not gzipped text) go to `skipped`.
     pub(crate) fn read_records(
         &self,
         source: &Source,
         since_ms: i64,
         read: &dyn Fn(usize),
+        skipped: &mut Vec<String>,
     ) -> Result<Vec<bedrock_aws::LogEvent>, Error> {
         Ok(match source {
             Source::None => Vec::new(),
@@ -325,6 +335,7 @@ impl Stack {
                 region,
                 since_ms,
                 read,
+                skipped,
             ))?,
         })
     }
@@ -336,7 +347,7 @@ impl Stack {
         let mut seen = from.seen.clone();
         loop {
             std::thread::sleep(Duration::from_secs(2));
-            let events = match self.read_records(&from.source, since_ms, &|_| {}) {
+            let events = match self.read_records(&from.source, since_ms, &|_| {}, &mut Vec::new()) {
                 Ok(e) => e,
                 Err(e) => {
                     if !line(Err(e)) {
