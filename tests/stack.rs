@@ -188,10 +188,8 @@ pub fn logging_set_elsewhere(c: &Clients, group: &str, role: &str) {
     .unwrap();
 }
 
-/// Run a command that must be refused: exit 1, every `expected` text in its errors, and no
-/// AWS write made.
-/// Refused with exit 1 and `expected` in the error, before any AWS call (no calls line).
-pub fn refused_before_aws(dir: &Path, args: &[&str], expected: &[&str]) {
+/// Run a command that must be refused: exit 1 and every `expected` text in its errors.
+fn refused_with(dir: &Path, args: &[&str], expected: &[&str]) -> Run {
     let r = run(dir, args);
     assert_eq!(
         r.code, 1,
@@ -205,6 +203,12 @@ pub fn refused_before_aws(dir: &Path, args: &[&str], expected: &[&str]) {
             r.stderr
         );
     }
+    r
+}
+
+/// Refused before any AWS call (no calls line).
+pub fn refused_before_aws(dir: &Path, args: &[&str], expected: &[&str]) {
+    let r = refused_with(dir, args, expected);
     assert!(
         !r.stderr.contains(": AWS: "),
         "{args:?} called AWS before refusing:\n{}",
@@ -212,20 +216,9 @@ pub fn refused_before_aws(dir: &Path, args: &[&str], expected: &[&str]) {
     );
 }
 
+/// Refused with no AWS write made.
 pub fn refused(dir: &Path, args: &[&str], expected: &[&str]) -> Run {
-    let r = run(dir, args);
-    assert_eq!(
-        r.code, 1,
-        "{args:?} was not refused:\n{}\n{}",
-        r.stdout, r.stderr
-    );
-    for text in expected {
-        assert!(
-            r.stderr.contains(text),
-            "{args:?}: no {text:?} in\n{}",
-            r.stderr
-        );
-    }
+    let r = refused_with(dir, args, expected);
     assert_eq!(writes(&r), 0, "{args:?} wrote before refusing");
     r
 }

@@ -70,6 +70,10 @@ pub const SOURCES: &[(&str, &str)] = &[
         include_str!("../python/bedrock_emulator/organizations_fidelity.py"),
     ),
     (
+        "paging.py",
+        include_str!("../python/bedrock_emulator/paging.py"),
+    ),
+    (
         "guardrails.py",
         include_str!("../python/bedrock_emulator/guardrails.py"),
     ),

@@ -62,11 +62,9 @@ is NotFoundException; at most MAX_TAGS tags (ServiceQuotaExceededException).
 Paging: NextToken of a listing the emulator did not hand out is InvalidNextTokenException.
 """
 
-import base64
 import calendar
 import datetime
 import decimal
-import hashlib
 import json
 import re
 import threading
@@ -76,7 +74,7 @@ from moto.budgets.models import budgets_backends
 from moto.budgets.responses import BudgetsResponse
 from moto.core.exceptions import JsonRESTError
 
-from . import catalog, iam_eval
+from . import catalog, iam_eval, paging
 
 SERVICE_PRINCIPAL = "budgets.amazonaws.com"
 NOTIFICATIONS_PER_BUDGET = 5  # CreateBudget's NotificationsWithSubscribers: "up to five"
@@ -466,22 +464,8 @@ def _new_notification(account: str, partition: str, budget: dict, notification: 
 
 
 def _page(self, params: dict, listing: list, items: list, key: str, default: int) -> str:
-    fingerprint = hashlib.sha256(json.dumps([listing, self.current_account], sort_keys=True).encode()).hexdigest()[:16]
-    start = 0
-    token = params.get("NextToken")
-    if token:
-        try:
-            fp, _, offset = base64.b64decode(token, validate=True).decode().partition(":")
-            start = int(offset)
-        except (ValueError, UnicodeDecodeError):
-            fp, start = "", -1
-        if fp != fingerprint or not 0 <= start <= len(items):
-            raise BudgetsError("InvalidNextTokenException", "The pagination token is invalid.")
-    end = start + (params.get("MaxResults") or default)
-    out = {key: items[start:end]}
-    if end < len(items):
-        out["NextToken"] = base64.b64encode(f"{fingerprint}:{end}".encode()).decode()
-    return json.dumps(out)
+    """One page of `items` under `key`, its token bound to the listing and the account."""
+    return paging.page(params, [listing, self.current_account], items, key, default, lambda: BudgetsError("InvalidNextTokenException", "The pagination token is invalid."))
 
 
 # ---------------------------------------------------------------- operations

@@ -37,8 +37,6 @@ State is per account and Region, and `local reset` empties it. Other service cod
 moto's (a history listing of another service is empty: requests exist for Bedrock only).
 """
 
-import base64
-import hashlib
 import json
 import os
 import secrets
@@ -49,7 +47,7 @@ import time
 from moto.core.exceptions import JsonRESTError
 from moto.servicequotas.responses import ServiceQuotasResponse
 
-from . import catalog
+from . import catalog, paging
 
 _PATH = os.path.join(os.path.dirname(__file__), "service_quotas.json")
 with open(_PATH, encoding="utf-8") as _f:
@@ -156,26 +154,9 @@ def _params(self) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _page(self, params: dict, listing: str, items: list, key: str) -> str:
-    """One page of `items` under `key`, with a NextToken when more follow. A token names the
-    listing it belongs to (operation, account, Region and filters) and where it goes on."""
-    fingerprint = hashlib.sha256(json.dumps([listing, self.current_account, self.region], sort_keys=True).encode()).hexdigest()[:16]
-    start = 0
-    token = params.get("NextToken")
-    if token:
-        try:
-            fp, _, offset = base64.b64decode(token, validate=True).decode().partition(":")
-            start = int(offset)
-        except (ValueError, UnicodeDecodeError):
-            fp, start = "", -1
-        if fp != fingerprint or not 0 <= start <= len(items):
-            raise QuotasError("InvalidPaginationTokenException", "The pagination token is invalid.")
-    size = params.get("MaxResults") or PAGE
-    end = start + size
-    out = {key: items[start:end]}
-    if end < len(items):
-        out["NextToken"] = base64.b64encode(f"{fingerprint}:{end}".encode()).decode()
-    return json.dumps(out)
+def _page(self, params: dict, listing: list, items: list, key: str) -> str:
+    """One page of `items` under `key`, its token bound to the listing, account and Region."""
+    return paging.page(params, [listing, self.current_account, self.region], items, key, PAGE, lambda: QuotasError("InvalidPaginationTokenException", "The pagination token is invalid."))
 
 
 def _moto(name: str):
