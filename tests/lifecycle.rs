@@ -87,6 +87,7 @@ lifecycle! {
     librechat_api_key,
     runtime_role,
     monitoring,
+    budget,
 }
 
 /// The guide's journey end to end, on the emulator and, as it is, on AWS.

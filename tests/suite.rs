@@ -12,6 +12,7 @@ mod stack;
 
 mod access;
 mod accounts;
+mod budget;
 mod cli;
 mod conformance;
 mod destinations;

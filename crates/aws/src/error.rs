@@ -278,6 +278,12 @@ modelled! {
     from_ce: aws_sdk_costexplorer {
         ResourceNotFoundException => NotFound,
     };
+    from_budgets: aws_sdk_budgets {
+        NotFoundException => NotFound,
+        DuplicateRecordException => AlreadyExists,
+        AccessDeniedException => AccessDenied,
+        ThrottlingException => Throttling,
+    };
     from_servicequotas: aws_sdk_servicequotas {
         NoSuchResourceException => NotFound,
         ResourceAlreadyExistsException => AlreadyExists,

@@ -203,6 +203,8 @@ pub struct Clients {
     pub servicequotas: aws_sdk_servicequotas::Client,
     /// Cost Explorer: one endpoint for the partition (us-east-1 for aws).
     pub ce: aws_sdk_costexplorer::Client,
+    /// AWS Budgets: one endpoint for the partition (us-east-1 for aws).
+    pub budgets: aws_sdk_budgets::Client,
     /// AWS Organizations: global, served from us-east-1.
     pub organizations: aws_sdk_organizations::Client,
     pub sts: aws_sdk_sts::Client,
@@ -334,6 +336,7 @@ impl Clients {
                     .build(),
             ),
             ce: client!(aws_sdk_costexplorer, "ce", &global, recorder, caller),
+            budgets: client!(aws_sdk_budgets, "budgets", &global, recorder, caller),
             organizations: client!(
                 aws_sdk_organizations,
                 "organizations",

@@ -133,6 +133,34 @@ pub(crate) async fn execute(c: &Clients, step: &Step) -> Result<(), AwsError> {
                 untag.send().await.map_err(context(&what))?;
             }
         }
+        Tagged::Budget { arn } => {
+            if adding {
+                let tags = add
+                    .iter()
+                    .map(|(k, v)| {
+                        aws_sdk_budgets::types::ResourceTag::builder()
+                            .key(k)
+                            .value(v)
+                            .build()
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(build_failed(&what))?;
+                let tag = c
+                    .budgets
+                    .tag_resource()
+                    .resource_arn(arn)
+                    .set_resource_tags(Some(tags));
+                tag.send().await.map_err(context(&what))?;
+            }
+            if removing {
+                let untag = c
+                    .budgets
+                    .untag_resource()
+                    .resource_arn(arn)
+                    .set_resource_tag_keys(Some(remove));
+                untag.send().await.map_err(context(&what))?;
+            }
+        }
         Tagged::Topic { arn } => {
             if adding {
                 let tags = add

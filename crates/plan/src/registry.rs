@@ -7,8 +7,8 @@
 
 use crate::plan::Planner;
 use crate::resources::{
-    api_key, bucket, cost_tags, files, guardrail, inference_profile, librechat_role, log_group,
-    logging_config, logging_role, model_access, monitoring, runtime_policy,
+    api_key, bucket, budget, cost_tags, files, guardrail, inference_profile, librechat_role,
+    log_group, logging_config, logging_role, model_access, monitoring, runtime_policy,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -35,6 +35,7 @@ macro_rules! for_each_kind {
             api_key => ApiKey,
             runtime_policy => RuntimePolicy,
             monitoring => Monitoring,
+            budget => Budget,
         }
     };
 }
@@ -125,6 +126,8 @@ pub struct DesiredState {
     /// Tag keys to activate as cost allocation tags.
     pub cost_tags: cost_tags::Desired,
     pub monitoring: monitoring::Desired,
+    /// The stack's budget (`[cost.budget]`).
+    pub budget: Option<budget::Desired>,
     /// LibreChat's role, when the stack makes it (`[librechat.role]`).
     pub librechat_role: Option<librechat_role::Desired>,
     /// LibreChat's API key user, when the stack makes it (`[librechat.api_key]`).
@@ -176,6 +179,8 @@ pub struct ObservedState {
     pub cost_tags: cost_tags::Observed,
     /// The stack's dashboard, alarms and alarm topic.
     pub monitoring: monitoring::Observed,
+    /// The stack's budget, and whether the user's topic may take its alerts.
+    pub budget: budget::Observed,
     /// LibreChat's role as the stack makes it (`[librechat.role]`), when it exists.
     pub librechat_role: Option<librechat_role::Observed>,
     /// The instance profile of that role's name, whether or not the role exists.
@@ -276,6 +281,7 @@ impl DesiredState {
             access: model_access::desired(&inputs),
             cost_tags: cost_tags::desired(&inputs),
             monitoring: monitoring::desired(&inputs),
+            budget: budget::desired(&inputs),
             librechat_guardrail: spec.librechat.guardrail.as_ref().map(|g| match &g.target {
                 bedrock_spec::GuardrailTarget::Managed { name } => GuardrailUse::Managed {
                     name: name.clone(),

@@ -26,6 +26,8 @@ pub enum Tagged {
     Bedrock { arn: String },
     /// An SNS topic, by ARN.
     Topic { arn: String },
+    /// An AWS Budgets budget, by ARN.
+    Budget { arn: String },
 }
 
 impl Tagged {
@@ -38,6 +40,7 @@ impl Tagged {
             Tagged::User { name } => format!("IAM user {name}"),
             Tagged::Bedrock { arn } => arn.clone(),
             Tagged::Topic { arn } => format!("SNS topic {arn}"),
+            Tagged::Budget { arn } => format!("budget {arn}"),
         }
     }
 }

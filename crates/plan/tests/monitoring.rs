@@ -57,6 +57,7 @@ fn applied(d: &DesiredState, o: &ObservedState, plan: &Plan) -> ObservedState {
                         arn: topic_arn(d),
                         tags: tags.clone(),
                         subscriptions: vec![],
+                        budgets_statement: false,
                     });
                 }
                 // Pending until the address confirms it, as AWS lists it.
@@ -84,6 +85,9 @@ fn applied(d: &DesiredState, o: &ObservedState, plan: &Plan) -> ObservedState {
                         state: alarm.state(&resolve).unwrap(),
                         tags: tags.clone(),
                     });
+                }
+                monitoring::Step::BudgetsAccess { allow, .. } => {
+                    o.monitoring.topic.as_mut().unwrap().budgets_statement = *allow
                 }
                 monitoring::Step::DeleteDashboard { .. } => o.monitoring.dashboard = None,
                 monitoring::Step::DeleteTopic { .. } => o.monitoring.topic = None,

@@ -32,6 +32,40 @@ pub struct Spec {
 pub struct Cost {
     /// Tag keys of the stack's resources to activate in Billing.
     pub activate_tags: Vec<String>,
+    /// `[cost.budget]`: an AWS Budgets budget on the stack's monthly cost.
+    pub budget: Option<Budget>,
+}
+
+/// `[cost.budget]`: a monthly cost budget and its alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// The monthly limit in US dollars (at most two decimals).
+    pub monthly_usd: f64,
+    /// The percentages of the limit to alert at, ascending.
+    pub alert_at_percent: Vec<u32>,
+    /// Which spend each percentage is compared with.
+    pub alert_on: Vec<BudgetAlert>,
+    /// Where alerts go: this address; without it, `[monitoring]`'s topic.
+    pub alert_email: Option<String>,
+}
+
+/// The spend a budget alert compares with its threshold (Budgets' NotificationType).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum BudgetAlert {
+    /// What was spent so far this month.
+    Actual,
+    /// What AWS forecasts for the whole month.
+    Forecasted,
+}
+
+impl BudgetAlert {
+    /// As the spec writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetAlert::Actual => "actual",
+            BudgetAlert::Forecasted => "forecasted",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

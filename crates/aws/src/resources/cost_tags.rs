@@ -11,7 +11,13 @@ use bedrock_plan::DesiredState;
 
 /// Billing's status of the keys `[cost]` names.
 pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation, AwsError> {
-    let tags = read(c, &d.cost_tags).await?;
+    // And the stack's tag key, whose status decides what the budget filters by.
+    let mut keys = d.cost_tags.clone();
+    let stack = bedrock_spec::STACK_TAG.to_string();
+    if d.budget.is_some() && !keys.contains(&stack) {
+        keys.push(stack);
+    }
+    let tags = read(c, &keys).await?;
     Ok(Box::new(move |o| o.cost_tags = tags))
 }
 

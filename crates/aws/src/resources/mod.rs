@@ -5,6 +5,7 @@
 
 pub mod api_key;
 pub mod bucket;
+pub mod budget;
 pub mod cost_tags;
 pub mod guardrail;
 pub mod inference_profile;

@@ -8,6 +8,7 @@ use crate::Clients;
 use aws_sdk_cloudwatch::types::{
     ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, Tag,
 };
+use bedrock_plan::resources::budget;
 use bedrock_plan::resources::monitoring::{
     resolve_body, Alarm, AlarmState, Desired, EmailSubscription, Observed, ObservedAlarm,
     ObservedTopic, Step, KIND, NAMESPACE,
@@ -148,7 +149,7 @@ async fn read_topic(c: &Clients, name: &str) -> Result<Option<ObservedTopic>, Aw
     else {
         return Ok(None);
     };
-    let (tags, subscriptions) = tokio::join!(
+    let (tags, subscriptions, attributes) = tokio::join!(
         c.sns.list_tags_for_resource().resource_arn(&arn).send(),
         c.sns
             .list_subscriptions_by_topic()
@@ -157,7 +158,16 @@ async fn read_topic(c: &Clients, name: &str) -> Result<Option<ObservedTopic>, Aw
             .items()
             .send()
             .collect::<Result<Vec<_>, _>>(),
+        c.sns.get_topic_attributes().topic_arn(&arn).send(),
     );
+    let policy: serde_json::Value = attributes
+        .map_err(context(format!("reading the policy of topic {arn}")))?
+        .attributes()
+        .and_then(|a| a.get("Policy"))
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_default();
+    let account = arn.split(':').nth(4).unwrap_or_default();
+    let budgets_statement = budget::has_statement(&policy, &arn, account);
     let tags = tags
         .map_err(context(format!("reading the tags of topic {arn}")))?
         .tags()
@@ -185,6 +195,7 @@ async fn read_topic(c: &Clients, name: &str) -> Result<Option<ObservedTopic>, Aw
         arn,
         tags,
         subscriptions,
+        budgets_statement,
     }))
 }
 
@@ -337,6 +348,36 @@ pub(crate) async fn execute(
             c.sns
                 .delete_topic()
                 .topic_arn(arn)
+                .send()
+                .await
+                .map_err(context(what))?;
+        }
+        Step::BudgetsAccess {
+            topic,
+            account,
+            allow,
+        } => {
+            let arn = outputs
+                .resolve(topic)
+                .map_err(|e| AwsError::local(what.clone(), e.to_string()))?;
+            let read = c
+                .sns
+                .get_topic_attributes()
+                .topic_arn(&arn)
+                .send()
+                .await
+                .map_err(context(what.clone()))?;
+            let policy: serde_json::Value = read
+                .attributes()
+                .and_then(|a| a.get("Policy"))
+                .and_then(|p| serde_json::from_str(p).ok())
+                .unwrap_or_default();
+            let policy = budget::with_budgets(&policy, &arn, account, *allow);
+            c.sns
+                .set_topic_attributes()
+                .topic_arn(&arn)
+                .attribute_name("Policy")
+                .attribute_value(policy.to_string())
                 .send()
                 .await
                 .map_err(context(what))?;

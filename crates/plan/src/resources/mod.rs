@@ -3,6 +3,7 @@
 
 pub mod api_key;
 pub mod bucket;
+pub mod budget;
 pub mod cost_tags;
 pub mod files;
 pub mod guardrail;

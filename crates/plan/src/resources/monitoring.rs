@@ -22,7 +22,9 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+mod alarms;
 mod dashboard;
+use alarms::alarms;
 mod topic;
 pub use dashboard::{resolve_body, Dashboard, Watched};
 pub use topic::tag_form;
@@ -55,6 +57,9 @@ pub struct Desired {
     pub cloudwatch_delivery: bool,
     pub s3_delivery: bool,
     pub region: String,
+    /// Whether the budget's alerts go to the stack's topic (`[cost.budget]` without
+    /// alert_email): its policy lets AWS Budgets publish.
+    pub budget_alerts: bool,
 }
 
 pub fn desired(i: &Inputs) -> Desired {
@@ -71,6 +76,12 @@ pub fn desired(i: &Inputs) -> Desired {
         cloudwatch_delivery: logging.managed && logging.to_cloudwatch(),
         s3_delivery: logging.managed && logging.to_s3(),
         region: i.spec.stack.region.clone(),
+        budget_alerts: m.alarm_email.is_some()
+            && i.spec
+                .cost
+                .budget
+                .as_ref()
+                .is_some_and(|b| b.alert_email.is_none()),
     }
 }
 
@@ -157,6 +168,9 @@ pub struct ObservedTopic {
     pub tags: BTreeMap<String, String>,
     /// Its `email` subscriptions, pending confirmation or not.
     pub subscriptions: Vec<EmailSubscription>,
+    /// Whether its policy holds the stack's statement for AWS Budgets
+    /// (`budget::has_statement`).
+    pub budgets_statement: bool,
 }
 
 /// An `email` subscription of the stack's topic.
@@ -224,6 +238,13 @@ pub enum Step {
     DeleteTopic {
         arn: String,
     },
+    /// The topic's policy with (`allow`) or without the statement that lets AWS Budgets
+    /// publish the budget's alerts (`budget::with_budgets`); the rest of it as it is.
+    BudgetsAccess {
+        topic: ArnRef,
+        account: String,
+        allow: bool,
+    },
     PutAlarm {
         alarm: Alarm,
         tags: BTreeMap<String, String>,
@@ -242,6 +263,11 @@ impl Step {
             Step::Subscribe { email, .. } => format!("subscribe {email} to the alarms"),
             Step::Unsubscribe { email, .. } => format!("unsubscribe {email} from the alarms"),
             Step::DeleteTopic { arn } => format!("delete SNS topic {arn}"),
+            Step::BudgetsAccess { topic, allow, .. } => format!(
+                "{} AWS Budgets to publish to SNS topic {}",
+                if *allow { "allow" } else { "no longer allow" },
+                topic.shown()
+            ),
             Step::PutAlarm { alarm, .. } => format!("put alarm {}", alarm.name),
             Step::DeleteAlarms { names } => format!("delete alarms {}", names.join(", ")),
         }
@@ -249,7 +275,7 @@ impl Step {
 }
 
 /// The topic's ARN once this plan is applied.
-fn topic_after(p: &Planner) -> Option<ArnRef> {
+pub(crate) fn topic_after(p: &Planner) -> Option<ArnRef> {
     let d = &p.desired.monitoring;
     if let Some(arn) = &d.alarm_topic_arn {
         return Some(ArnRef::Known(arn.clone()));
@@ -259,63 +285,6 @@ fn topic_after(p: &Planner) -> Option<ArnRef> {
         Some(t) => ArnRef::Known(t.arn.clone()),
         None => ArnRef::created(KIND, &d.topic_name()),
     })
-}
-
-/// The alarms the spec asks for.
-fn alarms(p: &Planner, topic: &ArnRef) -> Vec<Alarm> {
-    let d = &p.desired.monitoring;
-    let delivery = |suffix: &str, metric: &str, what: &str| Alarm {
-        name: format!("{}-{suffix}", d.prefix),
-        description: format!(
-            "Bedrock could not deliver {what} in {} (stack {}).",
-            d.region, p.desired.stack
-        ),
-        metric: metric.to_string(),
-        profile: None,
-        period: 300,
-        evaluation_periods: 1,
-        datapoints: 1,
-        threshold: 0.0,
-        topic: topic.clone(),
-    };
-    let mut out = Vec::new();
-    if d.cloudwatch_delivery {
-        out.push(delivery(
-            "log-delivery-cloudwatch",
-            "ModelInvocationLogsCloudWatchDeliveryFailure",
-            "invocation logs to CloudWatch Logs",
-        ));
-        out.push(delivery(
-            "log-delivery-large-data",
-            "ModelInvocationLargeDataS3DeliveryFailure",
-            "large invocation payloads to S3",
-        ));
-    }
-    if d.s3_delivery {
-        out.push(delivery(
-            "log-delivery-s3",
-            "ModelInvocationLogsS3DeliveryFailure",
-            "invocation logs to S3",
-        ));
-    }
-    for (profile, arn) in inference_profile::arns_after(p) {
-        let Some(arn) = arn else { continue };
-        out.push(Alarm {
-            name: format!("{}-throttles-{}", d.prefix, profile.name),
-            description: format!(
-                "Bedrock throttled calls through profile {} (stack {}).",
-                profile.name, p.desired.stack
-            ),
-            metric: "InvocationThrottles".into(),
-            profile: Some(arn),
-            period: 300,
-            evaluation_periods: 3,
-            datapoints: 2,
-            threshold: 0.0,
-            topic: topic.clone(),
-        });
-    }
-    out
 }
 
 fn plan(p: &mut Planner) {
@@ -342,7 +311,17 @@ fn plan(p: &mut Planner) {
                             email: email.clone(),
                         }
                         .into(),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(d.budget_alerts.then(|| {
+                        Step::BudgetsAccess {
+                            topic: ArnRef::created(KIND, &name),
+                            account: p.observed.account_id.clone(),
+                            allow: true,
+                        }
+                        .into()
+                    }))
+                    .collect(),
                 }];
                 p.push(
                     KIND,
@@ -357,6 +336,7 @@ fn plan(p: &mut Planner) {
                 if !topic::existing(p, t, email, &name) {
                     return;
                 }
+                topic::budgets_access(p, &d, t);
             }
         }
     } else if let Some(t) = o.topic.clone().filter(|t| p.owns(&t.tags)) {

@@ -188,6 +188,22 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
         return None;
     }
 
+    // A budget's alerts go to its address or to the alarms' topic: one must exist.
+    if let (Some(Some(b)), Some(m)) = (cost.as_ref().map(|c| &c.budget), &monitoring) {
+        if b.alert_email.is_none() && !m.alarms() {
+            let span = cx.spans.get("cost.budget").cloned().unwrap_or_default();
+            cx.error(
+                "cost.budget",
+                span,
+                problem(
+                    "the budget's alerts go nowhere: [cost.budget] has no alert_email, and [monitoring] has no topic (alarm_email or alarm_topic_arn)",
+                    "add alert_email = \"finops@example.com\" to [cost.budget], or give [monitoring] an alarm_email (the stack's topic) or alarm_topic_arn (yours)",
+                ),
+            );
+            return None;
+        }
+    }
+
     Some(Spec {
         stack: stack?,
         logging: logging?,

@@ -3,7 +3,7 @@
 
 use super::cx::{join, problem, Cx};
 use super::table::Table;
-use crate::model::{Cost, GuardrailSpec, Monitoring, Profile};
+use crate::model::{Budget, BudgetAlert, Cost, GuardrailSpec, Monitoring, Profile};
 use crate::rules;
 use regex::Regex;
 use std::sync::LazyLock;
@@ -79,8 +79,217 @@ pub(super) fn decode_cost(
             activate.push(key);
         }
     }
+    let budget = match t.table(cx, "budget") {
+        Some(mut b) => {
+            let budget = decode_budget(cx, &mut b);
+            b.finish(cx);
+            ok &= budget.is_some();
+            budget
+        }
+        None => {
+            ok &= !t.table.iter().any(|(k, _)| k.get_ref() == "budget");
+            None
+        }
+    };
     ok.then_some(Cost {
         activate_tags: activate,
+        budget,
+    })
+}
+
+/// AWS Budgets takes at most five notifications a budget (CreateBudget's
+/// NotificationsWithSubscribers: "up to five").
+const NOTIFICATIONS_MAX: usize = 5;
+/// The largest monthly limit the spec takes: beyond any Bedrock bill, so a typo of a few
+/// zeros is caught.
+const MONTHLY_MAX: f64 = 1_000_000_000.0;
+
+/// `[cost.budget]`.
+fn decode_budget(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Budget> {
+    let mut ok = true;
+    let base = t.path.clone();
+    let path = |key: &str| join(&base, key);
+    let monthly = t.number(cx, "monthly_usd");
+    let monthly_path = path("monthly_usd");
+    match &monthly {
+        None if !t.table.iter().any(|(k, _)| k.get_ref() == "monthly_usd") => {
+            t.missing(cx, "monthly_usd", "monthly_usd = 500");
+            ok = false;
+        }
+        None => ok = false,
+        Some((n, span)) => {
+            let cents = n * 100.0;
+            if !(*n > 0.0 && *n <= MONTHLY_MAX) {
+                cx.error(
+                    &monthly_path,
+                    span.clone(),
+                    problem(
+                        format!("{n} is not a monthly limit: it must be above 0 and at most {MONTHLY_MAX:.0} US dollars"),
+                        "write the monthly limit in dollars, such as 500",
+                    ),
+                );
+                ok = false;
+            } else if (cents - cents.round()).abs() > 1e-6 {
+                cx.error(
+                    &monthly_path,
+                    span.clone(),
+                    problem(
+                        format!("{n} has more than two decimals: a budget's limit is in dollars and cents"),
+                        format!("write {:.2}", n),
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    let percent_path = path("alert_at_percent");
+    let percents = match t.integers(cx, "alert_at_percent") {
+        None if t
+            .table
+            .iter()
+            .any(|(k, _)| k.get_ref() == "alert_at_percent") =>
+        {
+            ok = false;
+            Vec::new()
+        }
+        None => vec![80, 100],
+        Some(items) => {
+            let mut out: Vec<u32> = Vec::new();
+            for (i, (n, span)) in items.iter().enumerate() {
+                let at = format!("{percent_path}[{i}]");
+                match u32::try_from(*n).ok().filter(|n| (1..=1000).contains(n)) {
+                    None => {
+                        cx.error(
+                            &at,
+                            span.clone(),
+                            problem(
+                                format!("{n} is not a percentage of the limit an alert can be at"),
+                                "write a whole percentage from 1 to 1000, such as 80",
+                            ),
+                        );
+                        ok = false;
+                    }
+                    Some(p) if out.contains(&p) => {
+                        cx.error(
+                            &at,
+                            span.clone(),
+                            problem(format!("{p} is listed twice"), "remove the second one"),
+                        );
+                        ok = false;
+                    }
+                    Some(p) => out.push(p),
+                }
+            }
+            if items.is_empty() {
+                let span = cx.spans.get(&percent_path).cloned().unwrap_or_default();
+                cx.error(
+                    &percent_path,
+                    span,
+                    problem(
+                        "no percentage: a budget without alerts tells nobody",
+                        "write alert_at_percent = [80, 100], or remove the key for that default",
+                    ),
+                );
+                ok = false;
+            }
+            out.sort_unstable();
+            out
+        }
+    };
+    let on_path = path("alert_on");
+    let present = t.table.iter().any(|(k, _)| k.get_ref() == "alert_on");
+    let mut alert_on: Vec<BudgetAlert> = Vec::new();
+    for (i, (value, span)) in t.strings(cx, "alert_on").into_iter().enumerate() {
+        let at = format!("{on_path}[{i}]");
+        let kind = match value.as_str() {
+            "actual" => BudgetAlert::Actual,
+            "forecasted" => BudgetAlert::Forecasted,
+            other => {
+                cx.error(
+                    &at,
+                    span,
+                    problem(
+                        format!("{other:?} is not a spend an alert compares with"),
+                        "write \"actual\" (spent so far this month) or \"forecasted\" (AWS's forecast for the month)",
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+        };
+        if alert_on.contains(&kind) {
+            cx.error(
+                &at,
+                span,
+                problem(
+                    format!("{value:?} is listed twice"),
+                    "remove the second one",
+                ),
+            );
+            ok = false;
+        } else {
+            alert_on.push(kind);
+        }
+    }
+    if !present {
+        alert_on = vec![BudgetAlert::Actual, BudgetAlert::Forecasted];
+    } else if alert_on.is_empty() && ok {
+        let span = cx.spans.get(&on_path).cloned().unwrap_or_default();
+        cx.error(
+            &on_path,
+            span,
+            problem(
+                "no spend to alert on",
+                "write alert_on = [\"actual\", \"forecasted\"], or remove the key for that default",
+            ),
+        );
+        ok = false;
+    }
+    alert_on.sort_unstable();
+    if ok && percents.len() * alert_on.len() > NOTIFICATIONS_MAX {
+        let span = cx
+            .spans
+            .get(&percent_path)
+            .cloned()
+            .unwrap_or_else(|| t.span.clone());
+        cx.error(
+            &percent_path,
+            span,
+            problem(
+                format!(
+                    "{} percentages, each on {} spend{}, make {} alerts: AWS Budgets takes at most {NOTIFICATIONS_MAX} a budget",
+                    percents.len(),
+                    alert_on.len(),
+                    if alert_on.len() == 1 { "" } else { "s" },
+                    percents.len() * alert_on.len()
+                ),
+                "list fewer percentages, or alert_on = [\"actual\"] only",
+            ),
+        );
+        ok = false;
+    }
+    let email = t.string(cx, "alert_email");
+    if let Some((e, span)) = &email {
+        if !EMAIL.is_match(e) || e.len() > EMAIL_MAX {
+            cx.error(
+                &path("alert_email"),
+                span.clone(),
+                problem(
+                    format!("{e:?} is not an email address (of at most {EMAIL_MAX} characters)"),
+                    "write one address, e.g. \"finops@example.com\"",
+                ),
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return None;
+    }
+    Some(Budget {
+        monthly_usd: monthly?.0,
+        alert_at_percent: percents,
+        alert_on,
+        alert_email: email.map(|e| e.0),
     })
 }
 

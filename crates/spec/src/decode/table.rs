@@ -225,6 +225,48 @@ impl<'a, 'i> Table<'a, 'i> {
         out
     }
 
+    /// An array of whole numbers; None (reported) when it is not one, or an item is not.
+    pub(super) fn integers(
+        &mut self,
+        cx: &mut Cx<'_>,
+        key: &'static str,
+    ) -> Option<Vec<(i64, Range<usize>)>> {
+        let v = self.lookup(cx, key)?;
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong_type(
+                cx,
+                key,
+                v,
+                "an array of whole numbers",
+                &format!("write {key} = [80, 100]"),
+            );
+            return None;
+        };
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}[{i}]", join(&self.path, key));
+            cx.spans.insert(path.clone(), item.span());
+            match item.get_ref() {
+                DeValue::Integer(n) if integer(n).is_some() => {
+                    out.push((integer(n).unwrap_or_default(), item.span()))
+                }
+                other => {
+                    cx.error(
+                        &path,
+                        item.span(),
+                        problem(
+                            format!("expected a whole number, found {}", kind(other)),
+                            "write a whole number without quotes, such as 80",
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        ok.then_some(out)
+    }
+
     pub(super) fn table(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Table<'a, 'i>> {
         let v = self.lookup(cx, key)?;
         match v.get_ref() {

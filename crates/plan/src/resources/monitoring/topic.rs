@@ -211,3 +211,35 @@ pub(super) fn delete_topic(
         vec![Chain::one(phase, Step::DeleteTopic { arn: t.arn.clone() })],
     );
 }
+
+/// The stack's existing topic's statement for AWS Budgets: there while the budget's alerts go
+/// to the topic, taken off once they no longer do. The rest of its policy is not touched.
+pub(super) fn budgets_access(p: &mut Planner, d: &Desired, t: &ObservedTopic) {
+    if t.budgets_statement == d.budget_alerts {
+        return;
+    }
+    let (reason, before, after) = if d.budget_alerts {
+        ("the budget's alerts go to the topic ([cost.budget] has no alert_email): AWS Budgets publishes only to a topic whose policy lets it", json!("owner only"), json!("owner, AWS Budgets"))
+    } else {
+        ("the budget's alerts no longer go to the topic: AWS Budgets' statement is taken off its policy", json!("owner, AWS Budgets"), json!("owner only"))
+    };
+    p.push(
+        KIND,
+        &format!("policy of topic {}", d.topic_name()),
+        Action::Update,
+        reason,
+        vec![FieldDiff::new("publishers", before, after)],
+        vec![Chain::one(
+            if d.budget_alerts {
+                Phase::Settings
+            } else {
+                Phase::Retire
+            },
+            Step::BudgetsAccess {
+                topic: ArnRef::Known(t.arn.clone()),
+                account: p.observed.account_id.clone(),
+                allow: d.budget_alerts,
+            },
+        )],
+    );
+}
