@@ -175,14 +175,6 @@ def _budgets(self) -> dict:
     return _store(budgets_backends[self.current_account][_partition(self)])
 
 
-def _params(self) -> dict:
-    try:
-        value = json.loads(self.body or "{}")
-    except ValueError:
-        value = {}
-    return value if isinstance(value, dict) else {}
-
-
 def _arn(partition: str, account: str, name: str) -> str:
     return f"arn:{partition}:budgets::{account}:budget/{name}"
 
@@ -370,31 +362,10 @@ def _kms_allows(account: str, region: str, key_id: str) -> bool:
 
 def _service_allowed(document, action: str, resource: str, context: dict) -> bool:
     """Whether a resource policy allows the service principal AWS Budgets `action` on
-    `resource`: a statement whose Principal is `*` or names budgets.amazonaws.com; explicit
-    Deny wins; the String and Arn conditions on the keys in `context` are evaluated, others
-    are assumed to hold."""
-    allowed = False
-    for st in iam_eval._statements(document):
-        principal = st.get("Principal")
-        if principal == "*":
-            names = True
-        elif isinstance(principal, dict):
-            names = SERVICE_PRINCIPAL in iam_eval._listify(principal.get("Service"))
-        else:
-            names = False
-        if not names:
-            continue
-        if not iam_eval._matches(st, "Action", "NotAction", action, False):
-            continue
-        if ("Resource" in st or "NotResource" in st) and not iam_eval._matches(st, "Resource", "NotResource", resource, True):
-            continue
-        if not iam_eval._conditions_hold(st.get("Condition"), context, absent_keys_hold=True):
-            continue
-        if st.get("Effect") == "Deny":
-            return False
-        if st.get("Effect") == "Allow":
-            allowed = True
-    return allowed
+    `resource` (`iam_eval.allows_service`). `{"AWS": "*"}` does not count: a new topic's
+    default policy has it (with the owner's condition), and AWS's guide has Budgets' own
+    statement added to such a policy."""
+    return iam_eval.allows_service(document, SERVICE_PRINCIPAL, action, context, resource, any_aws=False)
 
 
 def _check_subscriber(account: str, partition: str, budget_name: str, subscriber: dict) -> None:
@@ -472,7 +443,7 @@ def _page(self, params: dict, listing: list, items: list, key: str, default: int
 
 
 def create_budget(self):
-    params = _params(self)
+    params = paging.params(self)
     budget = params.get("Budget") or {}
     name = budget.get("BudgetName")
     account = _check_account(self, params, "ModifyBudget", name)
@@ -497,7 +468,7 @@ def create_budget(self):
 
 
 def describe_budget(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     _check_account(self, params, "ViewBudget", name)
     with _lock:
@@ -506,7 +477,7 @@ def describe_budget(self):
 
 
 def describe_budgets(self):
-    params = _params(self)
+    params = paging.params(self)
     _check_account(self, params, "ViewBudget")
     show = params.get("ShowFilterExpression") is True
     with _lock:
@@ -515,7 +486,7 @@ def describe_budgets(self):
 
 
 def update_budget(self):
-    params = _params(self)
+    params = paging.params(self)
     budget = params.get("NewBudget") or {}
     name = budget.get("BudgetName")
     _check_account(self, params, "ModifyBudget", name)
@@ -529,7 +500,7 @@ def update_budget(self):
 
 
 def delete_budget(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     _check_account(self, params, "ModifyBudget", name)
     with _lock:
@@ -541,7 +512,7 @@ def delete_budget(self):
 
 
 def create_notification(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     account = _check_account(self, params, "ModifyBudget", name)
     with _lock:
@@ -556,7 +527,7 @@ def create_notification(self):
 
 
 def update_notification(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     _check_account(self, params, "ModifyBudget", name)
     old, new = params["OldNotification"], params["NewNotification"]
@@ -574,7 +545,7 @@ def update_notification(self):
 
 
 def delete_notification(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     _check_account(self, params, "ModifyBudget", name)
     notification = params["Notification"]
@@ -588,7 +559,7 @@ def delete_notification(self):
 
 
 def describe_notifications_for_budget(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     _check_account(self, params, "ViewBudget", name)
     with _lock:
@@ -607,7 +578,7 @@ def _notification_of(self, params: dict, verb: str) -> dict:
 
 
 def create_subscriber(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     account = _check_account(self, params, "ModifyBudget", name)
     subscriber = params["Subscriber"]
@@ -622,7 +593,7 @@ def create_subscriber(self):
 
 
 def update_subscriber(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     account = _check_account(self, params, "ModifyBudget", name)
     old, new = params["OldSubscriber"], params["NewSubscriber"]
@@ -642,7 +613,7 @@ def update_subscriber(self):
 
 
 def delete_subscriber(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     _check_account(self, params, "ModifyBudget", name)
     subscriber = params["Subscriber"]
@@ -658,7 +629,7 @@ def delete_subscriber(self):
 
 
 def describe_subscribers_for_notification(self):
-    params = _params(self)
+    params = paging.params(self)
     name = params.get("BudgetName")
     _check_account(self, params, "ViewBudget", name)
     with _lock:
@@ -701,7 +672,7 @@ def _tagged(self, params: dict, action: str) -> dict:
 
 
 def tag_resource(self):
-    params = _params(self)
+    params = paging.params(self)
     with _lock:
         record = _tagged(self, params, "TagResource")
         record["tags"] = _merged_tags(record["tags"], params.get("ResourceTags") or [])
@@ -709,7 +680,7 @@ def tag_resource(self):
 
 
 def untag_resource(self):
-    params = _params(self)
+    params = paging.params(self)
     with _lock:
         record = _tagged(self, params, "UntagResource")
         keys = set(params.get("ResourceTagKeys") or [])
@@ -718,7 +689,7 @@ def untag_resource(self):
 
 
 def list_tags_for_resource(self):
-    params = _params(self)
+    params = paging.params(self)
     with _lock:
         record = _tagged(self, params, "ListTagsForResource")
         return json.dumps({"ResourceTags": [dict(t) for t in record["tags"]]})

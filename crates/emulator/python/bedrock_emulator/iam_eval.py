@@ -128,21 +128,26 @@ def decide(documents, action: str, resource: str, context=None) -> str:
     return "Allow" if allowed else "ImplicitDeny"
 
 
-def trusts_service(trust_document, service: str, context: dict) -> bool:
-    """Whether the trust policy lets `service` call sts:AssumeRole with this context
-    (keys lower-cased: aws:sourceaccount, aws:sourcearn)."""
+def allows_service(document, service: str, action: str, context: dict, resource=None, any_aws=True) -> bool:
+    """Whether a policy lets the service principal `service` call `action` (on `resource`,
+    when given) with this context (keys lower-cased: aws:sourceaccount, aws:sourcearn): a
+    statement whose Principal is `*` or names the service (or, with `any_aws`, `{"AWS": "*"}`);
+    explicit Deny wins; the conditions on the keys in `context` are evaluated, others are
+    taken to hold."""
     allowed = False
-    for st in _statements(trust_document):
+    for st in _statements(document):
         principal = st.get("Principal")
         if principal == "*":
             names_service = True
         elif isinstance(principal, dict):
-            names_service = service in _listify(principal.get("Service")) or "*" in _listify(principal.get("AWS"))
+            names_service = service in _listify(principal.get("Service")) or (any_aws and "*" in _listify(principal.get("AWS")))
         else:
             names_service = False
         if not names_service:
             continue
-        if not _matches(st, "Action", "NotAction", "sts:AssumeRole", False):
+        if not _matches(st, "Action", "NotAction", action, False):
+            continue
+        if resource is not None and ("Resource" in st or "NotResource" in st) and not _matches(st, "Resource", "NotResource", resource, True):
             continue
         if not _conditions_hold(st.get("Condition"), context, absent_keys_hold=True):
             continue
@@ -151,3 +156,8 @@ def trusts_service(trust_document, service: str, context: dict) -> bool:
         if st.get("Effect") == "Allow":
             allowed = True
     return allowed
+
+
+def trusts_service(trust_document, service: str, context: dict) -> bool:
+    """Whether the trust policy lets `service` call sts:AssumeRole with this context."""
+    return allows_service(trust_document, service, "sts:AssumeRole", context)

@@ -1,5 +1,6 @@
-"""Paged listings of the JSON services this extension answers (Service Quotas, Budgets): a
-page of `MaxResults` items with a `NextToken` when more follow. A token names the listing it
+"""The JSON services this extension answers (Service Quotas, Budgets): a request's parameters
+(`params`), and paged listings: a page of `MaxResults` items with a `NextToken` when more
+follow. A token names the listing it
 belongs to (its fingerprint: the operation, the account and whatever else the caller says)
 and where it goes on; a token of another listing, or one made up, is refused with the
 service's own error."""
@@ -7,6 +8,15 @@ service's own error."""
 import base64
 import hashlib
 import json
+
+
+def params(response) -> dict:
+    """The request's JSON body as a dict (an empty one when it is not an object)."""
+    try:
+        value = json.loads(response.body or "{}")
+    except ValueError:
+        value = {}
+    return value if isinstance(value, dict) else {}
 
 
 def page(params: dict, scope: list, items: list, key: str, default: int, invalid) -> str:

@@ -146,14 +146,6 @@ def _request_view(r: dict) -> dict:
     return {k: r[k] for k in keys if r.get(k) is not None}
 
 
-def _params(self) -> dict:
-    try:
-        value = json.loads(self.body or "{}")
-    except ValueError:
-        value = {}
-    return value if isinstance(value, dict) else {}
-
-
 def _page(self, params: dict, listing: list, items: list, key: str) -> str:
     """One page of `items` under `key`, its token bound to the listing, account and Region."""
     return paging.page(params, [listing, self.current_account, self.region], items, key, PAGE, lambda: QuotasError("InvalidPaginationTokenException", "The pagination token is invalid."))
@@ -172,7 +164,7 @@ def _moto(name: str):
 
 
 def get_service_quota(self):
-    params = _params(self)
+    params = paging.params(self)
     q = _quota_in(self.region, params.get("QuotaCode"))
     if q is None:
         raise _no_such_quota(params.get("QuotaCode"))
@@ -180,7 +172,7 @@ def get_service_quota(self):
 
 
 def get_aws_default_service_quota(self):
-    params = _params(self)
+    params = paging.params(self)
     q = _quota_in(self.region, params.get("QuotaCode"))
     if q is None:
         raise _no_such_quota(params.get("QuotaCode"))
@@ -188,7 +180,7 @@ def get_aws_default_service_quota(self):
 
 
 def list_service_quotas(self):
-    params = _params(self)
+    params = paging.params(self)
     code = params.get("QuotaCode")
     level = params.get("QuotaAppliedAtLevel") or "ACCOUNT"
     quotas = [q for q in QUOTAS if self.region in q["values"] and (not code or q["QuotaCode"] == code)]
@@ -199,7 +191,7 @@ def list_service_quotas(self):
 
 
 def list_aws_default_service_quotas(self):
-    params = _params(self)
+    params = paging.params(self)
     items = [_view(q, self.region, "", q["values"][self.region]) for q in QUOTAS if self.region in q["values"]]
     return _page(self, params, ["ListAWSDefaultServiceQuotas", SERVICE_CODE], items, "Quotas")
 
@@ -212,7 +204,7 @@ def _request_id() -> str:
 def request_service_quota_increase(self):
     from .runtime import _identity
 
-    params = _params(self)
+    params = paging.params(self)
     account, region = self.current_account, self.region
     code = params.get("QuotaCode")
     q = _quota_in(region, code)
@@ -256,7 +248,7 @@ def request_service_quota_increase(self):
 
 
 def get_requested_service_quota_change(self):
-    params = _params(self)
+    params = paging.params(self)
     with _lock:
         found = next((r for r in _of(self.current_account, self.region)["requests"] if r["Id"] == params.get("RequestId")), None)
         if found is None:
@@ -281,13 +273,13 @@ def _history(self, params: dict, quota_code=None) -> list:
 
 
 def list_requested_service_quota_change_history(self):
-    params = _params(self)
+    params = paging.params(self)
     listing = ["ListRequestedServiceQuotaChangeHistory", params.get("ServiceCode"), params.get("Status"), params.get("QuotaRequestedAtLevel")]
     return _page(self, params, listing, _history(self, params), "RequestedQuotas")
 
 
 def list_requested_service_quota_change_history_by_quota(self):
-    params = _params(self)
+    params = paging.params(self)
     code = params.get("QuotaCode")
     if _quota_in(self.region, code) is None:
         raise _no_such_quota(code)
@@ -335,7 +327,7 @@ def _for_bedrock(name: str, handler):
     fallback = _moto(name)
 
     def route(self):
-        if _params(self).get("ServiceCode") != SERVICE_CODE:
+        if paging.params(self).get("ServiceCode") != SERVICE_CODE:
             return fallback(self)
         return handler(self)
 
