@@ -6,23 +6,7 @@
 use crate::error::{context, from_servicequotas, AwsError, Class, Modelled};
 use crate::Clients;
 
-/// One quota of Bedrock's, as Service Quotas lists it for the account.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LiveQuota {
-    pub code: String,
-    pub name: String,
-    /// The account's applied value.
-    pub value: f64,
-    pub adjustable: bool,
-}
-
-/// A foundation model's names, as the Bedrock catalog gives them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ModelNames {
-    pub id: String,
-    pub provider: String,
-    pub name: String,
-}
+pub use bedrock_plan::quota_names::{LiveQuota, ModelNames};
 
 /// Every Bedrock quota of the account in the clients' region (all pages), and the names of
 /// every foundation model there. Service Quotas listing nothing for Bedrock (no such service

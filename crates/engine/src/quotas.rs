@@ -4,10 +4,7 @@
 
 mod bounds;
 
-pub use bounds::{
-    bounds, classify, demands, names_model, routing_of, Bound, Demand, Metric, ProfileQuotas,
-    Routing,
-};
+pub use bounds::{bounds, demands, routing_of, Bound, Demand, Metric, ProfileQuotas, Routing};
 
 use crate::{Error, Stack};
 use serde::Serialize;

@@ -10,6 +10,7 @@ mod json_keys;
 mod outputs;
 mod plan;
 pub mod policy_doc;
+pub mod quota_names;
 mod refs;
 pub mod regions;
 mod registry;
