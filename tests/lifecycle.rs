@@ -88,6 +88,7 @@ lifecycle! {
     runtime_role,
     monitoring,
     budget,
+    quota_increase,
 }
 
 /// The guide's journey end to end, on the emulator and, as it is, on AWS.

@@ -154,3 +154,171 @@ fn plan_shows_each_profile_s_quotas_and_doctor_warns_until_an_increase_makes_roo
         "{sonnet}"
     );
 }
+
+/// The open requests for Bedrock's quotas: id, code, value.
+fn open_requests(c: &bedrock_aws::Clients) -> Vec<(String, String, f64)> {
+    let out = rt()
+        .block_on(
+            c.servicequotas
+                .list_requested_service_quota_change_history()
+                .service_code("bedrock")
+                .send(),
+        )
+        .unwrap();
+    out.requested_quotas()
+        .iter()
+        .filter(|r| {
+            matches!(
+                r.status().map(|s| s.as_str()),
+                Some("PENDING" | "CASE_OPENED")
+            )
+        })
+        .map(|r| {
+            (
+                r.id().unwrap().to_string(),
+                r.quota_code().unwrap().to_string(),
+                r.desired_value().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn an_increase_is_asked_once_pending_until_aws_decides_and_asked_again_after_a_denial() {
+    let _turn = turn();
+    let with = |tokens: u64| {
+        format!(
+            "{}\n[[quotas.increase]]\nprofile = \"LibreChat-Claude-Sonnet-4\"\ntokens_per_minute = {tokens}\n",
+            spec()
+        )
+    };
+    let dir = project(Some(&with(400_000)));
+    let plan = run(dir.path(), &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("+ quota increase tokens/min of LibreChat-Claude-Sonnet-4")
+            && plan
+                .stdout
+                .contains("(L-59759B4A) is 200,000 in this account: AWS is asked for 400,000"),
+        "{}",
+        plan.stdout
+    );
+    apply(dir.path());
+    let c = clients("us-east-1");
+    let open = open_requests(&c);
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!((open[0].1.as_str(), open[0].2), ("L-59759B4A", 400_000.0));
+    let id = open[0].0.clone();
+
+    // Pending: said with the request's id, never asked again.
+    let again = apply(dir.path());
+    assert_eq!(writes(&again), 0, "{}", again.stdout);
+    assert!(
+        again
+            .stdout
+            .contains(&format!("pending: request {id} (PENDING)")),
+        "{}",
+        again.stdout
+    );
+    assert_eq!(run(dir.path(), &["drift"]).code, 0);
+    // A larger value while it is open: still not asked, and the plan says when it will be.
+    std::fs::write(dir.path().join("bedrock.toml"), with(600_000)).unwrap();
+    let more = apply(dir.path());
+    assert_eq!(writes(&more), 0);
+    assert!(
+        more.stdout
+            .contains("the spec's 600,000 is asked once AWS has decided this one"),
+        "{}",
+        more.stdout
+    );
+    assert_eq!(open_requests(&c).len(), 1);
+
+    // Denied: the next apply asks again, and says what AWS answered last.
+    emulator()
+        .instance
+        .control()
+        .decide_quota_request(&id, "DENIED")
+        .unwrap();
+    let plan = run(dir.path(), &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("AWS's last answer to a request for 400,000 was DENIED"),
+        "{}",
+        plan.stdout
+    );
+    apply(dir.path());
+    let open = open_requests(&c);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].2, 600_000.0);
+
+    // Approved: granted, nothing to do; doctor's quota check reads the new value.
+    emulator()
+        .instance
+        .control()
+        .decide_quota_request(&open[0].0, "APPROVED")
+        .unwrap();
+    let granted = apply(dir.path());
+    assert_eq!(writes(&granted), 0);
+    let plan = run(dir.path(), &["plan"]);
+    assert!(
+        plan.stdout
+            .contains("LibreChat-Claude-Sonnet-4    cross-region  600,000 tokens/min"),
+        "{}",
+        plan.stdout
+    );
+    // Destroy leaves the account's quotas.
+    let destroyed = run(dir.path(), &["destroy", "--yes"]);
+    assert_eq!(destroyed.code, 0, "{}", destroyed.stderr);
+    assert!(
+        destroyed
+            .stdout
+            .contains("an increase cannot be taken back"),
+        "{}",
+        destroyed.stdout
+    );
+}
+
+#[test]
+fn increases_aws_would_refuse_are_refused_with_what_to_write() {
+    let _turn = turn();
+    let bad = |entry: &str, expected: &[&str], before_aws: bool| {
+        let dir = project(Some(&format!("{}\n[[quotas.increase]]\n{entry}", spec())));
+        if before_aws {
+            refused_before_aws(dir.path(), &["apply", "--yes"], expected);
+        } else {
+            refused(dir.path(), &["apply", "--yes"], expected);
+        }
+    };
+    bad(
+        "profile = \"Nope\"\ntokens_per_minute = 10\n",
+        &["\"Nope\" is not a profile of the spec", "name one of"],
+        true,
+    );
+    bad(
+        "profile = \"LibreChat-Nova-Pro\"\n",
+        &["asks for nothing", "tokens_per_minute = N"],
+        true,
+    );
+    bad(
+        "profile = \"LibreChat-Nova-Pro\"\ntokens_per_minute = 0\n",
+        &["it must be from 1 to"],
+        true,
+    );
+    bad(
+        "profile = \"LibreChat-Nova-Pro\"\ntokens_per_minute = 10\n[[quotas.increase]]\nprofile = \"LibreChat-Nova-Pro\"\nrequests_per_minute = 10\n",
+        &["has an increase already"],
+        true,
+    );
+    // Found in Service Quotas, and AWS takes no request for it.
+    bad(
+        "profile = \"LibreChat-Claude-Sonnet-4\"\nrequests_per_minute = 1000\n",
+        &["is not adjustable", "remove requests_per_minute"],
+        false,
+    );
+    // Service Quotas (the emulator's data) lists none for the model.
+    bad(
+        "profile = \"LibreChat-Claude-Opus-4-5\"\ntokens_per_minute = 1000000\n",
+        &["Service Quotas lists no tokens/min quota", "global routing"],
+        false,
+    );
+}

@@ -17,17 +17,7 @@ use serde::Serialize;
 use std::path::Path;
 
 /// A count for people, thousands apart: `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use bedrock_plan::thousands;
 
 /// The records of a window, ready to be grouped; serialized as its grouping by `by`.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -28,7 +28,7 @@ pub use plan::{
 };
 pub use refs::{ArnRef, Created, Outputs, Unresolved};
 pub use registry::{DesiredState, GuardrailUse, Inputs, KindPlanner, ObservedState, Step, KINDS};
-pub use render::render_plan;
+pub use render::{render_plan, thousands};
 pub use saved::{
     digest, Fingerprint, SavedAccount, SavedPlan, SavedSummary, AWS_ENDPOINT, SAVED_FORMAT,
 };

@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 /// One quota of Bedrock's, as Service Quotas lists it for the account.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LiveQuota {
     pub code: String,
     pub name: String,
@@ -20,7 +20,7 @@ pub struct LiveQuota {
 }
 
 /// A foundation model's names, as the Bedrock catalog gives them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModelNames {
     pub id: String,
     pub provider: String,

@@ -8,7 +8,8 @@
 use crate::plan::Planner;
 use crate::resources::{
     api_key, bucket, budget, cost_tags, files, guardrail, inference_profile, librechat_role,
-    log_group, logging_config, logging_role, model_access, monitoring, runtime_policy,
+    log_group, logging_config, logging_role, model_access, monitoring, quota_increase,
+    runtime_policy,
 };
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -36,6 +37,7 @@ macro_rules! for_each_kind {
             runtime_policy => RuntimePolicy,
             monitoring => Monitoring,
             budget => Budget,
+            quota_increase => QuotaIncrease,
         }
     };
 }
@@ -128,6 +130,8 @@ pub struct DesiredState {
     pub monitoring: monitoring::Desired,
     /// The stack's budget (`[cost.budget]`).
     pub budget: Option<budget::Desired>,
+    /// The quota increases to ask for (`[[quotas.increase]]`).
+    pub quota_increases: quota_increase::Desired,
     /// LibreChat's role, when the stack makes it (`[librechat.role]`).
     pub librechat_role: Option<librechat_role::Desired>,
     /// LibreChat's API key user, when the stack makes it (`[librechat.api_key]`).
@@ -181,6 +185,8 @@ pub struct ObservedState {
     pub monitoring: monitoring::Observed,
     /// The stack's budget, and whether the user's topic may take its alerts.
     pub budget: budget::Observed,
+    /// Bedrock's quotas and the open requests, when the spec asks for increases.
+    pub quota_increases: quota_increase::Observed,
     /// LibreChat's role as the stack makes it (`[librechat.role]`), when it exists.
     pub librechat_role: Option<librechat_role::Observed>,
     /// The instance profile of that role's name, whether or not the role exists.
@@ -282,6 +288,7 @@ impl DesiredState {
             cost_tags: cost_tags::desired(&inputs),
             monitoring: monitoring::desired(&inputs),
             budget: budget::desired(&inputs),
+            quota_increases: quota_increase::desired(&inputs),
             librechat_guardrail: spec.librechat.guardrail.as_ref().map(|g| match &g.target {
                 bedrock_spec::GuardrailTarget::Managed { name } => GuardrailUse::Managed {
                     name: name.clone(),

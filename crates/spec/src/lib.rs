@@ -17,8 +17,9 @@ pub use diagnostic::{Diagnostic, Report, Severity};
 pub use endpoint_keys::{EndpointKey, EndpointValue, KeyKind, ENDPOINT_KEYS};
 pub use model::{
     Access, ApiKey, Budget, BudgetAlert, Cost, Destination, Guardrail, GuardrailSpec,
-    GuardrailTarget, Irsa, LibreChat, LibreChatRole, Logging, Monitoring, Profile, Spec, Stack,
-    Topic, UseCase, ACCOUNT_PLACEHOLDER, MANAGED_BY_TAG, MANAGED_BY_VALUE, STACK_TAG,
+    GuardrailTarget, Irsa, LibreChat, LibreChatRole, Logging, Monitoring, Profile, QuotaIncrease,
+    Quotas, Spec, Stack, Topic, UseCase, ACCOUNT_PLACEHOLDER, MANAGED_BY_TAG, MANAGED_BY_VALUE,
+    STACK_TAG,
 };
 
 use std::ops::Range;

@@ -26,6 +26,24 @@ pub struct Spec {
     pub cost: Cost,
     /// `[monitoring]`: the stack's dashboard and alarms.
     pub monitoring: Monitoring,
+    /// `[quotas]`: Service Quotas increases to ask AWS for.
+    pub quotas: Quotas,
+}
+
+/// `[quotas]`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Quotas {
+    /// `[[quotas.increase]]`, at most one a profile.
+    pub increase: Vec<QuotaIncrease>,
+}
+
+/// One `[[quotas.increase]]`: the values to ask for the quotas that bound a profile's model
+/// (its routing's: on-demand, cross-region or global).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaIncrease {
+    pub profile: String,
+    pub tokens_per_minute: Option<u64>,
+    pub requests_per_minute: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]

@@ -15,6 +15,7 @@ pub mod logging_config;
 pub mod logging_role;
 pub mod model_access;
 pub mod monitoring;
+pub mod quota_increase;
 pub mod runtime_policy;
 
 use crate::error::AwsError;

@@ -91,16 +91,18 @@ pub(super) fn quota_checks(
                 ),
             };
             let need = (output * demand.burndown) as f64;
-            let increase = format!(
-                "ask for an increase of {} (\"{}\") in Service Quotas{}",
-                tpm.code,
-                tpm.name,
-                if tpm.adjustable {
-                    ""
-                } else {
-                    " (not adjustable: through AWS Support)"
-                }
-            );
+            // Room for ten such answers a minute, the check's own mark.
+            let increase = if tpm.adjustable {
+                format!(
+                    "ask for an increase of {} (\"{}\"): add [[quotas.increase]] with profile = \"{}\" and tokens_per_minute = {:.0} to the spec, and apply",
+                    tpm.code, tpm.name, p.profile, need * 10.0
+                )
+            } else {
+                format!(
+                    "ask AWS Support to raise {} (\"{}\"): it is not adjustable in Service Quotas",
+                    tpm.code, tpm.name
+                )
+            };
             let preset_note = match preset {
                 Some(t) if !presets.1 => format!(
                     " (modelSpecs gives it maxTokens {}, but without modelSpecs.enforce a chat outside those presets sets none)",

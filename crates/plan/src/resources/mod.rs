@@ -14,4 +14,5 @@ pub mod logging_config;
 pub mod logging_role;
 pub mod model_access;
 pub mod monitoring;
+pub mod quota_increase;
 pub mod runtime_policy;

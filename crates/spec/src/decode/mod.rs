@@ -17,11 +17,12 @@ mod librechat_role;
 mod logging;
 mod operations;
 mod profiles;
+mod quotas;
 mod stack;
 mod table;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Access, Cost, LibreChat, Monitoring, Spec, Stack};
+use crate::model::{Access, Cost, LibreChat, Monitoring, Quotas, Spec, Stack};
 use crate::Checked;
 use access::decode_access;
 use cx::{problem, Cx};
@@ -30,6 +31,7 @@ use librechat::decode_librechat;
 use logging::decode_logging;
 use operations::{decode_cost, decode_monitoring};
 use profiles::decode_profiles;
+use quotas::decode_quotas;
 use stack::decode_stack;
 use table::Table;
 use toml::de::{DeTable, DeValue};
@@ -146,6 +148,16 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
         None => Some(Monitoring::default()),
     };
 
+    let quotas = match top.table(cx, "quotas") {
+        Some(mut t) => {
+            let q = decode_quotas(cx, &mut t, profiles.as_deref());
+            t.finish(cx);
+            q
+        }
+        None if top.table.iter().any(|(k, _)| k.get_ref() == "quotas") => None,
+        None => Some(Quotas::default()),
+    };
+
     let librechat = match top.table(cx, "librechat") {
         Some(mut t) => {
             let l = decode_librechat(
@@ -213,6 +225,7 @@ fn decode_spec(cx: &mut Cx<'_>, top: &mut Table<'_, '_>) -> Option<Spec> {
         guardrails: guardrails?,
         cost: cost?,
         monitoring: monitoring?,
+        quotas: quotas?,
     })
 }
 
