@@ -208,23 +208,56 @@ fn a_user_topic_that_budgets_may_not_publish_to_is_refused_at_plan_time() {
             "set-topic-attributes",
         ],
     );
-    // The user adds the statement the error gives: then the budget is made.
-    let mut policy = topic_policy(&c, &topic);
-    policy["Statement"].as_array_mut().unwrap().push(
-        bedrock_plan::resources::budget::budgets_statement(&topic, ACCOUNT),
+    let default = topic_policy(&c, &topic);
+    let set_policy = |statements: Vec<serde_json::Value>| {
+        let mut policy = default.clone();
+        policy["Statement"]
+            .as_array_mut()
+            .unwrap()
+            .extend(statements);
+        rt().block_on(
+            c.sns
+                .set_topic_attributes()
+                .topic_arn(&topic)
+                .attribute_name("Policy")
+                .attribute_value(policy.to_string())
+                .send(),
+        )
+        .unwrap();
+    };
+    let allow = bedrock_plan::resources::budget::budgets_statement(&topic, ACCOUNT);
+    // A statement for another account's budgets is not one for this account's.
+    let mut elsewhere = allow.clone();
+    elsewhere["Condition"] =
+        serde_json::json!({"StringEquals": {"aws:SourceAccount": "999999999999"}});
+    set_policy(vec![elsewhere]);
+    refused(
+        dir.path(),
+        &["apply", "--yes"],
+        &["its policy does not let AWS Budgets publish to it"],
     );
-    rt().block_on(
-        c.sns
-            .set_topic_attributes()
-            .topic_arn(&topic)
-            .attribute_name("Policy")
-            .attribute_value(policy.to_string())
-            .send(),
-    )
-    .unwrap();
+    // The statement the error gives, beside a deny of what is not sent over TLS (Budgets
+    // publishes over TLS): the budget is made.
+    let tls = serde_json::json!({"Sid": "TLS", "Effect": "Deny", "Principal": "*", "Action": "SNS:Publish", "Resource": topic, "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
+    set_policy(vec![allow, tls]);
     apply(dir.path());
     let (_, subscribers) = budget(&c);
     assert_eq!(subscribers, vec![vec![format!("SNS {topic}")]; 2]);
+    assert_eq!(writes(&apply(dir.path())), 0);
+
+    // To the stack's own topic instead: one SNS subscriber an alert, so it is replaced.
+    let to_stack = "[monitoring]\nalarm_email = \"ops@example.com\"\n\n[cost.budget]\nmonthly_usd = 100\nalert_on = [\"actual\"]\n";
+    std::fs::write(dir.path().join("bedrock.toml"), spec(to_stack)).unwrap();
+    let moved = apply(dir.path());
+    assert!(
+        moved.stdout.contains("AWS Budgets: \"may publish\""),
+        "{}",
+        moved.stdout
+    );
+    let stack_topic =
+        format!("arn:aws:sns:us-east-1:{ACCOUNT}:librechat-bedrock-budgeted-us-east-1-alarms");
+    let (_, subscribers) = budget(&c);
+    assert_eq!(subscribers, vec![vec![format!("SNS {stack_topic}")]; 2]);
     assert_eq!(writes(&apply(dir.path())), 0);
 }
 
@@ -246,20 +279,44 @@ fn the_budget_counts_the_stack_s_tag_once_billing_has_it_active() {
     );
     let c = clients("us-east-1");
     assert!(budget(&c).0.iter().any(|(k, _)| k == "Service"));
-    // The second activates the key; the third filters by it.
-    apply(dir.path());
-    let third = apply(dir.path());
-    assert!(third.stdout.contains("~ budget"), "{}", third.stdout);
-    assert_eq!(
-        budget(&c).0,
-        vec![
-            ("Region".to_string(), vec!["us-east-1".to_string()]),
-            (
-                "TagKeyValue".to_string(),
-                vec!["user:stack$budgeted".to_string()]
-            ),
-        ]
+    // The second activates the key (Billing knows it now), and the budget filters by it in
+    // the same apply; the filter stays when the key is set inactive by hand and activated
+    // again.
+    let second = apply(dir.path());
+    assert!(
+        second.stdout.contains("~ budget")
+            && second
+                .stdout
+                .contains("the stack's tag is an active cost allocation tag now"),
+        "{}",
+        second.stdout
     );
+    let tagged = vec![
+        ("Region".to_string(), vec!["us-east-1".to_string()]),
+        (
+            "TagKeyValue".to_string(),
+            vec!["user:stack$budgeted".to_string()],
+        ),
+    ];
+    assert_eq!(budget(&c).0, tagged);
+    let entry = aws_sdk_costexplorer::types::CostAllocationTagStatusEntry::builder()
+        .tag_key("stack")
+        .status(aws_sdk_costexplorer::types::CostAllocationTagStatus::Inactive)
+        .build()
+        .unwrap();
+    rt().block_on(
+        c.ce.update_cost_allocation_tags_status()
+            .cost_allocation_tags_status(entry)
+            .send(),
+    )
+    .unwrap();
+    let reactivated = apply(dir.path());
+    assert!(
+        !reactivated.stdout.contains("~ budget"),
+        "the filter does not flip while the apply activates the key:\n{}",
+        reactivated.stdout
+    );
+    assert_eq!(budget(&c).0, tagged);
     assert_eq!(writes(&apply(dir.path())), 0);
 }
 

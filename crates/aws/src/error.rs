@@ -32,6 +32,12 @@ impl std::error::Error for AwsError {}
 impl AwsError {
     fn help(&self) -> Option<&'static str> {
         let code = self.code.as_deref().unwrap_or("");
+        // AWS Budgets' refusal of a topic is an AccessDenied of the topic's, not the caller's.
+        if self.message.starts_with("Invalid SNS topic")
+            || self.message.starts_with("The SNS topic is encrypted")
+        {
+            return Some("the topic's policy (or its KMS key's) does not let budgets.amazonaws.com publish: add the statement docs/spec.md gives under [cost.budget] to it, or send the budget's alerts to an address (alert_email)");
+        }
         if code.contains("AccessDenied") || code == "UnauthorizedOperation" {
             return Some("the credentials lack a permission this call needs: grant it, or use other credentials (AWS_PROFILE)");
         }

@@ -46,6 +46,7 @@ fn live(d: &DesiredState) -> Live {
         budget_type: "COST".into(),
         filters: filters(&[("Region", "us-east-1"), ("Service", "Amazon Bedrock")]),
         filter_expression: false,
+        cost_types: vec![],
         notifications: vec![
             (actual(50.0), vec![email("finops@example.com")]),
             (actual(100.0), vec![email("finops@example.com")]),

@@ -22,6 +22,7 @@ pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation
     let name = format!("librechat-bedrock-{}-{}", d.stack, d.region);
     // The stack's partition, as its log group's ARN has it.
     let partition = d.log_group.arn.split(':').nth(1).unwrap_or("aws");
+    let budget_arn = format!("arn:{partition}:budgets::{}:budget/{name}", d.account_id);
     let user_topic = d
         .budget
         .as_ref()
@@ -29,7 +30,7 @@ pub(crate) async fn observe(c: &Clients, d: &DesiredState) -> Result<Observation
         .and(d.monitoring.alarm_topic_arn.as_ref());
     let (budget, topic) = tokio::join!(read(c, &d.account_id, &name, partition), async {
         match user_topic {
-            Some(arn) => Some(topic_access(c, arn).await),
+            Some(arn) => Some(topic_access(c, arn, &d.account_id, &budget_arn).await),
             None => None,
         }
     });
@@ -209,13 +210,42 @@ fn live(
             })
             .unwrap_or_default(),
         filter_expression: b.filter_expression().is_some(),
+        cost_types: b.cost_types().map(custom_cost_types).unwrap_or_default(),
         notifications,
         tags,
     }
 }
 
+/// The cost types that differ from the defaults the model documents (`name = value`).
+fn custom_cost_types(t: &aws_sdk_budgets::types::CostTypes) -> Vec<String> {
+    [
+        ("IncludeTax", t.include_tax(), true),
+        ("IncludeSubscription", t.include_subscription(), true),
+        ("UseBlended", t.use_blended(), false),
+        ("IncludeRefund", t.include_refund(), true),
+        ("IncludeCredit", t.include_credit(), true),
+        ("IncludeUpfront", t.include_upfront(), true),
+        ("IncludeRecurring", t.include_recurring(), true),
+        (
+            "IncludeOtherSubscription",
+            t.include_other_subscription(),
+            true,
+        ),
+        ("IncludeSupport", t.include_support(), true),
+        ("IncludeDiscount", t.include_discount(), true),
+        ("UseAmortized", t.use_amortized(), false),
+    ]
+    .into_iter()
+    .filter_map(|(name, value, default)| {
+        value
+            .filter(|v| *v != default)
+            .map(|v| format!("{name} = {v}"))
+    })
+    .collect()
+}
+
 /// Whether AWS Budgets may publish to the user's topic, by its policy.
-async fn topic_access(c: &Clients, arn: &str) -> TopicAccess {
+async fn topic_access(c: &Clients, arn: &str, account: &str, budget: &str) -> TopicAccess {
     match c.sns.get_topic_attributes().topic_arn(arn).send().await {
         Ok(out) => {
             let policy = out
@@ -223,7 +253,7 @@ async fn topic_access(c: &Clients, arn: &str) -> TopicAccess {
                 .and_then(|a| a.get("Policy"))
                 .and_then(|p| serde_json::from_str(p).ok())
                 .unwrap_or(serde_json::Value::Null);
-            if allows_budgets(&policy) {
+            if allows_budgets(&policy, account, budget) {
                 TopicAccess::Allowed
             } else {
                 TopicAccess::Refused
@@ -348,6 +378,24 @@ pub(crate) async fn execute(
                 .send()
                 .await;
             done_unless(from_budgets(created), Class::AlreadyExists, what)?;
+        }
+        Step::UpdateSubscriber {
+            budget,
+            notification,
+            old,
+            target,
+        } => {
+            let to = sdk_subscriber(&what, &subscriber(&what, target, outputs)?)?;
+            c.budgets
+                .update_subscriber()
+                .account_id(&budget.account)
+                .budget_name(&budget.name)
+                .notification(sdk_notification(&what, notification)?)
+                .old_subscriber(sdk_subscriber(&what, old)?)
+                .new_subscriber(to)
+                .send()
+                .await
+                .map_err(context(what))?;
         }
         Step::DeleteSubscriber {
             budget,

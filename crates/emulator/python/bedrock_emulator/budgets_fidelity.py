@@ -50,7 +50,8 @@ Notifications and subscribers:
   format", InvalidParameterException) of a topic of the budget's account that exists and
   whose policy allows the service principal budgets.amazonaws.com SNS:Publish (its
   aws:SourceAccount and aws:SourceArn conditions are evaluated with the budget's account and
-  ARN), and, for a topic encrypted with a KMS key, whose key policy allows
+  ARN, aws:SecureTransport as true: Budgets publishes over TLS; `{"AWS": "*"}`, which a new
+  topic's default policy has, does not name it), and, for a topic encrypted with a KMS key, whose key policy allows
   budgets.amazonaws.com kms:GenerateDataKey* and kms:Decrypt; else AccessDeniedException
   ("Invalid SNS topic: ...", "The SNS topic is encrypted ...": the words of the user guide's
   "Creating an Amazon SNS topic for budget notifications", Troubleshooting). An EMAIL
@@ -387,7 +388,9 @@ def _check_subscriber(account: str, partition: str, budget_name: str, subscriber
             topic = sns_backends[topic_account][region].topics.get(address)
         except KeyError:
             topic = None
-    context = {"aws:sourceaccount": account, "aws:sourcearn": _arn(partition, account, budget_name)}
+    # AWS Budgets publishes over TLS: a topic policy's deny of plain-HTTP requests
+    # (`Bool aws:SecureTransport false`) does not stop it.
+    context = {"aws:sourceaccount": account, "aws:sourcearn": _arn(partition, account, budget_name), "aws:securetransport": "true"}
     if topic is None or not _service_allowed(topic._policy_json, "SNS:Publish", address, context):
         raise _denied(
             f"Invalid SNS topic: AWS Budgets doesn't have access to the SNS topic {address}. Confirm that you've allowed "

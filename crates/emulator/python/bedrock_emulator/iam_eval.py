@@ -66,6 +66,9 @@ _OPERATORS = {
     "StringLike": lambda p, v: wildcard(p, v),
     "ArnEquals": lambda p, v: p == v,
     "ArnLike": lambda p, v: wildcard(p, v),
+    # A key a context carries as "true"/"false" (aws:SecureTransport); absent, it fails a
+    # positive operator like any other.
+    "Bool": lambda p, v: p.lower() == v.lower(),
 }
 
 

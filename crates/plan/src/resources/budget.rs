@@ -24,8 +24,10 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 mod alerts;
+mod filter;
 mod topic_policy;
 use alerts::{alerts, subscribed};
+use filter::{filter_shown, filters, user_topic_problem};
 pub use topic_policy::{
     allows_budgets, budgets_statement, has_statement, with_budgets, BUDGETS_SID,
 };
@@ -33,7 +35,8 @@ pub use topic_policy::{
 pub const KIND: Kind = Kind {
     id: "budget",
     label: "budget",
-    spec_key: "[cost.budget]",
+    // Its name is the stack's and the Region's: a clash is solved by the stack's name.
+    spec_key: "[stack] name",
 };
 
 pub const PLANNER: KindPlanner = KindPlanner {
@@ -151,7 +154,9 @@ impl Target {
     fn shown(&self) -> String {
         match self {
             Target::Email(e) => e.clone(),
-            Target::Topic(t) => t.shown(),
+            Target::Topic(ArnRef::Known(arn)) => arn.clone(),
+            // Made by this apply: its name, which its ARN ends with.
+            Target::Topic(ArnRef::Created { name, .. }) => format!("SNS topic {name}"),
         }
     }
 
@@ -199,6 +204,9 @@ pub struct Live {
     /// Whether it filters by a FilterExpression (made in the console's newer form) rather
     /// than CostFilters.
     pub filter_expression: bool,
+    /// Its cost types that differ from the defaults (`IncludeCredit = false`): the stack's
+    /// budget counts with the defaults.
+    pub cost_types: Vec<String>,
     pub notifications: Vec<(Notification, Vec<Subscriber>)>,
     pub tags: BTreeMap<String, String>,
 }
@@ -249,6 +257,13 @@ pub enum Step {
         notification: Notification,
         target: Target,
     },
+    /// A subscriber replaced by the target (a topic in the place of another).
+    UpdateSubscriber {
+        budget: Id,
+        notification: Notification,
+        old: Subscriber,
+        target: Target,
+    },
     DeleteSubscriber {
         budget: Id,
         notification: Notification,
@@ -288,6 +303,17 @@ impl Step {
                 notification.shown(),
                 target.shown()
             ),
+            Step::UpdateSubscriber {
+                budget,
+                notification,
+                old,
+                target,
+            } => format!(
+                "send budget {budget}'s alert on {} to {} instead of {}",
+                notification.shown(),
+                target.shown(),
+                old.address
+            ),
             Step::DeleteSubscriber {
                 budget,
                 notification,
@@ -300,37 +326,6 @@ impl Step {
             Step::DeleteBudget { budget } => format!("delete budget {budget}"),
         }
     }
-}
-
-/// The filters the budget should have, and why, in the plan's words.
-fn filters(p: &Planner, d: &Desired) -> (BTreeMap<String, Vec<String>>, Option<String>) {
-    let tag = bedrock_spec::STACK_TAG;
-    let status = p.observed.cost_tags.statuses.get(tag).map(String::as_str);
-    let mut filters = BTreeMap::from([("Region".to_string(), vec![d.region.clone()])]);
-    if status == Some("Active") {
-        filters.insert("TagKeyValue".to_string(), vec![d.tag_filter.clone()]);
-        return (filters, None);
-    }
-    filters.insert("Service".to_string(), vec![SERVICE.to_string()]);
-    let why = match (&p.observed.cost_tags.management_account, status) {
-        (Some(_), _) => format!("this account may not read cost allocation tags (a member of an AWS Organization): activate the tag key {tag:?} in the management account, and the next apply filters by it"),
-        (None, Some(_)) => format!("Billing knows the stack's tag key {tag:?} and it is not active: add \"{tag}\" to [cost] activate_tags, and the next apply filters by it"),
-        (None, None) if p.desired.cost_tags.iter().any(|k| k == tag) => format!("Billing does not know the stack's tag key {tag:?} yet (up to a day after a resource first carries it): the first apply after it is active filters by it"),
-        (None, None) => format!("the stack's tag key {tag:?} is not an active cost allocation tag: add \"{tag}\" to [cost] activate_tags, and the first apply after Billing activates it filters by it"),
-    };
-    let note = format!(
-        "counts all of {SERVICE} in {} in this account, not only this stack: {why}. Third-party models sold through AWS Marketplace may be billed under their own service names, which this filter does not count; the tag's filter counts the stack's profiles whatever their model",
-        d.region
-    );
-    (filters, Some(note))
-}
-
-/// The filter as the plan shows it.
-fn filter_shown(filters: &BTreeMap<String, Vec<String>>) -> Value {
-    json!(filters
-        .iter()
-        .map(|(k, v)| format!("{k} = {}", v.join(", ")))
-        .collect::<Vec<_>>())
 }
 
 /// Where the alerts go once this plan is applied (None: nowhere the plan can name; the
@@ -374,9 +369,13 @@ fn plan(p: &mut Planner) {
         }
     }
     let (filters, note) = filters(p, &d);
-    if let Some(note) = note {
-        p.keep(KIND, &d.name, note);
-    }
+    // What the budget counts, said with its change (and as a warning, which a reader of the
+    // plan's JSON finds too); with no change, in the no-op's reason.
+    let warn = |p: &mut Planner| {
+        if let Some(n) = &note {
+            p.warnings.push(format!("budget {}: it {n}", d.name));
+        }
+    };
     let id = Id {
         account: p.observed.account_id.clone(),
         name: d.name.clone(),
@@ -387,6 +386,7 @@ fn plan(p: &mut Planner) {
         filters: filters.clone(),
     };
     let Some(live) = observed else {
+        warn(p);
         p.push(
             KIND,
             &d.name,
@@ -458,8 +458,17 @@ fn plan(p: &mut Planner) {
         );
         return;
     }
-    let update =
-        !same_amount(&live.amount, &d.amount) || live.filters != filters || live.filter_expression;
+    let update = !same_amount(&live.amount, &d.amount)
+        || live.filters != filters
+        || live.filter_expression
+        || !live.cost_types.is_empty();
+    if !live.cost_types.is_empty() {
+        diffs.push(FieldDiff::new(
+            "cost_types",
+            json!(live.cost_types),
+            json!("AWS's defaults"),
+        ));
+    }
     if !same_amount(&live.amount, &d.amount) {
         diffs.push(FieldDiff::new(
             "monthly_usd",
@@ -509,29 +518,24 @@ fn plan(p: &mut Planner) {
         diffs.push(diff);
         steps.push(chain);
     }
-    let reason = if live.filters != filters && filters.contains_key("TagKeyValue") {
-        "the stack's tag is an active cost allocation tag now: the budget counts the stack's cost by it"
+    let reason = if live.filters != filters
+        && filters.contains_key("TagKeyValue")
+        && live.filters.contains_key("Service")
+    {
+        "the stack's tag is an active cost allocation tag now: the budget counts the stack's cost by it".to_string()
     } else {
-        "differs from the spec"
+        "differs from the spec".to_string()
     };
-    p.settle(KIND, &d.name, action, reason, diffs, steps);
-}
-
-/// Why the user's topic cannot take the budget's alerts, when it cannot.
-fn user_topic_problem(p: &Planner) -> Option<String> {
-    let arn = p.desired.monitoring.alarm_topic_arn.as_ref()?;
-    let account = &p.observed.account_id;
-    let statement = budgets_statement(arn, account);
-    let statement = serde_json::to_string_pretty(&statement).unwrap_or_default();
-    match p.observed.budget.user_topic.as_ref()? {
-        TopicAccess::Allowed => None,
-        TopicAccess::Refused => Some(format!(
-            "the budget's alerts go to your topic {arn} ([monitoring] alarm_topic_arn), and its policy does not let AWS Budgets publish to it: Budgets would refuse the budget\n  help: add this statement to the topic's policy (`aws sns set-topic-attributes --attribute-name Policy`), or give [cost.budget] an alert_email:\n{statement}"
-        )),
-        TopicAccess::Unreadable(why) => Some(format!(
-            "the budget's alerts go to your topic {arn} ([monitoring] alarm_topic_arn), and its policy could not be read to see whether AWS Budgets may publish to it: {why}\n  help: check that the topic exists and that the credentials may call sns:GetTopicAttributes on it, or give [cost.budget] an alert_email"
-        )),
+    if steps.is_empty() {
+        let reason = match &note {
+            Some(n) => format!("as specified; it {n}"),
+            None => "as specified".to_string(),
+        };
+        p.push(KIND, &d.name, Action::NoOp, reason, vec![], vec![]);
+        return;
     }
+    warn(p);
+    p.settle(KIND, &d.name, action, &reason, diffs, steps);
 }
 
 /// The name of the stack's budget (the spec's, or, when the spec has none, the name it
@@ -575,6 +579,25 @@ fn outputs(d: &DesiredStack, o: &ObservedStack, out: &mut StackOutputs) {
         return;
     };
     let live = o.budget.budget.as_ref().filter(|l| d.owns(&l.tags));
-    let output = live.map(|_| Output::new(KIND.id, &b.name, Some(&b.arn)));
+    let to = match &b.email {
+        Some(e) => e.clone(),
+        None => d
+            .monitoring
+            .alarm_topic_arn
+            .clone()
+            .or_else(|| o.monitoring.topic.as_ref().map(|t| t.arn.clone()))
+            .unwrap_or_default(),
+    };
+    let output = live.map(|l| {
+        let counts = if l.filters.contains_key("TagKeyValue") {
+            "the stack's tag"
+        } else {
+            "Amazon Bedrock in the Region"
+        };
+        Output::new(KIND.id, &b.name, Some(&b.arn))
+            .with("monthly_usd", &l.amount)
+            .with("counts", counts)
+            .with("alerts_to", &to)
+    });
     out.found(&KIND, &b.name, output);
 }

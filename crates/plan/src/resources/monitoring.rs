@@ -266,7 +266,10 @@ impl Step {
             Step::BudgetsAccess { topic, allow, .. } => format!(
                 "{} AWS Budgets to publish to SNS topic {}",
                 if *allow { "allow" } else { "no longer allow" },
-                topic.shown()
+                match topic {
+                    ArnRef::Known(arn) => arn.as_str(),
+                    ArnRef::Created { name, .. } => name.as_str(),
+                }
             ),
             Step::PutAlarm { alarm, .. } => format!("put alarm {}", alarm.name),
             Step::DeleteAlarms { names } => format!("delete alarms {}", names.join(", ")),
@@ -328,7 +331,12 @@ fn plan(p: &mut Planner) {
                     &format!("topic {name}"),
                     Action::Create,
                     format!("alarms go to {email} through it (the address confirms the subscription from the mail AWS sends)"),
-                    vec![FieldDiff::new("subscription", Value::Null, json!(email))],
+                    [FieldDiff::new("subscription", Value::Null, json!(email))]
+                        .into_iter()
+                        .chain(d.budget_alerts.then(|| {
+                            FieldDiff::new("AWS Budgets", Value::Null, json!("may publish"))
+                        }))
+                        .collect(),
                     steps,
                 );
             }

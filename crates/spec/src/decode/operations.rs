@@ -124,18 +124,23 @@ fn decode_budget(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Budget> {
                     &monthly_path,
                     span.clone(),
                     problem(
-                        format!("{n} is not a monthly limit: it must be above 0 and at most {MONTHLY_MAX:.0} US dollars"),
+                        format!("{n} is not a monthly limit: it must be above 0 and at most 1,000,000,000 US dollars"),
                         "write the monthly limit in dollars, such as 500",
                     ),
                 );
                 ok = false;
             } else if (cents - cents.round()).abs() > 1e-6 {
+                let help = if cents.round() < 1.0 {
+                    "write at least 0.01".to_string()
+                } else {
+                    format!("write {:.2}", n)
+                };
                 cx.error(
                     &monthly_path,
                     span.clone(),
                     problem(
                         format!("{n} has more than two decimals: a budget's limit is in dollars and cents"),
-                        format!("write {:.2}", n),
+                        help,
                     ),
                 );
                 ok = false;
@@ -153,7 +158,8 @@ fn decode_budget(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Budget> {
             Vec::new()
         }
         None => vec![80, 100],
-        Some(items) => {
+        Some((items, all)) => {
+            ok &= all;
             let mut out: Vec<u32> = Vec::new();
             for (i, (n, span)) in items.iter().enumerate() {
                 let at = format!("{percent_path}[{i}]");
@@ -180,7 +186,7 @@ fn decode_budget(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Budget> {
                     Some(p) => out.push(p),
                 }
             }
-            if items.is_empty() {
+            if items.is_empty() && all {
                 let span = cx.spans.get(&percent_path).cloned().unwrap_or_default();
                 cx.error(
                     &percent_path,
@@ -197,7 +203,18 @@ fn decode_budget(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Budget> {
         }
     };
     let on_path = path("alert_on");
-    let present = t.table.iter().any(|(k, _)| k.get_ref() == "alert_on");
+    let raw = |key: &str| {
+        t.table
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .map(|(_, v)| v)
+    };
+    let present = raw("alert_on").is_some();
+    // An array (an empty one is reported below); another type is reported as such.
+    let an_array = matches!(
+        raw("alert_on").map(|v| v.get_ref()),
+        Some(toml::de::DeValue::Array(_))
+    );
     let mut alert_on: Vec<BudgetAlert> = Vec::new();
     for (i, (value, span)) in t.strings(cx, "alert_on").into_iter().enumerate() {
         let at = format!("{on_path}[{i}]");
@@ -233,6 +250,8 @@ fn decode_budget(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Budget> {
     }
     if !present {
         alert_on = vec![BudgetAlert::Actual, BudgetAlert::Forecasted];
+    } else if !an_array {
+        ok = false;
     } else if alert_on.is_empty() && ok {
         let span = cx.spans.get(&on_path).cloned().unwrap_or_default();
         cx.error(
@@ -263,12 +282,18 @@ fn decode_budget(cx: &mut Cx<'_>, t: &mut Table<'_, '_>) -> Option<Budget> {
                     if alert_on.len() == 1 { "" } else { "s" },
                     percents.len() * alert_on.len()
                 ),
-                "list fewer percentages, or alert_on = [\"actual\"] only",
+                if alert_on.len() == 1 {
+                    format!("list at most {NOTIFICATIONS_MAX} percentages")
+                } else {
+                    format!("list fewer percentages, or alert_on = [\"actual\"] only (at most {NOTIFICATIONS_MAX} percentages)")
+                },
             ),
         );
         ok = false;
     }
     let email = t.string(cx, "alert_email");
+    // Given, and not a string (reported): the budget's alerts are not known to go nowhere.
+    ok &= email.is_some() || raw("alert_email").is_none();
     if let Some((e, span)) = &email {
         if !EMAIL.is_match(e) || e.len() > EMAIL_MAX {
             cx.error(
@@ -439,6 +464,42 @@ mod tests {
         assert!(
             errors.iter().any(|e| e.contains("255 characters long")),
             "{errors:#?}"
+        );
+    }
+
+    #[test]
+    fn a_budget_s_errors_are_each_said_once_and_none_follows_from_another() {
+        let budget = |rest: &str| {
+            errors(&format!(
+                "{STACK}[cost.budget]\nmonthly_usd = 10\nalert_email = \"a@example.com\"\n{rest}"
+            ))
+        };
+        let e = budget("alert_on = \"actual\"\n");
+        assert_eq!(e.len(), 1, "{e:#?}");
+        let e = budget("alert_at_percent = [0, 1001, 50.5]\n");
+        assert_eq!(e.len(), 3, "each item once: {e:#?}");
+        let e = errors(&format!(
+            "{STACK}[cost.budget]\nmonthly_usd = 10\nalert_email = [\"a@example.com\"]\n"
+        ));
+        assert_eq!(
+            e.len(),
+            1,
+            "the type only, not 'the alerts go nowhere': {e:#?}"
+        );
+        let e = errors(&format!(
+            "{STACK}[cost.budget]\nmonthly_usd = 0.001\nalert_email = \"a@example.com\"\n"
+        ));
+        assert!(e[0].contains("more than two decimals"), "{e:#?}");
+        let checked = crate::check(&format!(
+            "{STACK}[cost.budget]\nmonthly_usd = 0.001\nalert_email = \"a@example.com\"\n"
+        ));
+        assert!(
+            checked
+                .diagnostics
+                .iter()
+                .any(|d| d.help == "write at least 0.01"),
+            "{:#?}",
+            checked.diagnostics
         );
     }
 }

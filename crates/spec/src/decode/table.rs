@@ -7,6 +7,8 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 type Value<'i> = Spanned<DeValue<'i>>;
+/// A value read from the source, and where it is.
+pub(super) type At<T> = (T, Range<usize>);
 
 /// One TOML table being read: remembers which keys were asked for, so that every other key
 /// can be reported as unknown, with the nearest known one as a suggestion.
@@ -225,12 +227,13 @@ impl<'a, 'i> Table<'a, 'i> {
         out
     }
 
-    /// An array of whole numbers; None (reported) when it is not one, or an item is not.
+    /// An array of whole numbers: its items that are, and whether all are (each other item
+    /// is reported); None (reported) when it is not an array.
     pub(super) fn integers(
         &mut self,
         cx: &mut Cx<'_>,
         key: &'static str,
-    ) -> Option<Vec<(i64, Range<usize>)>> {
+    ) -> Option<(Vec<At<i64>>, bool)> {
         let v = self.lookup(cx, key)?;
         let DeValue::Array(items) = v.get_ref() else {
             self.wrong_type(
@@ -264,7 +267,7 @@ impl<'a, 'i> Table<'a, 'i> {
                 }
             }
         }
-        ok.then_some(out)
+        Some((out, ok))
     }
 
     pub(super) fn table(&mut self, cx: &mut Cx<'_>, key: &'static str) -> Option<Table<'a, 'i>> {

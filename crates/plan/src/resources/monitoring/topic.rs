@@ -219,16 +219,16 @@ pub(super) fn budgets_access(p: &mut Planner, d: &Desired, t: &ObservedTopic) {
         return;
     }
     let (reason, before, after) = if d.budget_alerts {
-        ("the budget's alerts go to the topic ([cost.budget] has no alert_email): AWS Budgets publishes only to a topic whose policy lets it", json!("owner only"), json!("owner, AWS Budgets"))
+        ("the budget's alerts go to the topic ([cost.budget] has no alert_email): AWS Budgets publishes only to a topic whose policy lets it", json!("may not publish"), json!("may publish"))
     } else {
-        ("the budget's alerts no longer go to the topic: AWS Budgets' statement is taken off its policy", json!("owner, AWS Budgets"), json!("owner only"))
+        ("the budget's alerts no longer go to the topic: AWS Budgets' statement is taken off its policy, the rest of it kept", json!("may publish"), json!("may not publish"))
     };
     p.push(
         KIND,
         &format!("policy of topic {}", d.topic_name()),
         Action::Update,
         reason,
-        vec![FieldDiff::new("publishers", before, after)],
+        vec![FieldDiff::new("AWS Budgets", before, after)],
         vec![Chain::one(
             if d.budget_alerts {
                 Phase::Settings
