@@ -155,8 +155,9 @@ fn plan_shows_each_profile_s_quotas_and_doctor_warns_until_an_increase_makes_roo
     );
 }
 
-/// The open requests for Bedrock's quotas: id, code, value.
-fn open_requests(c: &bedrock_aws::Clients) -> Vec<(String, String, f64)> {
+/// The account's open requests for Bedrock's quotas: id, quota code, value asked (the
+/// lifecycle suite's entry reads them too).
+pub fn open_requests(c: &bedrock_aws::Clients) -> Vec<(String, String, f64)> {
     let out = rt()
         .block_on(
             c.servicequotas
@@ -175,9 +176,9 @@ fn open_requests(c: &bedrock_aws::Clients) -> Vec<(String, String, f64)> {
         })
         .map(|r| {
             (
-                r.id().unwrap().to_string(),
-                r.quota_code().unwrap().to_string(),
-                r.desired_value().unwrap(),
+                r.id().unwrap_or_default().to_string(),
+                r.quota_code().unwrap_or_default().to_string(),
+                r.desired_value().unwrap_or_default(),
             )
         })
         .collect()
@@ -196,7 +197,7 @@ fn an_increase_is_asked_once_pending_until_aws_decides_and_asked_again_after_a_d
     let plan = run(dir.path(), &["plan"]);
     assert!(
         plan.stdout
-            .contains("+ quota increase tokens/min of LibreChat-Claude-Sonnet-4")
+            .contains("~ quota increase tokens/min of LibreChat-Claude-Sonnet-4")
             && plan
                 .stdout
                 .contains("(L-59759B4A) is 200,000 in this account: AWS is asked for 400,000"),
@@ -209,6 +210,15 @@ fn an_increase_is_asked_once_pending_until_aws_decides_and_asked_again_after_a_d
     assert_eq!(open.len(), 1, "{open:?}");
     assert_eq!((open[0].1.as_str(), open[0].2), ("L-59759B4A", 400_000.0));
     let id = open[0].0.clone();
+
+    // doctor's fix reads the spec's entry: raise it, rather than add another.
+    let doctor = run(dir.path(), &["doctor"]).stdout;
+    assert!(
+        check(&doctor, "LibreChat-Claude-Sonnet-4").contains(
+            "raise tokens_per_minute in the spec's [[quotas.increase]] of LibreChat-Claude-Sonnet-4 from 400000 to 3200000"
+        ),
+        "{doctor}"
+    );
 
     // Pending: said with the request's id, never asked again.
     let again = apply(dir.path());
@@ -251,6 +261,31 @@ fn an_increase_is_asked_once_pending_until_aws_decides_and_asked_again_after_a_d
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].2, 600_000.0);
 
+    // Denied again, for the spec's own value: not asked again by itself (a scheduled apply
+    // would file it every run), and no drift; another value is asked.
+    emulator()
+        .instance
+        .control()
+        .decide_quota_request(&open[0].0, "DENIED")
+        .unwrap();
+    let held = apply(dir.path());
+    assert_eq!(writes(&held), 0);
+    assert!(
+        held.stdout
+            .contains("AWS answered DENIED to the request for 600,000")
+            && held
+                .stdout
+                .contains("the same value is not asked again by itself"),
+        "{}",
+        held.stdout
+    );
+    assert_eq!(run(dir.path(), &["drift"]).code, 0);
+    std::fs::write(dir.path().join("bedrock.toml"), with(650_000)).unwrap();
+    apply(dir.path());
+    let open = open_requests(&c);
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].2, 650_000.0);
+
     // Approved: granted, nothing to do; doctor's quota check reads the new value.
     emulator()
         .instance
@@ -262,7 +297,7 @@ fn an_increase_is_asked_once_pending_until_aws_decides_and_asked_again_after_a_d
     let plan = run(dir.path(), &["plan"]);
     assert!(
         plan.stdout
-            .contains("LibreChat-Claude-Sonnet-4    cross-region  600,000 tokens/min"),
+            .contains("LibreChat-Claude-Sonnet-4    cross-region  650,000 tokens/min"),
         "{}",
         plan.stdout
     );
@@ -279,7 +314,7 @@ fn an_increase_is_asked_once_pending_until_aws_decides_and_asked_again_after_a_d
 }
 
 #[test]
-fn increases_aws_would_refuse_are_refused_with_what_to_write() {
+fn bad_increases_are_refused_and_those_aws_takes_no_request_for_are_said_and_skipped() {
     let _turn = turn();
     let bad = |entry: &str, expected: &[&str], before_aws: bool| {
         let dir = project(Some(&format!("{}\n[[quotas.increase]]\n{entry}", spec())));
@@ -309,16 +344,30 @@ fn increases_aws_would_refuse_are_refused_with_what_to_write() {
         &["has an increase already"],
         true,
     );
-    // Found in Service Quotas, and AWS takes no request for it.
-    bad(
-        "profile = \"LibreChat-Claude-Sonnet-4\"\nrequests_per_minute = 1000\n",
-        &["is not adjustable", "remove requests_per_minute"],
-        false,
-    );
-    // Service Quotas (the emulator's data) lists none for the model.
-    bad(
-        "profile = \"LibreChat-Claude-Opus-4-5\"\ntokens_per_minute = 1000000\n",
-        &["Service Quotas lists no tokens/min quota", "global routing"],
-        false,
-    );
+    // Found in Service Quotas, and AWS takes no request for it; or not listed: said, nothing
+    // asked, and the rest of the stack planned as ever.
+    for (entry, expected) in [
+        (
+            "profile = \"LibreChat-Claude-Sonnet-4\"\nrequests_per_minute = 1000\n",
+            [
+                "(L-", // the quota's code
+                "is not adjustable in Service Quotas, so nothing is asked: ask AWS Support to raise it, and remove the [[quotas.increase]] of LibreChat-Claude-Sonnet-4",
+            ],
+        ),
+        (
+            "profile = \"LibreChat-Claude-Opus-4-5\"\ntokens_per_minute = 1000000\n",
+            [
+                "Service Quotas lists no tokens/min quota",
+                "for its global routing in us-east-1, so nothing is asked",
+            ],
+        ),
+    ] {
+        let dir = project(Some(&format!("{}\n[[quotas.increase]]\n{entry}", spec())));
+        let applied = apply(dir.path());
+        for text in expected {
+            assert!(applied.stdout.contains(text), "no {text:?} in\n{}", applied.stdout);
+        }
+        assert!(open_requests(&clients("us-east-1")).is_empty());
+        assert_eq!(run(dir.path(), &["drift"]).code, 0);
+    }
 }

@@ -38,10 +38,13 @@ env = "BEDROCK_LC_QUOTA"
             .collect()
     },
     count: 1,
-    // AWS denies the open request: the next apply asks again.
+    // AWS opens a support case for the request and closes it without an increase: the next
+    // apply asks again.
     delete: Some(|cx| {
         for (id, _, _) in open_requests(cx) {
-            cx.control().decide_quota_request(&id, "DENIED").unwrap();
+            let control = cx.control();
+            control.decide_quota_request(&id, "CASE_OPENED").unwrap();
+            control.decide_quota_request(&id, "CASE_CLOSED").unwrap();
         }
     }),
     destroy: &["destroy", "--yes"],
@@ -58,28 +61,5 @@ env = "BEDROCK_LC_QUOTA"
 
 /// The account's open requests for Bedrock's quotas: id, quota code, value asked.
 fn open_requests(cx: &Ctx) -> Vec<(String, String, f64)> {
-    let out = cx
-        .block(
-            cx.c.servicequotas
-                .list_requested_service_quota_change_history()
-                .service_code("bedrock")
-                .send(),
-        )
-        .unwrap();
-    out.requested_quotas()
-        .iter()
-        .filter(|r| {
-            matches!(
-                r.status().map(|s| s.as_str()),
-                Some("PENDING" | "CASE_OPENED")
-            )
-        })
-        .map(|r| {
-            (
-                r.id().unwrap_or_default().to_string(),
-                r.quota_code().unwrap_or_default().to_string(),
-                r.desired_value().unwrap_or_default(),
-            )
-        })
-        .collect()
+    crate::quotas::open_requests(&cx.c)
 }

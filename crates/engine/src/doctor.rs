@@ -484,10 +484,18 @@ impl Stack {
                 .find(|p| p.name == profile)
                 .map(|p| p.model.clone())
         };
+        let asked = |profile: &str| {
+            spec.quotas
+                .increase
+                .iter()
+                .find(|q| q.profile == profile)
+                .and_then(|q| q.tokens_per_minute)
+        };
         checks.extend(quota_checks::quota_checks(
             &self.quotas()?,
             &presets,
             &listed,
+            &asked,
         ));
         Ok(DoctorReport { checks })
     }

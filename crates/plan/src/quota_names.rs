@@ -27,6 +27,16 @@ pub struct ModelNames {
     pub name: String,
 }
 
+impl ModelNames {
+    pub fn new(id: &str, provider: &str, name: &str) -> Self {
+        ModelNames {
+            id: id.into(),
+            provider: provider.into(),
+            name: name.into(),
+        }
+    }
+}
+
 /// How a profile's calls are served, which decides its quotas.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -184,11 +194,7 @@ mod tests {
     use super::*;
 
     fn names(id: &str, provider: &str, name: &str) -> ModelNames {
-        ModelNames {
-            id: id.into(),
-            provider: provider.into(),
-            name: name.into(),
-        }
+        ModelNames::new(id, provider, name)
     }
 
     #[test]

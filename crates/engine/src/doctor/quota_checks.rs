@@ -38,11 +38,13 @@ pub(super) fn preset_max_tokens(doc: &Value) -> (std::collections::BTreeMap<Stri
 }
 
 /// The quota checks; `presets` as [`preset_max_tokens`] reads them, keyed by the model id
-/// LibreChat lists (the profile's `model`).
+/// LibreChat lists (the profile's `model`); `asked`, a profile's `tokens_per_minute` in the
+/// spec's `[[quotas.increase]]`.
 pub(super) fn quota_checks(
     report: &QuotaReport,
     presets: &(std::collections::BTreeMap<String, u64>, bool),
     listed: &dyn Fn(&str) -> Option<String>,
+    asked: &dyn Fn(&str) -> Option<u64>,
 ) -> Vec<Check> {
     report
         .profiles
@@ -92,15 +94,28 @@ pub(super) fn quota_checks(
             };
             let need = (output * demand.burndown) as f64;
             // Room for ten such answers a minute, the check's own mark.
-            let increase = if tpm.adjustable {
-                format!(
-                    "ask for an increase of {} (\"{}\"): add [[quotas.increase]] with profile = \"{}\" and tokens_per_minute = {:.0} to the spec, and apply",
-                    tpm.code, tpm.name, p.profile, need * 10.0
-                )
-            } else {
+            let room = (need * 10.0) as u64;
+            let increase = if !tpm.adjustable {
                 format!(
                     "ask AWS Support to raise {} (\"{}\"): it is not adjustable in Service Quotas",
                     tpm.code, tpm.name
+                )
+            } else if let Some(n) = asked(&p.profile).filter(|n| *n >= room) {
+                format!(
+                    "the spec's [[quotas.increase]] asks for {} of {} (\"{}\"): `plan` shows its request, pending until AWS decides",
+                    count(n as f64),
+                    tpm.code,
+                    tpm.name
+                )
+            } else if let Some(n) = asked(&p.profile) {
+                format!(
+                    "raise tokens_per_minute in the spec's [[quotas.increase]] of {} from {n} to {room} ({} \"{}\"), and apply",
+                    p.profile, tpm.code, tpm.name
+                )
+            } else {
+                format!(
+                    "ask for an increase of {} (\"{}\"): add [[quotas.increase]] with profile = \"{}\" and tokens_per_minute = {room} to the spec, and apply",
+                    tpm.code, tpm.name, p.profile
                 )
             };
             let preset_note = match preset {

@@ -75,11 +75,7 @@ mod tests {
     use super::*;
 
     fn names(id: &str, provider: &str, name: &str) -> ModelNames {
-        ModelNames {
-            id: id.into(),
-            provider: provider.into(),
-            name: name.into(),
-        }
+        ModelNames::new(id, provider, name)
     }
 
     #[test]

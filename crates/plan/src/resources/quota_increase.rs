@@ -120,6 +120,34 @@ fn count(n: f64) -> String {
     crate::render::thousands(n.max(0.0).round() as u64)
 }
 
+/// The key of the spec that asks for `metric`.
+fn key(metric: Metric) -> &'static str {
+    match metric {
+        Metric::TokensPerMinute => "tokens_per_minute",
+        _ => "requests_per_minute",
+    }
+}
+
+/// What to change in the spec so that it stops asking for `w`: its key, or the whole entry
+/// when it asks for nothing else.
+fn remove(wanted: &[Wanted], w: &Wanted) -> String {
+    if wanted.iter().filter(|o| o.profile == w.profile).count() > 1 {
+        format!(
+            "remove {} from the [[quotas.increase]] of {}",
+            key(w.metric),
+            w.profile
+        )
+    } else {
+        format!("remove the [[quotas.increase]] of {}", w.profile)
+    }
+}
+
+/// AWS decided against a request (`DENIED`, `NOT_APPROVED`): the same value is not asked
+/// again by itself.
+fn refused(status: &str) -> bool {
+    matches!(status, "DENIED" | "NOT_APPROVED")
+}
+
 fn plan(p: &mut Planner) {
     let wanted = p.desired.quota_increases.clone();
     let o = p.observed.quota_increases.clone();
@@ -128,16 +156,13 @@ fn plan(p: &mut Planner) {
         let (routing, model, model_name, bounds) = bounds_of(&w.copies, &o.quotas, &o.models);
         let Some(bound) = bounds.iter().find(|b| b.metric == w.metric) else {
             let of = model_name.unwrap_or(model);
-            p.problems.push(format!(
-                "[[quotas.increase]] for profile {}: Service Quotas lists no {} quota of {of} for its {} routing in {}, so there is nothing to ask to raise\n  help: remove {} from the entry, or check the quota in the Service Quotas console (Amazon Bedrock)",
-                w.profile,
+            // Not asked, said each time; the rest of the stack is planned as ever.
+            p.warnings.push(format!(
+                "quota increase {name}: Service Quotas lists no {} quota of {of} for its {} routing in {}, so nothing is asked: {}, or look the quota up in the Service Quotas console (Amazon Bedrock)",
                 w.metric.unit(),
                 routing.shown(),
                 p.desired.region,
-                match w.metric {
-                    Metric::TokensPerMinute => "tokens_per_minute",
-                    _ => "requests_per_minute",
-                }
+                remove(&wanted, w)
             ));
             continue;
         };
@@ -165,9 +190,14 @@ fn plan(p: &mut Planner) {
                 .unwrap_or_default();
             let then = if open.value == w.value {
                 String::new()
-            } else {
+            } else if w.value > open.value {
                 format!(
                     "; the spec's {} is asked once AWS has decided this one",
+                    count(w.value)
+                )
+            } else {
+                format!(
+                    "; the spec's {} is asked if AWS does not grant this one",
                     count(w.value)
                 )
             };
@@ -187,22 +217,32 @@ fn plan(p: &mut Planner) {
             continue;
         }
         if !bound.adjustable {
-            p.problems.push(format!(
-                "[[quotas.increase]] for profile {}: {} ({}) is not adjustable: AWS takes no request to raise it\n  help: remove {} from the entry",
-                w.profile,
+            p.warnings.push(format!(
+                "quota increase {name}: {} ({}) is not adjustable in Service Quotas, so nothing is asked: ask AWS Support to raise it, and {}",
                 bound.name,
                 bound.code,
-                match w.metric {
-                    Metric::TokensPerMinute => "tokens_per_minute",
-                    _ => "requests_per_minute",
-                }
+                remove(&wanted, w)
             ));
             continue;
         }
-        let before = o
-            .closed
-            .iter()
-            .find(|r| r.code == bound.code)
+        let last = o.closed.iter().find(|r| r.code == bound.code);
+        if let Some(r) = last.filter(|r| refused(&r.status) && r.value == w.value) {
+            p.keep(
+                KIND,
+                &name,
+                format!(
+                    "AWS answered {} to the request for {} of {} ({}): the same value is not asked again by itself; change {} in the [[quotas.increase]] of {} to ask for another, or ask AWS Support",
+                    r.status,
+                    count(r.value),
+                    bound.name,
+                    bound.code,
+                    key(w.metric),
+                    w.profile
+                ),
+            );
+            continue;
+        }
+        let before = last
             .map(|r| {
                 format!(
                     "; AWS's last answer to a request for {} was {}",
@@ -214,9 +254,9 @@ fn plan(p: &mut Planner) {
         p.push(
             KIND,
             &name,
-            Action::Create,
+            Action::Update,
             format!(
-                "{} ({}) is {} in this account: AWS is asked for {}{before}",
+                "{} ({}) is {} in this account: AWS is asked for {} (a request, pending until AWS decides){before}",
                 bound.name,
                 bound.code,
                 count(bound.value),
@@ -224,8 +264,8 @@ fn plan(p: &mut Planner) {
             ),
             vec![FieldDiff::new(
                 w.metric.unit(),
-                json!(bound.value),
-                json!(w.value),
+                json!(count(bound.value)),
+                json!(count(w.value)),
             )],
             vec![Chain::one(
                 Phase::Settings,

@@ -33,7 +33,7 @@ pub(super) fn decode_quotas(
                 span,
                 problem(
                     format!(
-                        "{n} is not a quota value to ask for: it must be from 1 to {VALUE_MAX}"
+                        "{n} is not a quota value to ask for: it must be from 1 to 1,000,000,000,000"
                     ),
                     format!("write the value you want, such as {key} = 400000"),
                 ),
